@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: DatabaseKind;
+  /** Where the data lives, without credentials, for logs. */
+  describe: string;
+}
+
+export interface OpenOptions {
+  /** `postgres://…` for PostgreSQL, otherwise a SQLite file path (or ':memory:'). */
+  url: string;
+  /** PostgreSQL only: work inside this schema, created if missing (each test run uses its own). */
+  schema?: string;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+export function openDatabase(options: OpenOptions): DatabaseHandle {
+  if (isPostgresUrl(options.url)) {
+    const parsed = new URL(options.url);
+    const settings = [`-c statement_timeout=${options.statementTimeoutMs ?? 30000}`];
+    if (options.schema) settings.push(`-c search_path=${options.schema}`);
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      options: settings.join(' '),
+      connectionTimeoutMillis: 5000,
+    });
+    return {
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      kind: 'postgres',
+      describe: `postgres://${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
+    };
+  }
+  if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
+  const sqlite = new SQLite(options.url);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    kind: 'sqlite',
+    describe: `sqlite:${options.url}`,
+  };
+}
+
+/** Creates the schema (PostgreSQL) and brings the database to the newest migration. */
+export async function migrateToLatest(handle: DatabaseHandle, schema?: string): Promise<string[]> {
+  if (handle.kind === 'postgres' && schema) {
+    await handle.db.schema.createSchema(schema).ifNotExists().execute();
+  }
+  const migrator = new Migrator({ db: handle.db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/previously executed migration .* is missing/.test(message)) {
+      throw new Error(`the database ${handle.describe} has migrations this code does not know: it is newer than the code (${message})`);
+    }
+    throw error instanceof Error ? error : new Error(message);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

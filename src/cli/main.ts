@@ -1,0 +1,245 @@
+/**
+ * The agency's command line: `npm run cli -- <command> [options]`. Every command takes --json, --lang lv|en
+ * and --help. Exit code 0 on success, 1 when the input is refused, 2 on wrong usage.
+ */
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { openDatabase, type DatabaseHandle } from '../../db/connect.js';
+import { loadConfig } from '../config.js';
+import { CatalogueError, defineParts, findExam, installCatalogue, scoringDefinition } from '../data/catalogue.js';
+import { annulCertificate, CertificateError, issueCertificates } from '../data/certificates.js';
+import { clearRegister, generateDemo } from '../data/demo.js';
+import { importScores } from '../data/scores.js';
+import { prepareDatabase } from '../data/setup.js';
+import { listSessions } from '../data/sessions.js';
+import { parseSchoolYear, schoolYearName } from '../domain/release.js';
+import { ScoringError, scoreFromText } from '../domain/scoring.js';
+import { isLanguage, translator, type Language, type Translate } from '../i18n.js';
+import { describeImportProblem } from '../import/messages.js';
+import { ImportRefused, scoringProblemMessage } from '../import/score-file.js';
+import { progressBar } from './progress.js';
+
+const HELP = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  migrate                                  create or update the database schema and the seed catalogue
+  catalogue --year 2026/2027               add the exam catalogue and calendar to a school year
+  parts --exam CODE --year Y --max 40,20 [--weights 1,0.5] [--names-lv "A;B"] [--names-en "A;B"]
+                                           define an exam's parts (e.g. general-level mathematics)
+  sessions [--year Y] [--exam CODE]        list exam sessions with their ids and counts
+  demo [--students N] [--seed S] [--latest-year Y] [--reset]
+                                           fill an empty register with demo data (--reset empties it first)
+  import <file.csv|file.xlsx> --session ID load the scores of one exam session; all rows or none
+  score --exam CODE --points 28,21,19 [--year Y]
+                                           print part and total percents
+  issue --session ID [--date YYYY-MM-DD]   create certificates for everyone eligible in the session
+  annul <number> --reason TEXT             annul a certificate
+
+Options for every command:
+  --json        machine-readable output on stdout
+  --lang lv|en  language of messages (default lv)
+  --help        this text
+
+Score files have a header row: candidate_code, took_part, part_1 … part_N
+(Latvian headings work too: kārtotāja kods, piedalījās, 1. daļa …). took_part is yes/no/partly (jā/nē/daļēji);
+points may have up to two decimals, with a point or a comma.`;
+
+export interface CliIo {
+  stdout: { write(s: string): boolean; isTTY?: boolean };
+  stderr: { write(s: string): boolean; isTTY?: boolean };
+}
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  lang: { type: 'string' },
+  year: { type: 'string' },
+  exam: { type: 'string' },
+  max: { type: 'string' },
+  weights: { type: 'string' },
+  'names-lv': { type: 'string' },
+  'names-en': { type: 'string' },
+  students: { type: 'string' },
+  seed: { type: 'string' },
+  'latest-year': { type: 'string' },
+  reset: { type: 'boolean' },
+  session: { type: 'string' },
+  points: { type: 'string' },
+  date: { type: 'string' },
+  reason: { type: 'string' },
+} as const;
+
+/** Runs one command against an open database; returns the exit code. */
+export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo): Promise<number> {
+  let lang: Language = 'lv';
+  let json = false;
+  const out = (text: string) => io.stdout.write(text + '\n');
+  const err = (text: string) => io.stderr.write(text + '\n');
+  let t: Translate = translator(lang);
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    if (values.lang !== undefined && !isLanguage(values.lang)) throw new UsageError(t('cli.bad-option', { option: 'lang', value: values.lang }));
+    lang = isLanguage(values.lang) ? values.lang : 'lv';
+    t = translator(lang);
+    json = values.json ?? false;
+    const [command, ...args] = positionals;
+    if (values.help || !command) {
+      out(HELP);
+      return command || values.help ? 0 : 2;
+    }
+    const actor = `cli:${userInfo().username}`;
+    const need = (name: keyof typeof OPTIONS): string => {
+      const value = values[name];
+      if (typeof value !== 'string' || value === '') throw new UsageError(t('cli.missing-option', { option: name }));
+      return value;
+    };
+    const wholeNumber = (name: keyof typeof OPTIONS, text: string): number => {
+      if (!/^\d+$/.test(text)) throw new UsageError(t('cli.bad-option', { option: name, value: text }));
+      return Number(text);
+    };
+    const schoolYear = (name: keyof typeof OPTIONS, text: string | undefined): number | undefined => {
+      if (text === undefined) return undefined;
+      const year = parseSchoolYear(text);
+      if (year === undefined) throw new UsageError(t('cli.bad-option', { option: name, value: text }));
+      return year;
+    };
+    const bar = progressBar(io.stderr);
+    const report = (data: unknown, text: string) => out(json ? JSON.stringify(data) : text);
+
+    switch (command) {
+      case 'migrate': {
+        await prepareDatabase(handle);
+        report({ database: handle.describe }, t('cli.migrated', { database: handle.describe }));
+        return 0;
+      }
+      case 'catalogue': {
+        const year = schoolYear('year', need('year'))!;
+        const result = await installCatalogue(handle.db, year);
+        report({ year: schoolYearName(year), ...result }, t('catalogue.installed', { year: schoolYearName(year), ...result }));
+        return 0;
+      }
+      case 'parts': {
+        const year = schoolYear('year', need('year'));
+        const exam = await findExam(handle.db, need('exam'), year);
+        if (!exam) throw new CatalogueError('catalogue.exam-unknown', { code: need('exam') });
+        const maxima = need('max').split(',').map((m) => wholeNumber('max', m.trim()));
+        const weights = values.weights ? values.weights.split(',').map((w) => w.trim()) : maxima.map(() => '1');
+        const namesLv = values['names-lv']?.split(';').map((n) => n.trim());
+        const namesEn = values['names-en']?.split(';').map((n) => n.trim());
+        if (weights.length !== maxima.length || weights.some((w) => !/^\d+(\.\d{1,9})?$/.test(w) || Number(w) === 0)) {
+          throw new UsageError(t('cli.bad-option', { option: 'weights', value: values.weights ?? '' }));
+        }
+        await defineParts(
+          handle.db,
+          exam.id,
+          maxima.map((maxPoints, i) => ({ maxPoints, weight: weights[i]!, nameLv: namesLv?.[i], nameEn: namesEn?.[i] })),
+        );
+        report({ exam: exam.code, parts: maxima.length }, t('catalogue.parts-defined', { code: exam.code, year: schoolYearName(exam.school_year), count: maxima.length }));
+        return 0;
+      }
+      case 'sessions': {
+        const sessions = await listSessions(handle.db, { year: schoolYear('year', values.year), examCode: values.exam });
+        if (json) out(JSON.stringify(sessions));
+        else {
+          for (const s of sessions) {
+            out(`${String(s.id).padStart(5)}  ${schoolYearName(s.schoolYear)}  ${s.examCode.padEnd(6)} ${s.term.padEnd(10)} ${s.startsOn}–${s.endsOn}  registered ${s.registered}, scored ${s.scored}, certificates ${s.certificates}`);
+          }
+        }
+        return 0;
+      }
+      case 'demo': {
+        const students = values.students === undefined ? 2000 : wholeNumber('students', values.students);
+        const seed = values.seed === undefined ? 2026 : wholeNumber('seed', values.seed);
+        const latestYear = schoolYear('latest-year', values['latest-year']);
+        const started = performance.now();
+        if (values.reset) await clearRegister(handle.db);
+        const summary = await generateDemo(handle.db, { students, seed, latestYear, onProgress: (step, done, total) => bar.update(step, done, total) });
+        const seconds = Math.round((performance.now() - started) / 100) / 10;
+        report({ ...summary, seconds }, t('cli.demo-done', { ...summary, seconds }));
+        return 0;
+      }
+      case 'import': {
+        const file = args[0];
+        if (!file) throw new UsageError(t('cli.missing-option', { option: 'file' }));
+        const sessionId = wholeNumber('session', need('session'));
+        let bytes: Uint8Array;
+        try {
+          bytes = readFileSync(file);
+        } catch {
+          throw new UsageError(t('cli.file-unreadable', { file }));
+        }
+        const result = await importScores(handle.db, sessionId, { bytes, name: file }, actor);
+        report(result, t('import.done', { exam: result.examCode, session: sessionId, ...result }));
+        return 0;
+      }
+      case 'score': {
+        const year = schoolYear('year', values.year);
+        const exam = await findExam(handle.db, need('exam'), year);
+        if (!exam) throw new CatalogueError('catalogue.exam-unknown', { code: need('exam') });
+        const score = scoreFromText(scoringDefinition(exam, exam.parts), need('points').split(','));
+        report(score, t('scoring.result', { parts: score.parts.map((p) => `${p} %`).join(', '), total: `${score.total} %` }));
+        return 0;
+      }
+      case 'issue': {
+        const sessionId = wholeNumber('session', need('session'));
+        const issuedOn = values.date;
+        if (issuedOn !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(issuedOn)) throw new UsageError(t('cli.bad-option', { option: 'date', value: issuedOn }));
+        const result = await issueCertificates(handle.db, sessionId, { actor, issuedOn, onProgress: (done, total) => bar.update('certificates', done, total) });
+        report(result, t('certificate.issued', { ...result, conflicts: result.conflicts.length }));
+        return 0;
+      }
+      case 'annul': {
+        const number = args[0];
+        if (!number) throw new UsageError(t('cli.missing-option', { option: 'number' }));
+        await annulCertificate(handle.db, number, need('reason'), { actor });
+        report({ annulled: number }, t('certificate.annulled', { value: number }));
+        return 0;
+      }
+      default:
+        throw new UsageError(t('cli.unknown-command', { command }));
+    }
+  } catch (error) {
+    const fail = (code: number, messages: string[], data: unknown) => {
+      if (json) out(JSON.stringify({ error: data, messages }));
+      messages.forEach(err);
+      return code;
+    };
+    if (error instanceof UsageError) return fail(2, [error.message], { kind: 'usage' });
+    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      return fail(2, [error.message], { kind: 'usage' });
+    }
+    if (error instanceof ImportRefused) {
+      const lines = error.problems.map((p) => describeImportProblem(p, t));
+      return fail(1, [t('import.refused', { count: error.problems.length }), ...lines], { kind: 'import-refused', problems: error.problems });
+    }
+    if (error instanceof ScoringError) {
+      const lines = error.problems.map((p) => {
+        const m = scoringProblemMessage(p);
+        return t(m.key, m.params ?? {});
+      });
+      return fail(1, lines, { kind: 'scoring', problems: error.problems });
+    }
+    if (error instanceof CatalogueError || error instanceof CertificateError) {
+      return fail(1, [t(error.key, error.params)], { kind: error.key, ...error.params });
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const handle = openDatabase({ url: config.databaseUrl, poolSize: 4, statementTimeoutMs: 600_000 });
+  try {
+    await prepareDatabase(handle);
+    process.exitCode = await runCli(process.argv.slice(2), handle, { stdout: process.stdout, stderr: process.stderr });
+  } finally {
+    await handle.db.destroy();
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {
+  await main();
+}

@@ -1,0 +1,83 @@
+/**
+ * Latvian civil time (Europe/Riga, EET/EEST) without a time-zone library: Intl knows the rules.
+ */
+
+const RIGA = 'Europe/Riga';
+
+const partsFormatter = new Intl.DateTimeFormat('en-GB', {
+  timeZone: RIGA,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+export interface LocalDateTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+}
+
+export function rigaParts(instant: Date): LocalDateTime & { second: number } {
+  const values: Record<string, number> = {};
+  for (const part of partsFormatter.formatToParts(instant)) {
+    if (part.type !== 'literal') values[part.type] = Number(part.value);
+  }
+  return {
+    year: values.year!,
+    month: values.month!,
+    day: values.day!,
+    hour: values.hour!,
+    minute: values.minute!,
+    second: values.second!,
+  };
+}
+
+/** Offset of Riga from UTC at an instant, in minutes (120 in winter, 180 in summer). */
+function offsetMinutes(instant: Date): number {
+  const p = rigaParts(instant);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+}
+
+/**
+ * The instant at which Riga's clocks show the given local time. A time skipped by the spring change is
+ * read with the winter offset (03:30 becomes 04:30 summer time); an hour repeated in autumn is taken at
+ * its first occurrence.
+ */
+export function rigaToInstant(local: LocalDateTime): Date {
+  const naive = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute);
+  const candidates = new Set([offsetMinutes(new Date(naive - 120 * 60000)), offsetMinutes(new Date(naive - 180 * 60000))]);
+  const matches = [...candidates]
+    .map((offset) => new Date(naive - offset * 60000))
+    .filter((instant) => {
+      const p = rigaParts(instant);
+      return p.hour === local.hour && p.minute === local.minute && p.day === local.day;
+    })
+    .sort((a, b) => a.getTime() - b.getTime());
+  if (matches.length > 0) return matches[0]!;
+  return new Date(naive - 120 * 60000);
+}
+
+/** The calendar date in Riga at an instant, as YYYY-MM-DD. */
+export function rigaDate(instant: Date): string {
+  const p = rigaParts(instant);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/** "03.07.2026 09:00": how Latvian pages write a moment. */
+export function formatRigaDateTime(instant: Date): string {
+  const p = rigaParts(instant);
+  return `${formatDate(rigaDate(instant))} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+}
+
+/** "2026-07-03" → "03.07.2026". */
+export function formatDate(isoDate: string): string {
+  const [y, m, d] = isoDate.split('-');
+  return `${d}.${m}.${y}`;
+}

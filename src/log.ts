@@ -1,0 +1,30 @@
+/** Structured logs: one JSON object per line on stdout. Personal codes never reach a log line whole. */
+import type { LogLevel } from './config.js';
+import { maskPersonalCode } from './domain/personal-code.js';
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+
+// Eleven digits standing alone (an old-form code may carry its hyphen): anything shaped like a personal code.
+const PERSONAL_CODE = /(?<![\d-])\d{6}-?\d{5}(?!\d)/g;
+
+export function maskPersonalCodesIn(text: string): string {
+  return text.replace(PERSONAL_CODE, (code) => maskPersonalCode(code.replace('-', '')));
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Logger {
+  const emit = (at: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
+    if (ORDER[at] < ORDER[level]) return;
+    const line = JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }, (_key, value: unknown) =>
+      value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value,
+    );
+    write(maskPersonalCodesIn(line));
+  };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}

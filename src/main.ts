@@ -1,0 +1,56 @@
+/** Starts the portal: settings, database (created, migrated, demo-filled on a first development start), HTTP. */
+import { serve } from '@hono/node-server';
+import { openDatabase } from '../db/connect.js';
+import { ConfigError, loadConfig } from './config.js';
+import { generateDemo } from './data/demo.js';
+import { prepareDatabase, registerIsEmpty } from './data/setup.js';
+import { createLogger } from './log.js';
+import { createApp } from './web/app.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee README.md, "Settings".\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  const handle = openDatabase({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  });
+  try {
+    await prepareDatabase(handle);
+  } catch (error) {
+    log.error('database is not usable', { database: handle.describe, error });
+    process.exit(1);
+  }
+  if (config.environment === 'development' && config.demoStudents > 0 && (await registerIsEmpty(handle))) {
+    const started = Date.now();
+    log.info('first start: creating demo data', { students: config.demoStudents });
+    const summary = await generateDemo(handle.db, { students: config.demoStudents, seed: config.demoSeed });
+    log.info('demo data ready', { ...summary, ms: Date.now() - started });
+  }
+
+  const app = createApp({ db: handle.db, log });
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+    log.info('portal listening', { url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/`, database: handle.describe, environment: config.environment });
+  });
+
+  const shutdown = (signal: string) => {
+    log.info('shutting down', { signal });
+    server.close(() => {
+      void handle.db.destroy().then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await main();

@@ -1,0 +1,98 @@
+/** The portal's HTTP application: middleware and routes. Pages are rendered by components in views/. */
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
+import { secureHeaders } from 'hono/secure-headers';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { errorPage } from '../../views/error.js';
+import { homePage } from '../../views/home.js';
+import type { PageContext } from '../../views/layout.js';
+import { DEFAULT_LANGUAGE, translator } from '../i18n.js';
+import type { Logger } from '../log.js';
+import { loadAssets, type Assets } from './assets.js';
+import { language, type LanguageVariables } from './language.js';
+
+export interface AppDependencies {
+  db: Kysely<Database>;
+  log: Logger;
+  assets?: Assets;
+}
+
+export type AppEnv = { Variables: LanguageVariables & { requestId: string } };
+
+export function pageContext(c: Context<AppEnv>, assets: Assets): PageContext {
+  const url = new URL(c.req.url);
+  // An error raised before the language middleware ran still gets a page, in Latvian.
+  const lang = c.get('lang') ?? DEFAULT_LANGUAGE;
+  return { t: translator(lang), lang, path: url.pathname + url.search, assets: { css: assets.url('app.css') } };
+}
+
+export function createApp(deps: AppDependencies): Hono<AppEnv> {
+  const assets = deps.assets ?? loadAssets();
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    await next();
+    c.header('X-Request-Id', requestId);
+    const url = new URL(c.req.url);
+    deps.log.info('request', {
+      id: requestId,
+      method: c.req.method,
+      path: url.pathname + url.search,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'same-origin',
+      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+    }),
+  );
+  app.use(compress());
+  app.use(language());
+
+  app.get('/healthz', async (c) => {
+    try {
+      await sql`select 1`.execute(deps.db);
+      return c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' });
+    } catch (error) {
+      deps.log.error('health check failed', { error });
+      return c.json({ status: 'unavailable' }, 503, { 'Cache-Control': 'no-store' });
+    }
+  });
+
+  app.get('/static/:file', (c) => {
+    const asset = assets.get(c.req.param('file'));
+    if (!asset) return c.notFound();
+    return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': asset.type,
+      'Cache-Control': 'public, max-age=31536000, immutable',
+    });
+  });
+
+  app.get('/', (c) => c.html(homePage(pageContext(c, assets))));
+
+  app.notFound((c) => c.html(errorPage(pageContext(c as Context<AppEnv>, assets), 404), 404));
+  app.onError((error, c) => {
+    const requestId = (c as Context<AppEnv>).get('requestId');
+    deps.log.error('unhandled error', { id: requestId, error });
+    return c.html(errorPage(pageContext(c as Context<AppEnv>, assets), 500, requestId), 500);
+  });
+  return app;
+}

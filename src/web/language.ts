@@ -1,0 +1,33 @@
+import type { MiddlewareHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { DEFAULT_LANGUAGE, isLanguage, translator, type Language, type Translate } from '../i18n.js';
+
+export const LANGUAGE_COOKIE = 'lang';
+
+export interface LanguageVariables {
+  lang: Language;
+  t: Translate;
+}
+
+/**
+ * Latvian unless the visitor chose otherwise: `?lang=en` chooses and is remembered in a cookie for a year;
+ * the cookie is written only when the choice changes.
+ */
+export function language(): MiddlewareHandler<{ Variables: LanguageVariables }> {
+  return async (c, next) => {
+    const asked = c.req.query('lang');
+    const remembered = getCookie(c, LANGUAGE_COOKIE);
+    let lang: Language = DEFAULT_LANGUAGE;
+    if (isLanguage(asked)) {
+      lang = asked;
+      if (asked !== remembered) {
+        setCookie(c, LANGUAGE_COOKIE, asked, { path: '/', maxAge: 365 * 86400, sameSite: 'Lax', httpOnly: true, secure: c.req.url.startsWith('https:') });
+      }
+    } else if (isLanguage(remembered)) {
+      lang = remembered;
+    }
+    c.set('lang', lang);
+    c.set('t', translator(lang));
+    await next();
+  };
+}

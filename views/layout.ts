@@ -1,0 +1,49 @@
+import { html } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import type { Language, Translate } from '../src/i18n.js';
+
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+export interface PageContext {
+  t: Translate;
+  lang: Language;
+  /** The current path and query, so the language switch returns to the same page. */
+  path: string;
+  assets: { css: string };
+}
+
+/** The language switch keeps the page and its query, replacing only `lang`. */
+export function switchLanguageHref(path: string, lang: Language): string {
+  const url = new URL(path, 'http://portal.invalid');
+  url.searchParams.set('lang', lang);
+  return url.pathname + url.search;
+}
+
+export function layout(page: PageContext, title: string, main: Html): Html {
+  const { t, lang } = page;
+  const other: Language = lang === 'lv' ? 'en' : 'lv';
+  return html`<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · ${t('site.name')}</title>
+<link rel="stylesheet" href="${page.assets.css}">
+</head>
+<body>
+<a class="skip" href="#main">${t('layout.skip')}</a>
+<header class="site">
+  <a class="brand" href="/">${t('site.name')}</a>
+  <nav aria-label="${t('layout.language')}">
+    <a href="${switchLanguageHref(page.path, other)}" hreflang="${other}" lang="${other}">${t(`layout.switchTo.${other}`)}</a>
+  </nav>
+</header>
+<main id="main">
+${main}
+</main>
+<footer class="site">
+  <p>${t('site.operator')}</p>
+</footer>
+</body>
+</html>`;
+}
