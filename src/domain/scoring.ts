@@ -185,6 +185,21 @@ export function scoreFromText(definition: ScoringDefinition, texts: readonly str
   return scoreExam(definition, points);
 }
 
+/**
+ * Whether a definition can be scored fairly. Truncating weighted points only works where each weighted
+ * maximum is itself whole (32 × 0.78125 = 25); otherwise full marks could not reach 100 %.
+ */
+export function isSoundDefinition(definition: ScoringDefinition): boolean {
+  return (
+    definition.parts.length > 0 &&
+    definition.parts.every(
+      (p) =>
+        p.maxPoints > 0 &&
+        (definition.weightedPointsRule === 'exact' || (p.maxPoints * p.weight.numerator) % p.weight.denominator === 0),
+    )
+  );
+}
+
 /** Parses a decimal weight such as "0.78125" into an exact fraction (78125/100000). */
 export function parseWeight(text: string): Weight {
   const match = /^(\d+)(?:\.(\d{1,9}))?$/.exec(text.trim());

@@ -1,0 +1,83 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/main.js';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from './support/databases.js';
+import { seedSession } from './support/register.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { stdout: { write: (s: string) => (out.push(s), true) }, stderr: { write: (s: string) => (err.push(s), true) } },
+    out: () => out.join(''),
+    err: () => err.join(''),
+  };
+}
+
+describe.each(DATABASE_KINDS)('command line on %s', (kind) => {
+  let test: TestDatabase;
+  beforeEach(async () => {
+    test = await openTestDatabase(kind);
+  });
+  afterEach(async () => test.close());
+
+  const run = async (...argv: string[]) => {
+    const c = capture();
+    const code = await runCli(argv, test.handle, c.io);
+    return { code, out: c.out(), err: c.err() };
+  };
+
+  it('score --json prints exactly the part and total percents', async () => {
+    expect(await run('score', '--exam', 'LAT09', '--points', '28,21,19', '--json')).toEqual({ code: 0, out: '{"parts":[56,70,95],"total":68}\n', err: '' });
+    expect((await run('score', '--exam', 'KUMAL', '--points', '48,29')).out).toBe('Daļas: 88 %, 87 %. Kopvērtējums: 88 %.\n');
+  });
+
+  it('score refuses bad input with the part and range, exit code 1', async () => {
+    const r = await run('score', '--exam', 'LAT09', '--points', '28,41,19', '--lang', 'en');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('part 2: 41 is outside the allowed range 0–30.\n');
+    expect((await run('score', '--exam', 'LAT09', '--points', '28,21')).code).toBe(1);
+    expect((await run('score', '--exam', 'XXX09', '--points', '1')).err).toContain('XXX09');
+  });
+
+  it('imports, issues and annuls, with JSON results', async () => {
+    const s = await seedSession(test.handle.db, { examCode: 'MAT09', candidates: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const file = join(dir, 'scores.csv');
+    writeFileSync(file, `kārtotāja kods;piedalījās;1. daļa;2. daļa\n${s.candidateCodes[0]};jā;28;16\n${s.candidateCodes[1]};jā;60;20\n`);
+    const imported = await run('import', file, '--session', String(s.sessionId), '--json');
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.out)).toMatchObject({ created: 2, updated: 0, unchanged: 0, examCode: 'MAT09' });
+
+    const issued = await run('issue', '--session', String(s.sessionId), '--date', '2026-06-17', '--json');
+    expect(JSON.parse(issued.out)).toEqual({ issued: 2, alreadyIssued: 0, notEligible: 0, conflicts: [] });
+    const annulled = await run('annul', `2026/${s.candidateCodes[0]}-MAT09`, '--reason', 'Kļūda', '--lang', 'en');
+    expect(annulled).toMatchObject({ code: 0, out: `Certificate 2026/${s.candidateCodes[0]}-MAT09 annulled.\n` });
+
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, `candidate_code,took_part,part_1,part_2\n${s.candidateCodes[0]},yes,61,0\n`);
+    const refused = await run('import', bad, '--session', String(s.sessionId), '--lang', 'en');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('Import refused; nothing was saved. Problems: 1.');
+    expect(refused.err).toContain('Row 2, column “part_1”: part 1: 61 is outside the allowed range 0–60.');
+  });
+
+  it('lists sessions and defines parts for an exam without a table', async () => {
+    const listed = JSON.parse((await run('sessions', '--year', '2022/2023', '--exam', 'MATVL', '--json')).out) as { examCode: string; term: string }[];
+    expect(listed.map((s) => [s.examCode, s.term])).toEqual([
+      ['MATVL', 'main'],
+      ['MATVL', 'additional'],
+    ]);
+    expect((await run('parts', '--exam', 'MATVL', '--year', '2022/2023', '--max', '40,20')).code).toBe(0);
+    expect((await run('score', '--exam', 'MATVL', '--year', '2022/2023', '--points', '30,10', '--json')).out).toBe('{"parts":[75,50],"total":66}\n');
+  });
+
+  it('explains wrong usage with exit code 2', async () => {
+    expect((await run('frobnicate')).code).toBe(2);
+    expect((await run('issue')).err).toContain('--session');
+    expect((await run('score', '--bogus')).code).toBe(2);
+    expect((await run('--help')).out).toContain('Usage: npm run cli');
+  });
+});

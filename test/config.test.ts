@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, SETTINGS } from '../src/config.js';
+import { translationKeys } from '../src/i18n.js';
+import { createLogger, maskPersonalCodesIn } from '../src/log.js';
+import { readFileSync } from 'node:fs';
+
+describe('settings', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ environment: 'development', port: 3000, host: '127.0.0.1', demoStudents: 2000, logLevel: 'info' });
+    expect(config.databaseUrl).toMatch(/data[\\/]portal\.db$/);
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({ PORT: '8080', NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h:5432/db', DEMO_STUDENTS: '0', LOG_LEVEL: 'warn' });
+    expect(config).toMatchObject({ port: 8080, environment: 'production', databaseUrl: 'postgres://u@h:5432/db', demoStudents: 0, logLevel: 'warn' });
+  });
+
+  it('refuses wrong values with one clear message naming each', () => {
+    try {
+      loadConfig({ PORT: '70000', NODE_ENV: 'staging', DEMO_STUDENTS: 'many', DATABASE_URL: 'mysql://x' });
+      throw new Error('not refused');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as ConfigError).message;
+      expect(message).toContain('PORT="70000" must be a whole number from 1 to 65535');
+      expect(message).toContain('NODE_ENV="staging" must be one of: development, production, test');
+      expect(message).toContain('DEMO_STUDENTS="many"');
+      expect(message).toContain('DATABASE_URL="mysql://x"');
+    }
+  });
+
+  it('documents every setting in the README', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const name of Object.keys(SETTINGS)) expect(readme).toContain(`\`${name}\``);
+  });
+});
+
+describe('translations', () => {
+  it('Latvian and English have the same keys', () => {
+    expect(translationKeys('en').sort()).toEqual(translationKeys('lv').sort());
+  });
+});
+
+describe('logs', () => {
+  it('mask personal codes in every form, and leave candidate codes (12 digits) alone', () => {
+    expect(maskPersonalCodesIn('a 161175-19997 b')).toBe('a 161175-***** b');
+    expect(maskPersonalCodesIn('x=16117519997&y')).toBe('x=161175-*****&y');
+    expect(maskPersonalCodesIn('32579461005')).toBe('3257*******');
+    expect(maskPersonalCodesIn('candidate 301949081206')).toBe('candidate 301949081206');
+    const lines: string[] = [];
+    createLogger('info', (l) => lines.push(l)).info('x', { code: '161175-19997' });
+    expect(lines[0]).not.toContain('19997');
+    createLogger('warn', (l) => lines.push(l)).info('dropped');
+    expect(lines).toHaveLength(1);
+  });
+});

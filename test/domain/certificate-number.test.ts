@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { buildCertificateNumber, parseCertificateNumber } from '../../src/domain/certificate-number.js';
+
+describe('certificate numbers', () => {
+  it('parses every number shown in the seeds and builds it back', () => {
+    for (const text of ['2024/301949081206-FRA09', '2023/601919002079-KUMAL', '2023/733200000308-LATOL', '2023/733200000348-MATOL', '2023/733200000319-ANGOL']) {
+      const parsed = parseCertificateNumber(text)!;
+      expect(parsed).toBeDefined();
+      expect(buildCertificateNumber(parsed)).toBe(text);
+    }
+    expect(parseCertificateNumber('2024/301949081206-FRA09')).toEqual({ year: 2024, candidateCode: '301949081206', examCode: 'FRA09' });
+  });
+
+  it('tolerates spaces and a lower-case exam code', () => {
+    expect(parseCertificateNumber(' 2024/301949081206-fra09 ')).toEqual({ year: 2024, candidateCode: '301949081206', examCode: 'FRA09' });
+  });
+
+  it('refuses malformed numbers', () => {
+    for (const text of ['', '2024/30194908120-FRA09', '2024/3019490812066-FRA09', '24/301949081206-FRA09', '2024-301949081206-FRA09', '2024/301949081206-FRA9', '2024/301949081206-FRAXL', '2024/301949081206FRA09']) {
+      expect(parseCertificateNumber(text)).toBeUndefined();
+    }
+  });
+
+  it('refuses to build from bad parts', () => {
+    expect(() => buildCertificateNumber({ year: 24, candidateCode: '301949081206', examCode: 'FRA09' })).toThrow(RangeError);
+    expect(() => buildCertificateNumber({ year: 2024, candidateCode: '30194908120', examCode: 'FRA09' })).toThrow(RangeError);
+    expect(() => buildCertificateNumber({ year: 2024, candidateCode: '301949081206', examCode: 'fra09' })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import {
+  defaultReleaseMoments,
+  isInStudentWindow,
+  isReleased,
+  parseSchoolYear,
+  schoolYearLabel,
+  schoolYearName,
+  studentWindowStart,
+} from '../../src/domain/release.js';
+import { formatRigaDateTime, rigaDate, rigaToInstant } from '../../src/domain/riga-time.js';
+
+describe('release moments', () => {
+  it('opens basic results on 26 June 09:00 and secondary on 3 July 09:00 Latvian summer time (UTC+3)', () => {
+    const releases = defaultReleaseMoments(2025);
+    expect(releases.basic.toISOString()).toBe('2026-06-26T06:00:00.000Z');
+    expect(releases.secondary.toISOString()).toBe('2026-07-03T06:00:00.000Z');
+    expect(formatRigaDateTime(releases.secondary)).toBe('03.07.2026 09:00');
+  });
+
+  it('is released from the moment itself, not a millisecond earlier', () => {
+    const { basic } = defaultReleaseMoments(2025);
+    expect(isReleased(basic, new Date(basic.getTime() - 1))).toBe(false);
+    expect(isReleased(basic, basic)).toBe(true);
+  });
+});
+
+describe('Riga time across daylight saving', () => {
+  it('uses UTC+2 in winter and UTC+3 in summer', () => {
+    expect(rigaToInstant({ year: 2026, month: 1, day: 15, hour: 9, minute: 0 }).toISOString()).toBe('2026-01-15T07:00:00.000Z');
+    expect(rigaToInstant({ year: 2026, month: 7, day: 15, hour: 9, minute: 0 }).toISOString()).toBe('2026-07-15T06:00:00.000Z');
+  });
+
+  it('handles the change days: 29 March 2026 (03:00 → 04:00) and 25 October 2026 (04:00 → 03:00)', () => {
+    expect(rigaToInstant({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }).toISOString()).toBe('2026-03-29T00:30:00.000Z');
+    expect(rigaToInstant({ year: 2026, month: 3, day: 29, hour: 9, minute: 0 }).toISOString()).toBe('2026-03-29T06:00:00.000Z');
+    // 03:30 does not exist that morning; it is read with the winter offset and shows as 04:30.
+    expect(formatRigaDateTime(rigaToInstant({ year: 2026, month: 3, day: 29, hour: 3, minute: 30 }))).toBe('29.03.2026 04:30');
+    // 03:30 happens twice on 25 October; the first one (still summer time) is taken.
+    expect(rigaToInstant({ year: 2026, month: 10, day: 25, hour: 3, minute: 30 }).toISOString()).toBe('2026-10-25T00:30:00.000Z');
+    expect(rigaToInstant({ year: 2026, month: 10, day: 25, hour: 9, minute: 0 }).toISOString()).toBe('2026-10-25T07:00:00.000Z');
+  });
+
+  it('gives the Latvian calendar date, which differs from UTC around midnight', () => {
+    expect(rigaDate(new Date('2026-06-30T21:30:00Z'))).toBe('2026-07-01');
+    expect(rigaDate(new Date('2026-12-31T21:59:00Z'))).toBe('2026-12-31');
+  });
+});
+
+describe('the student portal’s 6-month window', () => {
+  it('shows results released within the last six months only', () => {
+    const release = new Date('2026-07-03T06:00:00Z');
+    expect(isInStudentWindow(release, new Date('2026-11-23T12:00:00Z'))).toBe(true);
+    expect(isInStudentWindow(release, new Date('2027-01-03T05:59:59Z'))).toBe(true);
+    expect(isInStudentWindow(release, new Date('2027-01-03T06:00:01Z'))).toBe(false);
+    expect(isInStudentWindow(release, new Date('2026-07-03T05:59:59Z'))).toBe(false);
+  });
+
+  it('clamps to the end of a shorter month (31 August looks back to 28/29 February)', () => {
+    expect(studentWindowStart(new Date('2026-08-31T10:00:00Z')).toISOString()).toBe('2026-02-28T10:00:00.000Z');
+    expect(studentWindowStart(new Date('2028-08-31T10:00:00Z')).toISOString()).toBe('2028-02-29T10:00:00.000Z');
+    expect(studentWindowStart(new Date('2027-01-15T10:00:00Z')).toISOString()).toBe('2026-07-15T10:00:00.000Z');
+  });
+});
+
+describe('school year names', () => {
+  it('reads and writes both notations', () => {
+    expect(schoolYearName(2025)).toBe('2025/2026');
+    expect(schoolYearLabel(2023)).toBe('2023./2024.');
+    expect(parseSchoolYear('2025/2026')).toBe(2025);
+    expect(parseSchoolYear('2023./2024.')).toBe(2023);
+    expect(parseSchoolYear('2025/2027')).toBeUndefined();
+    expect(parseSchoolYear('2025')).toBeUndefined();
+  });
+});

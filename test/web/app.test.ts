@@ -1,0 +1,103 @@
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { createApp } from '../../src/web/app.js';
+import { openTestDatabase, type TestDatabase } from '../support/databases.js';
+
+describe('the portal shell', () => {
+  let test: TestDatabase;
+  const logLines: string[] = [];
+  let app: ReturnType<typeof createApp>;
+  beforeAll(async () => {
+    test = await openTestDatabase('sqlite');
+    app = createApp({ db: test.handle.db, log: createLogger('info', (line) => logLines.push(line)) });
+  });
+  afterAll(async () => test.close());
+
+  it('speaks Latvian by default', async () => {
+    const res = await app.request('/');
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toMatch(/^<!doctype html>/);
+    expect(body).toContain('<html lang="lv">');
+    expect(body).toContain('Centralizēto eksāmenu rezultāti un sertifikāti');
+    expect(body).toContain('href="/?lang=en"');
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('switches to English with ?lang=en, remembers it in a cookie, and switches back', async () => {
+    const res = await app.request('/?lang=en');
+    expect(await res.text()).toContain('<html lang="en">');
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^lang=en;/);
+    expect(cookie).toMatch(/HttpOnly/);
+    const next = await app.request('/', { headers: { cookie: 'lang=en' } });
+    const body = await next.text();
+    expect(body).toContain('Centralised exam results and certificates');
+    expect(body).toContain('href="/?lang=lv"');
+    expect(next.headers.get('set-cookie')).toBeNull();
+    expect(await (await app.request('/?lang=lv', { headers: { cookie: 'lang=en' } })).text()).toContain('<html lang="lv">');
+    expect(await (await app.request('/?lang=de')).text()).toContain('<html lang="lv">');
+  });
+
+  it('answers an unknown page with a 404 page in the visitor’s language', async () => {
+    const lv = await app.request('/nav-tadas-lapas');
+    expect(lv.status).toBe(404);
+    expect(await lv.text()).toContain('Lapa nav atrasta');
+    const en = await app.request('/no-such-page', { headers: { cookie: 'lang=en' } });
+    expect(en.status).toBe(404);
+    expect(await en.text()).toContain('Page not found');
+  });
+
+  it('answers an unexpected error with a 500 page carrying a reference, and logs it', async () => {
+    const failing = createApp({ db: test.handle.db, log: createLogger('info', (line) => logLines.push(line)) });
+    failing.get('/boom', () => {
+      throw new Error('kaboom');
+    });
+    const res = await failing.request('/boom?lang=en');
+    expect(res.status).toBe(500);
+    const body = await res.text();
+    expect(body).toContain('Something went wrong');
+    expect(body).toContain(res.headers.get('x-request-id')!);
+    expect(body).not.toContain('kaboom');
+    expect(logLines.some((l) => l.includes('kaboom'))).toBe(true);
+  });
+
+  it('reports health with the database checked', async () => {
+    const res = await app.request('/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('sends security headers', async () => {
+    const res = await app.request('/');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
+  });
+
+  it('serves the stylesheet under a content hash with immutable caching, compressed on request', async () => {
+    const page = await (await app.request('/')).text();
+    const href = /href="(\/static\/app\.[0-9a-f]{10}\.css)"/.exec(page)![1]!;
+    const res = await app.request(href, { headers: { 'accept-encoding': 'gzip' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    const css = gunzipSync(Buffer.from(await res.arrayBuffer())).toString();
+    expect(css).toContain('--accent');
+    expect((await app.request('/static/app.0000000000.css')).status).toBe(404);
+  });
+
+  it('logs each request as structured JSON without a whole personal code', async () => {
+    logLines.length = 0;
+    await app.request('/anything?code=161175-19997&other=16117519997');
+    const line = logLines.find((l) => l.includes('"msg":"request"'))!;
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    expect(entry).toMatchObject({ level: 'info', method: 'GET', status: 404 });
+    expect(line).not.toContain('19997');
+    expect(line).toContain('161175-*****');
+  });
+});
