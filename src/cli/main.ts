@@ -7,7 +7,8 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openDatabase, type DatabaseHandle } from '../../db/connect.js';
 import { loadConfig } from '../config.js';
-import { CatalogueError, defineParts, findExam, installCatalogue, scoringDefinition } from '../data/catalogue.js';
+import { CatalogueError, defineParts, findExam, installCatalogue, scoringDefinition, setReleaseMoments } from '../data/catalogue.js';
+import { formatRigaDateTime, rigaParts, rigaToInstant } from '../domain/riga-time.js';
 import { annulCertificate, CertificateError, issueCertificates } from '../data/certificates.js';
 import { clearRegister, generateDemo } from '../data/demo.js';
 import { importScores } from '../data/scores.js';
@@ -28,6 +29,8 @@ Commands:
   parts --exam CODE --year Y --max 40,20 [--weights 1,0.5] [--names-lv "A;B"] [--names-en "A;B"]
                                            define an exam's parts (e.g. general-level mathematics)
   sessions [--year Y] [--exam CODE]        list exam sessions with their ids and counts
+  release --year Y [--basic "2026-06-26 09:00"] [--secondary "2026-07-03 09:00"]
+                                           show or move a school year's release moments (Latvian time)
   demo [--students N] [--seed S] [--latest-year Y] [--reset]
                                            fill an empty register with demo data (--reset empties it first)
   import <file.csv|file.xlsx> --session ID load the scores of one exam session; all rows or none
@@ -70,6 +73,8 @@ const OPTIONS = {
   points: { type: 'string' },
   date: { type: 'string' },
   reason: { type: 'string' },
+  basic: { type: 'string' },
+  secondary: { type: 'string' },
 } as const;
 
 /** Runs one command against an open database; returns the exit code. */
@@ -138,6 +143,24 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo):
           maxima.map((maxPoints, i) => ({ maxPoints, weight: weights[i]!, nameLv: namesLv?.[i], nameEn: namesEn?.[i] })),
         );
         report({ exam: exam.code, parts: maxima.length }, t('catalogue.parts-defined', { code: exam.code, year: schoolYearName(exam.school_year), count: maxima.length }));
+        return 0;
+      }
+      case 'release': {
+        const year = schoolYear('year', need('year'))!;
+        const moment = (name: 'basic' | 'secondary'): Date | undefined => {
+          const text = values[name];
+          if (text === undefined) return undefined;
+          const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/.exec(text.trim());
+          if (!match) throw new UsageError(t('cli.bad-option', { option: name, value: text }));
+          const [, y, mo, d, h, mi] = match.map(Number) as [number, number, number, number, number, number];
+          const instant = rigaToInstant({ year: y, month: mo, day: d, hour: h, minute: mi });
+          if (rigaParts(instant).month !== mo || h > 23 || mi > 59) throw new UsageError(t('cli.bad-option', { option: name, value: text }));
+          return instant;
+        };
+        const result = await setReleaseMoments(handle.db, year, { basic: moment('basic'), secondary: moment('secondary') });
+        const basic = formatRigaDateTime(new Date(result.basic));
+        const secondary = formatRigaDateTime(new Date(result.secondary));
+        report({ year: schoolYearName(year), ...result }, t('catalogue.release', { year: schoolYearName(year), basic, secondary }));
         return 0;
       }
       case 'sessions': {

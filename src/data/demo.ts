@@ -1,0 +1,320 @@
+/**
+ * Demo data for a newcomer and for load tests: schools, students with Latvian names, their exams across four
+ * school years with scores and certificates, and the less common cases (exempted, absent, additional term,
+ * international certificate, annulled). The same seed and years always give the same data.
+ */
+import { sql, type Kysely } from 'kysely';
+import { isPostgres } from '../../db/dialect.js';
+import type { Database } from '../../db/schema.js';
+import { buildCertificateNumber } from '../domain/certificate-number.js';
+import { oldFormCode } from '../domain/personal-code.js';
+import { defaultReleaseMoments } from '../domain/release.js';
+import { installCatalogue } from './catalogue.js';
+
+export interface DemoOptions {
+  students: number;
+  seed?: number;
+  /** The newest school year with results (by its start year); defaults to the last one already released. */
+  latestYear?: number;
+  schools?: number;
+  onProgress?: (step: string, done: number, total: number) => void;
+}
+
+export interface DemoSummary {
+  schools: number;
+  persons: number;
+  candidates: number;
+  registrations: number;
+  sittings: number;
+  certificates: number;
+  years: number[];
+}
+
+/** The newest school year whose secondary results are already out at `now`. */
+export function latestReleasedYear(now: Date): number {
+  const year = now.getUTCFullYear();
+  return now >= defaultReleaseMoments(year - 1).secondary ? year - 1 : year - 2;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TOWNS = [
+  'Rīgas', 'Daugavpils', 'Liepājas', 'Jelgavas', 'Jūrmalas', 'Ventspils', 'Rēzeknes', 'Valmieras', 'Jēkabpils',
+  'Ogres', 'Tukuma', 'Cēsu', 'Salaspils', 'Kuldīgas', 'Olaines', 'Saldus', 'Talsu', 'Dobeles', 'Siguldas',
+  'Krāslavas', 'Bauskas', 'Madonas', 'Limbažu', 'Preiļu', 'Balvu', 'Gulbenes', 'Alūksnes', 'Smiltenes', 'Ludzas',
+  'Aizkraukles', 'Cesvaines', 'Ķeguma', 'Līvānu', 'Viļānu', 'Ērgļu', 'Iecavas', 'Ādažu', 'Mārupes', 'Ķekavas',
+];
+const SCHOOL_KINDS = ['vidusskola', 'valsts ģimnāzija', 'pamatskola', 'ģimnāzija', 'sākumskola un pamatskola'];
+const MALE_FIRST = [
+  'Jānis', 'Andris', 'Mārtiņš', 'Kārlis', 'Roberts', 'Ēriks', 'Artūrs', 'Dāvis', 'Gustavs', 'Ričards', 'Oskars',
+  'Rihards', 'Emīls', 'Tomass', 'Markuss', 'Kristaps', 'Edgars', 'Niks', 'Aleksandrs', 'Ģirts', 'Raivis',
+  'Krišjānis', 'Matīss', 'Ņikita', 'Reinis', 'Valters', 'Žanis', 'Ādams', 'Miķelis', 'Pēteris',
+];
+const FEMALE_FIRST = [
+  'Anna', 'Līga', 'Elīza', 'Marta', 'Sofija', 'Emīlija', 'Alise', 'Katrīna', 'Annija', 'Laura', 'Paula',
+  'Evelīna', 'Madara', 'Dārta', 'Keita', 'Ieva', 'Agnese', 'Rūta', 'Sanija', 'Beāte', 'Ērika', 'Zane',
+  'Kristiāna', 'Elza', 'Šarlote', 'Ance', 'Marija', 'Ķelda', 'Estere', 'Amēlija',
+];
+/** Male and female forms of common surnames. */
+const SURNAMES: [string, string][] = [
+  ['Bērziņš', 'Bērziņa'], ['Kalniņš', 'Kalniņa'], ['Ozoliņš', 'Ozoliņa'], ['Jansons', 'Jansone'], ['Liepiņš', 'Liepiņa'],
+  ['Krūmiņš', 'Krūmiņa'], ['Balodis', 'Balode'], ['Eglītis', 'Eglīte'], ['Zariņš', 'Zariņa'], ['Pētersons', 'Pētersone'],
+  ['Vītols', 'Vītola'], ['Kļaviņš', 'Kļaviņa'], ['Ābols', 'Ābola'], ['Šmits', 'Šmite'], ['Žagars', 'Žagare'],
+  ['Ķiploks', 'Ķiploka'], ['Ģērmanis', 'Ģērmane'], ['Lācis', 'Lāce'], ['Āboliņš', 'Āboliņa'], ['Siliņš', 'Siliņa'],
+  ['Zvaigzne', 'Zvaigzne'], ['Strautiņš', 'Strautiņa'], ['Grīnbergs', 'Grīnberga'], ['Muižnieks', 'Muižniece'],
+  ['Ņikitins', 'Ņikitina'], ['Čakste', 'Čakste'], ['Rozītis', 'Rozīte'], ['Dūmiņš', 'Dūmiņa'], ['Vanags', 'Vanaga'],
+  ['Priedītis', 'Priedīte'], ['Kūlis', 'Kūle'], ['Ivanovs', 'Ivanova'], ['Petrovs', 'Petrova'], ['Sproģis', 'Sproģe'],
+];
+const INTERNATIONAL = ['IELTS Academic', 'Cambridge English C1 Advanced', 'TOEFL iBT', 'Goethe-Zertifikat B2', 'DELF B2'];
+
+const SECONDARY_ELECTIVES = ['BIOAL', 'KIMAL', 'FIZAL', 'GEOAL', 'VESAL', 'SOCAL', 'KUMAL', 'DITAL', 'PROAL'];
+
+interface PlannedExam {
+  code: string;
+}
+
+export async function generateDemo(db: Kysely<Database>, options: DemoOptions): Promise<DemoSummary> {
+  const random = mulberry32(options.seed ?? 2026);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const chance = (p: number) => random() < p;
+  const latest = options.latestYear ?? latestReleasedYear(new Date());
+  const years = [latest - 3, latest - 2, latest - 1, latest];
+  const progress = options.onProgress ?? (() => {});
+
+  const existing = await db.selectFrom('persons').select('id').limit(1).executeTakeFirst();
+  if (existing) throw new Error('the register already has people in it: demo data goes only into an empty register (use --reset)');
+
+  for (const year of years) await installCatalogue(db, year);
+  const sessionRows = await db
+    .selectFrom('exam_sessions')
+    .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+    .select(['exam_sessions.id', 'exam_sessions.term', 'exams.code', 'exams.school_year', 'exams.education', 'exams.id as examId'])
+    .execute();
+  const partRows = await db.selectFrom('exam_parts').select(['exam_id', 'max_points']).orderBy('exam_id').orderBy('part_no').execute();
+  const maxima = new Map<number, number[]>();
+  for (const p of partRows) maxima.set(p.exam_id, [...(maxima.get(p.exam_id) ?? []), p.max_points]);
+  const sessionOf = new Map(sessionRows.map((s) => [`${s.school_year}:${s.code}:${s.term}`, s]));
+
+  const pg = isPostgres(db);
+  // Schools
+  const schoolCount = options.schools ?? Math.min(300, Math.max(10, Math.round(options.students / 10)));
+  const institutions: Record<string, unknown>[] = [];
+  const usedNames = new Set<string>();
+  const usedRegistration = new Set<string>();
+  for (let id = 1; id <= schoolCount; id++) {
+    let name: string;
+    do {
+      const town = pick(TOWNS);
+      const kind = pick(SCHOOL_KINDS);
+      name = kind === 'vidusskola' && chance(0.5) ? `${town} ${1 + Math.floor(random() * 15)}. vidusskola` : `${town} ${kind}`;
+      if (usedNames.has(name)) name = `${name} (${id})`;
+    } while (usedNames.has(name));
+    usedNames.add(name);
+    let reg: string;
+    do reg = `4${String(Math.floor(random() * 1e9)).padStart(9, '0')}`;
+    while (usedRegistration.has(reg));
+    usedRegistration.add(reg);
+    institutions.push({ id, registration_number: reg, name, municipality: name.split(' ')[0]!.replace(/s$/, '') });
+  }
+
+  // People, their candidate codes and exams
+  const persons: Record<string, unknown>[] = [];
+  const candidates: Record<string, unknown>[] = [];
+  const registrations: Record<string, unknown>[] = [];
+  const sittings: Record<string, unknown>[] = [];
+  const points: Record<string, unknown>[] = [];
+  const certificates: Record<string, unknown>[] = [];
+  const usedCodes = new Set<string>();
+  const candidateSerial = new Map<string, number>();
+  let registrationId = 0;
+  let sittingId = 0;
+  let certificateId = 0;
+
+  const newPersonalCode = (birthYear: number): string => {
+    for (;;) {
+      if (chance(0.08)) {
+        const code = `32${String(Math.floor(random() * 1e9)).padStart(9, '0')}`;
+        if (!usedCodes.has(code)) return remember(code);
+        continue;
+      }
+      const month = 1 + Math.floor(random() * 12);
+      const day = 1 + Math.floor(random() * 28);
+      const code = oldFormCode({ year: birthYear, month, day }, Math.floor(random() * 1000));
+      if (code && !usedCodes.has(code)) return remember(code);
+    }
+  };
+  const remember = (code: string) => (usedCodes.add(code), code);
+
+  const releaseMoments = new Map(years.map((y) => [y, defaultReleaseMoments(y)]));
+  // Basic-school leavers of the oldest years come back three years later as secondary candidates.
+  const returning: { personId: number; female: boolean }[] = [];
+
+  const perCohort = Math.max(1, Math.floor(options.students / (years.length * 2)));
+  let personId = 0;
+  for (const year of years) {
+    for (const education of ['basic', 'secondary'] as const) {
+      const count = year === years.at(-1) && education === 'secondary' ? options.students - personId : perCohort;
+      for (let n = 0; n < count; n++) {
+        let id: number;
+        let female: boolean;
+        const comeback = education === 'secondary' && year - 3 >= years[0]! ? returning.shift() : undefined;
+        if (comeback && chance(0.6)) {
+          id = comeback.personId;
+          female = comeback.female;
+        } else {
+          id = ++personId;
+          female = chance(0.52);
+          const surname = pick(SURNAMES);
+          persons.push({
+            id,
+            personal_code: newPersonalCode(year + 1 - (education === 'basic' ? 15 : 18)),
+            first_name: pick(female ? FEMALE_FIRST : MALE_FIRST),
+            last_name: female ? surname[1] : surname[0],
+          });
+          if (education === 'basic' && year + 3 <= latest) returning.push({ personId: id, female });
+        }
+        const institutionId = 1 + Math.floor(random() * schoolCount);
+        const serialKey = `${year}:${institutionId}`;
+        const serial = (candidateSerial.get(serialKey) ?? 0) + 1;
+        candidateSerial.set(serialKey, serial);
+        const candidateCode = `${3 + (year % 7)}${String(institutionId).padStart(4, '0')}${String(serial).padStart(7, '0')}`;
+        const candidateId = candidates.length + 1;
+        const grade = education === 'basic' ? 9 : 12;
+        candidates.push({
+          id: candidateId,
+          code: candidateCode,
+          person_id: id,
+          school_year: year,
+          institution_id: institutionId,
+          class_name: `${grade}.${'abcd'[Math.floor(random() * 4)]}`,
+        });
+
+        const exams: PlannedExam[] =
+          education === 'basic'
+            ? [{ code: 'LAT09' }, { code: 'MAT09' }, { code: chance(0.8) ? 'ANG09' : chance(0.5) ? 'VAC09' : 'FRA09' }]
+            : [
+                { code: chance(0.9) ? 'LATOL' : 'LATAL' },
+                { code: chance(0.72) ? 'MATOL' : 'MATAL' },
+                { code: chance(0.62) ? 'ANGOL' : chance(0.75) ? 'ANGAL' : pick(['VACOL', 'FRAOL', 'KRIAL']) },
+                ...(chance(0.7) ? [{ code: pick(SECONDARY_ELECTIVES) }] : []),
+              ];
+        const ability = 0.2 + random() * 0.75;
+        for (const exam of exams) {
+          const additional = chance(0.02) && sessionOf.has(`${year}:${exam.code}:additional`);
+          const session = sessionOf.get(`${year}:${exam.code}:${additional ? 'additional' : 'main'}`);
+          if (!session) continue;
+          const isLanguage = /^(ANG|VAC|FRA|KRI)/.test(exam.code);
+          const international = isLanguage && education === 'secondary' && chance(0.03) ? pick(INTERNATIONAL) : null;
+          const exempted = international !== null || chance(0.008);
+          const regId = ++registrationId;
+          registrations.push({
+            id: regId,
+            session_id: session.id,
+            candidate_id: candidateId,
+            applied_at: `${year}-12-${String(1 + Math.floor(random() * 15)).padStart(2, '0')}T10:00:00.000Z`,
+            exempted: exempted ? 1 : 0,
+            international_certificate: international,
+          });
+          if (exempted) continue;
+          const tookPart = chance(0.02) ? 'no' : chance(0.01) ? 'partly' : 'yes';
+          const workAnnulled = tookPart !== 'no' && chance(0.001) ? 1 : 0;
+          const sitId = ++sittingId;
+          sittings.push({
+            id: sitId,
+            registration_id: regId,
+            took_part: tookPart,
+            support: chance(0.03) ? 1 : 0,
+            work_annulled: workAnnulled,
+            work_ref: `W-${String(sitId).padStart(8, '0')}`,
+            updated_at: `${year + 1}-06-10T12:00:00.000Z`,
+          });
+          if (tookPart === 'no') continue;
+          const parts = maxima.get(session.examId) ?? [];
+          parts.forEach((max, i) => {
+            const skipped = tookPart === 'partly' && i === parts.length - 1;
+            const share = Math.min(1, Math.max(0, ability + (random() - 0.5) * 0.3));
+            const halves = exam.code === 'MAT09' ? Math.round(share * max * 2) : Math.round(share * max) * 2;
+            points.push({ sitting_id: sitId, part_no: i + 1, points_hundredths: skipped ? 0 : halves * 50 });
+          });
+          if (workAnnulled || parts.length === 0) continue;
+          const basic = session.education === 'basic';
+          const issuedOn = `${year + 1}-${basic ? (additional ? '06-30' : '06-17') : additional ? '07-17' : '06-30'}`;
+          const annulled = chance(0.0015);
+          const release = releaseMoments.get(year)![basic ? 'basic' : 'secondary'];
+          certificates.push({
+            id: ++certificateId,
+            number: buildCertificateNumber({ year: year + 1, candidateCode, examCode: exam.code }),
+            sitting_id: sitId,
+            issued_on: issuedOn,
+            state: annulled ? 'annulled' : 'issued',
+            annulled_reason: annulled ? 'Anulēts pēc izglītības iestādes iesnieguma' : null,
+            annulled_at: annulled ? new Date(release.getTime() + 30 * 86400000).toISOString() : null,
+            created_at: `${issuedOn}T08:00:00.000Z`,
+          });
+        }
+      }
+    }
+  }
+
+  await db.transaction().execute(async (trx) => {
+    const write = async <T extends keyof Database>(table: T, rows: Record<string, unknown>[]) => {
+      if (rows.length === 0) return;
+      const columns = Object.keys(rows[0]!).length;
+      const chunk = Math.max(1, Math.floor((pg ? 60000 : 30000) / columns));
+      for (let i = 0; i < rows.length; i += chunk) {
+        await trx.insertInto(table).values(rows.slice(i, i + chunk) as never).execute();
+        progress(table, Math.min(i + chunk, rows.length), rows.length);
+      }
+    };
+    await write('institutions', institutions);
+    await write('persons', persons);
+    await write('candidates', candidates);
+    await write('registrations', registrations);
+    await write('sittings', sittings);
+    await write('sitting_points', points);
+    await write('certificates', certificates);
+    if (pg) {
+      for (const table of ['institutions', 'persons', 'candidates', 'registrations', 'sittings', 'certificates']) {
+        await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 1))`.execute(trx);
+      }
+    }
+  });
+
+  return {
+    schools: schoolCount,
+    persons: persons.length,
+    candidates: candidates.length,
+    registrations: registrations.length,
+    sittings: sittings.length,
+    certificates: certificates.length,
+    years,
+  };
+}
+
+/** Empties the register (people, their exams and certificates) but keeps the catalogue and users. */
+export async function clearRegister(db: Kysely<Database>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const table of [
+      'certificate_documents',
+      'certificates',
+      'sitting_points',
+      'sittings',
+      'registrations',
+      'candidates',
+      'persons',
+    ] as const) {
+      await trx.deleteFrom(table).execute();
+    }
+    await trx.deleteFrom('user_roles').where('institution_id', 'is not', null).execute();
+    await trx.deleteFrom('institutions').execute();
+  });
+}
