@@ -1,0 +1,34 @@
+/** What a certificate states: the facts the PDF prints and the data file carries, nothing more. */
+
+export type CertificateKind = 'basic' | 'secondary';
+export type ExamLevel = 'general' | 'optimal' | 'higher';
+
+export interface CertificatePart {
+  /** Latvian name of the part as printed ("Kompleksu problēmu risināšana", or "2. daļa" where it has none). */
+  nameLv: string;
+  nameEn: string;
+  percent: number;
+}
+
+export interface CertificateFacts {
+  kind: CertificateKind;
+  /** "2024/301949081206-KUMAL" */
+  number: string;
+  firstName: string;
+  lastName: string;
+  /** As printed: old form with its hyphen ("161175-19997"), new form as it is. */
+  personalCode: string;
+  examCode: string;
+  /** Subject in the Latvian locative case, as the sentence needs it: "kultūrā un mākslā". */
+  subjectLvLocative: string;
+  subjectLv: string;
+  subjectEn: string;
+  /** Secondary exams only. */
+  level: ExamLevel | null;
+  /** Start year of the school year: 2023 is 2023/2024. */
+  schoolYear: number;
+  total: number;
+  parts: CertificatePart[];
+  /** YYYY-MM-DD */
+  issuedOn: string;
+}
