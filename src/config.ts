@@ -66,7 +66,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(PROJECT_ROOT, env.DATA_DIR || 'data');
   const databaseUrl = env.DATABASE_URL || join(dataDir, 'portal.db');
   if (env.DATABASE_URL && !/^postgres(ql)?:\/\/./.test(env.DATABASE_URL) && !isAbsolute(env.DATABASE_URL)) {
-    problems.push(`DATABASE_URL="${env.DATABASE_URL}" must be a postgres:// URL or an absolute SQLite file path`);
+    // The value is not repeated: it may hold a password.
+    problems.push('DATABASE_URL must be a postgres:// URL or an absolute SQLite file path');
   }
   const config: Config = {
     environment,

@@ -4,11 +4,12 @@ import { maskPersonalCode } from './domain/personal-code.js';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
-// Eleven digits standing alone (an old-form code may carry its hyphen): anything shaped like a personal code.
-const PERSONAL_CODE = /(?<![\d-])\d{6}-?\d{5}(?!\d)/g;
+// Eleven digits standing alone, the last five possibly set off by a hyphen, space, dot or plus: anything
+// shaped like a personal code, however it was typed.
+const PERSONAL_CODE = /(?<!\d)(\d{6})[-\s.+]?(\d{5})(?!\d)/g;
 
 export function maskPersonalCodesIn(text: string): string {
-  return text.replace(PERSONAL_CODE, (code) => maskPersonalCode(code.replace('-', '')));
+  return text.replace(PERSONAL_CODE, (_code, first: string, last: string) => maskPersonalCode(first + last));
 }
 
 export interface Logger {

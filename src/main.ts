@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     log.info('demo data ready', { ...summary, ms: Date.now() - started });
   }
 
-  const app = createApp({ db: handle.db, log });
+  const app = createApp({ db: handle.db, log, secureCookies: config.environment === 'production' });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     log.info('portal listening', { url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/`, database: handle.describe, environment: config.environment });
   });

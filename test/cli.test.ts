@@ -82,6 +82,16 @@ describe.each(DATABASE_KINDS)('command line on %s', (kind) => {
     expect((await run('release', '--year', '2025/2026', '--basic', 'tomorrow')).code).toBe(2);
   });
 
+  it('refuses demo data over an existing register with a message, and refuses impossible dates', async () => {
+    await seedSession(test.handle.db, { examCode: 'LAT09', candidates: 1 });
+    const r = await run('demo', '--students', '10', '--lang', 'en', '--json');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('demo data goes only into an empty register');
+    expect(JSON.parse(r.out)).toMatchObject({ error: { kind: 'demo.not-empty' } });
+    expect((await run('issue', '--session', '1', '--date', '2026-02-31')).code).toBe(2);
+    expect((await run('score', '--exam', 'MATVL', '--points', '1', '--lang', 'en')).err).toContain('have not been defined yet');
+  });
+
   it('explains wrong usage with exit code 2', async () => {
     expect((await run('frobnicate')).code).toBe(2);
     expect((await run('issue')).err).toContain('--session');

@@ -26,7 +26,8 @@ describe('settings', () => {
       expect(message).toContain('PORT="70000" must be a whole number from 1 to 65535');
       expect(message).toContain('NODE_ENV="staging" must be one of: development, production, test');
       expect(message).toContain('DEMO_STUDENTS="many"');
-      expect(message).toContain('DATABASE_URL="mysql://x"');
+      expect(message).toContain('DATABASE_URL must be a postgres:// URL');
+      expect(message).not.toContain('mysql://x');
     }
   });
 
@@ -47,6 +48,7 @@ describe('logs', () => {
     expect(maskPersonalCodesIn('a 161175-19997 b')).toBe('a 161175-***** b');
     expect(maskPersonalCodesIn('x=16117519997&y')).toBe('x=161175-*****&y');
     expect(maskPersonalCodesIn('32579461005')).toBe('3257*******');
+    expect(maskPersonalCodesIn('a-161175 19997')).toBe('a-161175-*****');
     expect(maskPersonalCodesIn('candidate 301949081206')).toBe('candidate 301949081206');
     const lines: string[] = [];
     createLogger('info', (l) => lines.push(l)).info('x', { code: '161175-19997' });

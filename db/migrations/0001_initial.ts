@@ -9,7 +9,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     pg ? c.generatedByDefaultAsIdentity().primaryKey() : c.primaryKey().autoIncrement();
   const flag = (table: CreateTableBuilder<any, any>, name: string) =>
     table.addColumn(name, 'integer', (c) => c.notNull().defaultTo(0).check(sql`${sql.ref(name)} in (0, 1)`));
-  const isoDate = (name: string) => sql`${sql.ref(name)} like '____-__-__'`;
+  const isoDate = (name: string) =>
+    sql`${sql.ref(name)} like '____-__-__' and substr(${sql.ref(name)}, 6, 2) between '01' and '12' and substr(${sql.ref(name)}, 9, 2) between '01' and '31'`;
+  // Portable "only digits": nothing is left once every digit is removed (SQLite has no regular expressions).
+  const digitsOnly = (name: string) =>
+    sql`${sql.raw([...'0123456789'].reduce((inner, digit) => `replace(${inner}, '${digit}', '')`, name))} = ''`;
 
   await db.schema
     .createTable('school_years')
@@ -22,7 +26,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('institutions')
     .addColumn('id', 'integer', id)
     .addColumn('registration_number', 'text', (c) =>
-      c.notNull().unique().check(sql`length(registration_number) = 10`),
+      c.notNull().unique().check(sql`length(registration_number) = 10 and ${digitsOnly('registration_number')}`),
     )
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('municipality', 'text')
@@ -31,7 +35,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('persons')
     .addColumn('id', 'integer', id)
-    .addColumn('personal_code', 'text', (c) => c.notNull().unique().check(sql`length(personal_code) = 11`))
+    .addColumn('personal_code', 'text', (c) => c.notNull().unique().check(sql`length(personal_code) = 11 and ${digitsOnly('personal_code')}`))
     .addColumn('first_name', 'text', (c) => c.notNull())
     .addColumn('last_name', 'text', (c) => c.notNull())
     .execute();
@@ -39,7 +43,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('candidates')
     .addColumn('id', 'integer', id)
-    .addColumn('code', 'text', (c) => c.notNull().unique().check(sql`length(code) = 12`))
+    .addColumn('code', 'text', (c) => c.notNull().unique().check(sql`length(code) = 12 and ${digitsOnly('code')}`))
     .addColumn('person_id', 'integer', (c) => c.notNull().references('persons.id'))
     .addColumn('school_year', 'integer', (c) => c.notNull().references('school_years.start_year'))
     .addColumn('institution_id', 'integer', (c) => c.notNull().references('institutions.id'))
@@ -117,7 +121,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('sitting_points')
     .addColumn('sitting_id', 'integer', (c) => c.notNull().references('sittings.id').onDelete('cascade'))
-    .addColumn('part_no', 'integer', (c) => c.notNull())
+    .addColumn('part_no', 'integer', (c) => c.notNull().check(sql`part_no between 1 and 20`))
     .addColumn('points_hundredths', 'integer', (c) => c.notNull().check(sql`points_hundredths >= 0`))
     .addPrimaryKeyConstraint('sitting_points_pk', ['sitting_id', 'part_no'])
     .execute();

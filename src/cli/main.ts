@@ -8,9 +8,9 @@ import { parseArgs } from 'node:util';
 import { openDatabase, type DatabaseHandle } from '../../db/connect.js';
 import { loadConfig } from '../config.js';
 import { CatalogueError, defineParts, findExam, installCatalogue, scoringDefinition, setReleaseMoments } from '../data/catalogue.js';
-import { formatRigaDateTime, rigaParts, rigaToInstant } from '../domain/riga-time.js';
+import { formatRigaDateTime, isIsoDate, rigaParts, rigaToInstant } from '../domain/riga-time.js';
 import { annulCertificate, CertificateError, issueCertificates } from '../data/certificates.js';
-import { clearRegister, generateDemo } from '../data/demo.js';
+import { clearRegister, DemoError, generateDemo } from '../data/demo.js';
 import { importScores } from '../data/scores.js';
 import { prepareDatabase } from '../data/setup.js';
 import { listSessions } from '../data/sessions.js';
@@ -139,6 +139,7 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo):
         }
         await defineParts(
           handle.db,
+          actor,
           exam.id,
           maxima.map((maxPoints, i) => ({ maxPoints, weight: weights[i]!, nameLv: namesLv?.[i], nameEn: namesEn?.[i] })),
         );
@@ -157,7 +158,7 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo):
           if (rigaParts(instant).month !== mo || h > 23 || mi > 59) throw new UsageError(t('cli.bad-option', { option: name, value: text }));
           return instant;
         };
-        const result = await setReleaseMoments(handle.db, year, { basic: moment('basic'), secondary: moment('secondary') });
+        const result = await setReleaseMoments(handle.db, actor, year, { basic: moment('basic'), secondary: moment('secondary') });
         const basic = formatRigaDateTime(new Date(result.basic));
         const secondary = formatRigaDateTime(new Date(result.secondary));
         report({ year: schoolYearName(year), ...result }, t('catalogue.release', { year: schoolYearName(year), basic, secondary }));
@@ -178,7 +179,7 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo):
         const seed = values.seed === undefined ? 2026 : wholeNumber('seed', values.seed);
         const latestYear = schoolYear('latest-year', values['latest-year']);
         const started = performance.now();
-        if (values.reset) await clearRegister(handle.db);
+        if (values.reset) await clearRegister(handle.db, actor);
         const summary = await generateDemo(handle.db, { students, seed, latestYear, onProgress: (step, done, total) => bar.update(step, done, total) });
         const seconds = Math.round((performance.now() - started) / 100) / 10;
         report({ ...summary, seconds }, t('cli.demo-done', { ...summary, seconds }));
@@ -202,6 +203,7 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo):
         const year = schoolYear('year', values.year);
         const exam = await findExam(handle.db, need('exam'), year);
         if (!exam) throw new CatalogueError('catalogue.exam-unknown', { code: need('exam') });
+        if (exam.parts.length === 0) throw new CatalogueError('session.no-parts', { exam: exam.code });
         const score = scoreFromText(scoringDefinition(exam, exam.parts), need('points').split(','));
         report(score, t('scoring.result', { parts: score.parts.map((p) => `${p} %`).join(', '), total: `${score.total} %` }));
         return 0;
@@ -209,7 +211,7 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo):
       case 'issue': {
         const sessionId = wholeNumber('session', need('session'));
         const issuedOn = values.date;
-        if (issuedOn !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(issuedOn)) throw new UsageError(t('cli.bad-option', { option: 'date', value: issuedOn }));
+        if (issuedOn !== undefined && !isIsoDate(issuedOn)) throw new UsageError(t('cli.bad-option', { option: 'date', value: issuedOn }));
         const result = await issueCertificates(handle.db, sessionId, { actor, issuedOn, onProgress: (done, total) => bar.update('certificates', done, total) });
         report(result, t('certificate.issued', { ...result, conflicts: result.conflicts.length }));
         return 0;
@@ -248,7 +250,9 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo):
     if (error instanceof CatalogueError || error instanceof CertificateError) {
       return fail(1, [t(error.key, error.params)], { kind: error.key, ...error.params });
     }
-    throw error;
+    if (error instanceof DemoError) return fail(1, [t(error.key)], { kind: error.key });
+    const message = error instanceof Error ? error.message : String(error);
+    return fail(1, [t('cli.unexpected', { message })], { kind: 'unexpected', message });
   }
 }
 

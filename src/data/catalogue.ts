@@ -2,6 +2,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Exam, ExamPart } from '../../db/schema.js';
 import { CALENDAR, CATALOGUE, type CataloguePart } from '../domain/catalogue.js';
+import { audit } from './audit.js';
 import { defaultReleaseMoments } from '../domain/release.js';
 import { isSoundDefinition, parseWeight, type ScoringDefinition } from '../domain/scoring.js';
 
@@ -21,6 +22,7 @@ export async function ensureSchoolYear(db: Kysely<Database>, startYear: number):
 /** Moves a school year's release moments (set from the defaults when the year is created). */
 export async function setReleaseMoments(
   db: Kysely<Database>,
+  actor: string,
   startYear: number,
   moments: { basic?: Date; secondary?: Date },
 ): Promise<{ basic: string; secondary: string }> {
@@ -29,7 +31,10 @@ export async function setReleaseMoments(
   if (moments.basic) changes.basic_results_at = moments.basic.toISOString();
   if (moments.secondary) changes.secondary_results_at = moments.secondary.toISOString();
   if (Object.keys(changes).length > 0) {
-    await db.updateTable('school_years').set(changes).where('start_year', '=', startYear).execute();
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('school_years').set(changes).where('start_year', '=', startYear).execute();
+      await audit(trx, { actor, channel: 'cli', action: 'release.move', subject: `school-year:${startYear}`, details: changes });
+    });
   }
   const row = await db.selectFrom('school_years').selectAll().where('start_year', '=', startYear).executeTakeFirstOrThrow();
   return { basic: row.basic_results_at, secondary: row.secondary_results_at };
@@ -120,7 +125,7 @@ export class CatalogueError extends Error {
  * Defines (or redefines) an exam's parts, as agency staff do for an exam the seed gives no table for.
  * Refused once any sitting of the exam has points, since the points would lose their meaning.
  */
-export async function defineParts(db: Kysely<Database>, examId: number, parts: readonly CataloguePart[]): Promise<void> {
+export async function defineParts(db: Kysely<Database>, actor: string, examId: number, parts: readonly CataloguePart[]): Promise<void> {
   if (parts.length === 0 || parts.length > 20) throw new CatalogueError('catalogue.part-count');
   await db.transaction().execute(async (trx) => {
     const exam = await trx.selectFrom('exams').select('weighted_points_rule').where('id', '=', examId).executeTakeFirstOrThrow();
@@ -141,6 +146,7 @@ export async function defineParts(db: Kysely<Database>, examId: number, parts: r
     if (scored) throw new CatalogueError('catalogue.parts-in-use');
     await trx.deleteFrom('exam_parts').where('exam_id', '=', examId).execute();
     await insertParts(trx, examId, parts);
+    await audit(trx, { actor, channel: 'cli', action: 'exam.define-parts', subject: `exam:${examId}`, details: { parts } });
   });
 }
 

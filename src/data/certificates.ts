@@ -5,6 +5,7 @@ import { buildCertificateNumber, parseCertificateNumber } from '../domain/certif
 import { rigaDate } from '../domain/riga-time.js';
 import { audit } from './audit.js';
 import { findSession } from './catalogue.js';
+import { lockSession } from './locks.js';
 
 export class CertificateError extends Error {
   constructor(
@@ -29,7 +30,9 @@ const BATCH = 500;
 
 /**
  * Creates certificate records (number and issue date) for everyone in the session who took part and has
- * every part scored. Idempotent: a sitting with a certificate is left alone, so a second run issues nothing.
+ * every part scored, in one transaction. Idempotent: a sitting with a certificate is left alone, so a second
+ * run issues nothing; a number that already exists (say, of a certificate annulled earlier) is reported, not
+ * overwritten.
  */
 export async function issueCertificates(
   db: Kysely<Database>,
@@ -43,69 +46,73 @@ export async function issueCertificates(
   const year = Number(issuedOn.slice(0, 4));
   const partCount = session.exam.parts.length;
 
-  const sittings = await db
-    .selectFrom('sittings')
-    .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
-    .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
-    .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
-    .where('registrations.session_id', '=', sessionId)
-    .select((eb) => [
-      'sittings.id as sittingId',
-      'sittings.took_part as tookPart',
-      'sittings.work_annulled as workAnnulled',
-      'registrations.exempted',
-      'candidates.code as candidateCode',
-      'certificates.id as certificateId',
-      eb
-        .selectFrom('sitting_points')
-        .whereRef('sitting_points.sitting_id', '=', 'sittings.id')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .as('scoredParts'),
-    ])
-    .orderBy('sittings.id')
-    .execute();
+  return db.transaction().execute(async (trx) => {
+    // Under the session lock no import can change a score between the eligibility check and the insert.
+    await lockSession(trx, sessionId);
+    const sittings = await trx
+      .selectFrom('sittings')
+      .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
+      .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+      .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
+      .where('registrations.session_id', '=', sessionId)
+      .select((eb) => [
+        'sittings.id as sittingId',
+        'sittings.took_part as tookPart',
+        'sittings.work_annulled as workAnnulled',
+        'registrations.exempted',
+        'candidates.code as candidateCode',
+        'certificates.id as certificateId',
+        eb
+          .selectFrom('sitting_points')
+          .whereRef('sitting_points.sitting_id', '=', 'sittings.id')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .as('scoredParts'),
+      ])
+      .orderBy('sittings.id')
+      .execute();
 
-  const result: IssueResult = { issued: 0, alreadyIssued: 0, notEligible: 0, conflicts: [] };
-  const toIssue: { sittingId: number; number: string }[] = [];
-  for (const s of sittings) {
-    if (s.certificateId !== null) result.alreadyIssued++;
-    else if (s.tookPart === 'no' || s.workAnnulled === 1 || s.exempted === 1 || Number(s.scoredParts) !== partCount || partCount === 0) {
-      result.notEligible++;
-    } else {
-      toIssue.push({ sittingId: s.sittingId, number: buildCertificateNumber({ year, candidateCode: s.candidateCode, examCode: session.exam.code }) });
+    const result: IssueResult = { issued: 0, alreadyIssued: 0, notEligible: 0, conflicts: [] };
+    const toIssue: { sittingId: number; number: string }[] = [];
+    for (const s of sittings) {
+      if (s.certificateId !== null) result.alreadyIssued++;
+      else if (partCount === 0 || s.tookPart === 'no' || s.workAnnulled === 1 || s.exempted === 1 || Number(s.scoredParts) !== partCount) {
+        result.notEligible++;
+      } else {
+        toIssue.push({ sittingId: s.sittingId, number: buildCertificateNumber({ year, candidateCode: s.candidateCode, examCode: session.exam.code }) });
+      }
     }
-  }
 
-  const taken = new Set<string>();
-  for (let i = 0; i < toIssue.length; i += BATCH) {
-    const numbers = toIssue.slice(i, i + BATCH).map((c) => c.number);
-    const rows = await db.selectFrom('certificates').select('number').where('number', 'in', numbers).execute();
-    rows.forEach((r) => taken.add(r.number));
-  }
-  const fresh = toIssue.filter((c) => !taken.has(c.number));
-  result.conflicts = toIssue.filter((c) => taken.has(c.number)).map((c) => c.number);
+    const taken = new Set<string>();
+    for (let i = 0; i < toIssue.length; i += BATCH) {
+      const numbers = toIssue.slice(i, i + BATCH).map((c) => c.number);
+      const rows = await trx.selectFrom('certificates').select('number').where('number', 'in', numbers).execute();
+      rows.forEach((r) => taken.add(r.number));
+    }
+    const fresh = toIssue.filter((c) => !taken.has(c.number));
+    result.conflicts = toIssue.filter((c) => taken.has(c.number)).map((c) => c.number);
 
-  const stamp = now.toISOString();
-  for (let i = 0; i < fresh.length; i += BATCH) {
-    const batch = fresh.slice(i, i + BATCH);
-    await db.transaction().execute(async (trx) => {
-      await trx
+    const stamp = now.toISOString();
+    for (let i = 0; i < fresh.length; i += BATCH) {
+      const batch = fresh.slice(i, i + BATCH);
+      const inserted = await trx
         .insertInto('certificates')
         .values(batch.map((c) => ({ number: c.number, sitting_id: c.sittingId, issued_on: issuedOn, state: 'issued' as const, created_at: stamp })))
-        .onConflict((oc) => oc.column('sitting_id').doNothing())
+        .returning('id')
         .execute();
+      result.issued += inserted.length;
+      options.onProgress?.(Math.min(i + BATCH, fresh.length), fresh.length);
+    }
+    if (result.issued > 0) {
       await audit(trx, {
         actor: options.actor,
         channel: options.channel ?? 'cli',
         action: 'certificates.issue',
         subject: `session:${sessionId}`,
-        details: { count: batch.length, first: batch[0]!.number, last: batch.at(-1)!.number },
+        details: { count: result.issued, issuedOn, first: fresh[0]!.number, last: fresh.at(-1)!.number },
       }, now);
-    });
-    result.issued += batch.length;
-    options.onProgress?.(Math.min(i + BATCH, fresh.length), fresh.length);
-  }
-  return result;
+    }
+    return result;
+  });
 }
 
 /** Annuls an issued certificate with a reason. The record and any sealed document stay; only the state changes. */

@@ -9,12 +9,13 @@ import type { Database } from '../../db/schema.js';
 import { buildCertificateNumber } from '../domain/certificate-number.js';
 import { oldFormCode } from '../domain/personal-code.js';
 import { defaultReleaseMoments } from '../domain/release.js';
+import { audit } from './audit.js';
 import { installCatalogue } from './catalogue.js';
 
 export interface DemoOptions {
   students: number;
   seed?: number;
-  /** The newest school year with results (by its start year); defaults to the last one already released. */
+  /** The newest school year with results (by its start year); 2025 (2025/26) unless given, so a seed always gives the same data. */
   latestYear?: number;
   schools?: number;
   onProgress?: (step: string, done: number, total: number) => void;
@@ -30,10 +31,13 @@ export interface DemoSummary {
   years: number[];
 }
 
-/** The newest school year whose secondary results are already out at `now`. */
-export function latestReleasedYear(now: Date): number {
-  const year = now.getUTCFullYear();
-  return now >= defaultReleaseMoments(year - 1).secondary ? year - 1 : year - 2;
+export const DEMO_LATEST_YEAR = 2025;
+
+export class DemoError extends Error {
+  constructor(readonly key: string) {
+    super(key);
+    this.name = 'DemoError';
+  }
 }
 
 function mulberry32(seed: number): () => number {
@@ -86,12 +90,12 @@ export async function generateDemo(db: Kysely<Database>, options: DemoOptions): 
   const random = mulberry32(options.seed ?? 2026);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const chance = (p: number) => random() < p;
-  const latest = options.latestYear ?? latestReleasedYear(new Date());
+  const latest = options.latestYear ?? DEMO_LATEST_YEAR;
   const years = [latest - 3, latest - 2, latest - 1, latest];
   const progress = options.onProgress ?? (() => {});
 
   const existing = await db.selectFrom('persons').select('id').limit(1).executeTakeFirst();
-  if (existing) throw new Error('the register already has people in it: demo data goes only into an empty register (use --reset)');
+  if (existing) throw new DemoError('demo.not-empty');
 
   for (const year of years) await installCatalogue(db, year);
   const sessionRows = await db
@@ -301,8 +305,9 @@ export async function generateDemo(db: Kysely<Database>, options: DemoOptions): 
 }
 
 /** Empties the register (people, their exams and certificates) but keeps the catalogue and users. */
-export async function clearRegister(db: Kysely<Database>): Promise<void> {
+export async function clearRegister(db: Kysely<Database>, actor: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await audit(trx, { actor, channel: 'cli', action: 'register.clear' });
     for (const table of [
       'certificate_documents',
       'certificates',

@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.js';
 import { ImportRefused, readTable, validateScoreTable, type ImportProblem, type ScoreRow } from '../import/score-file.js';
 import { audit } from './audit.js';
 import { findSession, scoringDefinition } from './catalogue.js';
+import { lockSession } from './locks.js';
 
 export interface ImportResult {
   sessionId: number;
@@ -39,6 +40,7 @@ export async function importScores(
   const definition = scoringDefinition(session.exam, session.exam.parts);
 
   return db.transaction().execute(async (trx) => {
+    await lockSession(trx, sessionId);
     const existing = await loadSessionSittings(trx, sessionId);
     const rows = validateScoreTable(table, {
       parts: definition.parts,

@@ -159,7 +159,11 @@ const additional = (examCode: string, from: string, to = from): CatalogueSitting
   to,
 });
 
-/** The 2022/23 calendar: main sittings (May–June) and the additional term for valid absences. */
+/**
+ * The 2022/23 calendar: main sittings (May–June) and the additional term for valid absences. A sitting spans
+ * from its written part to its last oral day (Latvian, optimal level: written 15 May, oral 7–9 June); the
+ * scores of all its parts belong to that one sitting.
+ */
 export const CALENDAR: readonly CatalogueSitting[] = [
   main('LATOL', '05-15', '06-09'),
   main('LATAL', '05-15'),
@@ -206,6 +210,8 @@ export const CALENDAR: readonly CatalogueSitting[] = [
   additional('KUMAL', '07-05'),
   additional('FIZAL', '07-06'),
   additional('GEOAL', '07-07'),
+  // For a candidate who must sit exams in two foreign languages on the same day.
+  ...['VACOL', 'VACAL', 'FRAOL', 'FRAAL', 'KRIAL'].map((code) => additional(code, '07-11')),
 ];
 
 export function catalogueExam(code: string): CatalogueExam | undefined {

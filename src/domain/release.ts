@@ -1,7 +1,7 @@
 /**
  * When results become visible, and for how long the student portal keeps showing them.
  */
-import { rigaToInstant } from './riga-time.js';
+import { rigaParts, rigaToInstant } from './riga-time.js';
 
 export type Education = 'basic' | 'secondary';
 
@@ -27,17 +27,17 @@ export function isReleased(releaseMoment: Date, now: Date): boolean {
 export const STUDENT_WINDOW_MONTHS = 6;
 
 /**
- * The earliest moment still inside the student portal's window: the same wall-clock instant six calendar
- * months back (31 August looks back to 28/29 February, never into March).
+ * The earliest moment still inside the student portal's window: the same Latvian wall-clock time six calendar
+ * months back (31 August looks back to 28/29 February, never into March; 09:00 stays 09:00 across the clock change).
  */
 export function studentWindowStart(now: Date): Date {
-  const target = new Date(now.getTime());
-  const day = target.getUTCDate();
-  target.setUTCDate(1);
-  target.setUTCMonth(target.getUTCMonth() - STUDENT_WINDOW_MONTHS);
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  target.setUTCDate(Math.min(day, lastDay));
-  return target;
+  const local = rigaParts(now);
+  const monthIndex = local.year * 12 + (local.month - 1) - STUDENT_WINDOW_MONTHS;
+  const year = Math.floor(monthIndex / 12);
+  const month = (monthIndex % 12) + 1;
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const start = rigaToInstant({ year, month, day: Math.min(local.day, lastDay), hour: local.hour, minute: local.minute });
+  return new Date(start.getTime() + local.second * 1000 + now.getUTCMilliseconds());
 }
 
 /** A result is in the student window if it was released no more than six months ago (and is released). */

@@ -113,7 +113,9 @@ async function readXlsx(bytes: Uint8Array): Promise<RawTable> {
 
 function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  // 0.1 + 0.2 typed as a formula is 0.30000000000000004: spreadsheet noise, not a third decimal.
+  if (typeof value === 'number') return String(Number(value.toFixed(9)));
+  if (typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return value.trim();
   if (value instanceof Date) return value.toISOString();
   if ('richText' in value) return value.richText.map((r) => r.text).join('').trim();
@@ -170,7 +172,7 @@ export function validateScoreTable(table: RawTable, expected: SessionExpectation
     const at = (column: number) => ({ row, column: table.header[column] || `#${column + 1}` });
     const rowProblems: ImportProblem[] = [];
     if (cells.length > table.header.length && cells.slice(table.header.length).some((c) => c !== '')) {
-      rowProblems.push({ row, key: 'import.row.extra-cells', params: { expected: table.header.length } });
+      rowProblems.push({ row, column: `#${table.header.length + 1}`, key: 'import.row.extra-cells', params: { expected: table.header.length } });
     }
 
     const candidateCode = (cells[columns.candidate] ?? '').trim();

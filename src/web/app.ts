@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { compress } from 'hono/compress';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
@@ -17,6 +18,8 @@ export interface AppDependencies {
   db: Kysely<Database>;
   log: Logger;
   assets?: Assets;
+  /** Cookies only over HTTPS: true in production, where TLS ends at the proxy in front. */
+  secureCookies?: boolean;
 }
 
 export type AppEnv = { Variables: LanguageVariables & { requestId: string } };
@@ -26,6 +29,14 @@ export function pageContext(c: Context<AppEnv>, assets: Assets): PageContext {
   // An error raised before the language middleware ran still gets a page, in Latvian.
   const lang = c.get('lang') ?? DEFAULT_LANGUAGE;
   return { t: translator(lang), lang, path: url.pathname + url.search, assets: { css: assets.url('app.css') } };
+}
+
+function safePathname(url: URL): string {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    return url.pathname;
+  }
 }
 
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
@@ -42,7 +53,9 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     deps.log.info('request', {
       id: requestId,
       method: c.req.method,
-      path: url.pathname + url.search,
+      // Query values may hold anything a visitor typed (a personal code, say): only their names are logged.
+      path: safePathname(url),
+      query: [...new Set(url.searchParams.keys())],
       status: c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
@@ -65,7 +78,15 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     }),
   );
   app.use(compress());
-  app.use(language());
+  app.use(language({ secureCookie: deps.secureCookies ?? false }));
+  app.use(async (c, next) => {
+    await next();
+    // Pages depend on the language cookie (and later on who is signed in): never shared between visitors.
+    if (c.res.headers.get('content-type')?.startsWith('text/html')) {
+      c.header('Cache-Control', 'private, no-cache');
+      c.header('Vary', 'Cookie', { append: true });
+    }
+  });
 
   app.get('/healthz', async (c) => {
     try {
@@ -91,8 +112,12 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.notFound((c) => c.html(errorPage(pageContext(c as Context<AppEnv>, assets), 404), 404));
   app.onError((error, c) => {
     const requestId = (c as Context<AppEnv>).get('requestId');
+    const page = pageContext(c as Context<AppEnv>, assets);
+    if (error instanceof HTTPException && (error.status === 400 || error.status === 413 || error.status === 404)) {
+      return c.html(errorPage(page, error.status), error.status);
+    }
     deps.log.error('unhandled error', { id: requestId, error });
-    return c.html(errorPage(pageContext(c as Context<AppEnv>, assets), 500, requestId), 500);
+    return c.html(errorPage(page, 500, requestId), 500);
   });
   return app;
 }

@@ -13,7 +13,7 @@ export interface LanguageVariables {
  * Latvian unless the visitor chose otherwise: `?lang=en` chooses and is remembered in a cookie for a year;
  * the cookie is written only when the choice changes.
  */
-export function language(): MiddlewareHandler<{ Variables: LanguageVariables }> {
+export function language(options: { secureCookie: boolean }): MiddlewareHandler<{ Variables: LanguageVariables }> {
   return async (c, next) => {
     const asked = c.req.query('lang');
     const remembered = getCookie(c, LANGUAGE_COOKIE);
@@ -21,7 +21,7 @@ export function language(): MiddlewareHandler<{ Variables: LanguageVariables }> 
     if (isLanguage(asked)) {
       lang = asked;
       if (asked !== remembered) {
-        setCookie(c, LANGUAGE_COOKIE, asked, { path: '/', maxAge: 365 * 86400, sameSite: 'Lax', httpOnly: true, secure: c.req.url.startsWith('https:') });
+        setCookie(c, LANGUAGE_COOKIE, asked, { path: '/', maxAge: 365 * 86400, sameSite: 'Lax', httpOnly: true, secure: options.secureCookie });
       }
     } else if (isLanguage(remembered)) {
       lang = remembered;

@@ -64,27 +64,67 @@ describe.each(DATABASE_KINDS)('the register on %s', (kind) => {
 
   it('keeps its rules in the database itself: unique numbers, one sitting per registration, valid references, states', async () => {
     const db = test.handle.db;
-    const s = await seedSession(db, { examCode: 'LAT09', candidates: 1 });
-    await importScores(db, s.sessionId, csv(`candidate_code,took_part,part_1,part_2,part_3\n${s.candidateCodes[0]},yes,1,1,1`), 't');
-    const sitting = await db.selectFrom('sittings').selectAll().executeTakeFirstOrThrow();
-    await expect(db.insertInto('sittings').values({ registration_id: sitting.registration_id, took_part: 'yes', updated_at: 'x' }).execute()).rejects.toThrow();
-    await expect(db.insertInto('sittings').values({ registration_id: 999999, took_part: 'yes', updated_at: 'x' }).execute()).rejects.toThrow();
-    await expect(db.insertInto('sittings').values({ registration_id: sitting.registration_id, took_part: 'maybe' as 'yes', updated_at: 'x' }).execute()).rejects.toThrow();
-    await db.insertInto('certificates').values({ number: 'N-1', sitting_id: sitting.id, issued_on: '2026-06-17', state: 'issued', created_at: 'x' }).execute();
-    await expect(db.insertInto('certificates').values({ number: 'N-1', sitting_id: sitting.id, issued_on: '2026-06-17', state: 'issued', created_at: 'x' }).execute()).rejects.toThrow();
-    await expect(db.updateTable('certificates').set({ state: 'annulled' }).execute()).rejects.toThrow();
-    await expect(db.insertInto('institutions').values({ registration_number: '123', name: 'x', municipality: null }).execute()).rejects.toThrow();
-    await expect(db.insertInto('sitting_points').values({ sitting_id: sitting.id, part_no: 9, points_hundredths: -1 }).execute()).rejects.toThrow();
+    const s = await seedSession(db, { examCode: 'LAT09', candidates: 3 });
+    const registrations = await db.selectFrom('registrations').select('id').where('session_id', '=', s.sessionId).orderBy('id').execute();
+    const [r1, r2, r3] = registrations.map((r) => r.id) as [number, number, number];
+    const sitting = (registrationId: number, tookPart = 'yes') =>
+      db.insertInto('sittings').values({ registration_id: registrationId, took_part: tookPart as 'yes', updated_at: 'x' }).returning('id').executeTakeFirstOrThrow();
+    const s1 = await sitting(r1);
+    const s2 = await sitting(r2);
+    // Each refusal below hits exactly one rule: the row is otherwise valid.
+    await expect(sitting(r1)).rejects.toThrow(/unique/i);
+    await expect(sitting(999999)).rejects.toThrow(/foreign key/i);
+    await expect(sitting(r3, 'maybe')).rejects.toThrow(/check/i);
+    const certificate = (number: string, sittingId: number) =>
+      db.insertInto('certificates').values({ number, sitting_id: sittingId, issued_on: '2026-06-17', state: 'issued', created_at: 'x' }).execute();
+    await certificate('2026/000000000001-LAT09', s1.id);
+    await expect(certificate('2026/000000000001-LAT09', s2.id)).rejects.toThrow(/unique/i);
+    await expect(certificate('2026/000000000002-LAT09', s1.id)).rejects.toThrow(/unique/i);
+    await expect(
+      db.insertInto('certificates').values({ number: '2026/000000000003-LAT09', sitting_id: s2.id, issued_on: '2026-13-01', state: 'issued', created_at: 'x' }).execute(),
+    ).rejects.toThrow(/check/i);
+    await expect(db.updateTable('certificates').set({ state: 'annulled' }).execute()).rejects.toThrow(/check/i);
+    await expect(db.insertInto('institutions').values({ registration_number: '40000abcde', name: 'x', municipality: null }).execute()).rejects.toThrow(/check/i);
+    await expect(db.insertInto('institutions').values({ registration_number: '123', name: 'x', municipality: null }).execute()).rejects.toThrow(/check/i);
+    await expect(db.insertInto('persons').values({ personal_code: '161175-1999', first_name: 'A', last_name: 'B' }).execute()).rejects.toThrow(/check/i);
+    await expect(db.insertInto('sitting_points').values({ sitting_id: s1.id, part_no: 1, points_hundredths: -1 }).execute()).rejects.toThrow(/check/i);
+    await expect(db.insertInto('sitting_points').values({ sitting_id: s1.id, part_no: 21, points_hundredths: 1 }).execute()).rejects.toThrow(/check/i);
+    await db.insertInto('sitting_points').values({ sitting_id: s1.id, part_no: 1, points_hundredths: 1 }).execute();
+  });
+
+  it('rolls an import back whole when a write fails halfway', async () => {
+    const db = test.handle.db;
+    const s = await seedSession(db, { examCode: 'LAT09', candidates: 3 });
+    const before = await registerSnapshot(db);
+    // A plugin that makes the third write of points fail, as a lost connection or full disk would.
+    let pointWrites = 0;
+    const failing = db.withPlugin({
+      transformQuery(args) {
+        const node = args.node as { kind: string; into?: { table: { identifier: { name: string } } } };
+        if (node.kind === 'InsertQueryNode' && node.into?.table.identifier.name === 'sitting_points' && ++pointWrites === 3) {
+          throw new Error('disk full');
+        }
+        return args.node;
+      },
+      async transformResult(args) {
+        return args.result;
+      },
+    });
+    const file = csv(['candidate_code,took_part,part_1,part_2,part_3', ...s.candidateCodes.map((c) => `${c},yes,1,2,3`)].join('\n'));
+    await expect(importScores(failing, s.sessionId, file, 't')).rejects.toThrow('disk full');
+    expect(pointWrites).toBe(3);
+    expect(await registerSnapshot(db)).toBe(before);
+    expect(await importScores(db, s.sessionId, file, 't')).toMatchObject({ created: 3 });
   });
 
   it('lets staff define the parts of an exam without a table, and not once points exist', async () => {
     const db = test.handle.db;
     const s = await seedSession(db, { examCode: 'MATVL', candidates: 1 });
-    await expect(defineParts(db, s.examId, [{ maxPoints: 1, weight: '1.25' }])).resolves.toBeUndefined();
-    await defineParts(db, s.examId, [{ maxPoints: 40, weight: '1' }, { maxPoints: 20, weight: '1' }]);
+    await expect(defineParts(db, 't', s.examId, [{ maxPoints: 1, weight: '1.25' }])).resolves.toBeUndefined();
+    await defineParts(db, 't', s.examId, [{ maxPoints: 40, weight: '1' }, { maxPoints: 20, weight: '1' }]);
     expect((await findExam(db, 'MATVL', 2025))!.parts.map((p) => p.max_points)).toEqual([40, 20]);
     await importScores(db, s.sessionId, csv(`candidate_code,took_part,part_1,part_2\n${s.candidateCodes[0]},yes,30,10`), 't');
-    await expect(defineParts(db, s.examId, [{ maxPoints: 50, weight: '1' }])).rejects.toEqual(new CatalogueError('catalogue.parts-in-use'));
+    await expect(defineParts(db, 't', s.examId, [{ maxPoints: 50, weight: '1' }])).rejects.toEqual(new CatalogueError('catalogue.parts-in-use'));
   });
 
   it('refuses to start on a database migrated by newer code', async () => {
@@ -126,7 +166,7 @@ describe.each(DATABASE_KINDS)('demo data on %s', (kind) => {
           .where('sittings.took_part', '=', 'no')
           .execute();
         expect(absentWithCertificate).toEqual([]);
-        await expect(generateDemo(db, { students: 10 })).rejects.toThrow(/empty register/);
+        await expect(generateDemo(db, { students: 10 })).rejects.toMatchObject({ key: 'demo.not-empty' });
       } finally {
         await test.close();
       }

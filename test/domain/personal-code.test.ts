@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { translator } from '../../src/i18n.js';
 import { checkDigit, formatPersonalCode, maskPersonalCode, oldFormCode, parsePersonalCode } from '../../src/domain/personal-code.js';
 
 function firstValidCode(year: number, month: number, day: number): string {
@@ -47,7 +48,7 @@ describe('Latvian personal codes', () => {
     }
   });
 
-  it('every generated old-form code validates, and any single changed digit is caught or still a date', () => {
+  it('every generated old-form code validates, and a changed check digit is always caught', () => {
     fc.assert(
       fc.property(fc.date({ min: new Date('1900-01-01'), max: new Date('2025-12-31'), noInvalidDate: true }), fc.integer({ min: 0, max: 999 }), (date, serial) => {
         const code = oldFormCode({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() }, serial);
@@ -68,6 +69,16 @@ describe('Latvian personal codes', () => {
       if (checkDigit(firstTen) === undefined) found = true;
     }
     expect(found).toBe(true);
+  });
+
+  it('has a message in Latvian and English for every kind of refusal', () => {
+    for (const problem of ['format', 'date', 'check-digit'] as const) {
+      for (const lang of ['lv', 'en'] as const) {
+        const text = translator(lang)(`personalCode.${problem}`);
+        expect(text).not.toBe(`personalCode.${problem}`);
+        expect(text.length).toBeGreaterThan(20);
+      }
+    }
   });
 
   it('prints with a hyphen and masks all but the date part', () => {

@@ -8,7 +8,7 @@ import {
   schoolYearName,
   studentWindowStart,
 } from '../../src/domain/release.js';
-import { formatRigaDateTime, rigaDate, rigaToInstant } from '../../src/domain/riga-time.js';
+import { formatRigaDateTime, isIsoDate, rigaDate, rigaToInstant } from '../../src/domain/riga-time.js';
 
 describe('release moments', () => {
   it('opens basic results on 26 June 09:00 and secondary on 3 July 09:00 Latvian summer time (UTC+3)', () => {
@@ -51,15 +51,28 @@ describe('the student portal’s 6-month window', () => {
   it('shows results released within the last six months only', () => {
     const release = new Date('2026-07-03T06:00:00Z');
     expect(isInStudentWindow(release, new Date('2026-11-23T12:00:00Z'))).toBe(true);
-    expect(isInStudentWindow(release, new Date('2027-01-03T05:59:59Z'))).toBe(true);
-    expect(isInStudentWindow(release, new Date('2027-01-03T06:00:01Z'))).toBe(false);
+    // 3 July 09:00 summer time is 06:00 UTC; six months on, 3 January 09:00 winter time is 07:00 UTC.
+    expect(isInStudentWindow(release, new Date('2027-01-03T06:30:00Z'))).toBe(true);
+    expect(isInStudentWindow(release, new Date('2027-01-03T06:59:59Z'))).toBe(true);
+    expect(isInStudentWindow(release, new Date('2027-01-03T07:00:01Z'))).toBe(false);
     expect(isInStudentWindow(release, new Date('2026-07-03T05:59:59Z'))).toBe(false);
   });
 
   it('clamps to the end of a shorter month (31 August looks back to 28/29 February)', () => {
-    expect(studentWindowStart(new Date('2026-08-31T10:00:00Z')).toISOString()).toBe('2026-02-28T10:00:00.000Z');
-    expect(studentWindowStart(new Date('2028-08-31T10:00:00Z')).toISOString()).toBe('2028-02-29T10:00:00.000Z');
-    expect(studentWindowStart(new Date('2027-01-15T10:00:00Z')).toISOString()).toBe('2026-07-15T10:00:00.000Z');
+    // 31 August 13:00 Riga (summer) → 28 February 13:00 Riga (winter, 11:00 UTC).
+    expect(studentWindowStart(new Date('2026-08-31T10:00:00Z')).toISOString()).toBe('2026-02-28T11:00:00.000Z');
+    expect(studentWindowStart(new Date('2028-08-31T10:00:00Z')).toISOString()).toBe('2028-02-29T11:00:00.000Z');
+    expect(studentWindowStart(new Date('2027-01-15T10:00:00Z')).toISOString()).toBe('2026-07-15T09:00:00.000Z');
+    // 1 January 00:30 Riga → 1 July 00:30 Riga (summer time), which is still 30 June in UTC.
+    expect(studentWindowStart(new Date('2026-12-31T22:30:00Z')).toISOString()).toBe('2026-06-30T21:30:00.000Z');
+  });
+});
+
+describe('calendar dates', () => {
+  it('accepts real dates only', () => {
+    expect(isIsoDate('2026-06-17')).toBe(true);
+    expect(isIsoDate('2028-02-29')).toBe(true);
+    for (const text of ['2026-02-31', '2027-02-29', '2026-13-01', '2026-00-10', '2026-6-17', '17.06.2026', '']) expect(isIsoDate(text)).toBe(false);
   });
 });
 

@@ -99,7 +99,7 @@ describe('exact arithmetic', () => {
       fc.record({
         rule: fc.constantFrom<'exact' | 'truncate'>('exact', 'truncate'),
         parts: fc.constant(parts),
-        points: fc.tuple(...parts.map((p) => fc.integer({ min: 0, max: p.maxPoints * 2 }).map((halves) => halves * 50))),
+        points: fc.tuple(...parts.map((p) => fc.integer({ min: 0, max: p.maxPoints * 100 }))),
       }),
     );
 

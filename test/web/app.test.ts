@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import { HTTPException } from 'hono/http-exception';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
@@ -91,13 +92,34 @@ describe('the portal shell', () => {
     expect((await app.request('/static/app.0000000000.css')).status).toBe(404);
   });
 
-  it('logs each request as structured JSON without a whole personal code', async () => {
+  it('logs each request as structured JSON without a personal code, however it is written', async () => {
     logLines.length = 0;
-    await app.request('/anything?code=161175-19997&other=16117519997');
-    const line = logLines.find((l) => l.includes('"msg":"request"'))!;
-    const entry = JSON.parse(line) as Record<string, unknown>;
-    expect(entry).toMatchObject({ level: 'info', method: 'GET', status: 404 });
-    expect(line).not.toContain('19997');
-    expect(line).toContain('161175-*****');
+    const disguises = ['161175-19997', '16117519997', '161175%2D19997', '%3161175-19997', '161175+19997', '161175%2019997', '161175.19997', 'x-16117519997'];
+    for (const code of disguises) await app.request(`/anything?code=${code}`);
+    await app.request('/p/161175%2D19997/x');
+    const lines = logLines.filter((l) => l.includes('"msg":"request"'));
+    expect(lines).toHaveLength(disguises.length + 1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', method: 'GET', status: 404, path: '/anything', query: ['code'] });
+    for (const line of lines) expect(line).not.toContain('19997');
+    expect(lines.at(-1)).toContain('/p/161175-*****/x');
+  });
+
+  it('marks pages private and varying by cookie, and keeps the language cookie secure where asked', async () => {
+    const res = await app.request('/');
+    expect(res.headers.get('cache-control')).toBe('private, no-cache');
+    expect(res.headers.get('vary')).toMatch(/Cookie/);
+    const secure = createApp({ db: test.handle.db, log: createLogger('silent'), secureCookies: true });
+    expect((await secure.request('/?lang=en')).headers.get('set-cookie')).toMatch(/; Secure/);
+    expect((await app.request('/?lang=en')).headers.get('set-cookie')).not.toMatch(/Secure/);
+  });
+
+  it('answers a refused request with the matching page, not a 500', async () => {
+    const strict = createApp({ db: test.handle.db, log: createLogger('silent') });
+    strict.get('/too-big', () => {
+      throw new HTTPException(413);
+    });
+    const res = await strict.request('/too-big?lang=en');
+    expect(res.status).toBe(413);
+    expect(await res.text()).toContain('File too large');
   });
 });
