@@ -6,6 +6,9 @@ import { generateDemo } from './data/demo.js';
 import { prepareDatabase, registerIsEmpty } from './data/setup.js';
 import { createLogger } from './log.js';
 import { createApp } from './web/app.js';
+import { sealPendingCertificates } from './data/sealing.js';
+import { SealingPool } from './sealing/pool.js';
+import { prepareSealing } from './sealing/setup.js';
 
 async function main(): Promise<void> {
   let config;
@@ -37,15 +40,34 @@ async function main(): Promise<void> {
     log.info('demo data ready', { ...summary, ms: Date.now() - started });
   }
 
-  const app = createApp({ db: handle.db, log, secureCookies: config.environment === 'production' });
+  let sealing;
+  try {
+    sealing = await prepareSealing(config);
+  } catch (error) {
+    log.error('sealing is not usable', { error });
+    process.exit(1);
+  }
+  const pool = new SealingPool({ signer: sealing.signer, tsaUrl: sealing.tsaUrl, workers: config.sealing.workers, queue: config.sealing.queue });
+  const stopBackgroundWork = new AbortController();
+  if (config.environment === 'development') {
+    // Demo certificates are sealed in the background; a restart resumes where this stopped.
+    void sealPendingCertificates(handle.db, (facts) => pool.seal(facts), { actor: 'portal', channel: 'startup', concurrency: pool.workers * 4, signal: stopBackgroundWork.signal })
+      .then((result) => log.info('demo certificates sealed', { sealed: result.sealed, failed: result.failed.length }))
+      .catch((error: unknown) => log.warn('background sealing stopped', { error }));
+  }
+
+  const app = createApp({ db: handle.db, log, secureCookies: config.environment === 'production', trust: sealing.trust });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     log.info('portal listening', { url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/`, database: handle.describe, environment: config.environment });
   });
 
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
+    stopBackgroundWork.abort();
     server.close(() => {
-      void handle.db.destroy().then(() => process.exit(0));
+      void Promise.allSettled([pool.close(), sealing.close()])
+        .then(() => handle.db.destroy())
+        .then(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 10_000).unref();
   };

@@ -99,3 +99,46 @@ describe.each(DATABASE_KINDS)('command line on %s', (kind) => {
     expect((await run('--help')).out).toContain('Usage: npm run cli');
   });
 });
+
+describe('command line sealing', () => {
+  it('issue seals, seal writes a file, verify checks it and reports annulment', async () => {
+    const { cliServices } = await import('../src/cli/main.js');
+    const { rmSync } = await import('node:fs');
+    const test = await openTestDatabase('sqlite');
+    const dataDir = mkdtempSync(join(tmpdir(), 'cli-seal-'));
+    const services = cliServices({ environment: 'development', dataDir, sealing: { workers: 1, queue: 100 } });
+    try {
+      const run = async (...argv: string[]) => {
+        const c = capture();
+        const code = await runCli(argv, test.handle, c.io, services);
+        return { code, out: c.out(), err: c.err() };
+      };
+      const s = await seedSession(test.handle.db, { examCode: 'LAT09', candidates: 2 });
+      const file = join(dataDir, 'scores.csv');
+      writeFileSync(file, `candidate_code,took_part,part_1,part_2,part_3\n${s.candidateCodes[0]},yes,28,21,19\n${s.candidateCodes[1]},yes,1,1,1\n`);
+      expect((await run('import', file, '--session', String(s.sessionId))).code).toBe(0);
+      const issued = await run('issue', '--session', String(s.sessionId), '--date', '2026-06-17', '--json');
+      expect(issued.code).toBe(0);
+      expect(JSON.parse(issued.out)).toMatchObject({ issued: 2, sealing: { sealed: 2, failed: [], levels: { 'B-T': 2 } } });
+      expect(JSON.parse((await run('issue', '--session', String(s.sessionId), '--json')).out)).toMatchObject({ issued: 0, sealing: { sealed: 0 } });
+
+      const number = `2026/${s.candidateCodes[0]}-LAT09`;
+      const edoc = join(dataDir, 'one.edoc');
+      expect((await run('seal', number, '-o', edoc, '--lang', 'en')).out).toMatch(/written to .*one\.edoc/);
+      const verified = await run('verify', edoc, '--lang', 'en');
+      expect(verified.code).toBe(0);
+      expect(verified.out).toContain('✓ The document is genuine');
+      expect(verified.out).toContain('total 68 %');
+
+      await run('annul', number, '--reason', 'Kļūda');
+      const annulled = await run('verify', edoc, '--lang', 'en');
+      expect(annulled.code).toBe(1);
+      expect(annulled.out).toContain('✗ WARNING: the certificate was annulled');
+      expect((await run('seal', '2026/000000000000-LAT09', '-o', edoc)).code).toBe(1);
+    } finally {
+      await services.close();
+      await test.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -12,8 +12,17 @@ describe('settings', () => {
   });
 
   it('reads every setting', () => {
-    const config = loadConfig({ PORT: '8080', NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h:5432/db', DEMO_STUDENTS: '0', LOG_LEVEL: 'warn' });
-    expect(config).toMatchObject({ port: 8080, environment: 'production', databaseUrl: 'postgres://u@h:5432/db', demoStudents: 0, logLevel: 'warn' });
+    const config = loadConfig({ PORT: '8080', NODE_ENV: 'test', DATABASE_URL: 'postgres://u@h:5432/db', DEMO_STUDENTS: '0', LOG_LEVEL: 'warn', SEAL_WORKERS: '3', TSA_URL: 'http://tsa.example/' });
+    expect(config).toMatchObject({ port: 8080, environment: 'test', databaseUrl: 'postgres://u@h:5432/db', demoStudents: 0, logLevel: 'warn' });
+    expect(config.sealing).toMatchObject({ workers: 3, tsaUrl: 'http://tsa.example/', signer: undefined });
+  });
+
+  it('in production, refuses to start without a seal key and trust roots, and takes a PKCS#11 token', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/production needs the seal key[\s\S]*TRUSTED_SEAL_ROOTS_FILE/);
+    const file = new URL('../package.json', import.meta.url).pathname;
+    const config = loadConfig({ NODE_ENV: 'production', SEAL_PKCS11_LIBRARY: file, SEAL_PKCS11_PIN: '1234', SEAL_PKCS11_TOKEN: 'seal', TRUSTED_SEAL_ROOTS_FILE: file });
+    expect(config.sealing.signer).toEqual({ kind: 'pkcs11', library: file, pin: '1234', tokenLabel: 'seal', keyLabel: undefined, chainFile: undefined });
+    expect(() => loadConfig({ NODE_ENV: 'production', SEAL_KEY_FILE: '/no/such/key.pem', SEAL_CERT_FILE: file, TRUSTED_SEAL_ROOTS_FILE: file })).toThrow(/SEAL_KEY_FILE: no file at/);
   });
 
   it('refuses wrong values with one clear message naming each', () => {

@@ -11,7 +11,7 @@ export function homePage(page: PageContext) {
 <ul class="cards">
   <li><h2>${t('home.students.title')}</h2><p>${t('home.students.text')}</p></li>
   <li><h2>${t('home.adults.title')}</h2><p>${t('home.adults.text')}</p></li>
-  <li><h2>${t('home.verify.title')}</h2><p>${t('home.verify.text')}</p></li>
+  <li><h2><a href="/verify">${t('home.verify.title')}</a></h2><p>${t('home.verify.text')}</p></li>
 </ul>
 <p class="notice">${t('home.release')}</p>`,
   );

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial.js';
+import * as sealedDocumentsImmutable from './0002_sealed_documents_immutable.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_sealed_documents_immutable': sealedDocumentsImmutable,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,8 @@
 /** What a certificate states: the facts the PDF prints and the data file carries, nothing more. */
 
+/** The machine-readable twin of the PDF, for universities: same facts, fixed name in every container. */
+export const CERTIFICATE_DATA_FILE = 'certificate-data.json';
+
 export type CertificateKind = 'basic' | 'secondary';
 export type ExamLevel = 'general' | 'optimal' | 'higher';
 

@@ -2,11 +2,17 @@
  * The agency's command line: `npm run cli -- <command> [options]`. Every command takes --json, --lang lv|en
  * and --help. Exit code 0 on success, 1 when the input is refused, 2 on wrong usage.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openDatabase, type DatabaseHandle } from '../../db/connect.js';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
+import { sealPendingCertificates, type SealRunResult } from '../data/sealing.js';
+import { checkUploadedCertificate } from '../data/verification.js';
+import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
+import { SealingPool } from '../sealing/pool.js';
+import { prepareSealing, type SealingSetup } from '../sealing/setup.js';
+import { uploadCheckStatements } from '../verification-text.js';
 import { CatalogueError, defineParts, findExam, installCatalogue, scoringDefinition, setReleaseMoments } from '../data/catalogue.js';
 import { formatRigaDateTime, isIsoDate, rigaParts, rigaToInstant } from '../domain/riga-time.js';
 import { annulCertificate, CertificateError, issueCertificates } from '../data/certificates.js';
@@ -36,7 +42,10 @@ Commands:
   import <file.csv|file.xlsx> --session ID load the scores of one exam session; all rows or none
   score --exam CODE --points 28,21,19 [--year Y]
                                            print part and total percents
-  issue --session ID [--date YYYY-MM-DD]   create certificates for everyone eligible in the session
+  issue --session ID [--date YYYY-MM-DD]   create and seal the certificates of everyone eligible in the session;
+                                           run again to resume an interrupted run (nothing is sealed twice)
+  seal <number> -o file.edoc               write one sealed certificate (sealing it first if needed)
+  verify <file.edoc>                       check a certificate file: seal, time-stamp, register state
   annul <number> --reason TEXT             annul a certificate
 
 Options for every command:
@@ -75,10 +84,35 @@ const OPTIONS = {
   reason: { type: 'string' },
   basic: { type: 'string' },
   secondary: { type: 'string' },
+  output: { type: 'string', short: 'o' },
 } as const;
 
+/** Sealing needs keys, a time-stamp authority and worker threads: opened on first use, closed at the end. */
+export interface CliServices {
+  sealing(): Promise<{ setup: SealingSetup; pool: SealingPool }>;
+}
+
+export function cliServices(config: Pick<Config, 'environment' | 'dataDir' | 'sealing'>): CliServices & { close(): Promise<void> } {
+  let opened: Promise<{ setup: SealingSetup; pool: SealingPool }> | undefined;
+  return {
+    sealing() {
+      opened ??= prepareSealing(config).then((setup) => ({
+        setup,
+        pool: new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: config.sealing.workers, queue: config.sealing.queue }),
+      }));
+      return opened;
+    },
+    async close() {
+      if (!opened) return;
+      const { setup, pool } = await opened;
+      await pool.close();
+      await setup.close();
+    },
+  };
+}
+
 /** Runs one command against an open database; returns the exit code. */
-export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo): Promise<number> {
+export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, services?: CliServices): Promise<number> {
   let lang: Language = 'lv';
   let json = false;
   const out = (text: string) => io.stdout.write(text + '\n');
@@ -113,6 +147,10 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo):
     };
     const bar = progressBar(io.stderr);
     const report = (data: unknown, text: string) => out(json ? JSON.stringify(data) : text);
+    const reportSealing = (sealing: SealRunResult) => {
+      out(t('cli.sealing', { sealed: sealing.sealed, bt: sealing.levels['B-T'], bb: sealing.levels['B-B'], failed: sealing.failed.length }));
+      sealing.failed.forEach((f) => err(t('cli.sealing-failed', f)));
+    };
 
     switch (command) {
       case 'migrate': {
@@ -213,8 +251,52 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo):
         const issuedOn = values.date;
         if (issuedOn !== undefined && !isIsoDate(issuedOn)) throw new UsageError(t('cli.bad-option', { option: 'date', value: issuedOn }));
         const result = await issueCertificates(handle.db, sessionId, { actor, issuedOn, onProgress: (done, total) => bar.update('certificates', done, total) });
-        report(result, t('certificate.issued', { ...result, conflicts: result.conflicts.length }));
+        if (!json) out(t('certificate.issued', { ...result, conflicts: result.conflicts.length }));
+        if (!services) {
+          if (json) out(JSON.stringify(result));
+          return 0;
+        }
+        const sealing = await sealWithPool(handle, services, { sessionId, actor }, bar);
+        if (json) out(JSON.stringify({ ...result, sealing }));
+        else reportSealing(sealing);
+        return sealing.failed.length > 0 ? 1 : 0;
+      }
+      case 'seal': {
+        const number = args[0];
+        if (!number) throw new UsageError(t('cli.missing-option', { option: 'number' }));
+        const file = need('output');
+        const parsed = parseCertificateNumber(number);
+        if (!parsed) throw new CertificateError('certificate.bad-number', { value: number });
+        const normalised = buildCertificateNumber(parsed);
+        const certificate = await handle.db.selectFrom('certificates').select(['id', 'state']).where('number', '=', normalised).executeTakeFirst();
+        if (!certificate) throw new CertificateError('certificate.unknown', { value: normalised });
+        let document = await storedDocument(handle, certificate.id);
+        if (!document) {
+          if (certificate.state !== 'issued') throw new CertificateError('cli.not-sealable', { number: normalised });
+          if (!services) throw new UsageError('sealing is not available');
+          const sealing = await sealWithPool(handle, services, { certificateIds: [certificate.id], actor }, bar);
+          if (sealing.failed.length > 0) throw new CertificateError('cli.sealing-failed', sealing.failed[0]!);
+          document = (await storedDocument(handle, certificate.id))!;
+        }
+        writeFileSync(file, document);
+        report({ number: normalised, file, bytes: document.length }, t('cli.written', { number: normalised, file, bytes: document.length }));
         return 0;
+      }
+      case 'verify': {
+        const file = args[0];
+        if (!file) throw new UsageError(t('cli.missing-option', { option: 'file' }));
+        if (!services) throw new UsageError('verification is not available');
+        let bytes: Uint8Array;
+        try {
+          bytes = readFileSync(file);
+        } catch {
+          throw new UsageError(t('cli.file-unreadable', { file }));
+        }
+        const { setup } = await services.sealing();
+        const check = await checkUploadedCertificate(handle.db, bytes, setup.trust, { actor, channel: 'cli' });
+        if (json) out(JSON.stringify(check));
+        else uploadCheckStatements(check, t, lang).forEach((s) => out(`${s.tone === 'ok' ? '✓' : s.tone === 'bad' ? '✗' : s.tone === 'warn' ? '!' : ' '} ${s.text}`));
+        return check.report.genuine && check.register?.state === 'issued' ? 0 : 1;
       }
       case 'annul': {
         const number = args[0];
@@ -256,13 +338,34 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo):
   }
 }
 
+async function sealWithPool(
+  handle: DatabaseHandle,
+  services: CliServices,
+  scope: { sessionId?: number; certificateIds?: number[]; actor: string },
+  bar: ReturnType<typeof progressBar>,
+): Promise<SealRunResult> {
+  const { pool } = await services.sealing();
+  return sealPendingCertificates(handle.db, (facts) => pool.seal(facts), {
+    ...scope,
+    concurrency: pool.workers * 8,
+    onProgress: (done, total) => bar.update('sealing', done, total),
+  });
+}
+
+async function storedDocument(handle: DatabaseHandle, certificateId: number): Promise<Uint8Array | undefined> {
+  const row = await handle.db.selectFrom('certificate_documents').select('edoc').where('certificate_id', '=', certificateId).executeTakeFirst();
+  return row ? new Uint8Array(row.edoc) : undefined;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const handle = openDatabase({ url: config.databaseUrl, poolSize: 4, statementTimeoutMs: 600_000 });
+  const services = cliServices(config);
   try {
     await prepareDatabase(handle);
-    process.exitCode = await runCli(process.argv.slice(2), handle, { stdout: process.stdout, stderr: process.stderr });
+    process.exitCode = await runCli(process.argv.slice(2), handle, { stdout: process.stdout, stderr: process.stderr }, services);
   } finally {
+    await services.close();
     await handle.db.destroy();
   }
 }

@@ -13,6 +13,8 @@ import { DEFAULT_LANGUAGE, translator } from '../i18n.js';
 import type { Logger } from '../log.js';
 import { loadAssets, type Assets } from './assets.js';
 import { language, type LanguageVariables } from './language.js';
+import { verifyRoutes } from './routes/verify.js';
+import type { TrustAnchors } from '../sealing/verify.js';
 
 export interface AppDependencies {
   db: Kysely<Database>;
@@ -20,6 +22,8 @@ export interface AppDependencies {
   assets?: Assets;
   /** Cookies only over HTTPS: true in production, where TLS ends at the proxy in front. */
   secureCookies?: boolean;
+  /** Trust anchors for public verification; without them /verify is not offered. */
+  trust?: TrustAnchors;
 }
 
 export type AppEnv = { Variables: LanguageVariables & { requestId: string } };
@@ -108,6 +112,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   });
 
   app.get('/', (c) => c.html(homePage(pageContext(c, assets))));
+  if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, assets }));
 
   app.notFound((c) => c.html(errorPage(pageContext(c as Context<AppEnv>, assets), 404), 404));
   app.onError((error, c) => {

@@ -27,3 +27,15 @@ describe('certificate numbers', () => {
     expect(() => buildCertificateNumber({ year: 2024, candidateCode: '301949081206', examCode: 'fra09' })).toThrow(RangeError);
   });
 });
+
+describe('exam titles', () => {
+  it('print as the seeds show them', async () => {
+    const { examTitle } = await import('../../src/domain/exam-title.js');
+    const french = { education: 'basic' as const, level: null, subjectLvLocative: 'franču valodā', subjectEn: 'French', schoolYear: 2023 };
+    expect(examTitle(french, 'lv')).toBe('Eksāmens franču valodā 9. klasei 2023./2024. m.g.');
+    expect(examTitle(french, 'en')).toBe('Exam in French for 9th grade 2023/2024');
+    const arts = { education: 'secondary' as const, level: 'higher' as const, subjectLvLocative: 'kultūrā un mākslā', subjectEn: 'culture and arts', schoolYear: 2023 };
+    expect(examTitle(arts, 'lv')).toBe('Centralizētais eksāmens kultūrā un mākslā (augstākais līmenis) 2023./2024. m.g.');
+    expect(examTitle(arts, 'en')).toBe('Centralised exam in culture and arts (higher level) 2023/2024');
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * ASiC-E containers (ETSI EN 319 162-1), the .edoc files: `mimetype` first and stored, the data files, an ODF
+ * manifest and one XAdES signature file. Reading is defensive: uploads come from anyone.
+ */
+import { unzipSync, zipSync, type Zippable } from 'fflate';
+import type { DataObject } from './xades.js';
+import { escapeAttribute, NS } from './xml.js';
+
+export const ASICE_MIMETYPE = 'application/vnd.etsi.asic-e+zip';
+export const SIGNATURE_FILE = 'META-INF/signatures0.xml';
+export const MANIFEST_FILE = 'META-INF/manifest.xml';
+
+export const READ_LIMITS = {
+  /** The whole upload. */
+  containerBytes: 5 * 1024 * 1024,
+  /** Any one entry, unpacked. */
+  entryBytes: 5 * 1024 * 1024,
+  /** All entries, unpacked. */
+  totalBytes: 10 * 1024 * 1024,
+  entries: 32,
+};
+
+function manifestXml(objects: readonly DataObject[]): string {
+  return (
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n` +
+    `<manifest:manifest xmlns:manifest="${NS.manifest}" manifest:version="1.2">\n` +
+    ` <manifest:file-entry manifest:full-path="/" manifest:media-type="${ASICE_MIMETYPE}"/>\n` +
+    objects.map((o) => ` <manifest:file-entry manifest:full-path="${escapeAttribute(o.name)}" manifest:media-type="${escapeAttribute(o.mimeType)}"/>\n`).join('') +
+    `</manifest:manifest>\n`
+  );
+}
+
+/** Packs data files and their signature into an .edoc. */
+export function buildAsice(objects: readonly DataObject[], signatureXml: string, modified: Date): Uint8Array {
+  const entries: Zippable = {};
+  // Made on Unix with ordinary file permissions: unzip then takes the UTF-8 names as they are, not as DOS code page.
+  const entry = (level: 0 | 6) => ({ level, mtime: modified, os: 3, attrs: 0o100644 << 16 });
+  entries['mimetype'] = [new TextEncoder().encode(ASICE_MIMETYPE), entry(0)];
+  for (const o of objects) entries[o.name] = [o.bytes, entry(o.mimeType === 'application/pdf' ? 0 : 6)];
+  entries[MANIFEST_FILE] = [new TextEncoder().encode(manifestXml(objects)), entry(6)];
+  entries[SIGNATURE_FILE] = [new TextEncoder().encode(signatureXml), entry(6)];
+  return zipSync(entries);
+}
+
+export type ContainerProblem =
+  | 'too-large'
+  | 'not-a-zip'
+  | 'mimetype-not-first'
+  | 'wrong-mimetype'
+  | 'unsafe-entry-name'
+  | 'too-many-entries'
+  | 'entry-too-large'
+  | 'no-signature'
+  | 'several-signatures';
+
+export class ContainerError extends Error {
+  constructor(readonly problem: ContainerProblem) {
+    super(`not an acceptable ASiC-E container: ${problem}`);
+    this.name = 'ContainerError';
+  }
+}
+
+export interface OpenedContainer {
+  /** Data files by name (everything outside META-INF/ and the mimetype). */
+  files: Map<string, Uint8Array>;
+  signatureName: string;
+  signatureXml: string;
+  manifestXml?: string;
+}
+
+/** Entry names that could escape a folder or confuse a file system are refused outright. */
+export function isSafeEntryName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length <= 255 &&
+    !name.startsWith('/') &&
+    !name.includes('\\') &&
+    !name.includes('\0') &&
+    !/^[a-zA-Z]:/.test(name) &&
+    !name.split('/').some((segment) => segment === '..' || segment === '.')
+  );
+}
+
+/** The first local file header must be an uncompressed `mimetype` entry (EN 319 162-1, A.1). */
+function checkMimetypeFirst(bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 30 || view.getUint32(0, true) !== 0x04034b50) throw new ContainerError('not-a-zip');
+  const method = view.getUint16(8, true);
+  const nameLength = view.getUint16(26, true);
+  const extraLength = view.getUint16(28, true);
+  const name = new TextDecoder().decode(bytes.subarray(30, 30 + nameLength));
+  if (name !== 'mimetype' || method !== 0) throw new ContainerError('mimetype-not-first');
+  const start = 30 + nameLength + extraLength;
+  // A stored entry's size is in its header, unless a data descriptor follows it (size 0 here).
+  const size = view.getUint32(18, true) || ASICE_MIMETYPE.length;
+  if (new TextDecoder().decode(bytes.subarray(start, start + size)) !== ASICE_MIMETYPE) throw new ContainerError('wrong-mimetype');
+}
+
+export function openAsice(bytes: Uint8Array, limits = READ_LIMITS): OpenedContainer {
+  if (bytes.length > limits.containerBytes) throw new ContainerError('too-large');
+  checkMimetypeFirst(bytes);
+  let entries = 0;
+  let total = 0;
+  let problem: ContainerProblem | undefined;
+  let unzipped: Record<string, Uint8Array>;
+  try {
+    unzipped = unzipSync(bytes, {
+      filter: (file) => {
+        entries++;
+        total += file.originalSize;
+        if (!isSafeEntryName(file.name)) problem ??= 'unsafe-entry-name';
+        else if (entries > limits.entries) problem ??= 'too-many-entries';
+        else if (file.originalSize > limits.entryBytes || total > limits.totalBytes) problem ??= 'entry-too-large';
+        return problem === undefined && !file.name.endsWith('/');
+      },
+    });
+  } catch {
+    throw new ContainerError(problem ?? 'not-a-zip');
+  }
+  if (problem) throw new ContainerError(problem);
+
+  const files = new Map<string, Uint8Array>();
+  const signatures: string[] = [];
+  for (const [name, data] of Object.entries(unzipped)) {
+    if (name === 'mimetype' || name === MANIFEST_FILE) continue;
+    if (name.startsWith('META-INF/')) {
+      if (/signatures[^/]*\.xml$/.test(name)) signatures.push(name);
+      continue;
+    }
+    files.set(name, data);
+  }
+  if (signatures.length === 0) throw new ContainerError('no-signature');
+  if (signatures.length > 1) throw new ContainerError('several-signatures');
+  const signatureName = signatures[0]!;
+  const manifest = unzipped[MANIFEST_FILE];
+  return {
+    files,
+    signatureName,
+    signatureXml: new TextDecoder().decode(unzipped[signatureName]),
+    ...(manifest ? { manifestXml: new TextDecoder().decode(manifest) } : {}),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The sealing worker pool. The HTTP thread never seals: it hands facts to this pool and gets sealed bytes
+ * back. The queue is bounded, so a flood of requests is refused at once instead of piling up.
+ */
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { CertificateFacts } from '../certificate/facts.js';
+import type { SealTask, SealWorkerData } from '../../workers/seal.js';
+import type { SealedDocument } from './seal.js';
+import type { SignerSpec } from './signer-spec.js';
+
+export class PoolBusyError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('the sealing queue is full');
+    this.name = 'PoolBusyError';
+  }
+}
+
+export interface PoolOptions {
+  signer: SignerSpec;
+  tsaUrl?: string;
+  workers: number;
+  queue: number;
+  /** Tasks in progress at once in one worker: time-stamp requests wait on the network, not the CPU. */
+  tasksPerWorker?: number;
+}
+
+// From source (tsx, vitest) the worker is TypeScript and needs tsx's loader; the built portal runs dist/*.js.
+const runningFromSource = import.meta.url.endsWith('.ts');
+const workerFile = fileURLToPath(new URL(`../../workers/seal.${runningFromSource ? 'ts' : 'js'}`, import.meta.url));
+
+export class SealingPool {
+  readonly piscina: Piscina<SealTask, SealedDocument>;
+  private readonly maxQueue: number;
+
+  constructor(options: PoolOptions) {
+    const workerData: SealWorkerData = { signer: options.signer, tsaUrl: options.tsaUrl };
+    this.maxQueue = options.queue;
+    this.piscina = new Piscina({
+      filename: workerFile,
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      maxQueue: options.queue,
+      concurrentTasksPerWorker: options.tasksPerWorker ?? 4,
+      idleTimeout: 60_000,
+      workerData,
+      execArgv: runningFromSource ? ['--import', 'tsx'] : [],
+      resourceLimits: { maxOldGenerationSizeMb: 256 },
+    });
+  }
+
+  get workers(): number {
+    return this.piscina.maxThreads;
+  }
+
+  /** Whether a new task would be refused right now. */
+  get full(): boolean {
+    return this.piscina.queueSize >= this.maxQueue;
+  }
+
+  async seal(facts: CertificateFacts, options: { now?: Date; signal?: AbortSignal } = {}): Promise<SealedDocument> {
+    if (this.full) throw new PoolBusyError(2);
+    return this.piscina.run({ facts, now: options.now?.toISOString() }, { signal: options.signal ?? null });
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

@@ -1,0 +1,68 @@
+/** Public certificate verification: upload an .edoc, or a number with the holder's personal code. */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../db/schema.js';
+import { checkCertificateByNumber, checkUploadedCertificate } from '../../data/verification.js';
+import { parseCertificateNumber } from '../../domain/certificate-number.js';
+import { parsePersonalCode } from '../../domain/personal-code.js';
+import { READ_LIMITS } from '../../sealing/asic.js';
+import type { TrustAnchors } from '../../sealing/verify.js';
+import { numberCheckStatements, uploadCheckStatements } from '../../verification-text.js';
+import { verifyPage } from '../../../views/verify.js';
+import type { AppEnv } from '../app.js';
+import { pageContext } from '../app.js';
+import type { Assets } from '../assets.js';
+import { socketAddress } from '../client-address.js';
+import { RateLimiter } from '../rate-limit.js';
+import { HTTPException } from 'hono/http-exception';
+
+export interface VerifyDependencies {
+  db: Kysely<Database>;
+  trust: TrustAnchors;
+  assets: Assets;
+  lookupLimiter?: RateLimiter;
+}
+
+export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const limiter = deps.lookupLimiter ?? new RateLimiter(20, 10 * 60_000);
+  const context = { actor: 'public', channel: 'verify' };
+
+  app.get('/', (c) => c.html(verifyPage(pageContext(c, deps.assets))));
+
+  app.post(
+    '/',
+    bodyLimit({ maxSize: READ_LIMITS.containerBytes + 64 * 1024, onError: () => { throw new HTTPException(413); } }),
+    async (c) => {
+      const page = pageContext(c, deps.assets);
+      const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+      const file = body['edoc'];
+      if (!(file instanceof File) || file.size === 0) {
+        return c.html(verifyPage(page, { errors: [page.t('verify.no-file')] }), 400);
+      }
+      const check = await checkUploadedCertificate(deps.db, new Uint8Array(await file.arrayBuffer()), deps.trust, context);
+      return c.html(verifyPage(page, {}, uploadCheckStatements(check, page.t, page.lang)));
+    },
+  );
+
+  app.post('/number', bodyLimit({ maxSize: 4096, onError: () => { throw new HTTPException(413); } }), async (c) => {
+    const page = pageContext(c, deps.assets);
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const number = String(body['number'] ?? '').trim();
+    const codeText = String(body['code'] ?? '');
+    const errors: string[] = [];
+    if (!parseCertificateNumber(number)) errors.push(page.t('verify.bad-number'));
+    const code = parsePersonalCode(codeText);
+    if (!code.ok) errors.push(page.t(`personalCode.${code.problem}`));
+    if (errors.length > 0 || !code.ok) return c.html(verifyPage(page, { number, errors }), 400);
+    if (!limiter.allow(socketAddress(c))) {
+      c.header('Retry-After', '600');
+      return c.html(verifyPage(page, { number, errors: [page.t('verify.too-many')] }), 429);
+    }
+    const check = await checkCertificateByNumber(deps.db, number, code.code, context);
+    return c.html(verifyPage(page, { number }, numberCheckStatements(check, page.t, page.lang)));
+  });
+
+  return app;
+}
