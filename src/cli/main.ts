@@ -16,7 +16,8 @@ import { uploadCheckStatements } from '../verification-text.js';
 import { CatalogueError, defineParts, findExam, installCatalogue, scoringDefinition, setReleaseMoments } from '../data/catalogue.js';
 import { formatRigaDateTime, isIsoDate, rigaParts, rigaToInstant } from '../domain/riga-time.js';
 import { annulCertificate, CertificateError, issueCertificates } from '../data/certificates.js';
-import { clearRegister, DemoError, generateDemo } from '../data/demo.js';
+import { clearRegister, generateDemo } from '../data/demo.js';
+import { KeyedError } from '../errors.js';
 import { importScores } from '../data/scores.js';
 import { prepareDatabase } from '../data/setup.js';
 import { listSessions } from '../data/sessions.js';
@@ -45,6 +46,7 @@ Commands:
   issue --session ID [--date YYYY-MM-DD]   create and seal the certificates of everyone eligible in the session;
                                            run again to resume an interrupted run (nothing is sealed twice)
   seal <number> -o file.edoc               write one sealed certificate (sealing it first if needed)
+  seal --pending                           seal every issued certificate that has no document yet (resumable)
   verify <file.edoc>                       check a certificate file: seal, time-stamp, register state
   annul <number> --reason TEXT             annul a certificate
 
@@ -85,6 +87,7 @@ const OPTIONS = {
   basic: { type: 'string' },
   secondary: { type: 'string' },
   output: { type: 'string', short: 'o' },
+  pending: { type: 'boolean' },
 } as const;
 
 /** Sealing needs keys, a time-stamp authority and worker threads: opened on first use, closed at the end. */
@@ -262,6 +265,15 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         return sealing.failed.length > 0 ? 1 : 0;
       }
       case 'seal': {
+        if (values.pending) {
+          if (!services) throw new UsageError('sealing is not available');
+          const started = performance.now();
+          const sealing = await sealWithPool(handle, services, { actor }, bar);
+          const seconds = Math.round((performance.now() - started) / 100) / 10;
+          if (json) out(JSON.stringify({ ...sealing, seconds }));
+          else reportSealing(sealing);
+          return sealing.failed.length > 0 ? 1 : 0;
+        }
         const number = args[0];
         if (!number) throw new UsageError(t('cli.missing-option', { option: 'number' }));
         const file = need('output');
@@ -329,10 +341,7 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
       });
       return fail(1, lines, { kind: 'scoring', problems: error.problems });
     }
-    if (error instanceof CatalogueError || error instanceof CertificateError) {
-      return fail(1, [t(error.key, error.params)], { kind: error.key, ...error.params });
-    }
-    if (error instanceof DemoError) return fail(1, [t(error.key)], { kind: error.key });
+    if (error instanceof KeyedError) return fail(1, [t(error.key, error.params)], { kind: error.key, ...error.params });
     const message = error instanceof Error ? error.message : String(error);
     return fail(1, [t('cli.unexpected', { message })], { kind: 'unexpected', message });
   }

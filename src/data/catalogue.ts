@@ -1,5 +1,6 @@
 /** The exam catalogue in the database: school years, exams, parts and sittings. */
 import type { Kysely, Transaction } from 'kysely';
+import { KeyedError } from '../errors.js';
 import type { Database, Exam, ExamPart } from '../../db/schema.js';
 import { CALENDAR, CATALOGUE, type CataloguePart } from '../domain/catalogue.js';
 import { audit } from './audit.js';
@@ -111,15 +112,7 @@ async function insertParts(db: Transaction<Database> | Kysely<Database>, examId:
     .execute();
 }
 
-export class CatalogueError extends Error {
-  constructor(
-    readonly key: string,
-    readonly params: Record<string, string | number> = {},
-  ) {
-    super(key);
-    this.name = 'CatalogueError';
-  }
-}
+export class CatalogueError extends KeyedError {}
 
 /**
  * Defines (or redefines) an exam's parts, as agency staff do for an exam the seed gives no table for.

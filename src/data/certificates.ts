@@ -1,5 +1,6 @@
 /** The certificate register: numbering at issue, annulment. Sealing the documents comes on top of this. */
 import type { Kysely } from 'kysely';
+import { KeyedError } from '../errors.js';
 import type { Database } from '../../db/schema.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
 import { rigaDate } from '../domain/riga-time.js';
@@ -7,15 +8,7 @@ import { audit } from './audit.js';
 import { findSession } from './catalogue.js';
 import { lockSession } from './locks.js';
 
-export class CertificateError extends Error {
-  constructor(
-    readonly key: string,
-    readonly params: Record<string, string | number> = {},
-  ) {
-    super(key);
-    this.name = 'CertificateError';
-  }
-}
+export class CertificateError extends KeyedError {}
 
 export interface IssueResult {
   issued: number;

@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import { isPostgres } from '../../db/dialect.js';
 import type { Database } from '../../db/schema.js';
+import { KeyedError } from '../errors.js';
 import { buildCertificateNumber } from '../domain/certificate-number.js';
 import { oldFormCode } from '../domain/personal-code.js';
 import { defaultReleaseMoments } from '../domain/release.js';
@@ -33,12 +34,7 @@ export interface DemoSummary {
 
 export const DEMO_LATEST_YEAR = 2025;
 
-export class DemoError extends Error {
-  constructor(readonly key: string) {
-    super(key);
-    this.name = 'DemoError';
-  }
-}
+export class DemoError extends KeyedError {}
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

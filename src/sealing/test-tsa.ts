@@ -73,8 +73,8 @@ const TST_INFO_TYPE = encodeOid(OID.tstInfo);
 const MESSAGE_DIGEST_TYPE = encodeOid(OID.messageDigest);
 
 /**
- * Everything in a token that does not change from one request to the next, encoded once: asn1js takes
- * milliseconds per structure, and a token is made for every sealed document.
+ * Everything in a token that does not change from one request to the next, encoded once (a token is made for
+ * every sealed document, so per-request work must stay in the tens of microseconds).
  */
 interface TokenTemplate {
   policy: Uint8Array;
@@ -117,14 +117,14 @@ export function createTestTsa(options: TestTsaOptions): TestTsa {
 }
 
 function tokenTemplate(options: TestTsaOptions, policy: string): TokenTemplate {
-  const certificates = options.certificateChainDer.map((der, i) => {
+  const chain = options.certificateChainDer.map((der, i) => {
     try {
-      return readCertificateNames(der);
+      return readCertificateFields(der);
     } catch (error) {
       throw new TypeError(`certificate ${i} of the chain is not a DER certificate: ${String(error)}`);
     }
   });
-  const tsaCert = certificates[0]!;
+  const tsaCert = chain[0]!;
   const tsaDer = options.certificateChainDer[0]!;
   const certHash = createHash('sha256').update(tsaDer).digest();
   return {
@@ -143,10 +143,10 @@ function tokenTemplate(options: TestTsaOptions, policy: string): TokenTemplate {
   };
 }
 
-/** The raw DER of a certificate's serial number (the INTEGER), issuer and subject (Names). */
-function readCertificateNames(der: Uint8Array): { serialNumber: Uint8Array; issuer: Uint8Array; subject: Uint8Array } {
+/** The DER, as they are in the certificate, of its serial number (the INTEGER), issuer and subject (Names). */
+function readCertificateFields(der: Uint8Array): { serialNumber: Uint8Array; issuer: Uint8Array; subject: Uint8Array } {
   const certificate = DerFields.read(der, 'Certificate', 'der');
-  const tbs = new DerFields(certificate.required(Tag.sequence, 'tbsCertificate'), 'TBSCertificate', 'der');
+  const tbs = certificate.sequence('tbsCertificate');
   tbs.optional(Tag.context0Constructed); // version
   const serialNumber = tbs.required(Tag.integer, 'serialNumber').encoded;
   tbs.required(Tag.sequence, 'signature');
@@ -201,8 +201,8 @@ function readTimeStampReq(der: Uint8Array): TimeStampRequest {
   const fields = DerFields.read(der, 'TimeStampReq', 'der');
   const version = readSmallInteger(fields.required(Tag.integer, 'version'));
   const imprint = fields.required(Tag.sequence, 'messageImprint');
-  const imprintFields = new DerFields(imprint, 'MessageImprint', 'der');
-  const algorithm = new DerFields(imprintFields.required(Tag.sequence, 'hashAlgorithm'), 'AlgorithmIdentifier', 'der');
+  const imprintFields = new DerFields(imprint, 'messageImprint', 'der');
+  const algorithm = imprintFields.sequence('hashAlgorithm');
   const hashAlgorithm = readOid(algorithm.required(Tag.oid, 'algorithm'));
   const hashLength = imprintFields.required(Tag.octetString, 'hashedMessage').content.byteLength;
   imprintFields.end();

@@ -200,12 +200,10 @@ export function readTimestampResponse(
   }
   const { status, token } = response;
   if (status.status !== pkijs.PKIStatus.granted && status.status !== pkijs.PKIStatus.grantedWithMods) {
-    const texts = status.texts.join('; ');
+    const texts = status.texts.length ? `: ${status.texts.join('; ')}` : '';
     const failInfo = status.failInfo ? ` (failInfo ${failInfoNames(status.failInfo).join(', ')})` : '';
-    throw new TimestampError(
-      'rejected',
-      `time-stamp authority ${tsaUrl} refused the request: status ${status.status}${failInfo}${texts ? `: ${texts}` : ''}`,
-    );
+    const message = `time-stamp authority ${tsaUrl} refused the request: status ${status.status}${failInfo}${texts}`;
+    throw new TimestampError('rejected', message);
   }
   if (!token) throw new TimestampError('malformed', `the answer of ${tsaUrl} is granted but holds no token`);
 
@@ -322,8 +320,8 @@ function readTstInfoQuickly(der: Uint8Array): QuickTstInfo & { version: number }
   const fields = DerFields.read(der, 'TSTInfo');
   const version = readSmallInteger(fields.required(Tag.integer, 'version'));
   fields.required(Tag.oid, 'policy');
-  const messageImprint = new DerFields(fields.required(Tag.sequence, 'messageImprint'), 'MessageImprint');
-  const algorithm = new DerFields(messageImprint.required(Tag.sequence, 'hashAlgorithm'), 'AlgorithmIdentifier');
+  const messageImprint = fields.sequence('messageImprint');
+  const algorithm = messageImprint.sequence('hashAlgorithm');
   const imprintAlgorithm = readOid(algorithm.required(Tag.oid, 'algorithm'));
   const imprint = messageImprint.required(Tag.octetString, 'hashedMessage').content;
   messageImprint.end();
@@ -683,7 +681,13 @@ export function readDerChildren(content: Uint8Array, rules: DerRules): DerElemen
   return children;
 }
 
-function readDerAt(bytes: Uint8Array, start: number, rules: DerRules, depth: number): { element: DerElement; end: number } {
+interface DerRead {
+  element: DerElement;
+  /** Where the next element begins. */
+  end: number;
+}
+
+function readDerAt(bytes: Uint8Array, start: number, rules: DerRules, depth: number): DerRead {
   const tag = bytes[start];
   const first = bytes[start + 1];
   if (tag === undefined || first === undefined) throw new SyntaxError('truncated');
@@ -705,7 +709,7 @@ function readDerAt(bytes: Uint8Array, start: number, rules: DerRules, depth: num
 }
 
 /** A constructed element of indefinite length (BER): its content runs up to an end-of-contents marker. */
-function readIndefiniteAt(bytes: Uint8Array, start: number, rules: DerRules, depth: number) {
+function readIndefiniteAt(bytes: Uint8Array, start: number, rules: DerRules, depth: number): DerRead {
   const tag = bytes[start]!;
   if (rules === 'der' || !(tag & 0x20)) throw new SyntaxError('indefinite length');
   if (depth >= MAX_NESTING) throw new SyntaxError('nested too deeply');
@@ -726,7 +730,7 @@ export class DerFields {
   constructor(
     sequence: DerElement,
     private readonly what: string,
-    rules: DerRules = 'ber',
+    private readonly rules: DerRules = 'ber',
   ) {
     this.children = readDerChildren(sequence.content, rules);
   }
@@ -740,6 +744,11 @@ export class DerFields {
     const element = this.optional(tag);
     if (!element) throw new SyntaxError(`${this.what}: ${name} is missing`);
     return element;
+  }
+
+  /** The fields of the next field, a SEQUENCE. */
+  sequence(name: string): DerFields {
+    return new DerFields(this.required(Tag.sequence, name), name, this.rules);
   }
 
   optional(tag: number): DerElement | undefined {

@@ -8,45 +8,23 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CertificateFacts } from '../../src/certificate/facts.js';
 import { SealingPool } from '../../src/sealing/pool.js';
 import type { SealedDocument } from '../../src/sealing/seal.js';
 import { prepareSealing } from '../../src/sealing/setup.js';
+import { variedFacts } from '../support/facts.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '2000' } } });
 const count = Number(values.count);
 
-function facts(i: number): CertificateFacts {
-  return {
-    kind: 'secondary',
-    number: `2026/${String(300000000000 + i)}-KUMAL`,
-    firstName: ['Anna', 'Ģirts', 'Šarlote', 'Jānis'][i % 4]!,
-    lastName: ['Bērziņa', 'Ozoliņš', 'Žagare', 'Kļaviņš'][i % 4]!,
-    personalCode: '161175-19997',
-    examCode: 'KUMAL',
-    subjectLvLocative: 'kultūrā un mākslā',
-    subjectLv: 'kultūra un māksla',
-    subjectEn: 'culture and arts',
-    level: 'higher',
-    schoolYear: 2025,
-    total: i % 101,
-    parts: [
-      { nameLv: 'Zināšanas, izpratne un prasmes', nameEn: 'Knowledge, understanding and skills', percent: (i * 7) % 101 },
-      { nameLv: 'Kompleksu problēmu risināšana', nameEn: 'Solving complex problems', percent: (i * 3) % 101 },
-    ],
-    issuedOn: '2026-06-30',
-  };
-}
-
 async function run(label: string, pool: SealingPool): Promise<{ rate: number; documents: SealedDocument[] }> {
   // Warm up every worker (module load, font subsets, signer) before timing.
-  await Promise.all(Array.from({ length: pool.workers * 4 }, (_, i) => pool.seal(facts(i))));
+  await Promise.all(Array.from({ length: pool.workers * 4 }, (_, i) => pool.seal(variedFacts(i))));
   const documents: SealedDocument[] = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: pool.workers * 16 }, async () => {
-      while (next < count) documents.push(await pool.seal(facts(next++)));
+      while (next < count) documents.push(await pool.seal(variedFacts(next++)));
     }),
   );
   const seconds = (performance.now() - started) / 1000;

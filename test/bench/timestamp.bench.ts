@@ -1,8 +1,9 @@
 /**
- * What one RFC 3161 time stamp costs against the test TSA: `npx tsx test/bench/timestamp.bench.ts
- * [--requests 500 --concurrency 32 --warmup 1000]`. Client and TSA share this process and talk over loopback HTTP, so the
- * round-trip CPU is both sides together; the split times the TSA (`tsa.handle`) and the client's request
- * building and answer checking directly, without HTTP, and leaves the rest to HTTP (fetch and node:http).
+ * What one RFC 3161 time stamp costs against the test TSA:
+ * `npx tsx test/bench/timestamp.bench.ts [--requests 500 --concurrency 32 --warmup 1000]`.
+ * Client and TSA share this process and talk over loopback HTTP, so the round-trip CPU is both sides together.
+ * The split times the TSA (`tsa.handle`) and the client's request building and answer checking directly,
+ * without HTTP, and leaves the rest to HTTP (client and server).
  */
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -91,7 +92,7 @@ try {
   const clientCpu = (build.cpuMs + check.cpuMs) / requests;
   const tsaCpu = tsaSide.cpuMs / requests;
   const roundTripCpu = sequential.cpuMs / requests;
-  console.log(`time-stamp round trips over loopback HTTP (client and test TSA in one process, Node ${process.version})`);
+  console.log(`time-stamp round trips over loopback HTTP, client and TSA in one process (Node ${process.version})`);
   console.log(`sequential, ${requests} requests:`);
   console.log(`  wall per round trip          ${ms(sequential.wallMs / requests)} ms`);
   console.log(`  CPU per round trip           ${ms(roundTripCpu)} ms`);

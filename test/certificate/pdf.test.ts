@@ -9,28 +9,11 @@ import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateFacts } from '../../src/certificate/facts.js';
 import { renderCertificatePdf, UnsupportedCharacterError } from '../../src/certificate/pdf.js';
+import { kumalFacts } from '../support/facts.js';
 
 const NBSP = '\u00A0';
 
-const kumal: CertificateFacts = {
-  kind: 'secondary',
-  number: '2024/301949081206-KUMAL',
-  firstName: 'Anna',
-  lastName: 'Bērziņa',
-  personalCode: '161175-19997',
-  examCode: 'KUMAL',
-  subjectLvLocative: 'kultūrā un mākslā',
-  subjectLv: 'Kultūra un māksla',
-  subjectEn: 'Culture and arts',
-  level: 'higher',
-  schoolYear: 2023,
-  total: 33,
-  parts: [
-    { nameLv: 'Zināšanas, izpratne un prasmes', nameEn: 'Knowledge, understanding and skills', percent: 27 },
-    { nameLv: 'Kompleksu problēmu risināšana', nameEn: 'Solving complex problems', percent: 42 },
-  ],
-  issuedOn: '2024-06-17',
-};
+const kumal: CertificateFacts = kumalFacts();
 
 const lat09: CertificateFacts = {
   kind: 'basic',

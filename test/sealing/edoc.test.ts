@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateFacts } from '../../src/certificate/facts.js';
+import { kumalFacts } from '../support/facts.js';
 import { generateTestSeal } from '../../src/sealing/dev-pki.js';
 import { loadPemSigner } from '../../src/sealing/file-signer.js';
 import { sealCertificate, type SealedDocument } from '../../src/sealing/seal.js';
@@ -49,25 +50,7 @@ const PDF_URI = 'Sertifik%C4%81ts%202024-301949081206-KUMAL.pdf';
 const DATA_NAME = 'certificate-data.json';
 const MANIFEST = 'META-INF/manifest.xml';
 
-const facts: CertificateFacts = {
-  kind: 'secondary',
-  number: '2024/301949081206-KUMAL',
-  firstName: 'Līga',
-  lastName: 'Ķēniņa-Šņore',
-  personalCode: '161175-19997',
-  examCode: 'KUMAL',
-  subjectLvLocative: 'kultūrā un mākslā',
-  subjectLv: 'Kultūra un māksla',
-  subjectEn: 'Culture and arts',
-  level: 'higher',
-  schoolYear: 2023,
-  total: 33,
-  parts: [
-    { nameLv: 'Zināšanas, izpratne un prasmes', nameEn: 'Knowledge, understanding and skills', percent: 27 },
-    { nameLv: 'Kompleksu problēmu risināšana', nameEn: 'Solving complex problems', percent: 42 },
-  ],
-  issuedOn: '2024-06-17',
-};
+const facts: CertificateFacts = kumalFacts({ firstName: 'Līga', lastName: 'Ķēniņa-Šņore' });
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest();
 const b64 = (data: Uint8Array) => Buffer.from(data).toString('base64');

@@ -225,6 +225,73 @@ describe('requestTimestamp and verifyTimestampToken through the HTTP test TSA', 
   });
 });
 
+describe('requestTimestamp reading answers without parsing them in full', () => {
+  const digest = sha256('<ds:SignatureValue>…</ds:SignatureValue>');
+
+  type Rewrite = (der: Uint8Array) => Uint8Array;
+  const same: Rewrite = (der) => der;
+
+  /** Serves `tsa`'s answers after passing each request and answer through the given rewrites. */
+  async function relay({ request = same, answer = same }: { request?: Rewrite; answer?: Rewrite }) {
+    const relaying: TestTsa = { handle: async (der) => answer(await tsa.handle(request(der))) };
+    return startTestTsaServer(relaying, { host: '127.0.0.1', port: 0 });
+  }
+
+  it('accepts answers in BER (indefinite lengths, eContent in segments), as some TSAs send them', async () => {
+    const server = await relay({
+      answer(der) {
+        const resp = parseResponse(der);
+        const signedData = new pkijs.SignedData({ schema: resp.timeStampToken!.content });
+        const tstInfo = signedData.encapContentInfo.eContent!.getValue();
+        // pkijs splits a primitive eContent given to this constructor into a constructed OCTET STRING.
+        signedData.encapContentInfo = new pkijs.EncapsulatedContentInfo({
+          eContentType: signedData.encapContentInfo.eContentType,
+          eContent: new asn1js.OctetString({ valueHex: tstInfo }),
+        });
+        const content = signedData.toSchema(true);
+        const token = new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.2', content });
+        const status = new Uint8Array(resp.status.toSchema().toBER());
+        const tokenBer = new Uint8Array(token.toSchema().toBER());
+        return new Uint8Array([0x30, 0x80, ...status, ...tokenBer, 0x00, 0x00]);
+      },
+    });
+    try {
+      const token = await requestTimestamp(server.url, digest);
+      const signedData = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(token.slice().buffer).content });
+      expect(signedData.encapContentInfo.eContent!.idBlock.isConstructed).toBe(true);
+      await verifyTimestampToken(token, digest, [identity.rootDer]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a token over other content than TSTInfo, or without the certificate it asked for', async () => {
+    const tstInfoType = Buffer.from('060b2a864886f70d0109100104', 'hex'); // 1.2.840.113549.1.9.16.1.4
+    const otherContent = await relay({
+      answer(der) {
+        const at = indexOfBytes(der, tstInfoType); // the first one is the eContentType
+        expect(at).toBeGreaterThan(0);
+        const altered = der.slice();
+        altered[at + tstInfoType.length - 1] = 0x02; // id-ct-authData
+        return altered;
+      },
+    });
+    // The client's request ends with certReq TRUE; the relay turns it to FALSE.
+    const noCertificate = await relay({ request: (der) => new Uint8Array([...der.subarray(0, -1), 0x00]) });
+    try {
+      const error = await refusal(requestTimestamp(otherContent.url, digest));
+      expect(error.reason).toBe('malformed');
+      expect(error.message).toContain('1.2.840.113549.1.9.16.1.2, not TSTInfo');
+      const noCert = await refusal(requestTimestamp(noCertificate.url, digest));
+      expect(noCert.reason).toBe('malformed');
+      expect(noCert.message).toMatch(/lacks the TSA certificate/);
+    } finally {
+      await otherContent.close();
+      await noCertificate.close();
+    }
+  });
+});
+
 /** A DER TimeStampReq for `digest` (SHA-256, a nonce, certReq). */
 async function requestDerFor(digest: Uint8Array): Promise<Uint8Array> {
   const request = new pkijs.TimeStampReq({
@@ -290,6 +357,20 @@ describe('independent check with OpenSSL', () => {
     const text = openssl(['ts', '-reply', '-in', 'response.tsr', '-text']);
     expect(text.output).toContain('Status: Granted.');
     expect(text.output).toContain('Policy OID: 2.999.3161.1');
+  });
+
+  it('answers a SHA-512 query without nonce or certReq, leaving both out of the token', async () => {
+    const digest = createHash('sha512').update('a third certificate').digest('hex');
+    const query = openssl(['ts', '-query', '-digest', digest, '-sha512', '-no_nonce', '-out', 'plain.tsq']);
+    expect(query.ok, query.output).toBe(true);
+    const reply = await post(server.url, new Uint8Array(readFileSync(join(dir, 'plain.tsq'))));
+    writeFileSync(join(dir, 'plain.tsr'), reply.body);
+    const viaQuery = openssl(['ts', '-verify', '-queryfile', 'plain.tsq', '-in', 'plain.tsr', ...trust()]);
+    expect(viaQuery.output).toContain('Verification: OK');
+    const text = openssl(['ts', '-reply', '-in', 'plain.tsr', '-text']);
+    expect(text.output).toContain('Nonce: unspecified');
+    const token = parseResponse(reply.body).timeStampToken!;
+    expect(new pkijs.SignedData({ schema: token.content }).certificates).toBeUndefined();
   });
 });
 
