@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import { layout, type PageContext } from './layout.js';
 
-export function errorPage(page: PageContext, status: 404 | 500 | 413 | 400, requestId?: string) {
+export function errorPage(page: PageContext, status: 404 | 500 | 503 | 413 | 400, requestId?: string) {
   const { t } = page;
   return layout(
     page,

@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { loadAssets, type Assets } from './assets.js';
 import { language, type LanguageVariables } from './language.js';
 import { verifyRoutes } from './routes/verify.js';
+import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
 
 export interface AppDependencies {
@@ -120,6 +121,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     const page = pageContext(c as Context<AppEnv>, assets);
     if (error instanceof HTTPException && (error.status === 400 || error.status === 413 || error.status === 404)) {
       return c.html(errorPage(page, error.status), error.status);
+    }
+    if (error instanceof PoolBusyError) {
+      // The sealing queue is full: say so at once, and when to come back, rather than hold the request.
+      c.header('Retry-After', String(error.retryAfterSeconds));
+      return c.html(errorPage(page, 503), 503);
     }
     deps.log.error('unhandled error', { id: requestId, error });
     return c.html(errorPage(page, 500, requestId), 500);

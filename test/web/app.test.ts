@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
+import { PoolBusyError } from '../../src/sealing/pool.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 describe('the portal shell', () => {
@@ -111,6 +112,17 @@ describe('the portal shell', () => {
     const secure = createApp({ db: test.handle.db, log: createLogger('silent'), secureCookies: true });
     expect((await secure.request('/?lang=en')).headers.get('set-cookie')).toMatch(/; Secure/);
     expect((await app.request('/?lang=en')).headers.get('set-cookie')).not.toMatch(/Secure/);
+  });
+
+  it('answers a full sealing queue at once with 503 and Retry-After', async () => {
+    const busy = createApp({ db: test.handle.db, log: createLogger('silent') });
+    busy.get('/seal', () => {
+      throw new PoolBusyError(2);
+    });
+    const res = await busy.request('/seal?lang=en');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    expect(await res.text()).toContain('Too busy right now');
   });
 
   it('answers a refused request with the matching page, not a 500', async () => {
