@@ -132,6 +132,28 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+export interface WebSessionTable {
+  id_hash: string;
+  kind: 'student' | 'staff';
+  person_id: number | null;
+  user_id: number | null;
+  provider: string;
+  display_name: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface LoginAttemptTable {
+  state: string;
+  provider: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  created_at: string;
+}
+
 export interface Database {
   school_years: SchoolYearTable;
   institutions: InstitutionTable;
@@ -148,6 +170,8 @@ export interface Database {
   users: UserTable;
   user_roles: UserRoleTable;
   audit_log: AuditLogTable;
+  web_sessions: WebSessionTable;
+  login_attempts: LoginAttemptTable;
 }
 
 export type Exam = Selectable<ExamTable>;

@@ -20,7 +20,7 @@ import { clearRegister, generateDemo } from '../data/demo.js';
 import { KeyedError } from '../errors.js';
 import { importScores } from '../data/scores.js';
 import { prepareDatabase } from '../data/setup.js';
-import { listSessions } from '../data/sessions.js';
+import { listSessions } from '../data/exam-sessions.js';
 import { parseSchoolYear, schoolYearName } from '../domain/release.js';
 import { ScoringError, scoreFromText } from '../domain/scoring.js';
 import { isLanguage, translator, type Language, type Translate } from '../i18n.js';
