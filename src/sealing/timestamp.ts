@@ -62,7 +62,6 @@ export const Tag = {
   integer: 0x02,
   bitString: 0x03,
   octetString: 0x04,
-  null: 0x05,
   oid: 0x06,
   utf8String: 0x0c,
   generalizedTime: 0x18,
@@ -143,11 +142,22 @@ export function encodeTimestampRequest(messageDigestSha256: Uint8Array): { der: 
 }
 
 /**
- * POSTs the query and reads the answer (RFC 3161 §3.4). node:http rather than fetch: over loopback, fetch's
- * streams cost several times the CPU of the rest of a time stamp.
+ * POSTs the query and reads the answer (RFC 3161 §3.4), all within `timeoutMs`. node:http rather than fetch:
+ * fetch's web streams cost several times the CPU of making and checking the time stamp itself.
  */
 async function postTimestampQuery(tsaUrl: string, requestDer: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-  const signal = AbortSignal.timeout(timeoutMs);
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  try {
+    const response = await openResponse(tsaUrl, requestDer, abort.signal);
+    return await readLimited(response, MAX_RESPONSE_BYTES, tsaUrl, abort.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The TSA's answer once its headers are in; it must be a success (2xx). */
+async function openResponse(tsaUrl: string, requestDer: Uint8Array, signal: AbortSignal): Promise<IncomingMessage> {
   let response: IncomingMessage;
   try {
     response = await sendPost(new URL(tsaUrl), requestDer, signal);
@@ -161,7 +171,7 @@ async function postTimestampQuery(tsaUrl: string, requestDer: Uint8Array, timeou
     response.destroy();
     throw new TimestampError('rejected', `time-stamp authority ${tsaUrl} answered HTTP ${status}`);
   }
-  return readLimited(response, MAX_RESPONSE_BYTES, tsaUrl);
+  return response;
 }
 
 function sendPost(url: URL, body: Uint8Array, signal: AbortSignal): Promise<IncomingMessage> {
@@ -388,14 +398,13 @@ export async function verifyTimestampToken(
 
   // pkijs's SignedData.verify recognises TSTInfo content and then wants the original stamped data (it hashes it
   // itself), while a signature time stamp is checked against a digest. The imprint is checked above, so the
-  // CMS check below presents the content as opaque data: the message-digest attribute, the signature over the
+  // CMS check below is told the content is opaque data: the message-digest attribute, the signature over the
   // signed attributes and the certificate chain are all checked exactly as for any SignedData.
-  const cmsView = signedData;
-  cmsView.encapContentInfo.eContentType = OID.data;
+  signedData.encapContentInfo.eContentType = OID.data;
 
   let result: pkijs.SignedDataVerifyResult;
   try {
-    result = await cmsView.verify(
+    result = await signedData.verify(
       { signer: 0, trustedCerts, checkChain: true, checkDate: tstInfo.genTime, extendedMode: true },
       crypto,
     );
@@ -539,7 +548,12 @@ async function checkSigningCertificateAttribute(
   }
 }
 
-async function readLimited(response: IncomingMessage, limit: number, url: string): Promise<Uint8Array> {
+async function readLimited(
+  response: IncomingMessage,
+  limit: number,
+  url: string,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
   const declared = Number(response.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     response.destroy();
@@ -548,7 +562,6 @@ async function readLimited(response: IncomingMessage, limit: number, url: string
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    // Also ends, with an error, when the time limit aborts the request.
     for await (const chunk of response as AsyncIterable<Buffer>) {
       total += chunk.byteLength;
       if (total > limit) {
@@ -559,7 +572,8 @@ async function readLimited(response: IncomingMessage, limit: number, url: string
     }
   } catch (error) {
     if (error instanceof TimestampError) throw error;
-    throw new TimestampError('unreachable', `the answer of ${url} broke off: ${describe(error)}`, { cause: error });
+    const why = describe(signal.aborted ? signal.reason : error);
+    throw new TimestampError('unreachable', `the answer of ${url} broke off: ${why}`, { cause: error });
   }
   const body = new Uint8Array(total);
   let offset = 0;
