@@ -1,10 +1,14 @@
 /**
- * Sealing throughput: `npm run bench:seal [-- --count 2000]`. Seals the same set of certificates with the worker
- * pool (one worker per core) and with one worker, in one run, at level B-T (test time-stamp authority in this
- * process, as in development) and B-B; prints certificates/s, the pool's speed-up, .edoc sizes and where the
- * time goes inside a worker.
+ * Sealing throughput: `npm run bench:seal [-- --count 2000]`. Seals the same set of certificates, in one run, at
+ * level B-T (test time-stamp authority in this process, as in development) and B-B, with
+ *  - the worker pool (one worker per core),
+ *  - one worker (V8's own helper threads and the main thread still use the other cores),
+ *  - one worker with the whole process confined to one core (`taskset -c 0`, a child process),
+ * and prints certificates/s, CPU use, the pool's speed-up, .edoc sizes and where the time goes in a worker.
  */
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,14 +17,17 @@ import type { SealedDocument } from '../../src/sealing/seal.js';
 import { prepareSealing } from '../../src/sealing/setup.js';
 import { variedFacts } from '../support/facts.js';
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: { count: { type: 'string', default: '2000' }, child: { type: 'string' } },
+});
 const count = Number(values.count);
 
-async function run(label: string, pool: SealingPool): Promise<{ rate: number; documents: SealedDocument[] }> {
+async function run(label: string, pool: SealingPool, quiet = false): Promise<{ rate: number; documents: SealedDocument[] }> {
   // Warm up every worker (module load, font subsets, signer) before timing.
   await Promise.all(Array.from({ length: pool.workers * 4 }, (_, i) => pool.seal(variedFacts(i))));
   const documents: SealedDocument[] = [];
   let next = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: pool.workers * 16 }, async () => {
@@ -28,8 +35,13 @@ async function run(label: string, pool: SealingPool): Promise<{ rate: number; do
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cores = (cpu.user + cpu.system) / 1e6 / seconds;
   const rate = count / seconds;
-  console.log(`${label.padEnd(28)} ${rate.toFixed(0).padStart(5)} certificates/s  (${count} in ${seconds.toFixed(2)} s)`);
+  if (!quiet) console.log(
+    `${label.padEnd(28)} ${rate.toFixed(0).padStart(5)} certificates/s  (${count} in ${seconds.toFixed(2)} s, ` +
+      `${cores.toFixed(2)} cores busy, ${((cpu.user + cpu.system) / 1000 / count).toFixed(2)} ms CPU per certificate)`,
+  );
   return { rate, documents };
 }
 
@@ -43,21 +55,41 @@ function describe(documents: SealedDocument[]): string {
   );
 }
 
+/** One worker in a child process pinned to core 0 with everything else it runs (time-stamp authority included). */
+function oneCore(level: 'B-T' | 'B-B'): number {
+  const child = spawnSync('taskset', ['-c', '0', process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--count', String(count), '--child', level], {
+    encoding: 'utf8',
+  });
+  const line = child.stdout.trim().split('\n').at(-1) ?? '';
+  return Number(JSON.parse(line).rate);
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'seal-bench-'));
 const setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers: 1, queue: 100000 } });
 try {
-  const cores = availableParallelism();
-  for (const level of ['B-T', 'B-B'] as const) {
-    const tsaUrl = level === 'B-T' ? setup.tsaUrl : undefined;
-    const pool = new SealingPool({ signer: setup.signer, tsaUrl, workers: cores, queue: 100000 });
-    const single = new SealingPool({ signer: setup.signer, tsaUrl, workers: 1, queue: 100000 });
-    try {
-      const withPool = await run(`${level}, pool of ${cores} workers`, pool);
-      const withOne = await run(`${level}, one worker`, single);
-      console.log(`${level}: pool / one worker = ${(withPool.rate / withOne.rate).toFixed(2)}×; ${describe(withPool.documents)}`);
-    } finally {
-      await pool.close();
-      await single.close();
+  if (values.child) {
+    const single = new SealingPool({ signer: setup.signer, tsaUrl: values.child === 'B-T' ? setup.tsaUrl : undefined, workers: 1, queue: 100000 });
+    console.log(JSON.stringify({ rate: (await run('child', single, true)).rate }));
+    await single.close();
+  } else {
+    const cores = availableParallelism();
+    for (const level of ['B-T', 'B-B'] as const) {
+      const tsaUrl = level === 'B-T' ? setup.tsaUrl : undefined;
+      const pool = new SealingPool({ signer: setup.signer, tsaUrl, workers: cores, queue: 100000 });
+      const single = new SealingPool({ signer: setup.signer, tsaUrl, workers: 1, queue: 100000 });
+      try {
+        const withPool = await run(`${level}, pool of ${cores} workers`, pool);
+        const withOne = await run(`${level}, one worker`, single);
+        const pinned = oneCore(level);
+        console.log(`${`${level}, one worker on one core`.padEnd(28)} ${pinned.toFixed(0).padStart(5)} certificates/s`);
+        console.log(
+          `${level}: pool / one worker = ${(withPool.rate / withOne.rate).toFixed(2)}×, pool / one core = ${(withPool.rate / pinned).toFixed(2)}×; ` +
+            describe(withPool.documents),
+        );
+      } finally {
+        await pool.close();
+        await single.close();
+      }
     }
   }
 } finally {
