@@ -10,6 +10,8 @@ export interface PageContext {
   /** The current path and query, so the language switch returns to the same page. */
   path: string;
   assets: { css: string };
+  /** The signed-in person, for the header (name, sign-out form). */
+  user?: { name: string; csrfToken: string; kind: 'student' | 'staff' };
 }
 
 /** The language switch keeps the page and its query, replacing only `lang`. */
@@ -34,8 +36,13 @@ export function layout(page: PageContext, title: string, main: Html): Html {
 <a class="skip" href="#main">${t('layout.skip')}</a>
 <header class="site">
   <a class="brand" href="/">${t('site.name')}</a>
-  <nav aria-label="${t('layout.language')}">
+  <nav aria-label="${t('layout.menu')}">
+    ${page.user?.kind === 'student' ? html`<a href="/results">${t('layout.results')}</a>` : ''}
     <a href="${switchLanguageHref(page.path, other)}" hreflang="${other}" lang="${other}">${t(`layout.switchTo.${other}`)}</a>
+    ${page.user
+      ? html`<span class="user">${page.user.name}</span>
+    <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${page.user.csrfToken}"><button type="submit" class="link">${t('layout.logout')}</button></form>`
+      : ''}
   </nav>
 </header>
 <main id="main">

@@ -85,27 +85,46 @@ export async function sealPendingCertificates(db: Kysely<Database>, seal: Sealer
     await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, runOne));
 
     if (sealed.length > 0) {
-      const sealedAt = new Date().toISOString();
-      await db.transaction().execute(async (trx) => {
-        const stored = await trx
-          .insertInto('certificate_documents')
-          .values(sealed.map((s) => ({ certificate_id: s.id, edoc: s.document.edoc, sha256: s.document.sha256, sealed_at: sealedAt })))
-          .onConflict((oc) => oc.column('certificate_id').doNothing())
-          .returning('certificate_id')
-          .execute();
-        const storedIds = new Set(stored.map((s) => s.certificate_id));
-        for (const s of sealed) if (storedIds.has(s.id)) result.levels[s.document.level]++;
-        result.sealed += stored.length;
-        await audit(trx, {
-          actor: options.actor,
-          channel: options.channel ?? 'cli',
-          action: 'certificates.seal',
-          ...(options.sessionId !== undefined ? { subject: `session:${options.sessionId}` } : {}),
-          details: { count: stored.length },
-        });
-      });
+      const storedIds = await storeSealedDocuments(db, sealed, { actor: options.actor, channel: options.channel ?? 'cli', sessionId: options.sessionId });
+      for (const s of sealed) if (storedIds.has(s.id)) result.levels[s.document.level]++;
+      result.sealed += storedIds.size;
     }
     options.onProgress?.(Math.min(result.sealed + givenUp.size, total), total);
   }
   return result;
+}
+
+/**
+ * Stores sealed documents, each in an insert that never overwrites: when two runs sealed the same certificate,
+ * the first stored wins and the other copy is dropped. Returns the ids actually stored.
+ */
+async function storeSealedDocuments(
+  db: Kysely<Database>,
+  sealed: readonly { id: number; document: SealedDocument }[],
+  context: { actor: string; channel: string; sessionId?: number },
+): Promise<Set<number>> {
+  const sealedAt = new Date().toISOString();
+  return db.transaction().execute(async (trx) => {
+    const stored = await trx
+      .insertInto('certificate_documents')
+      .values(sealed.map((s) => ({ certificate_id: s.id, edoc: s.document.edoc, sha256: s.document.sha256, sealed_at: sealedAt })))
+      .onConflict((oc) => oc.column('certificate_id').doNothing())
+      .returning('certificate_id')
+      .execute();
+    await audit(trx, {
+      actor: context.actor,
+      channel: context.channel,
+      action: 'certificates.seal',
+      ...(context.sessionId !== undefined ? { subject: `session:${context.sessionId}` } : {}),
+      details: { count: stored.length },
+    });
+    return new Set(stored.map((s) => s.certificate_id));
+  });
+}
+
+/** Seals one issued certificate now (a download that found no document yet); errors, a full pool included, propagate. */
+export async function sealOne(db: Kysely<Database>, certificateId: number, seal: Sealer, context: { actor: string; channel: string }): Promise<void> {
+  const facts = (await loadCertificateFacts(db, [certificateId])).get(certificateId);
+  if (!facts) throw new Error(`certificate ${certificateId} not found`);
+  await storeSealedDocuments(db, [{ id: certificateId, document: await seal(facts) }], context);
 }

@@ -13,7 +13,9 @@ import { DEFAULT_LANGUAGE, translator } from '../i18n.js';
 import type { Logger } from '../log.js';
 import { loadAssets, type Assets } from './assets.js';
 import { language, type LanguageVariables } from './language.js';
+import type { SessionVariables } from './session-types.js';
 import { verifyRoutes } from './routes/verify.js';
+import { studentRoutes, type StudentDependencies } from './routes/student.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
 
@@ -25,15 +27,24 @@ export interface AppDependencies {
   secureCookies?: boolean;
   /** Trust anchors for public verification; without them /verify is not offered. */
   trust?: TrustAnchors;
+  /** The student pages: how to require a signed-in student, and how to seal on demand. */
+  student?: Omit<StudentDependencies, 'db' | 'assets'>;
 }
 
-export type AppEnv = { Variables: LanguageVariables & { requestId: string } };
+export type AppEnv = { Variables: LanguageVariables & SessionVariables & { requestId: string } };
 
 export function pageContext(c: Context<AppEnv>, assets: Assets): PageContext {
   const url = new URL(c.req.url);
   // An error raised before the language middleware ran still gets a page, in Latvian.
   const lang = c.get('lang') ?? DEFAULT_LANGUAGE;
-  return { t: translator(lang), lang, path: url.pathname + url.search, assets: { css: assets.url('app.css') } };
+  const session = c.get('session');
+  return {
+    t: translator(lang),
+    lang,
+    path: url.pathname + url.search,
+    assets: { css: assets.url('app.css') },
+    ...(session ? { user: { name: session.displayName, csrfToken: session.csrfToken, kind: session.kind } } : {}),
+  };
 }
 
 function safePathname(url: URL): string {
@@ -114,6 +125,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
 
   app.get('/', (c) => c.html(homePage(pageContext(c, assets))));
   if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, assets }));
+  if (deps.student) app.route('/', studentRoutes({ db: deps.db, assets, ...deps.student }));
 
   app.notFound((c) => c.html(errorPage(pageContext(c as Context<AppEnv>, assets), 404), 404));
   app.onError((error, c) => {

@@ -1,0 +1,155 @@
+/**
+ * What one student sees on "Results of exams taken": every exam they registered for whose results are either
+ * still to come or were released within the last six months. Nothing of a result (points, percentages,
+ * certificate number) leaves this module before its release moment.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { isInStudentWindow, isReleased } from '../domain/release.js';
+import { scoreExam } from '../domain/scoring.js';
+import { examParts, scoringDefinition } from './catalogue.js';
+
+export type ResultState =
+  | { kind: 'pending'; releaseAt: Date }
+  | { kind: 'exempted'; internationalCertificate: string | null }
+  | { kind: 'absent' }
+  | { kind: 'work-annulled' }
+  | { kind: 'not-scored' }
+  | {
+      kind: 'result';
+      tookPart: 'yes' | 'partly';
+      total: number;
+      parts: { nameLv: string; nameEn: string; percent: number }[];
+      certificate?: { number: string; issuedOn: string; state: 'issued' | 'annulled' };
+    };
+
+export interface StudentResult {
+  registrationId: number;
+  education: 'basic' | 'secondary';
+  level: 'general' | 'optimal' | 'higher' | null;
+  examCode: string;
+  subjectLvLocative: string;
+  subjectEn: string;
+  schoolYear: number;
+  term: 'main' | 'additional';
+  state: ResultState;
+}
+
+export async function studentResults(db: Kysely<Database>, personId: number, now: Date): Promise<StudentResult[]> {
+  const rows = await db
+    .selectFrom('candidates')
+    .innerJoin('registrations', 'registrations.candidate_id', 'candidates.id')
+    .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
+    .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+    .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
+    .leftJoin('sittings', 'sittings.registration_id', 'registrations.id')
+    .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
+    .where('candidates.person_id', '=', personId)
+    .select([
+      'registrations.id as registrationId',
+      'registrations.exempted',
+      'registrations.international_certificate as internationalCertificate',
+      'exam_sessions.term',
+      'exams.id as examId',
+      'exams.code',
+      'exams.education',
+      'exams.level',
+      'exams.subject_lv_locative as subjectLvLocative',
+      'exams.subject_en as subjectEn',
+      'exams.school_year as schoolYear',
+      'exams.weighted_points_rule',
+      'school_years.basic_results_at as basicAt',
+      'school_years.secondary_results_at as secondaryAt',
+      'sittings.id as sittingId',
+      'sittings.took_part as tookPart',
+      'sittings.work_annulled as workAnnulled',
+      'certificates.number',
+      'certificates.issued_on as issuedOn',
+      'certificates.state as certificateState',
+    ])
+    .orderBy('exams.school_year', 'desc')
+    .orderBy('exams.code')
+    .execute();
+
+  const visible = rows.filter((r) => {
+    const release = new Date(r.education === 'basic' ? r.basicAt : r.secondaryAt);
+    return !isReleased(release, now) || isInStudentWindow(release, now);
+  });
+  const released = visible.filter((r) => isReleased(new Date(r.education === 'basic' ? r.basicAt : r.secondaryAt), now));
+  const sittingIds = released.map((r) => r.sittingId).filter((id): id is number => id !== null);
+  const points = sittingIds.length
+    ? await db.selectFrom('sitting_points').where('sitting_id', 'in', sittingIds).select(['sitting_id', 'points_hundredths']).orderBy('sitting_id').orderBy('part_no').execute()
+    : [];
+  const pointsBySitting = new Map<number, number[]>();
+  for (const p of points) pointsBySitting.set(p.sitting_id, [...(pointsBySitting.get(p.sitting_id) ?? []), p.points_hundredths]);
+  const partsByExam = new Map<number, Awaited<ReturnType<typeof examParts>>>();
+
+  const results: StudentResult[] = [];
+  for (const r of visible) {
+    const releaseAt = new Date(r.education === 'basic' ? r.basicAt : r.secondaryAt);
+    let state: ResultState;
+    if (!isReleased(releaseAt, now)) state = { kind: 'pending', releaseAt };
+    else if (r.exempted === 1) state = { kind: 'exempted', internationalCertificate: r.internationalCertificate };
+    else if (r.sittingId === null) state = { kind: 'not-scored' };
+    else if (r.tookPart === 'no') state = { kind: 'absent' };
+    else if (r.workAnnulled === 1) state = { kind: 'work-annulled' };
+    else {
+      let parts = partsByExam.get(r.examId);
+      if (!parts) partsByExam.set(r.examId, (parts = await examParts(db, r.examId)));
+      const sittingPoints = pointsBySitting.get(r.sittingId) ?? [];
+      if (parts.length === 0 || sittingPoints.length !== parts.length) state = { kind: 'not-scored' };
+      else {
+        const score = scoreExam(scoringDefinition(r, parts), sittingPoints);
+        state = {
+          kind: 'result',
+          tookPart: r.tookPart === 'partly' ? 'partly' : 'yes',
+          total: score.total,
+          parts: parts.map((p, i) => ({ nameLv: p.name_lv ?? `${p.part_no}. daļa`, nameEn: p.name_en ?? `Part ${p.part_no}`, percent: score.parts[i]! })),
+          ...(r.number && r.issuedOn && r.certificateState
+            ? { certificate: { number: r.number, issuedOn: r.issuedOn, state: r.certificateState } }
+            : {}),
+        };
+      }
+    }
+    results.push({
+      registrationId: r.registrationId,
+      education: r.education,
+      level: r.level,
+      examCode: r.code,
+      subjectLvLocative: r.subjectLvLocative,
+      subjectEn: r.subjectEn,
+      schoolYear: r.schoolYear,
+      term: r.term,
+      state,
+    });
+  }
+  return results;
+}
+
+/**
+ * A certificate's sealed document for its holder, or nothing: not theirs, annulled, not yet released, or no
+ * such number all look the same to the caller (and so to the visitor: 404).
+ */
+export async function holderCertificate(db: Kysely<Database>, personId: number, number: string, now: Date) {
+  const row = await db
+    .selectFrom('certificates')
+    .innerJoin('sittings', 'sittings.id', 'certificates.sitting_id')
+    .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
+    .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+    .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
+    .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+    .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
+    .where('certificates.number', '=', number)
+    .where('candidates.person_id', '=', personId)
+    .where('certificates.state', '=', 'issued')
+    .select(['certificates.id', 'exams.education', 'school_years.basic_results_at', 'school_years.secondary_results_at'])
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const releaseAt = new Date(row.education === 'basic' ? row.basic_results_at : row.secondary_results_at);
+  if (!isInStudentWindow(releaseAt, now)) return undefined;
+  return { certificateId: row.id };
+}
+
+export async function storedDocument(db: Kysely<Database>, certificateId: number) {
+  return db.selectFrom('certificate_documents').select(['edoc', 'sha256']).where('certificate_id', '=', certificateId).executeTakeFirst();
+}
