@@ -31,6 +31,7 @@ export function layout(page: PageContext, title: string, main: Html): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${t('site.name')}</title>
 <link rel="stylesheet" href="${page.assets.css}">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <a class="skip" href="#main">${t('layout.skip')}</a>

@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openDatabase, type DatabaseHandle } from '../../db/connect.js';
 import { loadConfig, type Config } from '../config.js';
-import { sealPendingCertificates, type SealRunResult } from '../data/sealing.js';
+import { sealPendingCertificates, storedDocument, type SealRunResult } from '../data/sealing.js';
 import { checkUploadedCertificate } from '../data/verification.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
 import { SealingPool } from '../sealing/pool.js';
@@ -282,13 +282,13 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         const normalised = buildCertificateNumber(parsed);
         const certificate = await handle.db.selectFrom('certificates').select(['id', 'state']).where('number', '=', normalised).executeTakeFirst();
         if (!certificate) throw new CertificateError('certificate.unknown', { value: normalised });
-        let document = await storedDocument(handle, certificate.id);
+        let document = (await storedDocument(handle.db, certificate.id))?.edoc;
         if (!document) {
           if (certificate.state !== 'issued') throw new CertificateError('cli.not-sealable', { number: normalised });
           if (!services) throw new UsageError('sealing is not available');
           const sealing = await sealWithPool(handle, services, { certificateIds: [certificate.id], actor }, bar);
           if (sealing.failed.length > 0) throw new CertificateError('cli.sealing-failed', sealing.failed[0]!);
-          document = (await storedDocument(handle, certificate.id))!;
+          document = (await storedDocument(handle.db, certificate.id))!.edoc;
         }
         writeFileSync(file, document);
         report({ number: normalised, file, bytes: document.length }, t('cli.written', { number: normalised, file, bytes: document.length }));
@@ -359,11 +359,6 @@ async function sealWithPool(
     concurrency: pool.workers * 8,
     onProgress: (done, total) => bar.update('sealing', done, total),
   });
-}
-
-async function storedDocument(handle: DatabaseHandle, certificateId: number): Promise<Uint8Array | undefined> {
-  const row = await handle.db.selectFrom('certificate_documents').select('edoc').where('certificate_id', '=', certificateId).executeTakeFirst();
-  return row ? new Uint8Array(row.edoc) : undefined;
 }
 
 async function main(): Promise<void> {

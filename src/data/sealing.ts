@@ -128,3 +128,8 @@ export async function sealOne(db: Kysely<Database>, certificateId: number, seal:
   if (!facts) throw new Error(`certificate ${certificateId} not found`);
   await storeSealedDocuments(db, [{ id: certificateId, document: await seal(facts) }], context);
 }
+
+/** A certificate's sealed document and its SHA-256, if it has been sealed. */
+export async function storedDocument(db: Kysely<Database>, certificateId: number) {
+  return db.selectFrom('certificate_documents').select(['edoc', 'sha256']).where('certificate_id', '=', certificateId).executeTakeFirst();
+}

@@ -149,7 +149,3 @@ export async function holderCertificate(db: Kysely<Database>, personId: number, 
   if (!isInStudentWindow(releaseAt, now)) return undefined;
   return { certificateId: row.id };
 }
-
-export async function storedDocument(db: Kysely<Database>, certificateId: number) {
-  return db.selectFrom('certificate_documents').select(['edoc', 'sha256']).where('certificate_id', '=', certificateId).executeTakeFirst();
-}
