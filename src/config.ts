@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
 import type { SignerSpec } from './sealing/signer-spec.js';
+import { parseTrustedProxies } from './web/client-address.js';
 
 export type Environment = 'development' | 'production' | 'test';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -20,7 +21,31 @@ export interface Config {
   logLevel: LogLevel;
   demoStudents: number;
   demoSeed: number;
+  backgroundSealing: boolean;
+  /** Proxies (addresses and CIDR ranges) whose X-Forwarded-For is believed; empty: the socket peer is the client. */
+  trustedProxies: string[];
+  /** Bounds above which new requests get a light 503 at once (src/web/overload.ts). */
+  overload: { maxLagMs: number; maxInFlight: number };
   sealing: SealingConfig;
+  /** Where browsers reach the portal, without a trailing slash: OpenID Connect redirect URIs and Origin checks. */
+  publicUrl: string;
+  auth: AuthConfig;
+}
+
+/** Sign-in: the OpenID Connect providers (only those configured are offered) and web sessions. */
+export interface AuthConfig {
+  providers: { eklase?: OidcProviderConfig; mykoob?: OidcProviderConfig };
+  /** The claim carrying the person's personal code. */
+  personalCodeClaim: string;
+  /** Scopes asked of the provider. */
+  scopes: string;
+  sessionIdleMinutes: number;
+}
+
+export interface OidcProviderConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
 }
 
 export interface SealingConfig {
@@ -53,6 +78,9 @@ export const SETTINGS = {
   LOG_LEVEL: 'debug | info | warn | error | silent (default info)',
   DEMO_STUDENTS: 'students created on the first start in development, 0–100000 (default 2000; 0 = none)',
   DEMO_SEED: 'seed of the demo data, a whole number (default 2026)',
+  TRUSTED_PROXIES: 'comma-separated IPs and CIDR ranges (IPv4, IPv6) of the proxies in front; only from them is X-Forwarded-For believed (default none)',
+  OVERLOAD_MAX_LAG_MS: 'event-loop delay over the last second above which new page requests get a light 503, 10–60000 ms (default 200)',
+  OVERLOAD_MAX_IN_FLIGHT: 'requests in progress at which new page requests get a light 503, 1–1000000 (default 1000)',
   SEAL_KEY_FILE: 'seal private key, PEM (PKCS#8, SEC1 or PKCS#1), with SEAL_CERT_FILE',
   SEAL_CERT_FILE: 'seal certificate chain, PEM, the seal certificate first',
   SEAL_PKCS12_FILE: 'seal key and chain as PKCS#12 (.p12), with SEAL_PKCS12_PASSWORD',
@@ -65,8 +93,19 @@ export const SETTINGS = {
   TSA_URL: 'RFC 3161 time-stamp authority; documents are B-T with it, B-B without (development runs a test TSA)',
   TRUSTED_SEAL_ROOTS_FILE: 'PEM roots a seal certificate must chain to, for verification (required in production)',
   TRUSTED_TSA_ROOTS_FILE: 'PEM roots of time-stamp authorities, for verification (required in production with TSA_URL)',
+  BACKGROUND_SEALING: 'on | off: seal issued certificates that have no document yet, in the background after start (default on in development, off otherwise)',
   SEAL_WORKERS: 'sealing worker threads, 1–64 (default: the number of cores)',
   SEAL_QUEUE: 'sealing jobs waiting for a worker before new ones are refused, 1–100000 (default 256)',
+  PUBLIC_URL: 'address browsers use to reach the portal (default http://127.0.0.1:PORT; https required in production)',
+  EKLASE_ISSUER: 'E-klase OpenID Connect issuer URL; with EKLASE_CLIENT_ID and EKLASE_CLIENT_SECRET it offers “Sign in with E-klase”',
+  EKLASE_CLIENT_ID: 'the portal’s client id at E-klase',
+  EKLASE_CLIENT_SECRET: 'the portal’s client secret at E-klase',
+  MYKOOB_ISSUER: 'Mykoob OpenID Connect issuer URL; with MYKOOB_CLIENT_ID and MYKOOB_CLIENT_SECRET it offers “Sign in with Mykoob”',
+  MYKOOB_CLIENT_ID: 'the portal’s client id at Mykoob',
+  MYKOOB_CLIENT_SECRET: 'the portal’s client secret at Mykoob',
+  OIDC_PERSONAL_CODE_CLAIM: 'claim (ID token or UserInfo) holding the personal code (default personal_code)',
+  OIDC_SCOPES: 'scopes asked of the providers, space-separated, openid among them (default openid)',
+  SESSION_IDLE_MINUTES: 'minutes without a request after which a sign-in ends, 1–720 (default 30; 12 hours at most in any case)',
 } as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -109,9 +148,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: oneOf<LogLevel>('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], 'info'),
     demoStudents: integer('DEMO_STUDENTS', 0, 100000, 2000),
     demoSeed: integer('DEMO_SEED', 0, 2 ** 31 - 1, 2026),
+    backgroundSealing: oneOf('BACKGROUND_SEALING', ['on', 'off'], environment === 'development' ? 'on' : 'off') === 'on',
+    trustedProxies: trustedProxyEntries(env.TRUSTED_PROXIES, problems),
+    overload: {
+      maxLagMs: integer('OVERLOAD_MAX_LAG_MS', 10, 60000, 200),
+      maxInFlight: integer('OVERLOAD_MAX_IN_FLIGHT', 1, 1000000, 1000),
+    },
     sealing: { workers: 1, queue: 1 },
+    publicUrl: '',
+    auth: { providers: {}, personalCodeClaim: 'personal_code', scopes: 'openid', sessionIdleMinutes: 30 },
   };
   config.sealing = loadSealingConfig(env, environment, problems, integer);
+  config.auth = loadAuthConfig(env, environment, problems, integer);
+  config.publicUrl = loadPublicUrl(env, environment, port, Object.keys(config.auth.providers).length > 0, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -169,4 +218,86 @@ function loadSealingConfig(
     workers: integer('SEAL_WORKERS', 1, 64, availableParallelism()),
     queue: integer('SEAL_QUEUE', 1, 100000, 256),
   };
+}
+
+function loadPublicUrl(env: NodeJS.ProcessEnv, environment: Environment, port: number, signIn: boolean, problems: string[]): string {
+  const value = env.PUBLIC_URL;
+  if (!value) {
+    if (environment === 'production' && signIn) {
+      problems.push('production with EKLASE_/MYKOOB_ sign-in needs PUBLIC_URL, the https:// address browsers use to reach the portal');
+    }
+    return `http://127.0.0.1:${port}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`PUBLIC_URL="${value}" is not a URL (e.g. https://eksameni.example.lv)`);
+    return `http://127.0.0.1:${port}`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`PUBLIC_URL="${value}" must be an http(s) URL`);
+  else if (environment === 'production' && url.protocol !== 'https:') problems.push(`PUBLIC_URL="${value}" must be https:// in production (session cookies are Secure)`);
+  if (url.search || url.hash || url.username || url.password) problems.push(`PUBLIC_URL="${value}" must have no query, fragment or credentials`);
+  return (url.origin + url.pathname).replace(/\/+$/, '');
+}
+
+function loadAuthConfig(
+  env: NodeJS.ProcessEnv,
+  environment: Environment,
+  problems: string[],
+  integer: (name: string, min: number, max: number, fallback: number) => number,
+): AuthConfig {
+  const provider = (prefix: 'EKLASE' | 'MYKOOB'): OidcProviderConfig | undefined => {
+    const issuer = env[`${prefix}_ISSUER`];
+    const clientId = env[`${prefix}_CLIENT_ID`];
+    const clientSecret = env[`${prefix}_CLIENT_SECRET`];
+    if (!issuer && !clientId && !clientSecret) return undefined;
+    const missing = [issuer ? '' : `${prefix}_ISSUER`, clientId ? '' : `${prefix}_CLIENT_ID`, clientSecret ? '' : `${prefix}_CLIENT_SECRET`].filter(Boolean);
+    if (missing.length > 0) {
+      // The secret itself is never repeated in a message.
+      problems.push(`${prefix}_ISSUER, ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET go together; missing: ${missing.join(', ')}`);
+      return undefined;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(issuer!);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+      problems.push(`${prefix}_ISSUER="${issuer}" must be the provider's issuer URL (https://…, no query)`);
+      return undefined;
+    }
+    if (environment === 'production' && url.protocol !== 'https:') {
+      problems.push(`${prefix}_ISSUER="${issuer}" must be https:// in production`);
+      return undefined;
+    }
+    return { issuer: issuer!, clientId: clientId!, clientSecret: clientSecret! };
+  };
+  const providers: AuthConfig['providers'] = {};
+  const eklase = provider('EKLASE');
+  if (eklase) providers.eklase = eklase;
+  const mykoob = provider('MYKOOB');
+  if (mykoob) providers.mykoob = mykoob;
+
+  const personalCodeClaim = env.OIDC_PERSONAL_CODE_CLAIM || 'personal_code';
+  if (!/^[\w.:/-]{1,200}$/.test(personalCodeClaim)) {
+    problems.push(`OIDC_PERSONAL_CODE_CLAIM="${personalCodeClaim}" must be a claim name (letters, digits, _ . : / -)`);
+  }
+  const scopes = (env.OIDC_SCOPES || 'openid').trim().split(/\s+/);
+  if (!scopes.includes('openid') || !scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) {
+    problems.push(`OIDC_SCOPES="${env.OIDC_SCOPES}" must be space-separated scopes including openid`);
+  }
+  return {
+    providers,
+    personalCodeClaim,
+    scopes: scopes.join(' '),
+    sessionIdleMinutes: integer('SESSION_IDLE_MINUTES', 1, 720, 30),
+  };
+}
+
+function trustedProxyEntries(value: string | undefined, problems: string[]): string[] {
+  const parsed = parseTrustedProxies(value);
+  for (const problem of parsed.problems) problems.push(`TRUSTED_PROXIES: ${problem}`);
+  return parsed.entries;
 }

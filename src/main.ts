@@ -6,6 +6,8 @@ import { generateDemo } from './data/demo.js';
 import { prepareDatabase, registerIsEmpty } from './data/setup.js';
 import { createLogger } from './log.js';
 import { createApp } from './web/app.js';
+import { createAuthDependencies } from './auth/setup.js';
+import { requireStudent } from './web/session.js';
 import { sealPendingCertificates } from './data/sealing.js';
 import { SealingPool } from './sealing/pool.js';
 import { prepareSealing } from './sealing/setup.js';
@@ -49,14 +51,24 @@ async function main(): Promise<void> {
   }
   const pool = new SealingPool({ signer: sealing.signer, tsaUrl: sealing.tsaUrl, workers: config.sealing.workers, queue: config.sealing.queue });
   const stopBackgroundWork = new AbortController();
-  if (config.environment === 'development') {
+  if (config.backgroundSealing) {
     // Demo certificates are sealed in the background; a restart resumes where this stopped.
     void sealPendingCertificates(handle.db, (facts) => pool.seal(facts), { actor: 'portal', channel: 'startup', concurrency: pool.workers * 4, signal: stopBackgroundWork.signal })
       .then((result) => log.info('demo certificates sealed', { sealed: result.sealed, failed: result.failed.length }))
       .catch((error: unknown) => log.warn('background sealing stopped', { error }));
   }
 
-  const app = createApp({ db: handle.db, log, secureCookies: config.environment === 'production', trust: sealing.trust });
+  const app = createApp({
+    db: handle.db,
+    log,
+    trustedProxies: config.trustedProxies,
+    allowPrivateAddresses: config.environment !== 'production',
+    overload: config.overload,
+    secureCookies: config.environment === 'production',
+    trust: sealing.trust,
+    auth: createAuthDependencies(config, handle.db),
+    student: { requireStudent: requireStudent(), seal: (facts) => pool.seal(facts) },
+  });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     log.info('portal listening', { url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/`, database: handle.describe, environment: config.environment });
   });

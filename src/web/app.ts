@@ -15,7 +15,13 @@ import { loadAssets, type Assets } from './assets.js';
 import { language, type LanguageVariables } from './language.js';
 import type { SessionVariables } from './session-types.js';
 import { verifyRoutes } from './routes/verify.js';
+import { trustedProxies as trustedProxyList } from './client-address.js';
+import { balticOnly, isGeoGuardedPath } from './geo.js';
+import { overloadGuard } from './overload.js';
 import { studentRoutes, type StudentDependencies } from './routes/student.js';
+import { authRoutes, type AuthDependencies } from './routes/auth.js';
+import { ForbiddenError, sessionMiddleware } from './session.js';
+import { forbiddenPage } from '../../views/login.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
 
@@ -27,8 +33,19 @@ export interface AppDependencies {
   secureCookies?: boolean;
   /** Trust anchors for public verification; without them /verify is not offered. */
   trust?: TrustAnchors;
+  /** TRUSTED_PROXIES: addresses and CIDR ranges whose X-Forwarded-For is believed (default none). */
+  trustedProxies?: readonly string[];
+  /** Loopback and private addresses pass the Baltic-only filter (default: unless NODE_ENV=production). */
+  allowPrivateAddresses?: boolean;
+  /**
+   * OVERLOAD_MAX_LAG_MS and OVERLOAD_MAX_IN_FLIGHT (config defaults 200 ms and 1000); main.ts always passes them.
+   * Absent: no overload refusals (tests that do heavy set-up work would otherwise meet 503s).
+   */
+  overload?: { maxLagMs: number; maxInFlight: number };
   /** The student pages: how to require a signed-in student, and how to seal on demand. */
   student?: Omit<StudentDependencies, 'db' | 'assets'>;
+  /** Sign-in (E-klase, Mykoob, demo) and web sessions; without it nobody can sign in. */
+  auth?: AuthDependencies;
 }
 
 export type AppEnv = { Variables: LanguageVariables & SessionVariables & { requestId: string } };
@@ -58,7 +75,10 @@ function safePathname(url: URL): string {
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const assets = deps.assets ?? loadAssets();
   const app = new Hono<AppEnv>();
+  const trustedProxies = trustedProxyList(deps.trustedProxies);
 
+  // First: on results day, refuse new requests at once with a light 503 rather than let them all time out.
+  if (deps.overload) app.use(overloadGuard({ ...deps.overload, log: deps.log }).middleware);
   app.use(async (c, next) => {
     const started = performance.now();
     const requestId = randomUUID();
@@ -104,6 +124,15 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     }
   });
 
+  // The student pages only from Latvia, Lithuania and Estonia (see GEO_GUARDED_PREFIXES in geo.ts).
+  const geo = balticOnly({ trustedProxies, allowPrivateAddresses: deps.allowPrivateAddresses ?? process.env.NODE_ENV !== 'production', css: assets.url('app.css') });
+  app.use((c, next) => (isGeoGuardedPath(c.req.path) ? geo(c, next) : next()));
+  if (deps.auth) {
+    // Sets c.var.session from the session cookie; static files and health checks need no database read.
+    const session = sessionMiddleware({ store: deps.auth.sessions, secureCookies: deps.secureCookies ?? false });
+    app.use((c, next) => (c.req.path.startsWith('/static/') || c.req.path === '/healthz' ? next() : session(c, next)));
+  }
+
   app.get('/healthz', async (c) => {
     try {
       await sql`select 1`.execute(deps.db);
@@ -124,8 +153,9 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   });
 
   app.get('/', (c) => c.html(homePage(pageContext(c, assets))));
-  if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, assets }));
+  if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, assets, trustedProxies }));
   if (deps.student) app.route('/', studentRoutes({ db: deps.db, assets, ...deps.student }));
+  if (deps.auth) app.route('/', authRoutes({ ...deps.auth, db: deps.db, log: deps.log, assets, secureCookies: deps.secureCookies ?? false }));
 
   app.notFound((c) => c.html(errorPage(pageContext(c as Context<AppEnv>, assets), 404), 404));
   app.onError((error, c) => {
@@ -133,6 +163,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     const page = pageContext(c as Context<AppEnv>, assets);
     if (error instanceof HTTPException && (error.status === 400 || error.status === 413 || error.status === 404)) {
       return c.html(errorPage(page, error.status), error.status);
+    }
+    if (error instanceof ForbiddenError) {
+      // A form without its CSRF token, or posted from another site.
+      deps.log.warn('request refused', { id: requestId, reason: error.reason });
+      return c.html(forbiddenPage(page), 403);
     }
     if (error instanceof PoolBusyError) {
       // The sealing queue is full: say so at once, and when to come back, rather than hold the request.

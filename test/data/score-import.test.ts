@@ -162,7 +162,7 @@ describe.each(DATABASE_KINDS)('score import on %s', (kind) => {
         'Row 3, column “part_3”: part 3: points are missing.',
         'Row 4, column “candidate_code”: “12345” is not a candidate code (12 digits).',
       ]);
-      expect(lv[1]).toBe('3. rinda, kolonna “part_1”: 1. daļā 51 ir ārpus atļautā diapazona 0–50.');
+      expect(lv[1]).toBe("3. rinda, kolonna „part_1“: 1. daļā 51 ir ārpus atļautā diapazona 0–50.");
       expect(await test.handle.db.selectFrom('sittings').select('id').execute()).toEqual([]);
     });
   });

@@ -13,7 +13,7 @@ import { verifyPage } from '../../../views/verify.js';
 import type { AppEnv } from '../app.js';
 import { pageContext } from '../app.js';
 import type { Assets } from '../assets.js';
-import { socketAddress } from '../client-address.js';
+import { clientAddress, type TrustedProxies } from '../client-address.js';
 import { RateLimiter } from '../rate-limit.js';
 import { HTTPException } from 'hono/http-exception';
 
@@ -22,6 +22,8 @@ export interface VerifyDependencies {
   trust: TrustAnchors;
   assets: Assets;
   lookupLimiter?: RateLimiter;
+  /** Proxies whose X-Forwarded-For names the visitor, so each visitor has a limit of their own. */
+  trustedProxies?: TrustedProxies;
 }
 
 export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
@@ -56,7 +58,7 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
     const code = parsePersonalCode(codeText);
     if (!code.ok) errors.push(page.t(`personalCode.${code.problem}`));
     if (errors.length > 0 || !code.ok) return c.html(verifyPage(page, { number, errors }), 400);
-    if (!limiter.allow(socketAddress(c))) {
+    if (!limiter.allow(clientAddress(c, deps.trustedProxies) ?? 'unknown')) {
       c.header('Retry-After', '600');
       return c.html(verifyPage(page, { number, errors: [page.t('verify.too-many')] }), 429);
     }

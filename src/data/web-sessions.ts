@@ -1,0 +1,159 @@
+/**
+ * Web sessions and OpenID Connect logins in progress, kept in the database so that any instance serves any
+ * request. The cookie carries a random 32-byte token; the table holds only its SHA-256, so a copy of the table
+ * signs nobody in.
+ *
+ * The results page is the hot path: loading a session is one read by primary key, and the only write is
+ * moving `last_seen_at` forward, at most once a minute per session.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, LoginAttemptTable, WebSessionTable } from '../../db/schema.js';
+
+/** A session ends this long after sign-in however active it is. */
+export const SESSION_ABSOLUTE_MS = 12 * 60 * 60_000;
+/** `last_seen_at` (and the idle deadline with it) moves at most this often. */
+export const SESSION_TOUCH_MS = 60_000;
+/** A login must come back from the provider within this time, and only once. */
+export const LOGIN_ATTEMPT_MS = 10 * 60_000;
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export type SessionRow = Selectable<WebSessionTable>;
+export type LoginAttempt = Omit<Selectable<LoginAttemptTable>, 'created_at'>;
+
+export interface NewSession {
+  kind: 'student' | 'staff';
+  personId?: number | null;
+  userId?: number | null;
+  provider: string;
+  displayName: string;
+}
+
+export interface SessionStoreOptions {
+  /** Minutes without a request after which the session ends (SESSION_IDLE_MINUTES). */
+  idleMinutes: number;
+  /** The clock; tests move it. */
+  now?: () => Date;
+}
+
+/** A random 32-byte value, base64url (43 characters). */
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** What the table stores for a cookie token: SHA-256, lowercase hex. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export class SessionStore {
+  readonly idleMs: number;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    options: SessionStoreOptions,
+  ) {
+    this.idleMs = options.idleMinutes * 60_000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The current moment of this store's clock. */
+  clock(): Date {
+    return this.now();
+  }
+
+  /** Creates a session; the token goes into the cookie and is never stored. */
+  async create(subject: NewSession): Promise<{ token: string; row: SessionRow }> {
+    const token = randomToken();
+    const now = this.now();
+    const row: SessionRow = {
+      id_hash: hashToken(token),
+      kind: subject.kind,
+      person_id: subject.personId ?? null,
+      user_id: subject.userId ?? null,
+      provider: subject.provider,
+      display_name: subject.displayName,
+      csrf_token: randomToken(),
+      created_at: now.toISOString(),
+      last_seen_at: now.toISOString(),
+      expires_at: this.deadline(now, now),
+    };
+    await this.db.insertInto('web_sessions').values(row).execute();
+    return { token, row };
+  }
+
+  /**
+   * The live session of a cookie token, or undefined (unknown, idle too long or past its absolute end).
+   * Moves `last_seen_at` when it is a minute old or more.
+   */
+  async load(token: string | undefined): Promise<SessionRow | undefined> {
+    if (!token || !TOKEN_SHAPE.test(token)) return undefined;
+    const idHash = hashToken(token);
+    const row = await this.db.selectFrom('web_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    if (!row) return undefined;
+    const now = this.now();
+    if (Date.parse(row.expires_at) <= now.getTime()) {
+      await this.db.deleteFrom('web_sessions').where('id_hash', '=', idHash).execute();
+      return undefined;
+    }
+    if (now.getTime() - Date.parse(row.last_seen_at) >= SESSION_TOUCH_MS) {
+      const lastSeen = now.toISOString();
+      const expires = this.deadline(new Date(row.created_at), now);
+      // Compared with the value read, so concurrent requests of one session write once between them.
+      await this.db
+        .updateTable('web_sessions')
+        .set({ last_seen_at: lastSeen, expires_at: expires })
+        .where('id_hash', '=', idHash)
+        .where('last_seen_at', '=', row.last_seen_at)
+        .execute();
+      return { ...row, last_seen_at: lastSeen, expires_at: expires };
+    }
+    return row;
+  }
+
+  /** Ends the session of a cookie token (logout); true when there was one. */
+  async delete(token: string | undefined): Promise<boolean> {
+    if (!token || !TOKEN_SHAPE.test(token)) return false;
+    const result = await this.db.deleteFrom('web_sessions').where('id_hash', '=', hashToken(token)).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Removes expired sessions and login attempts; returns how many of each. */
+  async purgeExpired(): Promise<{ sessions: number; loginAttempts: number }> {
+    const now = this.now();
+    const sessions = await this.db.deleteFrom('web_sessions').where('expires_at', '<=', now.toISOString()).executeTakeFirst();
+    const attempts = await this.db
+      .deleteFrom('login_attempts')
+      .where('created_at', '<=', new Date(now.getTime() - LOGIN_ATTEMPT_MS).toISOString())
+      .executeTakeFirst();
+    return { sessions: Number(sessions.numDeletedRows), loginAttempts: Number(attempts.numDeletedRows) };
+  }
+
+  /** Remembers a login sent to a provider until it comes back (state is the key). */
+  async saveLoginAttempt(attempt: LoginAttempt): Promise<void> {
+    await this.db
+      .insertInto('login_attempts')
+      .values({ ...attempt, created_at: this.now().toISOString() })
+      .execute();
+  }
+
+  /**
+   * Takes a login attempt out of the table: a state is answered once, whatever happens next. `unknown` when
+   * there is none (never made, or already used), `expired` when it is older than ten minutes.
+   */
+  async takeLoginAttempt(state: string): Promise<{ attempt: LoginAttempt } | { problem: 'unknown' | 'expired' }> {
+    if (!state || state.length > 200) return { problem: 'unknown' };
+    const row = await this.db.deleteFrom('login_attempts').where('state', '=', state).returningAll().executeTakeFirst();
+    if (!row) return { problem: 'unknown' };
+    if (this.now().getTime() - Date.parse(row.created_at) > LOGIN_ATTEMPT_MS) return { problem: 'expired' };
+    const { created_at: _created, ...attempt } = row;
+    return { attempt };
+  }
+
+  /** The idle deadline, never past the absolute end. */
+  private deadline(created: Date, lastSeen: Date): string {
+    return new Date(Math.min(lastSeen.getTime() + this.idleMs, created.getTime() + SESSION_ABSOLUTE_MS)).toISOString();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Baltic-only access to the student pages. The country comes from the GeoLite2 country data shipped inside the
+ * `geoip-country` package (read into memory once at start, IPv4 and IPv6; no download at run time). Latvia,
+ * Lithuania and Estonia pass; any other country, and a public address the data does not know, gets a short 403
+ * page in Latvian and English pointing to the Latvija.lv e-service. Loopback and private addresses (and a
+ * request without a socket, such as an in-process test) pass only when `allowPrivateAddresses` is set, which the
+ * portal does outside production.
+ */
+import { BlockList, isIPv4 } from 'node:net';
+import type { MiddlewareHandler } from 'hono';
+import geoip from 'geoip-country';
+import { geoRefusedPage } from '../../views/geo-refused.js';
+import { clientAddress, type TrustedProxies } from './client-address.js';
+
+export const BALTIC_COUNTRIES: ReadonlySet<string> = new Set(['LV', 'LT', 'EE']);
+
+/**
+ * Path prefixes of the student pages, which only the Baltic states may open. Not guarded: `/healthz`,
+ * `/static/`, the public `/verify` (anyone abroad may check a certificate), `/embed` and `/api/`
+ * (server-to-server for the Latvija.lv e-service), and the home page.
+ */
+export const GEO_GUARDED_PREFIXES = ['/results', '/certificates/', '/login', '/auth/', '/logout'] as const;
+
+/** Whether a request path (as the router sees it: `c.req.path`) is a student page. */
+export function isGeoGuardedPath(path: string): boolean {
+  for (const prefix of GEO_GUARDED_PREFIXES) if (path.startsWith(prefix)) return true;
+  return false;
+}
+
+/** Addresses that are not on the public internet: they say nothing about a country. */
+const NON_PUBLIC = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8], // "this network"
+  ['10.0.0.0', 8], // RFC 1918
+  ['100.64.0.0', 10], // carrier-grade NAT (RFC 6598)
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local
+  ['172.16.0.0', 12], // RFC 1918
+  ['192.168.0.0', 16], // RFC 1918
+] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128], // unspecified
+  ['::1', 128], // loopback
+  ['fc00::', 7], // unique local (ULA)
+  ['fe80::', 10], // link-local
+] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
+
+/** Loopback, RFC 1918, CGNAT, link-local, ULA (a normalised address, see normaliseAddress). */
+export function isPrivateAddress(address: string): boolean {
+  return NON_PUBLIC.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+}
+
+/** ISO 3166-1 alpha-2 country of a public address, or undefined when the data does not know it. */
+export function countryOf(address: string): string | undefined {
+  return geoip.lookup(address)?.country ?? undefined;
+}
+
+export type GeoVerdict = 'baltic' | 'private' | 'foreign' | 'unknown';
+
+/** Where an address is from, as far as access is concerned; undefined (no socket) counts as private. */
+export function geoVerdict(address: string | undefined): GeoVerdict {
+  if (address === undefined || isPrivateAddress(address)) return 'private';
+  const country = countryOf(address);
+  if (country === undefined) return 'unknown';
+  return BALTIC_COUNTRIES.has(country) ? 'baltic' : 'foreign';
+}
+
+export interface BalticOnlyOptions {
+  /** Let loopback and private addresses through: true in development and test, false in production. */
+  allowPrivateAddresses: boolean;
+  /** Proxies whose `X-Forwarded-For` is believed (see clientAddress). */
+  trustedProxies?: TrustedProxies;
+  /** The stylesheet URL for the refusal page. */
+  css?: string;
+}
+
+/**
+ * Refuses every request it sees unless it comes from Latvia, Lithuania or Estonia. Mount it on the student
+ * pages only, e.g. `app.use((c, next) => (isGeoGuardedPath(c.req.path) ? guard(c, next) : next()))`.
+ */
+export function balticOnly(options: BalticOnlyOptions): MiddlewareHandler {
+  const page = geoRefusedPage(options.css);
+  return async (c, next) => {
+    const verdict = geoVerdict(clientAddress(c, options.trustedProxies));
+    if (verdict === 'baltic' || (verdict === 'private' && options.allowPrivateAddresses)) return next();
+    return c.html(page, 403);
+  };
+}

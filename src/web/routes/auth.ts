@@ -1,0 +1,213 @@
+/**
+ * Signing in and out: `GET /login`, `GET /login/:provider`, `GET /auth/:provider/callback`, `POST /logout`, and
+ * outside production `POST /login/demo`.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { HTTPException } from 'hono/http-exception';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../db/schema.js';
+import { loginErrorPage, loginPage, noResultsPage } from '../../../views/login.js';
+import { LoginError, PROVIDER_LABELS, type LoginProblem, type OidcLogin, type ProviderName } from '../../auth/oidc.js';
+import type { Environment } from '../../config.js';
+import { audit } from '../../data/audit.js';
+import { demoStudents, findPersonById, findPersonByCode, type SignInPerson } from '../../data/sign-in.js';
+import { LOGIN_ATTEMPT_MS, type SessionStore } from '../../data/web-sessions.js';
+import { maskPersonalCode } from '../../domain/personal-code.js';
+import type { Logger } from '../../log.js';
+import type { AppEnv } from '../app.js';
+import { pageContext } from '../app.js';
+import type { Assets } from '../assets.js';
+import { clearSessionCookie, csrfProtection, sameOrigin, sessionToken, setSessionCookie } from '../session.js';
+
+/** What `createApp` needs to offer sign-in (see `createAuthDependencies` in src/auth/setup.ts). */
+export interface AuthDependencies {
+  sessions: SessionStore;
+  oidc: OidcLogin;
+  /** The demo sign-in exists everywhere except in production. */
+  environment: Environment;
+  /** PUBLIC_URL: the origin forms must come from. */
+  publicUrl: string;
+}
+
+export interface AuthRouteDependencies extends AuthDependencies {
+  db: Kysely<Database>;
+  log: Logger;
+  assets: Assets;
+  secureCookies: boolean;
+}
+
+export const DEFAULT_RETURN_TO = '/results';
+const PURGE_EVERY_MS = 10 * 60_000;
+
+/**
+ * A same-site path to go to after signing in: a path starting with one `/` (no scheme, no host, no `//` or
+ * backslash tricks, no control characters), not one of the sign-in routes; anything else gives `/results`.
+ */
+export function safeReturnTo(value: string | undefined | null): string {
+  if (!value || value.length > 1000 || !value.startsWith('/') || value.startsWith('//')) return DEFAULT_RETURN_TO;
+  if (/[\\\u0000-\u001f\u007f]/.test(value)) return DEFAULT_RETURN_TO;
+  let url: URL;
+  try {
+    url = new URL(value, 'http://portal.invalid');
+  } catch {
+    return DEFAULT_RETURN_TO;
+  }
+  if (url.origin !== 'http://portal.invalid') return DEFAULT_RETURN_TO;
+  if (/^\/(login|logout|auth)(\/|$)/.test(url.pathname)) return DEFAULT_RETURN_TO;
+  return url.pathname + url.search;
+}
+
+export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const secure = deps.secureCookies;
+  const stateCookie = secure ? '__Host-login_state' : 'login_state';
+  const demo = deps.environment !== 'production';
+  const formLimit = bodyLimit({ maxSize: 8192, onError: () => { throw new HTTPException(413); } });
+  let lastPurge = 0;
+
+  const purgeNowAndThen = () => {
+    const now = deps.sessions.clock().getTime();
+    if (now - lastPurge < PURGE_EVERY_MS) return;
+    lastPurge = now;
+    deps.sessions.purgeExpired().catch((error: unknown) => deps.log.warn('purging expired sessions failed', { error }));
+  };
+
+  const failure = (c: Context<AppEnv>, problem: LoginProblem, provider: ProviderName | undefined, returnTo?: string) => {
+    const page = pageContext(c, deps.assets);
+    const label = provider ? PROVIDER_LABELS[provider] : 'E-klase / Mykoob';
+    const retry = `/login${returnTo && returnTo !== DEFAULT_RETURN_TO ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`;
+    return c.html(loginErrorPage(page, page.t(`auth.error.${problem}`, { provider: label }), retry), problem === 'unavailable' ? 503 : 400);
+  };
+
+  /** A new session for the person (any earlier session of this browser ends), then on to `returnTo`. */
+  const signIn = async (c: Context<AppEnv>, person: SignInPerson, provider: string, returnTo: string) => {
+    purgeNowAndThen();
+    await deps.sessions.delete(sessionToken(c, secure));
+    const { token } = await deps.sessions.create({ kind: 'student', personId: person.personId, provider, displayName: person.displayName });
+    await audit(deps.db, {
+      actor: `person:${person.personId}`,
+      action: 'sign-in',
+      subject: `person:${person.personId}`,
+      channel: 'student',
+      details: { provider },
+    });
+    setSessionCookie(c, token, secure);
+    return c.redirect(returnTo, 303);
+  };
+
+  app.get('/login', async (c) => {
+    const returnTo = safeReturnTo(c.req.query('return_to'));
+    const session = c.get('session');
+    if (session?.kind === 'student') return c.redirect(returnTo, 302);
+    const providers = deps.oidc.configured().map((name) => ({
+      label: PROVIDER_LABELS[name],
+      href: `/login/${name}${returnTo !== DEFAULT_RETURN_TO ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`,
+    }));
+    const students = demo
+      ? (await demoStudents(deps.db, 6)).map((s) => ({ personId: s.personId, displayName: s.displayName, maskedCode: maskPersonalCode(s.personalCode) }))
+      : undefined;
+    return c.html(loginPage(pageContext(c, deps.assets), { providers, demo: students ? { students } : undefined, returnTo }));
+  });
+
+  app.get('/login/:provider', async (c) => {
+    const name = c.req.param('provider');
+    if (!deps.oidc.has(name)) return c.notFound();
+    const returnTo = safeReturnTo(c.req.query('return_to'));
+    purgeNowAndThen();
+    let start;
+    try {
+      start = await deps.oidc.start(name, { lang: c.get('lang') });
+    } catch (error) {
+      deps.log.warn('sign-in could not start', { provider: name, error });
+      return failure(c, 'unavailable', name, returnTo);
+    }
+    await deps.sessions.saveLoginAttempt({
+      state: start.state,
+      provider: name,
+      nonce: start.nonce,
+      code_verifier: start.codeVerifier,
+      return_to: returnTo,
+    });
+    // Binds the login to this browser: a callback carrying someone else's state is refused (login CSRF).
+    setCookie(c, stateCookie, start.state, { path: '/', httpOnly: true, sameSite: 'Lax', secure, maxAge: LOGIN_ATTEMPT_MS / 1000 });
+    return c.redirect(start.url.href, 302);
+  });
+
+  app.get('/auth/:provider/callback', async (c) => {
+    const name = c.req.param('provider');
+    if (!deps.oidc.has(name)) return c.notFound();
+    const query = new URL(c.req.url).searchParams;
+    const state = query.get('state') ?? '';
+    const expected = getCookie(c, stateCookie);
+    deleteCookie(c, stateCookie, { path: '/', httpOnly: true, sameSite: 'Lax', secure });
+    if (!state || !expected || state !== expected) {
+      deps.log.warn('sign-in refused', { provider: name, problem: 'state', cookie: Boolean(expected) });
+      return failure(c, 'state', name);
+    }
+    const taken = await deps.sessions.takeLoginAttempt(state);
+    if ('problem' in taken) {
+      deps.log.warn('sign-in refused', { provider: name, problem: taken.problem });
+      return failure(c, 'expired', name);
+    }
+    const attempt = taken.attempt;
+    if (attempt.provider !== name) return failure(c, 'state', name);
+
+    let result;
+    try {
+      result = await deps.oidc.finish(name, query, { state: attempt.state, nonce: attempt.nonce, codeVerifier: attempt.code_verifier });
+    } catch (error) {
+      const problem = error instanceof LoginError ? error.problem : 'failed';
+      deps.log.warn('sign-in refused', { provider: name, problem, error });
+      return failure(c, problem, name, attempt.return_to);
+    }
+    if (!result.personalCode) {
+      deps.log.warn('sign-in refused', { provider: name, problem: 'no-code' });
+      return failure(c, 'no-code', name, attempt.return_to);
+    }
+    const person = await findPersonByCode(deps.db, result.personalCode);
+    if (!person) {
+      await audit(deps.db, {
+        actor: 'public',
+        action: 'sign-in.not-registered',
+        subject: maskPersonalCode(result.personalCode),
+        channel: 'student',
+        details: { provider: name },
+      });
+      return c.html(noResultsPage(pageContext(c, deps.assets)));
+    }
+    return signIn(c, person, name, attempt.return_to);
+  });
+
+  app.post('/logout', formLimit, sameOrigin(deps.publicUrl), async (c, next) => {
+    // With a session, its CSRF token is needed too; without one there is nothing to end.
+    if (c.get('session')) return csrfProtection()(c, next);
+    return next();
+  }, async (c) => {
+    const session = c.get('session');
+    const token = sessionToken(c, secure);
+    if (session && (await deps.sessions.delete(token))) {
+      await audit(deps.db, {
+        actor: session.personId !== null ? `person:${session.personId}` : `user:${session.userId}`,
+        action: 'sign-out',
+        channel: session.kind === 'student' ? 'student' : 'staff',
+        details: { provider: session.provider },
+      });
+    }
+    clearSessionCookie(c, secure);
+    return c.redirect('/', 303);
+  });
+
+  if (demo) {
+    app.post('/login/demo', formLimit, sameOrigin(deps.publicUrl), async (c) => {
+      const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+      const id = String(body['person_id'] ?? '');
+      const person = /^\d{1,12}$/.test(id) ? await findPersonById(deps.db, Number(id)) : undefined;
+      if (!person) return c.notFound();
+      return signIn(c, person, 'demo', safeReturnTo(String(body['return_to'] ?? '')));
+    });
+  }
+
+  return app;
+}

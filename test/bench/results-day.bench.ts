@@ -1,0 +1,159 @@
+/**
+ * Results day on this machine: `npm run bench:results-day [-- --students 3000 --duration 10]`.
+ *
+ * Fills a fresh register (SQLite, or the PostgreSQL database named by DATABASE_URL) with demo data, signs in a
+ * few thousand demo students (sessions created as a sign-in creates them), starts the portal as its own process
+ * on 127.0.0.1, and has autocannon load the results page with every student's cookie in turn, compression on.
+ * For scale, a bare hono "hello" route in another process is measured the same way in the same run. Then a
+ * fixed rate of 1,000 requests/s shows the latency a student sees at that load. Everything stops by itself.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { openDatabase } from '../../db/connect.js';
+import { generateDemo } from '../../src/data/demo.js';
+import { prepareDatabase } from '../../src/data/setup.js';
+import { SessionStore } from '../../src/data/web-sessions.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
+import { sessionCookieName } from '../../src/web/session.js';
+
+const { values } = parseArgs({
+  options: {
+    students: { type: 'string', default: '3000' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+  },
+});
+const students = Number(values.students);
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startProcess(args: string[], env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`${args.join(' ')} did not start`);
+}
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string, options: { cookies?: string[]; rate?: number }): Promise<Figures> {
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections,
+    duration,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+    headers: { 'accept-encoding': 'gzip, br', 'accept-language': 'lv' },
+    requests: [
+      {
+        setupRequest: (request) => {
+          if (!options.cookies) return request;
+          const cookie = options.cookies[next++ % options.cookies.length]!;
+          return { ...request, headers: { ...request.headers, cookie } };
+        },
+      },
+    ],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+}
+
+function line(label: string, f: Figures): string {
+  return `${label.padEnd(34)} ${f.rps.toFixed(0).padStart(6)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}   non-2xx ${f.non2xx}`;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'results-day-'));
+const pgUrl = process.env.DATABASE_URL;
+let databaseUrl = join(dataDir, 'portal.db');
+let dropDatabase: (() => Promise<void>) | undefined;
+if (pgUrl) {
+  const name = `results_day_${process.pid}`;
+  const admin = openDatabase({ url: pgUrl, poolSize: 1 });
+  await sql`create database ${sql.id(name)}`.execute(admin.db);
+  await admin.db.destroy();
+  const url = new URL(pgUrl);
+  url.pathname = `/${name}`;
+  databaseUrl = url.toString();
+  dropDatabase = async () => {
+    const again = openDatabase({ url: pgUrl, poolSize: 1 });
+    await sql`drop database if exists ${sql.id(name)} with (force)`.execute(again.db);
+    await again.db.destroy();
+  };
+}
+
+const children: ChildProcess[] = [];
+try {
+  const handle = openDatabase({ url: databaseUrl, poolSize: 4 });
+  await prepareDatabase(handle);
+  const now = new Date();
+  const latestYear = now >= new Date(`${now.getUTCFullYear()}-07-03T06:00:00Z`) ? now.getUTCFullYear() - 1 : now.getUTCFullYear() - 2;
+  await generateDemo(handle.db, { students: students * 4, seed: 2026, latestYear });
+  // Students of the newest school year: the ones who open the page on results day.
+  const people = await handle.db
+    .selectFrom('candidates')
+    .innerJoin('persons', 'persons.id', 'candidates.person_id')
+    .where('candidates.school_year', '=', latestYear)
+    .select(['persons.id', 'persons.first_name', 'persons.last_name'])
+    .distinct()
+    .limit(students)
+    .execute();
+  const store = new SessionStore(handle.db, { idleMinutes: 60 });
+  const cookies: string[] = [];
+  for (const p of people) {
+    const { token } = await store.create({ kind: 'student', personId: p.id, provider: 'bench', displayName: `${p.first_name} ${p.last_name}` });
+    cookies.push(`${sessionCookieName(false)}=${token}`);
+  }
+  await handle.db.destroy();
+
+  const portalPort = await freePort();
+  const helloPort = await freePort();
+  children.push(
+    await startProcess(['src/main.ts'], { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PORT: String(portalPort), NODE_ENV: 'development', DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off' }, portalPort),
+    await startProcess(['test/bench/hello-server.ts'], { PORT: String(helloPort) }, helloPort),
+  );
+  console.log(`database: ${pgUrl ? 'PostgreSQL' : 'SQLite'}; ${cookies.length} students signed in; ${connections} connections, ${duration} s per run`);
+
+  // Warm both servers up before measuring.
+  await load(`http://127.0.0.1:${portalPort}/results`, { cookies: cookies.slice(0, 200) });
+  await load(`http://127.0.0.1:${helloPort}/`, {});
+  const hello = await load(`http://127.0.0.1:${helloPort}/`, {});
+  const results = await load(`http://127.0.0.1:${portalPort}/results`, { cookies });
+  const paced = await load(`http://127.0.0.1:${portalPort}/results`, { cookies, rate: 1000 });
+  console.log(line('bare hono "hello" route', hello));
+  console.log(line('results page, as fast as it goes', results));
+  console.log(line('results page at 1,000 requests/s', paced));
+  console.log(`results page / hello route = ${((results.rps / hello.rps) * 100).toFixed(1)} %`);
+  const page = await fetch(`http://127.0.0.1:${portalPort}/results`, { headers: { cookie: cookies[0]!, 'accept-encoding': 'gzip' } });
+  console.log(`one results page: ${(await page.arrayBuffer()).byteLength} bytes as sent (${page.headers.get('content-encoding') ?? 'identity'})`);
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await dropDatabase?.();
+  rmSync(dataDir, { recursive: true, force: true });
+}
