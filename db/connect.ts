@@ -52,7 +52,7 @@ export function openDatabase(options: OpenOptions): DatabaseHandle {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
     kind: 'sqlite',
     describe: `sqlite:${options.url}`,
   };
@@ -73,4 +73,27 @@ export async function migrateToLatest(handle: DatabaseHandle, schema?: string): 
     throw error instanceof Error ? error : new Error(message);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing costs more than running a small indexed
+ * query. Statements are kept by their SQL text (queries are parameterised, so the set stays small). The
+ * driver runs one query at a time on its connection, so a cached statement is never in use twice at once.
+ */
+function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
+  const statements = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') return Reflect.get(target, property, receiver) as unknown;
+      return (sql: string) => {
+        let statement = statements.get(sql);
+        if (!statement) {
+          statement = prepare(sql);
+          if (statements.size < 2000) statements.set(sql, statement);
+        }
+        return statement;
+      };
+    },
+  });
 }

@@ -34,8 +34,38 @@ await instance.init({
 
 export type Translate = TFunction;
 
+const translators = new Map<Language, Translate>();
+
+/**
+ * A fixed-language `t`. Texts are looked up once in i18next's resources and then kept with their
+ * {{placeholders}}; a page renders dozens of texts, and i18next's full resolution per call cost a tenth of the
+ * results page's time. Anything the fast path does not know (a missing key, a non-text resource) goes to
+ * i18next itself, so the answers are the same.
+ */
 export function translator(lang: Language): Translate {
-  return instance.getFixedT(lang);
+  const existing = translators.get(lang);
+  if (existing) return existing;
+  const fixed = instance.getFixedT(lang);
+  const templates = new Map<string, string | null>();
+  const t = (key: string, params?: Record<string, unknown>): string => {
+    let template = templates.get(key);
+    if (template === undefined) {
+      const own: unknown = instance.getResource(lang, 'translation', key);
+      const raw = own ?? instance.getResource(DEFAULT_LANGUAGE, 'translation', key);
+      template = typeof raw === 'string' ? raw : null;
+      templates.set(key, template);
+    }
+    if (template === null) return String(fixed(key, params as never));
+    if (!params || !template.includes('{{')) return template;
+    return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  };
+  translators.set(lang, t as unknown as Translate);
+  return t as unknown as Translate;
+}
+
+/** i18next's own answer, for the test that the fast path says the same. */
+export function i18nextTranslate(lang: Language, key: string, params?: Record<string, unknown>): string {
+  return String(instance.getFixedT(lang)(key, params as never));
 }
 
 /** Every key of one language, for the test that both languages say everything. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, SETTINGS } from '../src/config.js';
-import { translationKeys } from '../src/i18n.js';
+import { i18nextTranslate, translationKeys, translator } from '../src/i18n.js';
 import { createLogger, maskPersonalCodesIn } from '../src/log.js';
 import { readFileSync } from 'node:fs';
 
@@ -49,6 +49,18 @@ describe('settings', () => {
 describe('translations', () => {
   it('Latvian and English have the same keys', () => {
     expect(translationKeys('en').sort()).toEqual(translationKeys('lv').sort());
+  });
+
+  it('the fast translator says exactly what i18next says, for every key, with and without parameters', () => {
+    const params = { value: 'X&<1>', part: 2, max: 30, row: 5, column: 'part_2', count: 3, number: '2026/1-LAT09', time: '03.07.2026 09:00', date: '01.02.2026', reason: 'r', name: 'N', exam: 'E', total: 1, parts: 'p', code: 'c', id: 'i', file: 'f', signer: 's', year: 'y', first: 1, expected: 2, actual: 1 };
+    for (const lang of ['lv', 'en'] as const) {
+      const t = translator(lang);
+      for (const key of translationKeys(lang)) {
+        expect(t(key), key).toBe(i18nextTranslate(lang, key));
+        expect(t(key, params), key).toBe(i18nextTranslate(lang, key, params));
+      }
+      expect(t('no.such.key')).toBe(i18nextTranslate(lang, 'no.such.key'));
+    }
   });
 });
 

@@ -4,8 +4,9 @@
  * certificate number) leaves this module before its release moment.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
-import { isInStudentWindow, isReleased } from '../domain/release.js';
+import { preparedQuery } from '../../db/prepared.js';
+import type { Database, ExamPart } from '../../db/schema.js';
+import { isInStudentWindow, isReleased, studentWindowStart } from '../domain/release.js';
 import { scoreExam } from '../domain/scoring.js';
 import { examParts, scoringDefinition } from './catalogue.js';
 
@@ -35,54 +36,93 @@ export interface StudentResult {
   state: ResultState;
 }
 
-export async function studentResults(db: Kysely<Database>, personId: number, now: Date): Promise<StudentResult[]> {
-  const rows = await db
-    .selectFrom('candidates')
-    .innerJoin('registrations', 'registrations.candidate_id', 'candidates.id')
-    .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
-    .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
-    .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
-    .leftJoin('sittings', 'sittings.registration_id', 'registrations.id')
-    .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
-    .where('candidates.person_id', '=', personId)
-    .select([
-      'registrations.id as registrationId',
-      'registrations.exempted',
-      'registrations.international_certificate as internationalCertificate',
-      'exam_sessions.term',
-      'exams.id as examId',
-      'exams.code',
-      'exams.education',
-      'exams.level',
-      'exams.subject_lv_locative as subjectLvLocative',
-      'exams.subject_en as subjectEn',
-      'exams.school_year as schoolYear',
-      'exams.weighted_points_rule',
-      'school_years.basic_results_at as basicAt',
-      'school_years.secondary_results_at as secondaryAt',
-      'sittings.id as sittingId',
-      'sittings.took_part as tookPart',
-      'sittings.work_annulled as workAnnulled',
-      'certificates.number',
-      'certificates.issued_on as issuedOn',
-      'certificates.state as certificateState',
-    ])
-    .orderBy('exams.school_year', 'desc')
-    .orderBy('exams.code')
-    .execute();
+// The parts of an exam that already has points cannot change (defineParts refuses), so they are kept.
+const scoredPartsCache = new Map<number, ExamPart[]>();
 
+async function scoredExamParts(db: Kysely<Database>, examId: number): Promise<ExamPart[]> {
+  const cached = scoredPartsCache.get(examId);
+  if (cached) return cached;
+  const parts = await examParts(db, examId);
+  if (parts.length > 0 && scoredPartsCache.size < 10_000) scoredPartsCache.set(examId, parts);
+  return parts;
+}
+
+function resultRowsQuery(db: Kysely<Database>) {
+  return preparedQuery(
+    db,
+    (personId: number) =>
+      db
+        .selectFrom('candidates')
+        .innerJoin('registrations', 'registrations.candidate_id', 'candidates.id')
+        .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
+        .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+        .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
+        .leftJoin('sittings', 'sittings.registration_id', 'registrations.id')
+        .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
+        .where('candidates.person_id', '=', personId)
+        .select([
+          'registrations.id as registrationId',
+          'registrations.exempted',
+          'registrations.international_certificate as internationalCertificate',
+          'exam_sessions.term',
+          'exams.id as examId',
+          'exams.code',
+          'exams.education',
+          'exams.level',
+          'exams.subject_lv_locative as subjectLvLocative',
+          'exams.subject_en as subjectEn',
+          'exams.school_year as schoolYear',
+          'exams.weighted_points_rule',
+          'school_years.basic_results_at as basicAt',
+          'school_years.secondary_results_at as secondaryAt',
+          'sittings.id as sittingId',
+          'sittings.took_part as tookPart',
+          'sittings.work_annulled as workAnnulled',
+          'certificates.number',
+          'certificates.issued_on as issuedOn',
+          'certificates.state as certificateState',
+        ])
+        .orderBy('exams.school_year', 'desc')
+        .orderBy('exams.code'),
+    1,
+  );
+}
+
+function pointsQuery(db: Kysely<Database>) {
+  return preparedQuery(
+    db,
+    (personId: number) =>
+      db
+        .selectFrom('sitting_points')
+        .innerJoin('sittings', 'sittings.id', 'sitting_points.sitting_id')
+        .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
+        .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+        .where('candidates.person_id', '=', personId)
+        .select(['sitting_points.sitting_id', 'sitting_points.points_hundredths'])
+        .orderBy('sitting_points.sitting_id')
+        .orderBy('sitting_points.part_no'),
+    1,
+  );
+}
+
+const queries = new WeakMap<Kysely<Database>, { rows: ReturnType<typeof resultRowsQuery>; points: ReturnType<typeof pointsQuery> }>();
+
+export async function studentResults(db: Kysely<Database>, personId: number, now: Date): Promise<StudentResult[]> {
+  let prepared = queries.get(db);
+  if (!prepared) queries.set(db, (prepared = { rows: resultRowsQuery(db), points: pointsQuery(db) }));
+  const rows = await prepared.rows(personId);
+
+  const windowStart = studentWindowStart(now).getTime();
   const visible = rows.filter((r) => {
     const release = new Date(r.education === 'basic' ? r.basicAt : r.secondaryAt);
-    return !isReleased(release, now) || isInStudentWindow(release, now);
+    return !isReleased(release, now) || release.getTime() >= windowStart;
   });
-  const released = visible.filter((r) => isReleased(new Date(r.education === 'basic' ? r.basicAt : r.secondaryAt), now));
-  const sittingIds = released.map((r) => r.sittingId).filter((id): id is number => id !== null);
-  const points = sittingIds.length
-    ? await db.selectFrom('sitting_points').where('sitting_id', 'in', sittingIds).select(['sitting_id', 'points_hundredths']).orderBy('sitting_id').orderBy('part_no').execute()
-    : [];
+  const anyReleased = visible.some((r) => isReleased(new Date(r.education === 'basic' ? r.basicAt : r.secondaryAt), now));
+  // Points are read only when some result is out, and used only for released results below.
+  const points = anyReleased ? await prepared.points(personId) : [];
   const pointsBySitting = new Map<number, number[]>();
   for (const p of points) pointsBySitting.set(p.sitting_id, [...(pointsBySitting.get(p.sitting_id) ?? []), p.points_hundredths]);
-  const partsByExam = new Map<number, Awaited<ReturnType<typeof examParts>>>();
+  const partsByExam = new Map<number, ExamPart[]>();
 
   const results: StudentResult[] = [];
   for (const r of visible) {
@@ -95,7 +135,7 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
     else if (r.workAnnulled === 1) state = { kind: 'work-annulled' };
     else {
       let parts = partsByExam.get(r.examId);
-      if (!parts) partsByExam.set(r.examId, (parts = await examParts(db, r.examId)));
+      if (!parts) partsByExam.set(r.examId, (parts = await scoredExamParts(db, r.examId)));
       const sittingPoints = pointsBySitting.get(r.sittingId) ?? [];
       if (parts.length === 0 || sittingPoints.length !== parts.length) state = { kind: 'not-scored' };
       else {

@@ -1,7 +1,6 @@
 /** The portal's HTTP application: middleware and routes. Pages are rendered by components in views/. */
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { compress } from 'hono/compress';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { sql, type Kysely } from 'kysely';
@@ -12,6 +11,7 @@ import type { PageContext } from '../../views/layout.js';
 import { DEFAULT_LANGUAGE, translator } from '../i18n.js';
 import type { Logger } from '../log.js';
 import { loadAssets, type Assets } from './assets.js';
+import { compression } from './compression.js';
 import { language, type LanguageVariables } from './language.js';
 import type { SessionVariables } from './session-types.js';
 import { verifyRoutes } from './routes/verify.js';
@@ -24,6 +24,7 @@ import { ForbiddenError, sessionMiddleware } from './session.js';
 import { forbiddenPage } from '../../views/login.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
+import { sendHtml } from './respond.js';
 
 export interface AppDependencies {
   db: Kysely<Database>;
@@ -113,7 +114,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       strictTransportSecurity: 'max-age=31536000; includeSubDomains',
     }),
   );
-  app.use(compress());
+  app.use(compression());
   app.use(language({ secureCookie: deps.secureCookies ?? false }));
   app.use(async (c, next) => {
     await next();
@@ -146,36 +147,39 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.get('/static/:file', (c) => {
     const asset = assets.get(c.req.param('file'));
     if (!asset) return c.notFound();
-    return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, {
+    const gzip = /\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '');
+    return c.body((gzip ? asset.gzip : asset.body) as Uint8Array<ArrayBuffer>, 200, {
       'Content-Type': asset.type,
       'Cache-Control': 'public, max-age=31536000, immutable',
+      Vary: 'Accept-Encoding',
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
     });
   });
 
-  app.get('/', (c) => c.html(homePage(pageContext(c, assets))));
+  app.get('/', (c) => sendHtml(c, homePage(pageContext(c, assets))));
   if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, assets, trustedProxies }));
   if (deps.student) app.route('/', studentRoutes({ db: deps.db, assets, ...deps.student }));
   if (deps.auth) app.route('/', authRoutes({ ...deps.auth, db: deps.db, log: deps.log, assets, secureCookies: deps.secureCookies ?? false }));
 
-  app.notFound((c) => c.html(errorPage(pageContext(c as Context<AppEnv>, assets), 404), 404));
+  app.notFound((c) => sendHtml(c, errorPage(pageContext(c as Context<AppEnv>, assets), 404), 404));
   app.onError((error, c) => {
     const requestId = (c as Context<AppEnv>).get('requestId');
     const page = pageContext(c as Context<AppEnv>, assets);
     if (error instanceof HTTPException && (error.status === 400 || error.status === 413 || error.status === 404)) {
-      return c.html(errorPage(page, error.status), error.status);
+      return sendHtml(c, errorPage(page, error.status), error.status);
     }
     if (error instanceof ForbiddenError) {
       // A form without its CSRF token, or posted from another site.
       deps.log.warn('request refused', { id: requestId, reason: error.reason });
-      return c.html(forbiddenPage(page), 403);
+      return sendHtml(c, forbiddenPage(page), 403);
     }
     if (error instanceof PoolBusyError) {
       // The sealing queue is full: say so at once, and when to come back, rather than hold the request.
       c.header('Retry-After', String(error.retryAfterSeconds));
-      return c.html(errorPage(page, 503), 503);
+      return sendHtml(c, errorPage(page, 503), 503);
     }
     deps.log.error('unhandled error', { id: requestId, error });
-    return c.html(errorPage(page, 500, requestId), 500);
+    return sendHtml(c, errorPage(page, 500, requestId), 500);
   });
   return app;
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { STATIC_DIR } from '../paths.js';
+import { gzipEncoded } from './compression.js';
 
 const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
@@ -13,6 +14,8 @@ const TYPES: Record<string, string> = {
 
 export interface Asset {
   body: Uint8Array;
+  /** The same bytes gzip-compressed once at start, for clients that accept it. */
+  gzip: Uint8Array;
   type: string;
 }
 
@@ -34,7 +37,7 @@ export function loadAssets(dir = STATIC_DIR): Assets {
     const hash = createHash('sha256').update(body).digest('hex').slice(0, 10);
     const hashed = `${name.slice(0, -ext.length)}.${hash}${ext}`;
     urls.set(name, `/static/${hashed}`);
-    files.set(hashed, { body, type });
+    files.set(hashed, { body, gzip: gzipEncoded(body), type });
   }
   return {
     url(name) {

@@ -11,6 +11,7 @@ import type { MiddlewareHandler } from 'hono';
 import geoip from 'geoip-country';
 import { geoRefusedPage } from '../../views/geo-refused.js';
 import { clientAddress, type TrustedProxies } from './client-address.js';
+import { sendHtml } from './respond.js';
 
 export const BALTIC_COUNTRIES: ReadonlySet<string> = new Set(['LV', 'LT', 'EE']);
 
@@ -83,6 +84,6 @@ export function balticOnly(options: BalticOnlyOptions): MiddlewareHandler {
   return async (c, next) => {
     const verdict = geoVerdict(clientAddress(c, options.trustedProxies));
     if (verdict === 'baltic' || (verdict === 'private' && options.allowPrivateAddresses)) return next();
-    return c.html(page, 403);
+    return sendHtml(c, page, 403);
   };
 }

@@ -7,8 +7,8 @@
  * For scale, a bare hono "hello" route in another process is measured the same way in the same run. Then a
  * fixed rate of 1,000 requests/s shows the latency a student sees at that load. Everything stops by itself.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     students: { type: 'string', default: '3000' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
+    // Write a CPU profile of the portal process into this folder (for finding where the time goes).
+    profile: { type: 'string' },
   },
 });
 const students = Number(values.students);
@@ -65,24 +67,35 @@ interface Figures {
 }
 
 async function load(url: string, options: { cookies?: string[]; rate?: number }): Promise<Figures> {
-  let next = 0;
+  const headers = { 'accept-encoding': 'gzip, br', 'accept-language': 'lv' };
+  // Prepared requests, one per signed-in student, cycled through by every connection (no per-request callback,
+  // so the load generator itself stays cheap).
+  const path = new URL(url).pathname;
+  const requests = options.cookies?.map((cookie) => ({ method: 'GET' as const, path, headers: { ...headers, cookie } }));
   const result = await autocannon({
     url,
     connections,
     duration,
     ...(options.rate ? { overallRate: options.rate } : {}),
-    headers: { 'accept-encoding': 'gzip, br', 'accept-language': 'lv' },
-    requests: [
-      {
-        setupRequest: (request) => {
-          if (!options.cookies) return request;
-          const cookie = options.cookies[next++ % options.cookies.length]!;
-          return { ...request, headers: { ...request.headers, cookie } };
-        },
-      },
-    ],
+    headers,
+    ...(requests ? { requests } : {}),
   });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+}
+
+/**
+ * A fixed rate, evenly spread, from a generator in its own process that times each request from when it was
+ * due (autocannon's rate limit sends in bursts when each connection cycles through many prepared requests).
+ */
+function pacedLoad(url: string, rate: number, cookies: string[]): Figures {
+  const file = join(dataDir, 'cookies.txt');
+  writeFileSync(file, cookies.join('\n'));
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/bench/paced-load.ts'), url, String(rate), String(duration), file], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+  });
+  const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { rps: number; p50: number; p99: number; errors: number; non2xx: number };
+  return { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors, non2xx: result.non2xx };
 }
 
 function line(label: string, f: Figures): string {
@@ -124,7 +137,10 @@ try {
     .distinct()
     .limit(students)
     .execute();
-  const store = new SessionStore(handle.db, { idleMinutes: 60 });
+  // Signed in a few minutes ago: the warm-up below then also writes every session's "last seen" once, as a
+  // student's first request after the sign-in minute does, and the measured runs see settled sessions.
+  const signedInAt = new Date(Date.now() - 5 * 60_000);
+  const store = new SessionStore(handle.db, { idleMinutes: 60, now: () => signedInAt });
   const cookies: string[] = [];
   for (const p of people) {
     const { token } = await store.create({ kind: 'student', personId: p.id, provider: 'bench', displayName: `${p.first_name} ${p.last_name}` });
@@ -135,21 +151,26 @@ try {
   const portalPort = await freePort();
   const helloPort = await freePort();
   children.push(
-    await startProcess(['src/main.ts'], { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PORT: String(portalPort), NODE_ENV: 'development', DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off' }, portalPort),
+    await startProcess([...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []), 'src/main.ts'], { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PORT: String(portalPort), NODE_ENV: 'development', DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off' }, portalPort),
     await startProcess(['test/bench/hello-server.ts'], { PORT: String(helloPort) }, helloPort),
   );
   console.log(`database: ${pgUrl ? 'PostgreSQL' : 'SQLite'}; ${cookies.length} students signed in; ${connections} connections, ${duration} s per run`);
 
   // Warm both servers up before measuring.
-  await load(`http://127.0.0.1:${portalPort}/results`, { cookies: cookies.slice(0, 200) });
   await load(`http://127.0.0.1:${helloPort}/`, {});
   const hello = await load(`http://127.0.0.1:${helloPort}/`, {});
+  const helloPlain = await load(`http://127.0.0.1:${helloPort}/plain`, {});
+  await load(`http://127.0.0.1:${portalPort}/results`, { cookies });
+  const paced = pacedLoad(`http://127.0.0.1:${portalPort}/results`, 1000, cookies);
   const results = await load(`http://127.0.0.1:${portalPort}/results`, { cookies });
-  const paced = await load(`http://127.0.0.1:${portalPort}/results`, { cookies, rate: 1000 });
-  console.log(line('bare hono "hello" route', hello));
+  console.log(line('bare hono "hello", hono compress', hello));
+  console.log(line('bare hono "hello", no compression', helloPlain));
   console.log(line('results page, as fast as it goes', results));
   console.log(line('results page at 1,000 requests/s', paced));
-  console.log(`results page / hello route = ${((results.rps / hello.rps) * 100).toFixed(1)} %`);
+  console.log(
+    `results page / hello route = ${((results.rps / hello.rps) * 100).toFixed(1)} % (compression on), ` +
+      `${((results.rps / helloPlain.rps) * 100).toFixed(1)} % of the uncompressed hello`,
+  );
   const page = await fetch(`http://127.0.0.1:${portalPort}/results`, { headers: { cookie: cookies[0]!, 'accept-encoding': 'gzip' } });
   console.log(`one results page: ${(await page.arrayBuffer()).byteLength} bytes as sent (${page.headers.get('content-encoding') ?? 'identity'})`);
 } finally {

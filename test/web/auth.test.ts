@@ -389,6 +389,7 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
 
     clock += 29 * 60_000;
     expect((await whoami(jar)).status).toBe(200);
+    await sessions.flushTouches();
     const touched = (await row())!;
     expect(touched.last_seen_at).toBe(new Date(clock).toISOString());
     expect(touched.expires_at).toBe(new Date(clock + 30 * 60_000).toISOString());

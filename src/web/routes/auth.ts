@@ -20,6 +20,7 @@ import type { AppEnv } from '../app.js';
 import { pageContext } from '../app.js';
 import type { Assets } from '../assets.js';
 import { clearSessionCookie, csrfProtection, sameOrigin, sessionToken, setSessionCookie } from '../session.js';
+import { sendHtml } from '../respond.js';
 
 /** What `createApp` needs to offer sign-in (see `createAuthDependencies` in src/auth/setup.ts). */
 export interface AuthDependencies {
@@ -78,7 +79,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     const page = pageContext(c, deps.assets);
     const label = provider ? PROVIDER_LABELS[provider] : 'E-klase / Mykoob';
     const retry = `/login${returnTo && returnTo !== DEFAULT_RETURN_TO ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`;
-    return c.html(loginErrorPage(page, page.t(`auth.error.${problem}`, { provider: label }), retry), problem === 'unavailable' ? 503 : 400);
+    return sendHtml(c, loginErrorPage(page, page.t(`auth.error.${problem}`, { provider: label }), retry), problem === 'unavailable' ? 503 : 400);
   };
 
   /** A new session for the person (any earlier session of this browser ends), then on to `returnTo`. */
@@ -108,7 +109,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     const students = demo
       ? (await demoStudents(deps.db, 6)).map((s) => ({ personId: s.personId, displayName: s.displayName, maskedCode: maskPersonalCode(s.personalCode) }))
       : undefined;
-    return c.html(loginPage(pageContext(c, deps.assets), { providers, demo: students ? { students } : undefined, returnTo }));
+    return sendHtml(c, loginPage(pageContext(c, deps.assets), { providers, demo: students ? { students } : undefined, returnTo }));
   });
 
   app.get('/login/:provider', async (c) => {
@@ -175,7 +176,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
         channel: 'student',
         details: { provider: name },
       });
-      return c.html(noResultsPage(pageContext(c, deps.assets)));
+      return sendHtml(c, noResultsPage(pageContext(c, deps.assets)));
     }
     return signIn(c, person, name, attempt.return_to);
   });

@@ -10,6 +10,7 @@ import { buildCertificateNumber, parseCertificateNumber } from '../../domain/cer
 import type { AppEnv } from '../app.js';
 import { pageContext } from '../app.js';
 import type { Assets } from '../assets.js';
+import { sendHtml } from '../respond.js';
 
 export interface StudentDependencies {
   db: Kysely<Database>;
@@ -28,7 +29,7 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
   app.get('/results', deps.requireStudent, async (c) => {
     const session = c.get('session')!;
     const results = await studentResults(deps.db, session.personId!, clock());
-    return c.html(resultsPage(pageContext(c, deps.assets), results));
+    return sendHtml(c, resultsPage(pageContext(c, deps.assets), results));
   });
 
   app.get('/certificates/:file', deps.requireStudent, async (c) => {

@@ -16,6 +16,7 @@ import type { Assets } from '../assets.js';
 import { clientAddress, type TrustedProxies } from '../client-address.js';
 import { RateLimiter } from '../rate-limit.js';
 import { HTTPException } from 'hono/http-exception';
+import { sendHtml } from '../respond.js';
 
 export interface VerifyDependencies {
   db: Kysely<Database>;
@@ -31,7 +32,7 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
   const limiter = deps.lookupLimiter ?? new RateLimiter(20, 10 * 60_000);
   const context = { actor: 'public', channel: 'verify' };
 
-  app.get('/', (c) => c.html(verifyPage(pageContext(c, deps.assets))));
+  app.get('/', (c) => sendHtml(c, verifyPage(pageContext(c, deps.assets))));
 
   app.post(
     '/',
@@ -41,10 +42,10 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
       const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const file = body['edoc'];
       if (!(file instanceof File) || file.size === 0) {
-        return c.html(verifyPage(page, { errors: [page.t('verify.no-file')] }), 400);
+        return sendHtml(c, verifyPage(page, { errors: [page.t('verify.no-file')] }), 400);
       }
       const check = await checkUploadedCertificate(deps.db, new Uint8Array(await file.arrayBuffer()), deps.trust, context);
-      return c.html(verifyPage(page, {}, uploadCheckStatements(check, page.t, page.lang)));
+      return sendHtml(c, verifyPage(page, {}, uploadCheckStatements(check, page.t, page.lang)));
     },
   );
 
@@ -57,13 +58,13 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
     if (!parseCertificateNumber(number)) errors.push(page.t('verify.bad-number'));
     const code = parsePersonalCode(codeText);
     if (!code.ok) errors.push(page.t(`personalCode.${code.problem}`));
-    if (errors.length > 0 || !code.ok) return c.html(verifyPage(page, { number, errors }), 400);
+    if (errors.length > 0 || !code.ok) return sendHtml(c, verifyPage(page, { number, errors }), 400);
     if (!limiter.allow(clientAddress(c, deps.trustedProxies) ?? 'unknown')) {
       c.header('Retry-After', '600');
-      return c.html(verifyPage(page, { number, errors: [page.t('verify.too-many')] }), 429);
+      return sendHtml(c, verifyPage(page, { number, errors: [page.t('verify.too-many')] }), 429);
     }
     const check = await checkCertificateByNumber(deps.db, number, code.code, context);
-    return c.html(verifyPage(page, { number }, numberCheckStatements(check, page.t, page.lang)));
+    return sendHtml(c, verifyPage(page, { number }, numberCheckStatements(check, page.t, page.lang)));
   });
 
   return app;

@@ -1,0 +1,36 @@
+/**
+ * Response compression for what this portal sends: small pages rendered whole in memory. gzip in one
+ * synchronous call costs a few tens of microseconds for a page; hono's stream-based compress hands every
+ * response through web streams and zlib's thread pool, which measured several times slower here.
+ */
+import { gzipSync, constants } from 'node:zlib';
+import type { MiddlewareHandler } from 'hono';
+
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|problem\+json)|image\/svg\+xml)/;
+export const MIN_COMPRESSED_BYTES = 1024;
+
+export function gzipEncoded(body: Uint8Array): Uint8Array {
+  return gzipSync(body, { level: 6, memLevel: 8, strategy: constants.Z_DEFAULT_STRATEGY });
+}
+
+export function compression(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    const res = c.res;
+    // Pages sent by sendHtml (src/web/respond.ts) are already encoded and say so in Vary.
+    if (!res.body || res.headers.has('Content-Encoding') || /Accept-Encoding/i.test(res.headers.get('Vary') ?? '') || c.req.method === 'HEAD') return;
+    if (!COMPRESSIBLE.test(res.headers.get('Content-Type') ?? '')) return;
+    if (!/\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '')) return;
+    const body = new Uint8Array(await res.arrayBuffer());
+    const headers = new Headers(res.headers);
+    headers.append('Vary', 'Accept-Encoding');
+    if (body.length < MIN_COMPRESSED_BYTES) {
+      c.res = new Response(body, { status: res.status, headers });
+      return;
+    }
+    const compressed = gzipEncoded(body);
+    headers.set('Content-Encoding', 'gzip');
+    headers.set('Content-Length', String(compressed.length));
+    c.res = new Response(compressed as Uint8Array<ArrayBuffer>, { status: res.status, headers });
+  };
+}
