@@ -19,6 +19,7 @@ import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
 import { createApp } from '../../src/web/app.js';
 import { requireStudent } from '../../src/web/session.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import { axeViolations, launchChromium } from '../support/browser.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { serveFetch, type Listening } from '../support/http-browser.js';
@@ -143,6 +144,31 @@ for (const javaScriptEnabled of [true, false]) {
         await page.getByRole('button', { name: /Sign out|Iziet/ }).click();
         await page.goto(`${portal.url}/results`);
         expect(new URL(page.url()).pathname).toBe('/login');
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('transfers at most 30 KB for the results page on a first visit with an empty cache, and loads no script', async () => {
+      const context = await newContext(javaScriptEnabled);
+      const page = await context.newPage();
+      try {
+        await signIn(page);
+        // A fresh context: empty cache, same session cookie.
+        const fresh = await browser.newContext({ javaScriptEnabled, viewport: { width: 360, height: 740 }, storageState: await context.storageState() });
+        const results = await fresh.newPage();
+        const transfers: { url: string; bytes: number; type: string }[] = [];
+        results.on('requestfinished', async (request) => {
+          const sizes = await request.sizes();
+          transfers.push({ url: request.url(), bytes: sizes.responseBodySize + sizes.responseHeadersSize, type: request.resourceType() });
+        });
+        await results.goto(`${portal.url}/results`, { waitUntil: 'load' });
+        await results.waitForTimeout(200);
+        const total = transfers.reduce((sum, t) => sum + t.bytes, 0);
+        expect(transfers.map((t) => t.type).sort()).toEqual(['document', 'stylesheet']);
+        expect(total, JSON.stringify(transfers)).toBeLessThanOrEqual(30 * 1024);
+        if (javaScriptEnabled) await results.screenshot({ path: join(PROJECT_ROOT, 'dist', 'results-360px.png'), fullPage: true });
+        await fresh.close();
       } finally {
         await context.close();
       }
