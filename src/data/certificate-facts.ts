@@ -8,19 +8,29 @@ import { examParts, scoringDefinition } from './catalogue.js';
 
 const CHUNK = 500;
 
+/**
+ * Certificates with everything around them: the sitting, its registration and exam session, the candidate code,
+ * the person who holds it and the exam with its school year. The one join that every question about a
+ * certificate and its holder starts from.
+ */
+export function certificatesWithHolder(db: Kysely<Database>) {
+  return db
+    .selectFrom('certificates')
+    .innerJoin('sittings', 'sittings.id', 'certificates.sitting_id')
+    .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
+    .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+    .innerJoin('persons', 'persons.id', 'candidates.person_id')
+    .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
+    .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+    .innerJoin('school_years', 'school_years.start_year', 'exams.school_year');
+}
+
 export async function loadCertificateFacts(db: Kysely<Database>, certificateIds: readonly number[]): Promise<Map<number, CertificateFacts>> {
   const facts = new Map<number, CertificateFacts>();
   const partsByExam = new Map<number, ExamPart[]>();
   for (let i = 0; i < certificateIds.length; i += CHUNK) {
     const ids = certificateIds.slice(i, i + CHUNK);
-    const rows = await db
-      .selectFrom('certificates')
-      .innerJoin('sittings', 'sittings.id', 'certificates.sitting_id')
-      .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
-      .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
-      .innerJoin('persons', 'persons.id', 'candidates.person_id')
-      .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
-      .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+    const rows = await certificatesWithHolder(db)
       .where('certificates.id', 'in', ids)
       .select([
         'certificates.id',

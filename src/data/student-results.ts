@@ -9,6 +9,7 @@ import type { Database, ExamPart } from '../../db/schema.js';
 import { isInStudentWindow, isReleased, studentWindowStart } from '../domain/release.js';
 import { scoreExam } from '../domain/scoring.js';
 import { examParts, scoringDefinition } from './catalogue.js';
+import { certificatesWithHolder } from './certificate-facts.js';
 
 export type ResultState =
   | { kind: 'pending'; releaseAt: Date }
@@ -171,14 +172,7 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
  * such number all look the same to the caller (and so to the visitor: 404).
  */
 export async function holderCertificate(db: Kysely<Database>, personId: number, number: string, now: Date) {
-  const row = await db
-    .selectFrom('certificates')
-    .innerJoin('sittings', 'sittings.id', 'certificates.sitting_id')
-    .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
-    .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
-    .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
-    .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
-    .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
+  const row = await certificatesWithHolder(db)
     .where('certificates.number', '=', number)
     .where('candidates.person_id', '=', personId)
     .where('certificates.state', '=', 'issued')

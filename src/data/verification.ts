@@ -8,7 +8,7 @@ import type { CertificateFacts } from '../certificate/facts.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
 import { verifyEdoc, type TrustAnchors, type VerificationReport } from '../sealing/verify.js';
 import { audit } from './audit.js';
-import { loadCertificateFacts } from './certificate-facts.js';
+import { certificatesWithHolder, loadCertificateFacts } from './certificate-facts.js';
 
 export interface RegisterEntry {
   state: 'issued' | 'annulled';
@@ -72,12 +72,7 @@ export async function checkCertificateByNumber(
   const parsed = parseCertificateNumber(numberText);
   if (!parsed) return { found: false };
   const number = buildCertificateNumber(parsed);
-  const row = await db
-    .selectFrom('certificates')
-    .innerJoin('sittings', 'sittings.id', 'certificates.sitting_id')
-    .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
-    .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
-    .innerJoin('persons', 'persons.id', 'candidates.person_id')
+  const row = await certificatesWithHolder(db)
     .leftJoin('certificate_documents', 'certificate_documents.certificate_id', 'certificates.id')
     .where('certificates.number', '=', number)
     .where('persons.personal_code', '=', personalCode)
