@@ -55,6 +55,8 @@ export interface SealingConfig {
   tsaUrl?: string;
   sealRootsFile?: string;
   tsaRootsFile?: string;
+  /** The agency seal's organisation identifier: verification accepts no other seal. */
+  organizationId?: string;
   workers: number;
   queue: number;
 }
@@ -91,6 +93,7 @@ export const SETTINGS = {
   SEAL_PKCS11_KEY_LABEL: 'label of the seal key on the token (default: the only key)',
   SEAL_PKCS11_CHAIN_FILE: 'PEM issuers of the seal certificate, if the token holds only the seal certificate',
   TSA_URL: 'RFC 3161 time-stamp authority; documents are B-T with it, B-B without (development runs a test TSA)',
+  SEAL_ORGANIZATION_ID: 'organisation identifier in the agency seal certificate (2.5.4.97, e.g. NTRLV-90001234567); verification accepts only that seal (required in production)',
   TRUSTED_SEAL_ROOTS_FILE: 'PEM roots a seal certificate must chain to, for verification (required in production)',
   TRUSTED_TSA_ROOTS_FILE: 'PEM roots of time-stamp authorities, for verification (required in production with TSA_URL)',
   BACKGROUND_SEALING: 'on | off: seal issued certificates that have no document yet, in the background after start (default on in development, off otherwise)',
@@ -208,13 +211,17 @@ function loadSealingConfig(
   if (environment === 'production') {
     if (!signer) problems.push('production needs the seal key: SEAL_PKCS11_LIBRARY (hardware), SEAL_PKCS12_FILE or SEAL_KEY_FILE/SEAL_CERT_FILE');
     if (!sealRootsFile) problems.push('production needs TRUSTED_SEAL_ROOTS_FILE to verify certificates');
+    if (!env.SEAL_ORGANIZATION_ID) problems.push('production needs SEAL_ORGANIZATION_ID, the organisation identifier of the agency seal');
     if (tsaUrl && !tsaRootsFile) problems.push('production with TSA_URL needs TRUSTED_TSA_ROOTS_FILE');
   }
+  const organizationId = env.SEAL_ORGANIZATION_ID || undefined;
+  if (organizationId && !/^[A-Z]{2,3}[A-Z]{2}-\S+$/.test(organizationId)) problems.push(`SEAL_ORGANIZATION_ID="${organizationId}" is not an organisation identifier such as NTRLV-90001234567`);
   return {
     signer,
     tsaUrl,
     sealRootsFile,
     tsaRootsFile,
+    organizationId,
     workers: integer('SEAL_WORKERS', 1, 64, availableParallelism()),
     queue: integer('SEAL_QUEUE', 1, 100000, 256),
   };

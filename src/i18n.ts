@@ -57,7 +57,11 @@ export function translator(lang: Language): Translate {
     }
     if (template === null) return String(fixed(key, params as never));
     if (!params || !template.includes('{{')) return template;
-    return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+    return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => {
+      if (!Object.hasOwn(params, name)) return whole;
+      const value = params[name];
+      return value === null || value === undefined ? '' : String(value);
+    });
   };
   translators.set(lang, t as unknown as Translate);
   return t as unknown as Translate;

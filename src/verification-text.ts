@@ -33,9 +33,7 @@ function registerStatements(register: RegisterEntry | undefined, t: Translate): 
       },
     ];
   }
-  const statements: Statement[] = [{ tone: 'ok', text: t('verify.valid-in-register') }];
-  if (register.sameAsSealed === false) statements.push({ tone: 'warn', text: t('verify.different-copy') });
-  return statements;
+  return [{ tone: 'ok', text: t('verify.valid-in-register') }];
 }
 
 export function uploadCheckStatements(check: UploadCheck, t: Translate, lang: Language): Statement[] {

@@ -20,9 +20,9 @@ describe('settings', () => {
   it('in production, refuses to start without a seal key and trust roots, and takes a PKCS#11 token', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/production needs the seal key[\s\S]*TRUSTED_SEAL_ROOTS_FILE/);
     const file = new URL('../package.json', import.meta.url).pathname;
-    const config = loadConfig({ NODE_ENV: 'production', SEAL_PKCS11_LIBRARY: file, SEAL_PKCS11_PIN: '1234', SEAL_PKCS11_TOKEN: 'seal', TRUSTED_SEAL_ROOTS_FILE: file });
+    const config = loadConfig({ NODE_ENV: 'production', SEAL_PKCS11_LIBRARY: file, SEAL_PKCS11_PIN: '1234', SEAL_PKCS11_TOKEN: 'seal', TRUSTED_SEAL_ROOTS_FILE: file, SEAL_ORGANIZATION_ID: 'NTRLV-90001234567' });
     expect(config.sealing.signer).toEqual({ kind: 'pkcs11', library: file, pin: '1234', tokenLabel: 'seal', keyLabel: undefined, chainFile: undefined });
-    expect(() => loadConfig({ NODE_ENV: 'production', SEAL_KEY_FILE: '/no/such/key.pem', SEAL_CERT_FILE: file, TRUSTED_SEAL_ROOTS_FILE: file })).toThrow(/SEAL_KEY_FILE: no file at/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SEAL_KEY_FILE: '/no/such/key.pem', SEAL_CERT_FILE: file, TRUSTED_SEAL_ROOTS_FILE: file, SEAL_ORGANIZATION_ID: 'NTRLV-90001234567' })).toThrow(/SEAL_KEY_FILE: no file at/);
   });
 
   it('refuses wrong values with one clear message naming each', () => {
@@ -60,6 +60,8 @@ describe('translations', () => {
         expect(t(key, params), key).toBe(i18nextTranslate(lang, key, params));
       }
       expect(t('no.such.key')).toBe(i18nextTranslate(lang, 'no.such.key'));
+      const empty = { value: undefined, part: null, reason: '' };
+      expect(t('import.row.points-not-number', empty)).toBe(i18nextTranslate(lang, 'import.row.points-not-number', empty));
     }
   });
 });

@@ -35,10 +35,13 @@ const NBSP = '\u00A0';
 const EXTRA_CHARACTERS = 'āčēģīķļņšūžĀČĒĢĪĶĻŅŠŪŽ–—„“”’№' + NBSP;
 
 function certificateCodePoints(): number[] {
-  const codePoints: number[] = [];
-  for (let cp = 0x20; cp <= 0x7e; cp++) codePoints.push(cp);
-  for (const ch of EXTRA_CHARACTERS) codePoints.push(ch.codePointAt(0)!);
-  return codePoints;
+  const codePoints = new Set<number>();
+  for (let cp = 0x20; cp <= 0x7e; cp++) codePoints.add(cp);
+  // Latin-1 Supplement and Latin Extended-A: names of Lithuanian, Estonian and other European candidates
+  // (ė, į, ų, õ, ä, ö, ü, ß, ł, ő …) besides the Latvian letters.
+  for (let cp = 0xa1; cp <= 0x17f; cp++) if (cp !== 0xad) codePoints.add(cp);
+  for (const ch of EXTRA_CHARACTERS) codePoints.add(ch.codePointAt(0)!);
+  return [...codePoints];
 }
 
 /** Thrown when a text on the certificate has a character the certificate fonts cannot show. */

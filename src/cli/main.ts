@@ -220,7 +220,11 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         const seed = values.seed === undefined ? 2026 : wholeNumber('seed', values.seed);
         const latestYear = schoolYear('latest-year', values['latest-year']);
         const started = performance.now();
-        if (values.reset) await clearRegister(handle.db, actor);
+        if (values.reset) {
+          // Demo data never goes near a real register: emptying one would delete sealed documents.
+          if (process.env.NODE_ENV === 'production') throw new UsageError(t('cli.no-reset-in-production'));
+          await clearRegister(handle.db, actor);
+        }
         const summary = await generateDemo(handle.db, { students, seed, latestYear, onProgress: (step, done, total) => bar.update(step, done, total) });
         const seconds = Math.round((performance.now() - started) / 100) / 10;
         report({ ...summary, seconds }, t('cli.demo-done', { ...summary, seconds }));

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { CertificateFacts } from '../certificate/facts.js';
+import { PoolBusyError } from '../sealing/pool.js';
 import type { SealedDocument } from '../sealing/seal.js';
 import { audit } from './audit.js';
 import { loadCertificateFacts } from './certificate-facts.js';
@@ -73,6 +74,12 @@ export async function sealPendingCertificates(db: Kysely<Database>, seal: Sealer
         try {
           sealed.push({ id, document: await seal(facts.get(id)!) });
         } catch (error) {
+          if (error instanceof PoolBusyError) {
+            // A full queue is not the certificate's fault: wait and try it again, without counting an attempt.
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            ids.push(id);
+            continue;
+          }
           const count = (attempts.get(id) ?? 0) + 1;
           attempts.set(id, count);
           if (count >= 2) {

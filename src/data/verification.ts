@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { CertificateFacts } from '../certificate/facts.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
+import { isReleased } from '../domain/release.js';
 import { verifyEdoc, type TrustAnchors, type VerificationReport } from '../sealing/verify.js';
 import { audit } from './audit.js';
 import { certificatesWithHolder, loadCertificateFacts } from './certificate-facts.js';
@@ -14,8 +15,6 @@ export interface RegisterEntry {
   state: 'issued' | 'annulled';
   annulledReason: string | null;
   annulledAt: string | null;
-  /** Whether the uploaded file is byte for byte the document the register sealed. */
-  sameAsSealed?: boolean;
 }
 
 export interface UploadCheck {
@@ -41,16 +40,19 @@ export async function checkUploadedCertificate(
   const report = await verifyEdoc(bytes, trust);
   const check: UploadCheck = { report };
   if (report.genuine && report.facts) {
-    const entry = await registerEntry(db, report.facts.number);
+    const number = report.facts.number;
+    const entry = await registerEntry(db, number);
     if (entry) {
-      check.register = {
-        state: entry.state,
-        annulledReason: entry.annulled_reason,
-        annulledAt: entry.annulled_at,
-        sameAsSealed: entry.sha256 === report.sha256,
-      };
+      check.register = { state: entry.state, annulledReason: entry.annulled_reason, annulledAt: entry.annulled_at };
+      // The register keeps the bytes it sealed: a validly sealed file with other bytes under this number (an
+      // older seal, a copy re-sealed elsewhere) is not the certificate.
+      if (entry.sha256 !== report.sha256) {
+        report.genuine = false;
+        report.problems.push({ key: 'verify.register-mismatch' });
+        delete report.facts;
+      }
     }
-    await audit(db, { ...context, action: 'certificate.verify-upload', subject: `certificate:${report.facts.number}`, details: { genuine: true, state: entry?.state ?? 'unknown' } });
+    await audit(db, { ...context, action: 'certificate.verify-upload', subject: `certificate:${number}`, details: { genuine: report.genuine, state: entry?.state ?? 'unknown' } });
   }
   return check;
 }
@@ -68,6 +70,7 @@ export async function checkCertificateByNumber(
   numberText: string,
   personalCode: string,
   context: { actor: string; channel: string },
+  now = new Date(),
 ): Promise<NumberCheck> {
   const parsed = parseCertificateNumber(numberText);
   if (!parsed) return { found: false };
@@ -76,10 +79,21 @@ export async function checkCertificateByNumber(
     .leftJoin('certificate_documents', 'certificate_documents.certificate_id', 'certificates.id')
     .where('certificates.number', '=', number)
     .where('persons.personal_code', '=', personalCode)
-    .select(['certificates.id', 'certificates.state', 'certificates.annulled_reason', 'certificates.annulled_at', 'certificate_documents.sha256'])
+    .select([
+      'certificates.id',
+      'certificates.state',
+      'certificates.annulled_reason',
+      'certificates.annulled_at',
+      'certificate_documents.sha256',
+      'exams.education',
+      'school_years.basic_results_at',
+      'school_years.secondary_results_at',
+    ])
     .executeTakeFirst();
-  await audit(db, { ...context, action: 'certificate.verify-number', subject: `certificate:${number}`, details: { found: Boolean(row) } });
-  if (!row) return { found: false };
+  // Before its release moment a result does not exist for anyone, here as on the student pages.
+  const released = row && isReleased(new Date(row.education === 'basic' ? row.basic_results_at : row.secondary_results_at), now);
+  await audit(db, { ...context, action: 'certificate.verify-number', subject: `certificate:${number}`, details: { found: Boolean(released) } });
+  if (!row || !released) return { found: false };
   const facts = (await loadCertificateFacts(db, [row.id])).get(row.id)!;
   return {
     found: true,

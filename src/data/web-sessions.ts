@@ -121,19 +121,32 @@ export class SessionStore {
       const expires = this.deadline(new Date(row.created_at), now);
       this.touches.set(idHash, { lastSeen, expires, previous: pending?.previous ?? stored.last_seen_at });
       if (this.touchDelayMs === 0) await this.flushTouches();
-      else this.flushTimer ??= setTimeout(() => void this.flushTouches(), this.touchDelayMs).unref();
+      else this.flushTimer ??= setTimeout(() => this.flushTouches().catch(() => {}), this.touchDelayMs).unref();
       return { ...row, last_seen_at: lastSeen, expires_at: expires };
     }
     return row;
   }
 
-  /** Writes the pending "last seen" updates in one transaction. */
+  /**
+   * Writes the pending "last seen" updates. A failed write (the database away for a moment) puts them back for
+   * the next flush; it never brings the process down.
+   */
   async flushTouches(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.touches.size === 0) return;
     const batch = [...this.touches];
     this.touches.clear();
+    try {
+      await this.writeTouches(batch);
+    } catch (error) {
+      for (const [idHash, touch] of batch) if (!this.touches.has(idHash)) this.touches.set(idHash, touch);
+      if (this.touchDelayMs > 0) this.flushTimer ??= setTimeout(() => this.flushTouches().catch(() => {}), this.touchDelayMs * 5).unref();
+      throw error;
+    }
+  }
+
+  private async writeTouches(batch: [string, { lastSeen: string; expires: string; previous: string }][]): Promise<void> {
     // In small transactions, letting requests in between: thousands of students arrive within the same
     // minute on results day, and one long write would hold every page for its whole length.
     for (let i = 0; i < batch.length; i += TOUCHES_PER_TRANSACTION) {

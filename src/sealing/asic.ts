@@ -51,7 +51,8 @@ export type ContainerProblem =
   | 'too-many-entries'
   | 'entry-too-large'
   | 'no-signature'
-  | 'several-signatures';
+  | 'several-signatures'
+  | 'duplicate-entry';
 
 export class ContainerError extends Error {
   constructor(readonly problem: ContainerProblem) {
@@ -101,6 +102,7 @@ export function openAsice(bytes: Uint8Array, limits = READ_LIMITS): OpenedContai
   checkMimetypeFirst(bytes);
   let entries = 0;
   let total = 0;
+  const names = new Set<string>();
   let problem: ContainerProblem | undefined;
   let unzipped: Record<string, Uint8Array>;
   try {
@@ -108,6 +110,9 @@ export function openAsice(bytes: Uint8Array, limits = READ_LIMITS): OpenedContai
       filter: (file) => {
         entries++;
         total += file.originalSize;
+        // Two entries of one name: tools disagree on which one they show, so the signed one could hide another.
+        if (names.has(file.name)) problem ??= 'duplicate-entry';
+        names.add(file.name);
         if (!isSafeEntryName(file.name)) problem ??= 'unsafe-entry-name';
         else if (entries > limits.entries) problem ??= 'too-many-entries';
         else if (file.originalSize > limits.entryBytes || total > limits.totalBytes) problem ??= 'entry-too-large';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
 import type { Config } from '../config.js';
-import { ensureDevelopmentPki } from './dev-pki.js';
+import { ensureDevelopmentPki, TEST_ORGANIZATION_IDENTIFIER } from './dev-pki.js';
 import { parsePemCertificates } from './file-signer.js';
 import type { SignerSpec } from './signer-spec.js';
 import { createTestTsa, startTestTsaServer } from './test-tsa.js';
@@ -29,6 +29,7 @@ export async function prepareSealing(config: Pick<Config, 'environment' | 'dataD
       signer: sealing.signer,
       tsaUrl: sealing.tsaUrl,
       trust: {
+        sealOrganizationId: sealing.organizationId,
         sealRoots: sealing.sealRootsFile ? parsePemCertificates(readFileSync(sealing.sealRootsFile, 'utf8')) : [],
         timestampRoots: sealing.tsaRootsFile ? parsePemCertificates(readFileSync(sealing.tsaRootsFile, 'utf8')) : [],
       },
@@ -55,6 +56,7 @@ export async function prepareSealing(config: Pick<Config, 'environment' | 'dataD
     signer: { kind: 'pem', keyFile: pki.sealKeyFile, chainFile: pki.sealChainFile },
     tsaUrl,
     trust: {
+      sealOrganizationId: sealing.organizationId ?? TEST_ORGANIZATION_IDENTIFIER,
       sealRoots: parsePemCertificates(readFileSync(pki.sealRootFile, 'utf8')),
       timestampRoots: parsePemCertificates(readFileSync(pki.tsaRootFile, 'utf8')),
     },

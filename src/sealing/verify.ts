@@ -41,6 +41,8 @@ export interface VerificationReport {
 export interface TrustAnchors {
   /** Roots the seal certificate must chain to. */
   sealRoots: Uint8Array[];
+  /** The agency's organisation identifier (2.5.4.97, "NTRLV-…"): the only seal whose documents count. */
+  sealOrganizationId?: string;
   /** Roots time-stamp authorities must chain to. */
   timestampRoots: Uint8Array[];
 }
@@ -154,7 +156,10 @@ export async function verifyEdoc(bytes: Uint8Array, trust: TrustAnchors): Promis
     serialNumber: certificate.serialNumber,
   };
   const signingTimeText = signedProperties ? text(descendantsNS(signedProperties, NS.xades, 'SigningTime')[0]) : '';
-  if (signingTimeText) report.signingTime = new Date(signingTimeText);
+  if (signingTimeText) {
+    report.signingTime = new Date(signingTimeText);
+    if (Number.isNaN(report.signingTime.getTime())) return fail('verify.signature.malformed');
+  }
 
   // The signature value over the canonical SignedInfo.
   const signatureBytes = Buffer.from(text(signatureValueElement), 'base64');
@@ -181,17 +186,36 @@ export async function verifyEdoc(bytes: Uint8Array, trust: TrustAnchors): Promis
     }
   }
 
-  // The chain, at the time the time-stamp proves (or the claimed signing time without one).
-  const checkDate = report.timestampTime ?? report.signingTime ?? new Date();
+  // The chain, at the time a trusted time-stamp proves; without one, now (a signer's own SigningTime could be
+  // backdated to a time its certificate was still valid).
+  const checkDate = report.timestampTime ?? new Date();
   if (!(await chainsToTrustedRoot(signingDer, certificatesDer, trust.sealRoots, checkDate))) fail('verify.signature.untrusted');
   if (!hasNonRepudiation(signingDer)) fail('verify.signature.not-a-seal');
+  // Any organisation's seal can chain to a qualified CA's root: only the agency's own seal makes a certificate.
+  if (trust.sealOrganizationId && report.signer.organizationIdentifier !== trust.sealOrganizationId) fail('verify.signature.not-the-agency');
 
   if (report.problems.length === 0) {
-    report.genuine = true;
     const data = container.files.get(CERTIFICATE_DATA_FILE);
-    if (data) report.facts = JSON.parse(new TextDecoder().decode(data)) as CertificateFacts;
+    const facts = data ? readFacts(data) : undefined;
+    if (!facts) return fail('verify.signature.no-data');
+    report.facts = facts;
+    report.genuine = true;
   }
   return report;
+}
+
+/** The certificate's data file, if it has the shape we write; anything else is not a certificate of ours. */
+function readFacts(data: Uint8Array): CertificateFacts | undefined {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(data)) as Partial<CertificateFacts>;
+    const texts = ['number', 'firstName', 'lastName', 'personalCode', 'examCode', 'subjectLvLocative', 'subjectLv', 'subjectEn', 'issuedOn'] as const;
+    if (texts.some((k) => typeof value[k] !== 'string')) return undefined;
+    if ((value.kind !== 'basic' && value.kind !== 'secondary') || typeof value.total !== 'number' || typeof value.schoolYear !== 'number') return undefined;
+    if (!Array.isArray(value.parts) || value.parts.some((p) => typeof p?.nameLv !== 'string' || typeof p?.nameEn !== 'string' || typeof p?.percent !== 'number')) return undefined;
+    return value as CertificateFacts;
+  } catch {
+    return undefined;
+  }
 }
 
 function hasNonRepudiation(der: Uint8Array): boolean {

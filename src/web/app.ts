@@ -120,7 +120,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     await next();
     // Pages depend on the language cookie (and later on who is signed in): never shared between visitors.
     if (c.res.headers.get('content-type')?.startsWith('text/html')) {
-      c.header('Cache-Control', 'private, no-cache');
+      // A signed-in page stays out of caches and history (shared school computers); others may be revalidated.
+      c.header('Cache-Control', c.get('session') ? 'no-store' : 'private, no-cache');
       c.header('Vary', 'Cookie', { append: true });
     }
   });

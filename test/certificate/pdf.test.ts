@@ -296,6 +296,13 @@ describe('certificate PDF', () => {
     expect(() => renderCertificatePdf({ ...kumal, parts: tooMany })).toThrow(/does not fit on one page/);
   });
 
+  it('prints names from the neighbouring countries and the rest of Europe, letter for letter', () => {
+    const file = save(renderCertificatePdf({ ...kumal, firstName: 'Žygimantas Jūratė', lastName: 'Õunapuu-Müller Ąžuolaitė' }));
+    expectValid(file);
+    expect(textLines(file).join('\n')).toContain('Žygimantas Jūratė');
+    expect(textLines(file).join(' ')).toContain('Õunapuu-Müller Ąžuolaitė');
+  });
+
   it('refuses a character it cannot print instead of leaving it out', () => {
     expect(() => renderCertificatePdf({ ...kumal, lastName: 'Bērziņa 你' })).toThrow(UnsupportedCharacterError);
     expect(() => renderCertificatePdf({ ...kumal, lastName: 'Bērziņa 你' })).toThrow(/"你" \(U\+4F60\) in lastName/);

@@ -92,6 +92,27 @@ describe.each(DATABASE_KINDS)('sealing issued certificates on %s', (kind) => {
     }
   });
 
+  it('waits out a full queue instead of counting it as a failure', async () => {
+    const test = await openTestDatabase(kind);
+    try {
+      const db = test.handle.db;
+      const s = await sessionWithCertificates(db, 4);
+      let refusals = 0;
+      const busyAtFirst = async (facts: Parameters<typeof pool.seal>[0]) => {
+        if (refusals < 6) {
+          refusals++;
+          throw new PoolBusyError(1);
+        }
+        return pool.seal(facts);
+      };
+      const result = await sealPendingCertificates(db, busyAtFirst, { sessionId: s.sessionId, actor: 't', concurrency: 2 });
+      expect(refusals).toBe(6);
+      expect(result).toMatchObject({ sealed: 4, failed: [] });
+    } finally {
+      await test.close();
+    }
+  });
+
   it('leaves annulled certificates unsealed', async () => {
     const test = await openTestDatabase(kind);
     try {

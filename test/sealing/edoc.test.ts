@@ -460,6 +460,34 @@ describe('tampering is detected by xmlsec1 and by verifyEdoc', () => {
 });
 
 describe('verifyEdoc refuses foreign trust and bad time-stamps', () => {
+  it("another organisation's seal under the same trusted root", async () => {
+    expect((await verifyEdoc(sealedBT.edoc, { ...trust, sealOrganizationId: 'NTRLV-90000000000' })).genuine).toBe(true);
+    const report = await verifyEdoc(sealedBT.edoc, { ...trust, sealOrganizationId: 'NTRLV-40003000000' });
+    expect(report.genuine).toBe(false);
+    expect(keys(report)).toEqual(['verify.signature.not-the-agency']);
+  });
+
+  it('two entries of one name (a forged PDF in front of the signed one)', async () => {
+    const entries = unzipEntries(sealedBT.edoc);
+    // A twin name of the same length, written into the archive and then renamed byte for byte.
+    const twin = 'X' + PDF_NAME.slice(1);
+    const withForgery = zipEntries([entries[0]!, [twin, new TextEncoder().encode('%PDF-1.7 forged')], ...entries.slice(1)]);
+    const bytes = new Uint8Array(withForgery);
+    const from = new TextEncoder().encode(twin);
+    const to = new TextEncoder().encode(PDF_NAME);
+    let renamed = 0;
+    for (let i = 0; i <= bytes.length - from.length; i++) {
+      if (from.every((byte, k) => bytes[i + k] === byte)) {
+        bytes.set(to, i);
+        renamed++;
+      }
+    }
+    expect(renamed).toBe(2); // its local and its central directory header
+    const report = await verifyEdoc(bytes, trust);
+    expect(report.genuine).toBe(false);
+    expect(keys(report)).toEqual(['verify.container.duplicate-entry']);
+  });
+
   it('another trusted seal root', async () => {
     const report = await verifyEdoc(sealedBT.edoc, { ...trust, sealRoots: [otherSealRootDer] });
     expect(report.genuine).toBe(false);

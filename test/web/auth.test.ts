@@ -27,7 +27,7 @@ describe('return_to after signing in', () => {
   it('keeps a same-site path and refuses everything else', () => {
     expect(safeReturnTo('/results?lang=en')).toBe('/results?lang=en');
     expect(safeReturnTo('/certificates/2026%2F1-KUMAL.edoc')).toBe('/certificates/2026%2F1-KUMAL.edoc');
-    for (const bad of ['https://evil.example/', '//evil.example/x', '/\\evil.example', '\\\\evil', 'javascript:alert(1)', '/login?return_to=/x', '/logout', '/auth/eklase/callback', '', undefined, '/a\nb']) {
+    for (const bad of ['https://evil.example/', '//evil.example/x', '/.//evil.example/x', '/..//evil.example', '/%2e//evil.example', '/\\evil.example', '\\\\evil', 'javascript:alert(1)', '/login?return_to=/x', '/logout', '/auth/eklase/callback', '', undefined, '/a\nb']) {
       expect(safeReturnTo(bad)).toBe('/results');
     }
   });
@@ -105,7 +105,7 @@ describe('sign-in settings', () => {
 
   it('in production, wants https for the portal and the providers', () => {
     const file = new URL('../../package.json', import.meta.url).pathname;
-    const base = { NODE_ENV: 'production', SEAL_KEY_FILE: file, SEAL_CERT_FILE: file, TRUSTED_SEAL_ROOTS_FILE: file };
+    const base = { NODE_ENV: 'production', SEAL_KEY_FILE: file, SEAL_CERT_FILE: file, TRUSTED_SEAL_ROOTS_FILE: file, SEAL_ORGANIZATION_ID: 'NTRLV-90001234567' };
     const provider = { EKLASE_ISSUER: 'http://login.e-klase.example', EKLASE_CLIENT_ID: 'p', EKLASE_CLIENT_SECRET: 's' };
     expect(problems({ ...base, ...provider })).toMatch(/EKLASE_ISSUER="http:\/\/login\.e-klase\.example" must be https:\/\/ in production/);
     expect(problems({ ...base, ...provider, EKLASE_ISSUER: 'https://login.e-klase.example' })).toContain('production with EKLASE_/MYKOOB_ sign-in needs PUBLIC_URL');
@@ -453,6 +453,10 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/whoami');
     expect(await (await whoami(jar)).json()).toMatchObject({ personId: person.personId, provider: 'demo' });
+    // Only the students the page offers: anyone else in the register cannot be chosen.
+    const others = await db().selectFrom('persons').select('id').where('id', 'not in', students.map((s) => s.personId)).limit(1).execute();
+    const outsider = await request(new CookieJar(), `${portal.url}/login/demo`, { form: { person_id: String(others[0]!.id) }, headers: { origin: portal.url } });
+    expect(outsider.status).toBe(404);
   });
 
   it('has no demo sign-in in production, and a Secure __Host- cookie there', async () => {

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
 import { sealPendingCertificates } from '../../src/data/sealing.js';
 import { importScores } from '../../src/data/scores.js';
+import { loadCertificateFacts } from '../../src/data/certificate-facts.js';
+import { sealCertificate } from '../../src/sealing/seal.js';
+import { openSigner } from '../../src/sealing/signer-spec.js';
 import { createLogger } from '../../src/log.js';
 import { SealingPool } from '../../src/sealing/pool.js';
 import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
@@ -87,6 +90,18 @@ describe('the public verification page', () => {
     expect(body).toContain('Darbs anulēts');
   });
 
+  it('refuses a validly sealed file that is not the document the register sealed under its number', async () => {
+    const number = `2026/${s.candidateCodes[0]}-KUMAL`;
+    const facts = (await loadCertificateFacts(test.handle.db, [(await test.handle.db.selectFrom('certificates').select('id').where('number', '=', number).executeTakeFirstOrThrow()).id])).values().next().value!;
+    const signer = await openSigner(setup.signer);
+    const resealed = await sealCertificate({ ...facts, total: 99 }, { signer });
+    await signer.close();
+    const body = await (await upload(resealed.edoc, 'en')).text();
+    expect(body).toContain('can NOT be confirmed as genuine');
+    expect(body).toContain('This is not the document the register sealed under this number.');
+    expect(body).not.toContain('total 99');
+  });
+
   it('says why a tampered or malformed upload is not genuine', async () => {
     const genuine = documents.get(`2026/${s.candidateCodes[0]}-KUMAL`)!;
     const tampered = genuine.slice();
@@ -119,6 +134,16 @@ describe('the public verification page', () => {
     const unknown = await (await lookup(`2026/${s.candidateCodes[0]}-LAT09`, s.personalCodes[0]!)).text();
     expect(wrongCode).toContain('No certificate with this number and personal code was found.');
     expect(wrongCode.replace(/value="[^"]*"/g, '')).toBe(unknown.replace(/value="[^"]*"/g, ''));
+  });
+
+  it('knows nothing of a result before its release moment', async () => {
+    const future = await seedSession(test.handle.db, { examCode: 'KUMAL', candidates: 1, year: 2030 });
+    const csv = `candidate_code,took_part,part_1,part_2\n${future.candidateCodes[0]},yes,48,29\n`;
+    await importScores(test.handle.db, future.sessionId, { bytes: new TextEncoder().encode(csv), name: 'x.csv' }, 't');
+    await issueCertificates(test.handle.db, future.sessionId, { actor: 't', issuedOn: '2031-06-30' });
+    const body = await (await lookup(`2031/${future.candidateCodes[0]}-KUMAL`, future.personalCodes[0]!)).text();
+    expect(body).toContain('No certificate with this number and personal code was found.');
+    expect(body).not.toContain('88 %');
   });
 
   it('explains a malformed number or personal code in the visitor’s language', async () => {

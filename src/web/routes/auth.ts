@@ -56,6 +56,8 @@ export function safeReturnTo(value: string | undefined | null): string {
     return DEFAULT_RETURN_TO;
   }
   if (url.origin !== 'http://portal.invalid') return DEFAULT_RETURN_TO;
+  // "/.//evil.example" parses to the path "//evil.example", which a browser reads as another host.
+  if (url.pathname.startsWith('//') || url.pathname.startsWith('/\\')) return DEFAULT_RETURN_TO;
   if (/^\/(login|logout|auth)(\/|$)/.test(url.pathname)) return DEFAULT_RETURN_TO;
   return url.pathname + url.search;
 }
@@ -204,7 +206,9 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     app.post('/login/demo', formLimit, sameOrigin(deps.publicUrl), async (c) => {
       const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const id = String(body['person_id'] ?? '');
-      const person = /^\d{1,12}$/.test(id) ? await findPersonById(deps.db, Number(id)) : undefined;
+      // Only the students the demo page offers: a development portal must not become "sign in as anyone".
+      const offered = await demoStudents(deps.db, 6);
+      const person = /^\d{1,12}$/.test(id) && offered.some((s) => s.personId === Number(id)) ? await findPersonById(deps.db, Number(id)) : undefined;
       if (!person) return c.notFound();
       return signIn(c, person, 'demo', safeReturnTo(String(body['return_to'] ?? '')));
     });

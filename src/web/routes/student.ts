@@ -59,8 +59,10 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
     });
     const headers = {
       ETag: etag,
-      // A sealed document never changes; it is personal, so only the holder's own browser keeps it.
+      // A sealed document never changes; it is personal, so only the holder's own browser keeps it, and only
+      // for the one signed in (a school computer is shared).
       'Cache-Control': 'private, max-age=31536000, immutable',
+      Vary: 'Cookie',
     };
     if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers);
     const fileName = `sertifikats-${number.replace('/', '-')}.edoc`;
