@@ -33,6 +33,7 @@ let dataDir: string;
 let setup: SealingSetup;
 let pool: SealingPool;
 let portal: Listening;
+let abroad: Listening;
 let provider: Listening & { issuer: string };
 let browser: Browser;
 let student: SignInPerson;
@@ -62,12 +63,15 @@ beforeAll(async () => {
     student: { requireStudent: requireStudent(), seal: (facts) => pool.seal(facts), clock: () => NOW },
   });
   handler.fetch = app.fetch;
+  // 127.0.0.1 as a trusted proxy and private addresses refused, as in production behind a load balancer.
+  abroad = await serveFetch({ fetch: createApp({ db: test.handle.db, log: createLogger('silent'), trustedProxies: ['127.0.0.1'], allowPrivateAddresses: false }).fetch });
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await portal?.close();
+  await abroad?.close();
   await provider?.close();
   await pool?.close();
   await setup?.close();
@@ -174,14 +178,20 @@ for (const javaScriptEnabled of [true, false]) {
       }
     });
 
-    it('keeps other pages accessible too: the verification page and a missing page', async () => {
+    it('keeps other pages accessible too: verification, a failed sign-in, a missing page, the refusal from abroad', async () => {
       const context = await newContext(javaScriptEnabled);
       const page = await context.newPage();
       try {
-        for (const path of ['/verify', '/verify?lang=en', '/no-such-page']) {
+        for (const path of ['/verify', '/verify?lang=en', '/no-such-page', '/auth/eklase/callback?state=forged&code=x', '/login?lang=en']) {
           await page.goto(`${portal.url}${path}`);
           await expectAccessible(page, javaScriptEnabled);
         }
+        // The same portal behind a proxy, visited from the United States: the Baltic-only refusal page.
+        await page.setExtraHTTPHeaders({ 'X-Forwarded-For': '8.8.8.8' });
+        const response = await page.goto(`${abroad.url}/login`);
+        expect(response?.status()).toBe(403);
+        expect(await page.locator('html').getAttribute('lang')).toBeTruthy();
+        await expectAccessible(page, javaScriptEnabled);
       } finally {
         await context.close();
       }
