@@ -87,10 +87,10 @@ async function load(url: string, options: { cookies?: string[]; rate?: number })
  * A fixed rate, evenly spread, from a generator in its own process that times each request from when it was
  * due (autocannon's rate limit sends in bursts when each connection cycles through many prepared requests).
  */
-function pacedLoad(url: string, rate: number, cookies: string[]): Figures {
+function pacedLoad(url: string, rate: number, cookies: string[], seconds = duration): Figures {
   const file = join(dataDir, 'cookies.txt');
   writeFileSync(file, cookies.join('\n'));
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/bench/paced-load.ts'), url, String(rate), String(duration), file], {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/bench/paced-load.ts'), url, String(rate), String(seconds), file], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
   });
@@ -161,6 +161,7 @@ try {
   const hello = await load(`http://127.0.0.1:${helloPort}/`, {});
   const helloPlain = await load(`http://127.0.0.1:${helloPort}/plain`, {});
   await load(`http://127.0.0.1:${portalPort}/results`, { cookies });
+  pacedLoad(`http://127.0.0.1:${portalPort}/results`, 1000, cookies, 5); // settles the server at this rate
   const paced = pacedLoad(`http://127.0.0.1:${portalPort}/results`, 1000, cookies);
   const results = await load(`http://127.0.0.1:${portalPort}/results`, { cookies });
   console.log(line('bare hono "hello", hono compress', hello));
