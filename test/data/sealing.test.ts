@@ -1,31 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueCertificates } from '../../src/data/certificates.js';
 import { sealPendingCertificates } from '../../src/data/sealing.js';
 import { importScores } from '../../src/data/scores.js';
 import { PoolBusyError, SealingPool } from '../../src/sealing/pool.js';
-import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
+import type { SealingSetup } from '../../src/sealing/setup.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
+import { startTestSealing, type TestSealing } from '../support/sealing.js';
 import { DATABASE_KINDS, openTestDatabase } from '../support/databases.js';
 import { seedSession } from '../support/register.js';
 
-let dataDir: string;
+let sealing: TestSealing;
 let setup: SealingSetup;
 let pool: SealingPool;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'sealing-test-'));
-  setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers: 2, queue: 1000 } });
-  pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: 2, queue: 1000 });
+  sealing = await startTestSealing(2);
+  ({ setup, pool } = sealing);
 });
 
-afterAll(async () => {
-  await pool.close();
-  await setup.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => sealing.close());
 
 async function sessionWithCertificates(db: Parameters<typeof seedSession>[0], candidates: number) {
   const s = await seedSession(db, { examCode: 'KUMAL', candidates });

@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { MiddlewareHandler } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
 import { importScores } from '../../src/data/scores.js';
 import { createLogger } from '../../src/log.js';
 import { SealingPool } from '../../src/sealing/pool.js';
-import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
+import type { SealingSetup } from '../../src/sealing/setup.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
 import { createApp, type AppEnv } from '../../src/web/app.js';
+import { startTestSealing, type TestSealing } from '../support/sealing.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { seedSession, type SeededSession } from '../support/register.js';
 
@@ -21,21 +19,16 @@ const testSignIn: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-let dataDir: string;
+let sealing: TestSealing;
 let setup: SealingSetup;
 let pool: SealingPool;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'results-'));
-  setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers: 1, queue: 100 } });
-  pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: 1, queue: 100 });
+  sealing = await startTestSealing(1);
+  ({ setup, pool } = sealing);
 });
 
-afterAll(async () => {
-  await pool.close();
-  await setup.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => sealing.close());
 
 describe.each(DATABASE_KINDS)('student results and downloads on %s', (kind) => {
   let test: TestDatabase;

@@ -1,0 +1,27 @@
+/** Development sealing for tests: keys in a temporary folder, the test time-stamp authority, a worker pool. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SealingPool } from '../../src/sealing/pool.js';
+import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
+
+export interface TestSealing {
+  setup: SealingSetup;
+  pool: SealingPool;
+  close(): Promise<void>;
+}
+
+export async function startTestSealing(workers = 1): Promise<TestSealing> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sealing-'));
+  const setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers, queue: 1000 } });
+  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers, queue: 1000 });
+  return {
+    setup,
+    pool,
+    close: async () => {
+      await pool.close();
+      await setup.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
