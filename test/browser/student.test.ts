@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OidcLogin } from '../../src/auth/oidc.js';
+import { findExam, installCatalogue } from '../../src/data/catalogue.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { demoStudents, type SignInPerson } from '../../src/data/sign-in.js';
 import { SessionStore } from '../../src/data/web-sessions.js';
@@ -44,6 +45,17 @@ beforeAll(async () => {
   await generateDemo(test.handle.db, { students: 80, seed: 11, latestYear: 2025 });
   student = (await demoStudents(test.handle.db, 1))[0]!;
   accounts.set('skolens', student!.personalCode);
+  // One exam whose results are not out yet, so the pages are also checked in their "pending" state.
+  await installCatalogue(test.handle.db, 2030);
+  const future = (await findExam(test.handle.db, 'KUMAL', 2030))!;
+  const session = await test.handle.db.selectFrom('exam_sessions').select('id').where('exam_id', '=', future.id).where('term', '=', 'main').executeTakeFirstOrThrow();
+  const institution = await test.handle.db.selectFrom('institutions').select('id').limit(1).executeTakeFirstOrThrow();
+  const candidate = await test.handle.db
+    .insertInto('candidates')
+    .values({ code: '999999000001', person_id: student.personId, school_year: 2030, institution_id: institution.id, class_name: '12.a' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await test.handle.db.insertInto('registrations').values({ session_id: session.id, candidate_id: candidate.id, applied_at: '2030-12-01T10:00:00.000Z' }).execute();
   dataDir = mkdtempSync(join(tmpdir(), 'browser-'));
   setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers: 1, queue: 100 } });
   pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: 1, queue: 100 });
@@ -119,6 +131,7 @@ for (const javaScriptEnabled of [true, false]) {
         await signIn(page);
         expect(await page.locator('h1').textContent()).toBe('Kārtoto pārbaudījumu rezultāti');
         expect(await page.locator('header .user').textContent()).toBe(student!.displayName);
+        expect(await page.locator('.pending').first().textContent()).toContain('Rezultāti būs pieejami 03.07.2031 09:00');
         await expectAccessible(page, javaScriptEnabled);
 
         const firstExam = page.locator('li.exam').filter({ has: page.locator('a.download') }).first();

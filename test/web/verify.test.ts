@@ -13,6 +13,7 @@ import { createLogger } from '../../src/log.js';
 import { SealingPool } from '../../src/sealing/pool.js';
 import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
 import { createApp } from '../../src/web/app.js';
+import { limiterKey } from '../../src/web/routes/verify.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { seedSession, type SeededSession } from '../support/register.js';
 
@@ -152,6 +153,16 @@ describe('the public verification page', () => {
     const body = await res.text();
     expect(body).toContain('Numuram jābūt formā');
     expect(body).toContain('kontrolcipars nesakrīt');
+  });
+
+  it('counts a whole IPv6 /64 as one visitor', () => {
+    expect(limiterKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(limiterKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(limiterKey('2001:0db8:0001:0002::9')).toBe('2001:db8:1:2::/64');
+    expect(limiterKey('2001:db8:1:3::1')).not.toBe(limiterKey('2001:db8:1:2::1'));
+    expect(limiterKey('::1')).toBe('0:0:0:0::/64');
+    expect(limiterKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(limiterKey(undefined)).toBe('unknown');
   });
 
   it('slows down guessing: after 20 lookups from one address the next is refused for a while', async () => {

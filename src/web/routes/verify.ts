@@ -27,9 +27,31 @@ export interface VerifyDependencies {
   trustedProxies?: TrustedProxies;
 }
 
+/**
+ * Whose attempts count together: one IPv4 address, or one IPv6 /64 (one household or phone gets a whole /64,
+ * and counting single IPv6 addresses would give it millions of tries).
+ */
+export function limiterKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  if (!address.includes(':')) return address;
+  const expanded = expandIpv6(address);
+  return expanded ? `${expanded.slice(0, 4).join(':')}::/64` : address;
+}
+
+function expandIpv6(address: string): string[] | undefined {
+  const [head = '', tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  if (tail === undefined && left.length !== 8) return undefined;
+  const middle = Array.from({ length: 8 - left.length - right.length }, () => '0');
+  return [...left, ...middle, ...right].map((h) => h.toLowerCase().replace(/^0+(?=.)/, ''));
+}
+
 export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const limiter = deps.lookupLimiter ?? new RateLimiter(20, 10 * 60_000);
+  // Each upload is unzipped and its signature checked on this thread: a bound keeps one visitor from filling it.
+  const uploadLimiter = new RateLimiter(60, 10 * 60_000);
   const context = { actor: 'public', channel: 'verify' };
 
   app.get('/', (c) => sendHtml(c, verifyPage(pageContext(c, deps.assets))));
@@ -39,6 +61,10 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
     bodyLimit({ maxSize: READ_LIMITS.containerBytes + 64 * 1024, onError: () => { throw new HTTPException(413); } }),
     async (c) => {
       const page = pageContext(c, deps.assets);
+      if (!uploadLimiter.allow(limiterKey(clientAddress(c, deps.trustedProxies)))) {
+        c.header('Retry-After', '600');
+        return sendHtml(c, verifyPage(page, { errors: [page.t('verify.too-many')] }), 429);
+      }
       const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const file = body['edoc'];
       if (!(file instanceof File) || file.size === 0) {
@@ -59,7 +85,7 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
     const code = parsePersonalCode(codeText);
     if (!code.ok) errors.push(page.t(`personalCode.${code.problem}`));
     if (errors.length > 0 || !code.ok) return sendHtml(c, verifyPage(page, { number, errors }), 400);
-    if (!limiter.allow(clientAddress(c, deps.trustedProxies) ?? 'unknown')) {
+    if (!limiter.allow(limiterKey(clientAddress(c, deps.trustedProxies)))) {
       c.header('Retry-After', '600');
       return sendHtml(c, verifyPage(page, { number, errors: [page.t('verify.too-many')] }), 429);
     }
