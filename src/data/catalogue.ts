@@ -190,3 +190,14 @@ export async function findSession(db: Kysely<Database>, sessionId: number): Prom
     exam: { ...exam, parts: await examParts(db, exam.id) },
   };
 }
+
+/** Points rows (ordered by sitting, then part) as each sitting's list of points in hundredths, in part order. */
+export function groupPointsBySitting(rows: readonly { sitting_id: number; points_hundredths: number }[]): Map<number, number[]> {
+  const bySitting = new Map<number, number[]>();
+  for (const row of rows) {
+    const list = bySitting.get(row.sitting_id);
+    if (list) list.push(row.points_hundredths);
+    else bySitting.set(row.sitting_id, [row.points_hundredths]);
+  }
+  return bySitting;
+}

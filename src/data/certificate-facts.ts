@@ -4,7 +4,7 @@ import type { Database, ExamPart } from '../../db/schema.js';
 import type { CertificateFacts } from '../certificate/facts.js';
 import { formatPersonalCode } from '../domain/personal-code.js';
 import { scoreExam } from '../domain/scoring.js';
-import { examParts, scoringDefinition } from './catalogue.js';
+import { examParts, groupPointsBySitting, scoringDefinition } from './catalogue.js';
 
 const CHUNK = 500;
 
@@ -58,8 +58,7 @@ export async function loadCertificateFacts(db: Kysely<Database>, certificateIds:
       .orderBy('sitting_id')
       .orderBy('part_no')
       .execute();
-    const pointsBySitting = new Map<number, number[]>();
-    for (const p of points) pointsBySitting.set(p.sitting_id, [...(pointsBySitting.get(p.sitting_id) ?? []), p.points_hundredths]);
+    const pointsBySitting = groupPointsBySitting(points);
 
     for (const row of rows) {
       let parts = partsByExam.get(row.examId);

@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ImportRefused, readTable, validateScoreTable, type ImportProblem, type ScoreRow } from '../import/score-file.js';
 import { audit } from './audit.js';
-import { findSession, scoringDefinition } from './catalogue.js';
+import { findSession, groupPointsBySitting, scoringDefinition } from './catalogue.js';
 import { lockSession } from './locks.js';
 
 export interface ImportResult {
@@ -124,16 +124,11 @@ async function loadSessionSittings(trx: Transaction<Database>, sessionId: number
     .innerJoin('sittings', 'sittings.id', 'sitting_points.sitting_id')
     .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
     .where('registrations.session_id', '=', sessionId)
-    .select(['sitting_points.sitting_id as sittingId', 'sitting_points.part_no as partNo', 'sitting_points.points_hundredths as points'])
+    .select(['sitting_points.sitting_id', 'sitting_points.points_hundredths'])
     .orderBy('sitting_points.sitting_id')
     .orderBy('sitting_points.part_no')
     .execute();
-  const pointsBySitting = new Map<number, number[]>();
-  for (const p of points) {
-    const list = pointsBySitting.get(p.sittingId) ?? [];
-    list.push(p.points);
-    pointsBySitting.set(p.sittingId, list);
-  }
+  const pointsBySitting = groupPointsBySitting(points);
   return new Map(
     rows.map((r) => [
       r.code,

@@ -18,15 +18,6 @@ export async function findPersonByCode(db: Kysely<Database>, personalCode: strin
   return row && { personId: row.id, personalCode: row.personal_code, displayName: `${row.first_name} ${row.last_name}` };
 }
 
-export async function findPersonById(db: Kysely<Database>, personId: number): Promise<SignInPerson | undefined> {
-  const row = await db
-    .selectFrom('persons')
-    .select(['id', 'personal_code', 'first_name', 'last_name'])
-    .where('id', '=', personId)
-    .executeTakeFirst();
-  return row && { personId: row.id, personalCode: row.personal_code, displayName: `${row.first_name} ${row.last_name}` };
-}
-
 /**
  * Persons with an issued certificate in the newest school year that has any, half of them with basic and half
  * with secondary education exams where the register has both, in a stable order.

@@ -8,7 +8,7 @@ import { preparedQuery } from '../../db/prepared.js';
 import type { Database, ExamPart } from '../../db/schema.js';
 import { isInStudentWindow, isReleased, studentWindowStart } from '../domain/release.js';
 import { scoreExam } from '../domain/scoring.js';
-import { examParts, scoringDefinition } from './catalogue.js';
+import { examParts, groupPointsBySitting, scoringDefinition } from './catalogue.js';
 import { certificatesWithHolder } from './certificate-facts.js';
 
 export type ResultState =
@@ -121,8 +121,7 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
   const anyReleased = visible.some((r) => isReleased(new Date(r.education === 'basic' ? r.basicAt : r.secondaryAt), now));
   // Points are read only when some result is out, and used only for released results below.
   const points = anyReleased ? await prepared.points(personId) : [];
-  const pointsBySitting = new Map<number, number[]>();
-  for (const p of points) pointsBySitting.set(p.sitting_id, [...(pointsBySitting.get(p.sitting_id) ?? []), p.points_hundredths]);
+  const pointsBySitting = groupPointsBySitting(points);
   const partsByExam = new Map<number, ExamPart[]>();
 
   const results: StudentResult[] = [];
