@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -66,7 +66,11 @@ export async function migrateToLatest(handle: DatabaseHandle, schema?: string): 
   if (handle.kind === 'postgres' && schema) {
     await handle.db.schema.createSchema(schema).ifNotExists().execute();
   }
-  const migrator = new Migrator({ db: handle.db, provider: migrationProvider });
+  // Kysely looks for its bookkeeping tables in every schema unless told which: another schema's tables (a
+  // parallel test run, another application) would make it skip creating its own.
+  const migrationTableSchema =
+    handle.kind === 'postgres' ? (schema ?? (await sql<{ name: string }>`select current_schema() as name`.execute(handle.db)).rows[0]!.name) : undefined;
+  const migrator = new Migrator({ db: handle.db, provider: migrationProvider, migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -154,6 +154,99 @@ export interface LoginAttemptTable {
   created_at: string;
 }
 
+/** The three school reports, and the agency's daily list of paper copies to post. */
+export type ReportType = 'institution-results' | 'applications' | 'graduates' | 'postal-list';
+export type ReportFormat = 'xlsx' | 'csv';
+export type ReportStatus = 'queued' | 'running' | 'done' | 'failed' | 'expired';
+
+export interface ReportJobTable {
+  id: Generated<number>;
+  user_id: number;
+  /** The institution the report is about; null: all institutions (agency staff only). */
+  institution_id: number | null;
+  type: ReportType;
+  format: ReportFormat;
+  /** JSON of the report's parameters (see src/domain/report-parameters.ts). */
+  parameters: string;
+  status: ReportStatus;
+  rows_done: ColumnType<number, number | undefined, number>;
+  rows_total: number | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  /** Why it failed: a message key under `reports.failure.`. */
+  failure: string | null;
+  requested_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  lease_until: string | null;
+  claimed_by: string | null;
+  file_name: string | null;
+  file_size: number | null;
+  expires_at: string | null;
+}
+
+export interface ReportFileChunkTable {
+  job_id: number;
+  chunk_no: number;
+  data: Uint8Array;
+}
+
+// ---- Latvija.lv e-service (migration 0005) ----
+
+/** Ids of e-service tokens already used (SHA-256 of issuer and `jti`), until the token would have expired. */
+export interface EserviceTokenIdTable {
+  id_hash: string;
+  expires_at: string;
+}
+
+/** A short session that one verified token opens for the embedded list: the page carries its random id. */
+export interface EserviceSessionTable {
+  id_hash: string;
+  person_id: number;
+  /** Personal code of who signed in at the e-service (the holder, or their representative). */
+  actor_code: string;
+  representative: ColumnType<Flag, Flag | undefined, Flag>;
+  token_id_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** A short-lived download link for one certificate of one person. */
+export interface EserviceLinkTable {
+  id_hash: string;
+  certificate_id: number;
+  person_id: number;
+  actor_code: string;
+  representative: ColumnType<Flag, Flag | undefined, Flag>;
+  created_at: string;
+  expires_at: string;
+}
+
+export type PaperRequestStatus = 'received' | 'printed' | 'sent';
+export type PaperDelivery = 'post' | 'pickup';
+
+/** A request for a paper copy of a certificate; at most one per certificate is not yet sent. */
+export interface PaperRequestTable {
+  id: Generated<number>;
+  certificate_id: number;
+  person_id: number;
+  requested_by_code: string;
+  representative: ColumnType<Flag, Flag | undefined, Flag>;
+  channel: 'eservice';
+  delivery: PaperDelivery;
+  recipient: string | null;
+  address_line1: string | null;
+  address_line2: string | null;
+  city: string | null;
+  postcode: string | null;
+  country: string | null;
+  status: PaperRequestStatus;
+  requested_at: string;
+  printed_at: string | null;
+  printed_by: number | null;
+  sent_at: string | null;
+  sent_by: number | null;
+}
+
 export interface Database {
   school_years: SchoolYearTable;
   institutions: InstitutionTable;
@@ -172,8 +265,15 @@ export interface Database {
   audit_log: AuditLogTable;
   web_sessions: WebSessionTable;
   login_attempts: LoginAttemptTable;
+  report_jobs: ReportJobTable;
+  report_file_chunks: ReportFileChunkTable;
+  eservice_token_ids: EserviceTokenIdTable;
+  eservice_sessions: EserviceSessionTable;
+  eservice_links: EserviceLinkTable;
+  paper_requests: PaperRequestTable;
 }
 
 export type Exam = Selectable<ExamTable>;
 export type ExamPart = Selectable<ExamPartTable>;
+export type ReportJob = Selectable<ReportJobTable>;
 export type NewAuditEntry = Insertable<AuditLogTable>;

@@ -5,6 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
 import type { SignerSpec } from './sealing/signer-spec.js';
 import { parseTrustedProxies } from './web/client-address.js';
+import { DEFAULT_MAX_TOKEN_SECONDS, DEVELOPMENT_ISSUER } from './eservice/claims.js';
 
 export type Environment = 'development' | 'production' | 'test';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -30,11 +31,35 @@ export interface Config {
   /** Where browsers reach the portal, without a trailing slash: OpenID Connect redirect URIs and Origin checks. */
   publicUrl: string;
   auth: AuthConfig;
+  reports: ReportsConfig;
+  /** The Latvija.lv e-service (issue 6); absent: not offered (production without ESERVICE_* settings). */
+  eservice?: EserviceConfig;
+}
+
+/** The Latvija.lv e-service that embeds the certificate list and sends its user with a signed token. */
+export interface EserviceConfig {
+  /** The `iss` its tokens must carry. */
+  issuer: string;
+  /** The `aud` its tokens must name (this portal). */
+  audience: string;
+  /** Where its public keys are: a JWKS URL, a JWKS file, or the development key made in DATA_DIR/eservice/. */
+  keys: { kind: 'url'; url: string } | { kind: 'file'; file: string } | { kind: 'development' };
+  /** Origins allowed to frame the embedded list (CSP frame-ancestors); none: it can only be opened directly. */
+  origins: string[];
+  /** The longest lifetime (exp − iat) a token may have. */
+  maxTokenSeconds: number;
+}
+
+/** The report queue: this instance's runners, and what every user may ask of it. */
+export interface ReportsConfig {
+  workers: number;
+  maxQueuedPerUser: number;
+  retentionDays: number;
 }
 
 /** Sign-in: the OpenID Connect providers (only those configured are offered) and web sessions. */
 export interface AuthConfig {
-  providers: { eklase?: OidcProviderConfig; mykoob?: OidcProviderConfig };
+  providers: { eklase?: OidcProviderConfig; mykoob?: OidcProviderConfig; latvija?: OidcProviderConfig };
   /** The claim carrying the person's personal code. */
   personalCodeClaim: string;
   /** Scopes asked of the provider. */
@@ -106,9 +131,21 @@ export const SETTINGS = {
   MYKOOB_ISSUER: 'Mykoob OpenID Connect issuer URL; with MYKOOB_CLIENT_ID and MYKOOB_CLIENT_SECRET it offers “Sign in with Mykoob”',
   MYKOOB_CLIENT_ID: 'the portal’s client id at Mykoob',
   MYKOOB_CLIENT_SECRET: 'the portal’s client secret at Mykoob',
+  LATVIJA_ISSUER: 'Latvija.lv OpenID Connect issuer URL for staff sign-in; with LATVIJA_CLIENT_ID and LATVIJA_CLIENT_SECRET it offers “Sign in with Latvija.lv” on /staff/login',
+  LATVIJA_CLIENT_ID: 'the portal’s client id at Latvija.lv',
+  LATVIJA_CLIENT_SECRET: 'the portal’s client secret at Latvija.lv',
   OIDC_PERSONAL_CODE_CLAIM: 'claim (ID token or UserInfo) holding the personal code (default personal_code)',
   OIDC_SCOPES: 'scopes asked of the providers, space-separated, openid among them (default openid)',
   SESSION_IDLE_MINUTES: 'minutes without a request after which a sign-in ends, 1–720 (default 30; 12 hours at most in any case)',
+  REPORT_WORKERS: 'report worker threads of this instance, 0–16 (default 1; 0: this instance only queues reports, others run them)',
+  REPORT_MAX_QUEUED: 'reports one staff member may have queued or running at once, 1–100 (default 5)',
+  REPORT_RETENTION_DAYS: 'days a finished report file is kept before it is removed, 1–365 (default 7)',
+  ESERVICE_ISSUER: 'the Latvija.lv e-service’s token issuer (iss); with ESERVICE_AUDIENCE and a key source it offers the embedded certificate list (outside production without it: a demo e-service with a key in DATA_DIR/eservice/)',
+  ESERVICE_AUDIENCE: 'the audience (aud) the e-service’s tokens must name: this portal (default outside production: PUBLIC_URL)',
+  ESERVICE_JWKS_URL: 'the e-service’s published keys, a JWKS URL (https in production); or ESERVICE_JWKS_FILE',
+  ESERVICE_JWKS_FILE: 'the e-service’s keys as a JWKS file, instead of ESERVICE_JWKS_URL',
+  ESERVICE_ORIGINS: 'comma-separated origins allowed to frame the embedded list (CSP frame-ancestors), e.g. https://latvija.gov.lv; required in production with the e-service (default none)',
+  ESERVICE_MAX_TOKEN_SECONDS: 'the longest lifetime (exp − iat) an e-service token may have, 10–600 s (default 300)',
 } as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -160,10 +197,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sealing: { workers: 1, queue: 1 },
     publicUrl: '',
     auth: { providers: {}, personalCodeClaim: 'personal_code', scopes: 'openid', sessionIdleMinutes: 30 },
+    reports: {
+      workers: integer('REPORT_WORKERS', 0, 16, 1),
+      maxQueuedPerUser: integer('REPORT_MAX_QUEUED', 1, 100, 5),
+      retentionDays: integer('REPORT_RETENTION_DAYS', 1, 365, 7),
+    },
   };
   config.sealing = loadSealingConfig(env, environment, problems, integer);
   config.auth = loadAuthConfig(env, environment, problems, integer);
   config.publicUrl = loadPublicUrl(env, environment, port, Object.keys(config.auth.providers).length > 0, problems);
+  // Issue 6: the Latvija.lv e-service.
+  const eservice = loadEserviceConfig(env, environment, config.publicUrl, problems, integer);
+  if (eservice) config.eservice = eservice;
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -231,7 +276,7 @@ function loadPublicUrl(env: NodeJS.ProcessEnv, environment: Environment, port: n
   const value = env.PUBLIC_URL;
   if (!value) {
     if (environment === 'production' && signIn) {
-      problems.push('production with EKLASE_/MYKOOB_ sign-in needs PUBLIC_URL, the https:// address browsers use to reach the portal');
+      problems.push('production with EKLASE_/MYKOOB_/LATVIJA_ sign-in needs PUBLIC_URL, the https:// address browsers use to reach the portal');
     }
     return `http://127.0.0.1:${port}`;
   }
@@ -254,7 +299,7 @@ function loadAuthConfig(
   problems: string[],
   integer: (name: string, min: number, max: number, fallback: number) => number,
 ): AuthConfig {
-  const provider = (prefix: 'EKLASE' | 'MYKOOB'): OidcProviderConfig | undefined => {
+  const provider = (prefix: 'EKLASE' | 'MYKOOB' | 'LATVIJA'): OidcProviderConfig | undefined => {
     const issuer = env[`${prefix}_ISSUER`];
     const clientId = env[`${prefix}_CLIENT_ID`];
     const clientSecret = env[`${prefix}_CLIENT_SECRET`];
@@ -286,6 +331,8 @@ function loadAuthConfig(
   if (eklase) providers.eklase = eklase;
   const mykoob = provider('MYKOOB');
   if (mykoob) providers.mykoob = mykoob;
+  const latvija = provider('LATVIJA');
+  if (latvija) providers.latvija = latvija;
 
   const personalCodeClaim = env.OIDC_PERSONAL_CODE_CLAIM || 'personal_code';
   if (!/^[\w.:/-]{1,200}$/.test(personalCodeClaim)) {
@@ -307,4 +354,68 @@ function trustedProxyEntries(value: string | undefined, problems: string[]): str
   const parsed = parseTrustedProxies(value);
   for (const problem of parsed.problems) problems.push(`TRUSTED_PROXIES: ${problem}`);
   return parsed.entries;
+}
+
+/** ESERVICE_* settings (issue 6). Outside production, none of them gives the demo e-service. */
+function loadEserviceConfig(
+  env: NodeJS.ProcessEnv,
+  environment: Environment,
+  publicUrl: string,
+  problems: string[],
+  integer: (name: string, min: number, max: number, fallback: number) => number,
+): EserviceConfig | undefined {
+  const production = environment === 'production';
+  const maxTokenSeconds = integer('ESERVICE_MAX_TOKEN_SECONDS', 10, 600, DEFAULT_MAX_TOKEN_SECONDS);
+  const origins: string[] = [];
+  for (const entry of (env.ESERVICE_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    // Only a bare origin: it goes into a Content-Security-Policy header as it is.
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== entry.replace(/\/$/, '')) {
+      problems.push(`ESERVICE_ORIGINS: "${entry}" is not an origin such as https://latvija.gov.lv (scheme, host and port only)`);
+    } else if (production && url.protocol !== 'https:') {
+      problems.push(`ESERVICE_ORIGINS: "${entry}" must be https:// in production`);
+    } else origins.push(url.origin);
+  }
+  const issuer = env.ESERVICE_ISSUER || undefined;
+  const audience = env.ESERVICE_AUDIENCE || undefined;
+  const jwksUrl = env.ESERVICE_JWKS_URL || undefined;
+  const jwksFile = env.ESERVICE_JWKS_FILE || undefined;
+  if (!issuer && !jwksUrl && !jwksFile) {
+    if (production) {
+      if (audience || origins.length > 0) problems.push('ESERVICE_AUDIENCE and ESERVICE_ORIGINS need ESERVICE_ISSUER and ESERVICE_JWKS_URL or ESERVICE_JWKS_FILE');
+      return undefined;
+    }
+    return { issuer: DEVELOPMENT_ISSUER, audience: audience ?? publicUrl, keys: { kind: 'development' }, origins, maxTokenSeconds };
+  }
+  const word = /^\S{1,500}$/;
+  if (!issuer) problems.push('ESERVICE_ISSUER is required with ESERVICE_JWKS_URL or ESERVICE_JWKS_FILE');
+  else if (!word.test(issuer)) problems.push(`ESERVICE_ISSUER="${issuer}" must be one word (a URL or URN) of at most 500 characters`);
+  if (!audience) {
+    if (production) problems.push('production with the e-service needs ESERVICE_AUDIENCE, the audience its tokens name');
+  } else if (!word.test(audience)) problems.push(`ESERVICE_AUDIENCE="${audience}" must be one word (a URL or URN) of at most 500 characters`);
+  let keys: EserviceConfig['keys'] | undefined;
+  if (jwksUrl && jwksFile) problems.push('choose one of ESERVICE_JWKS_URL and ESERVICE_JWKS_FILE');
+  else if (jwksUrl) {
+    let url: URL | undefined;
+    try {
+      url = new URL(jwksUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) problems.push(`ESERVICE_JWKS_URL="${jwksUrl}" must be an http(s) URL`);
+    else if (production && url.protocol !== 'https:') problems.push(`ESERVICE_JWKS_URL="${jwksUrl}" must be https:// in production`);
+    else keys = { kind: 'url', url: url.href };
+  } else if (jwksFile) {
+    const file = resolve(PROJECT_ROOT, jwksFile);
+    if (!existsSync(file)) problems.push(`ESERVICE_JWKS_FILE: no file at ${file}`);
+    else keys = { kind: 'file', file };
+  } else problems.push('ESERVICE_ISSUER needs the e-service’s keys: ESERVICE_JWKS_URL or ESERVICE_JWKS_FILE');
+  if (production && origins.length === 0) problems.push('production with the e-service needs ESERVICE_ORIGINS, the origins allowed to frame the embedded list');
+  if (!issuer || !keys) return undefined;
+  return { issuer, audience: audience ?? publicUrl, keys, origins, maxTokenSeconds };
 }

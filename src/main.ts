@@ -11,6 +11,10 @@ import { requireStudent } from './web/session.js';
 import { sealPendingCertificates } from './data/sealing.js';
 import { SealingPool } from './sealing/pool.js';
 import { prepareSealing } from './sealing/setup.js';
+import { ReportPool } from './reports/pool.js';
+import { ReportRunner } from './reports/runner.js';
+import { DEFAULT_QUEUE_SETTINGS, type ReportQueueSettings } from './data/report-jobs.js';
+import { prepareEservice } from './eservice/setup.js';
 
 async function main(): Promise<void> {
   let config;
@@ -58,6 +62,27 @@ async function main(): Promise<void> {
       .catch((error: unknown) => log.warn('background sealing stopped', { error }));
   }
 
+  const reportSettings: ReportQueueSettings = {
+    ...DEFAULT_QUEUE_SETTINGS,
+    maxQueuedPerUser: config.reports.maxQueuedPerUser,
+    retentionDays: config.reports.retentionDays,
+  };
+  // REPORT_WORKERS=0: this instance only queues reports; instances with workers run them.
+  const reportPool = config.reports.workers > 0 ? new ReportPool({ databaseUrl: config.databaseUrl, workers: config.reports.workers }) : undefined;
+  const reportRunner = reportPool
+    ? new ReportRunner({ db: handle.db, executor: reportPool, settings: reportSettings, concurrency: config.reports.workers, log })
+    : undefined;
+  reportRunner?.start();
+
+  // Issue 6: the Latvija.lv e-service (in development, a demo e-service whose key is made in DATA_DIR/eservice/).
+  let eservice;
+  try {
+    eservice = await prepareEservice(config, handle.db, (facts) => pool.seal(facts));
+  } catch (error) {
+    log.error('the e-service is not usable', { error });
+    process.exit(1);
+  }
+
   const app = createApp({
     db: handle.db,
     log,
@@ -68,6 +93,8 @@ async function main(): Promise<void> {
     trust: sealing.trust,
     auth: createAuthDependencies(config, handle.db),
     student: { requireStudent: requireStudent(), seal: (facts) => pool.seal(facts) },
+    staff: { seal: (facts) => pool.seal(facts), reports: { settings: reportSettings, notify: () => reportRunner?.notify() } },
+    eservice,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     log.info('portal listening', { url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/`, database: handle.describe, environment: config.environment });
@@ -77,7 +104,7 @@ async function main(): Promise<void> {
     log.info('shutting down', { signal });
     stopBackgroundWork.abort();
     server.close(() => {
-      void Promise.allSettled([pool.close(), sealing.close()])
+      void Promise.allSettled([reportRunner?.stop().then(() => reportPool?.close()), pool.close(), sealing.close()])
         .then(() => handle.db.destroy())
         .then(() => process.exit(0));
     });

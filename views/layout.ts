@@ -9,9 +9,9 @@ export interface PageContext {
   lang: Language;
   /** The current path and query, so the language switch returns to the same page. */
   path: string;
-  assets: { css: string };
+  assets: { css: string; htmx?: string };
   /** The signed-in person, for the header (name, sign-out form). */
-  user?: { name: string; csrfToken: string; kind: 'student' | 'staff' };
+  user?: { name: string; csrfToken: string; kind: 'student' | 'staff'; /** Agency staff: the paper copies link (issue 6). */ agency?: boolean };
 }
 
 /** The language switch keeps the page and its query, replacing only `lang`. */
@@ -21,7 +21,12 @@ export function switchLanguageHref(path: string, lang: Language): string {
   return url.pathname + url.search;
 }
 
-export function layout(page: PageContext, title: string, main: Html): Html {
+export interface LayoutOptions {
+  /** Loads htmx (staff pages only: the student pages need no script at all). */
+  htmx?: boolean;
+}
+
+export function layout(page: PageContext, title: string, main: Html, options: LayoutOptions = {}): Html {
   const { t, lang } = page;
   const other: Language = lang === 'lv' ? 'en' : 'lv';
   return html`<!doctype html>
@@ -32,6 +37,7 @@ export function layout(page: PageContext, title: string, main: Html): Html {
 <title>${title} · ${t('site.name')}</title>
 <link rel="stylesheet" href="${page.assets.css}">
 <link rel="icon" href="data:,">
+${options.htmx && page.assets.htmx ? html`<script src="${page.assets.htmx}" defer></script>` : ''}
 </head>
 <body>
 <a class="skip" href="#main">${t('layout.skip')}</a>
@@ -39,6 +45,13 @@ export function layout(page: PageContext, title: string, main: Html): Html {
   <a class="brand" href="/">${t('site.name')}</a>
   <nav aria-label="${t('layout.menu')}">
     ${page.user?.kind === 'student' ? html`<a href="/results">${t('layout.results')}</a>` : ''}
+    ${page.user?.kind === 'staff'
+      ? html`<a href="/staff/sessions"${page.path.startsWith('/staff/sessions') ? html` aria-current="page"` : ''}>${t('staff.nav.sessions')}</a>
+    <a href="/staff/reports"${page.path.startsWith('/staff/reports') ? html` aria-current="page"` : ''}>${t('staff.nav.reports')}</a>${page.user.agency
+      ? html`
+    <a href="/staff/paper-requests"${page.path.startsWith('/staff/paper-requests') ? html` aria-current="page"` : ''}>${t('paperRequests.nav')}</a>`
+      : ''}`
+      : ''}
     <a href="${switchLanguageHref(page.path, other)}" hreflang="${other}" lang="${other}">${t(`layout.switchTo.${other}`)}</a>
     ${page.user
       ? html`<span class="user">${page.user.name}</span>

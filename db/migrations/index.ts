@@ -2,12 +2,16 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial.js';
 import * as sealedDocumentsImmutable from './0002_sealed_documents_immutable.js';
 import * as webSessions from './0003_web_sessions.js';
+import * as reportJobs from './0004_report_jobs.js';
+import * as eservice from './0005_eservice.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sealed_documents_immutable': sealedDocumentsImmutable,
   '0003_web_sessions': webSessions,
+  '0004_report_jobs': reportJobs,
+  '0005_eservice': eservice,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,5 @@
 /**
- * Sign-in with E-klase or Mykoob: the OpenID Connect authorisation-code flow with PKCE (S256), `state` and
+ * Sign-in with E-klase or Mykoob (students) or Latvija.lv (school and agency staff): the OpenID Connect authorisation-code flow with PKCE (S256), `state` and
  * `nonce`, through openid-client. Each provider is configured by its issuer, client id and secret; its metadata
  * is discovered once per process (a failed discovery is retried on the next sign-in). The person is matched
  * by the personal code the provider returns in a configurable claim, read from the ID token or else from the
@@ -9,11 +9,14 @@ import * as client from 'openid-client';
 import type { AuthConfig, OidcProviderConfig } from '../config.js';
 import { parsePersonalCode } from '../domain/personal-code.js';
 
-export const PROVIDER_NAMES = ['eklase', 'mykoob'] as const;
+export const PROVIDER_NAMES = ['eklase', 'mykoob', 'latvija'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
+/** Who signs in through which provider: students through their school e-journal, staff through Latvija.lv. */
+export const PROVIDER_AUDIENCE: Record<ProviderName, 'student' | 'staff'> = { eklase: 'student', mykoob: 'student', latvija: 'staff' };
+
 /** How each provider is named on buttons and pages. */
-export const PROVIDER_LABELS: Record<ProviderName, string> = { eklase: 'E-klase', mykoob: 'Mykoob' };
+export const PROVIDER_LABELS: Record<ProviderName, string> = { eklase: 'E-klase', mykoob: 'Mykoob', latvija: 'Latvija.lv' };
 
 export function isProviderName(value: unknown): value is ProviderName {
   return typeof value === 'string' && (PROVIDER_NAMES as readonly string[]).includes(value);
@@ -83,9 +86,9 @@ export class OidcLogin {
     this.timeout = settings.timeoutSeconds ?? 10;
   }
 
-  /** The providers offered, in a fixed order. */
-  configured(): ProviderName[] {
-    return PROVIDER_NAMES.filter((name) => this.settings.providers[name] !== undefined);
+  /** The providers offered to students or to staff, in a fixed order. */
+  configured(audience: 'student' | 'staff' = 'student'): ProviderName[] {
+    return PROVIDER_NAMES.filter((name) => PROVIDER_AUDIENCE[name] === audience && this.settings.providers[name] !== undefined);
   }
 
   has(name: string): name is ProviderName {

@@ -21,12 +21,18 @@ import { KeyedError } from '../errors.js';
 import { importScores } from '../data/scores.js';
 import { prepareDatabase } from '../data/setup.js';
 import { listSessions } from '../data/exam-sessions.js';
+import { listStaffUsers, removeStaffUser, saveStaffUser } from '../data/staff.js';
+import { maskPersonalCode, parsePersonalCode } from '../domain/personal-code.js';
 import { parseSchoolYear, schoolYearName } from '../domain/release.js';
 import { ScoringError, scoreFromText } from '../domain/scoring.js';
 import { isLanguage, translator, type Language, type Translate } from '../i18n.js';
 import { describeImportProblem } from '../import/messages.js';
 import { ImportRefused, scoringProblemMessage } from '../import/score-file.js';
 import { progressBar } from './progress.js';
+// Issue 6: demo e-service tokens.
+import { ensureDevelopmentEserviceKeys, signEserviceToken } from '../eservice/dev-keys.js';
+import { EMBED_PATH } from '../eservice/claims.js';
+import { join } from 'node:path';
 
 const HELP = `Usage: npm run cli -- <command> [options]
 
@@ -49,6 +55,13 @@ Commands:
   seal --pending                           seal every issued certificate that has no document yet (resumable)
   verify <file.edoc>                       check a certificate file: seal, time-stamp, register state
   annul <number> --reason TEXT             annul a certificate
+  staff add <personal code> --name "Name" (--agency | --school REGNO)
+                                           give a staff member access (Latvija.lv sign-in): agency, or one school
+  staff list                               list staff members and their roles
+  staff remove <personal code>             take a staff member's access away and end their sessions
+  eservice-token <personal code> [--represented CODE]
+                                           development only: a token of the demo Latvija.lv e-service and the
+                                           address of the embedded certificate list (--represented: as a parent)
 
 Options for every command:
   --json        machine-readable output on stdout
@@ -88,16 +101,39 @@ const OPTIONS = {
   secondary: { type: 'string' },
   output: { type: 'string', short: 'o' },
   pending: { type: 'boolean' },
+  name: { type: 'string' },
+  agency: { type: 'boolean' },
+  school: { type: 'string' },
+  represented: { type: 'string' },
 } as const;
 
 /** Sealing needs keys, a time-stamp authority and worker threads: opened on first use, closed at the end. */
 export interface CliServices {
   sealing(): Promise<{ setup: SealingSetup; pool: SealingPool }>;
+  /** Issue 6: a demo e-service token and the embed address; absent unless the demo e-service is configured. */
+  eserviceToken?(request: { personalCode: string; represented?: string }): Promise<{ token: string; url: string; seconds: number }>;
 }
 
-export function cliServices(config: Pick<Config, 'environment' | 'dataDir' | 'sealing'>): CliServices & { close(): Promise<void> } {
+export function cliServices(config: Pick<Config, 'environment' | 'dataDir' | 'sealing'> & Partial<Pick<Config, 'publicUrl' | 'eservice'>>): CliServices & { close(): Promise<void> } {
   let opened: Promise<{ setup: SealingSetup; pool: SealingPool }> | undefined;
+  const eservice = config.eservice;
+  const publicUrl = config.publicUrl;
   return {
+    ...(eservice?.keys.kind === 'development' && config.environment !== 'production' && publicUrl
+      ? {
+          async eserviceToken(request: { personalCode: string; represented?: string }) {
+            const keys = await ensureDevelopmentEserviceKeys(join(config.dataDir, 'eservice'));
+            const token = await signEserviceToken(keys.privateJwk, {
+              issuer: eservice.issuer,
+              audience: eservice.audience,
+              personalCode: request.personalCode,
+              ...(request.represented ? { representedPersonalCode: request.represented } : {}),
+              lifetimeSeconds: eservice.maxTokenSeconds,
+            });
+            return { token, url: `${publicUrl}${EMBED_PATH}?token=${token}`, seconds: eservice.maxTokenSeconds };
+          },
+        }
+      : {}),
     sealing() {
       opened ??= prepareSealing(config).then((setup) => ({
         setup,
@@ -319,6 +355,43 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         if (!number) throw new UsageError(t('cli.missing-option', { option: 'number' }));
         await annulCertificate(handle.db, number, need('reason'), { actor });
         report({ annulled: number }, t('certificate.annulled', { value: number }));
+        return 0;
+      }
+      case 'staff': {
+        const [action, code] = args;
+        if (action === 'list') {
+          const staff = await listStaffUsers(handle.db);
+          // Personal codes stay masked on screen; --json is for scripts that need them whole.
+          if (json) out(JSON.stringify(staff));
+          else for (const s of staff) out(`${maskPersonalCode(s.personalCode)}  ${s.role.padEnd(7)} ${s.institution ?? ''}  ${s.displayName}`);
+          return 0;
+        }
+        if (action !== 'add' && action !== 'remove') throw new UsageError(t('cli.unknown-command', { command: `staff ${action ?? ''}`.trim() }));
+        const parsed = parsePersonalCode(code ?? '');
+        if (!parsed.ok) throw new UsageError(t('cli.bad-option', { option: 'personal code', value: code ?? '' }));
+        if (action === 'remove') {
+          const removed = await removeStaffUser(handle.db, parsed.code);
+          report({ removed }, t(removed ? 'staff.cli.removed' : 'staff.cli.unknown'));
+          return removed ? 0 : 1;
+        }
+        if (Boolean(values.agency) === Boolean(values.school)) throw new UsageError(t('staff.cli.one-role'));
+        await saveStaffUser(handle.db, {
+          personalCode: parsed.code,
+          displayName: need('name'),
+          role: values.agency ? 'agency' : 'school',
+          institution: values.school,
+        });
+        report({ saved: maskPersonalCode(parsed.code) }, t('staff.cli.saved', { name: values.name }));
+        return 0;
+      }
+      case 'eservice-token': {
+        const holder = parsePersonalCode(args[0] ?? '');
+        if (!holder.ok) throw new UsageError(t('cli.bad-option', { option: 'personal code', value: args[0] ?? '' }));
+        const represented = values.represented === undefined ? undefined : parsePersonalCode(values.represented);
+        if (represented && !represented.ok) throw new UsageError(t('cli.bad-option', { option: 'represented', value: values.represented ?? '' }));
+        if (!services?.eserviceToken) throw new KeyedError('eservice.cli.unavailable');
+        const result = await services.eserviceToken({ personalCode: holder.code, ...(represented?.ok ? { represented: represented.code } : {}) });
+        report(result, t('eservice.cli.token', result));
         return 0;
       }
       default:

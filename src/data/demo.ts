@@ -12,6 +12,7 @@ import { oldFormCode } from '../domain/personal-code.js';
 import { defaultReleaseMoments } from '../domain/release.js';
 import { audit } from './audit.js';
 import { installCatalogue } from './catalogue.js';
+import { saveStaffUser } from './staff.js';
 
 export interface DemoOptions {
   students: number;
@@ -289,6 +290,8 @@ export async function generateDemo(db: Kysely<Database>, options: DemoOptions): 
     }
   });
 
+  await createDemoStaff(db);
+
   return {
     schools: schoolCount,
     persons: persons.length,
@@ -298,6 +301,25 @@ export async function generateDemo(db: Kysely<Database>, options: DemoOptions): 
     certificates: certificates.length,
     years,
   };
+}
+
+/**
+ * Staff for the development sign-in: one agency employee and a superuser at each of the first three schools
+ * (by id). Their personal codes are made up, dated 1980, and never collide with the students' (born 2006–2011).
+ */
+export async function createDemoStaff(db: Kysely<Database>): Promise<void> {
+  const schools = await db.selectFrom('institutions').select(['registration_number']).orderBy('id').limit(3).execute();
+  const code = (n: number) => {
+    for (let serial = n * 7; ; serial++) {
+      const made = oldFormCode({ year: 1980, month: 1 + n, day: 10 + n }, serial);
+      if (made) return made;
+    }
+  };
+  await saveStaffUser(db, { personalCode: code(0), displayName: 'Aiga Aģentūra', role: 'agency' });
+  const names = ['Inese Ozoliņa', 'Jānis Bērziņš', 'Māra Kalniņa'];
+  for (const [i, school] of schools.entries()) {
+    await saveStaffUser(db, { personalCode: code(i + 1), displayName: names[i]!, role: 'school', institution: school.registration_number });
+  }
 }
 
 /** Empties the register (people, their exams and certificates) but keeps the catalogue and users. */

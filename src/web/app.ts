@@ -25,6 +25,15 @@ import { forbiddenPage } from '../../views/login.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
 import { sendHtml } from './respond.js';
+import type { Sealer } from '../data/sealing.js';
+import type { ReportQueueSettings } from '../data/report-jobs.js';
+import { requireStaff } from './staff.js';
+import { staffSessionRoutes } from './routes/staff-sessions.js';
+import { staffReportRoutes } from './routes/staff-reports.js';
+import { staffAuthRoutes } from './routes/staff-auth.js';
+// Issue 6: the Latvija.lv e-service and the agency's paper copies.
+import { eserviceFraming, eserviceRoutes, type EserviceDependencies } from './routes/eservice.js';
+import { agencyPaperRequestRoutes } from './routes/agency-paper-requests.js';
 
 export interface AppDependencies {
   db: Kysely<Database>;
@@ -47,6 +56,18 @@ export interface AppDependencies {
   student?: Omit<StudentDependencies, 'db' | 'assets'>;
   /** Sign-in (E-klase, Mykoob, demo) and web sessions; without it nobody can sign in. */
   auth?: AuthDependencies;
+  /** The school and agency staff pages (they need `auth` for sign-in). */
+  staff?: StaffDependencies;
+  /** Issue 6: the Latvija.lv e-service's embedded certificate list, downloads, paper requests and API. */
+  eservice?: EserviceDependencies;
+}
+
+export interface StaffDependencies {
+  /** Seals a certificate that has no document yet (bulk downloads). */
+  seal?: Sealer;
+  /** The report queue's settings, and a wake-up call for this instance's runner when a job is queued. */
+  reports: { settings: ReportQueueSettings; notify?: () => void };
+  clock?: () => Date;
 }
 
 export type AppEnv = { Variables: LanguageVariables & SessionVariables & { requestId: string } };
@@ -60,8 +81,8 @@ export function pageContext(c: Context<AppEnv>, assets: Assets): PageContext {
     t: translator(lang),
     lang,
     path: url.pathname + url.search,
-    assets: { css: assets.url('app.css') },
-    ...(session ? { user: { name: session.displayName, csrfToken: session.csrfToken, kind: session.kind } } : {}),
+    assets: { css: assets.url('app.css'), htmx: assets.url('htmx.min.js') },
+    ...(session ? { user: { name: session.displayName, csrfToken: session.csrfToken, kind: session.kind, agency: c.get('staff')?.kind === 'agency' } } : {}),
   };
 }
 
@@ -97,6 +118,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
+  // Issue 6: the e-service's embed pages replace frame-ancestors 'none' and X-Frame-Options (runs after secureHeaders).
+  if (deps.eservice) app.use(eserviceFraming(deps.eservice.origins));
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
@@ -161,6 +184,16 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, assets, trustedProxies }));
   if (deps.student) app.route('/', studentRoutes({ db: deps.db, assets, ...deps.student }));
   if (deps.auth) app.route('/', authRoutes({ ...deps.auth, db: deps.db, log: deps.log, assets, secureCookies: deps.secureCookies ?? false }));
+  if (deps.auth && deps.staff) {
+    const guard = requireStaff(deps.db);
+    app.route('/', staffAuthRoutes({ ...deps.auth, db: deps.db, log: deps.log, assets, secureCookies: deps.secureCookies ?? false }));
+    app.route('/', staffSessionRoutes({ db: deps.db, assets, requireStaff: guard, seal: deps.staff.seal, clock: deps.staff.clock }));
+    app.route('/', staffReportRoutes({ db: deps.db, assets, requireStaff: guard, ...deps.staff.reports, clock: deps.staff.clock }));
+    // Issue 6: agency staff work through paper copy requests.
+    app.route('/', agencyPaperRequestRoutes({ db: deps.db, assets, requireStaff: guard, reports: deps.staff.reports, clock: deps.staff.clock }));
+  }
+  // Issue 6: not geo-guarded (the e-service serves Latvians abroad too).
+  if (deps.eservice) app.route('/', eserviceRoutes({ db: deps.db, log: deps.log, assets, ...deps.eservice }));
 
   app.notFound((c) => sendHtml(c, errorPage(pageContext(c as Context<AppEnv>, assets), 404), 404));
   app.onError((error, c) => {

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { STATIC_DIR } from '../paths.js';
+import { PROJECT_ROOT, STATIC_DIR } from '../paths.js';
 import { gzipEncoded } from './compression.js';
 
 const TYPES: Record<string, string> = {
@@ -26,14 +26,20 @@ export interface Assets {
   get(hashedName: string): Asset | undefined;
 }
 
+/** Files served from installed packages rather than from views/static: htmx for the staff pages. */
+const PACKAGE_ASSETS: Record<string, string> = {
+  'htmx.min.js': join(PROJECT_ROOT, 'node_modules', 'htmx.org', 'dist', 'htmx.min.js'),
+};
+
 export function loadAssets(dir = STATIC_DIR): Assets {
   const urls = new Map<string, string>();
   const files = new Map<string, Asset>();
-  for (const name of readdirSync(dir)) {
+  const sources = [...readdirSync(dir).map((name) => [name, join(dir, name)] as const), ...Object.entries(PACKAGE_ASSETS)];
+  for (const [name, path] of sources) {
     const ext = extname(name);
     const type = TYPES[ext];
     if (!type) continue;
-    const body = readFileSync(join(dir, name));
+    const body = readFileSync(path);
     const hash = createHash('sha256').update(body).digest('hex').slice(0, 10);
     const hashed = `${name.slice(0, -ext.length)}.${hash}${ext}`;
     urls.set(name, `/static/${hashed}`);

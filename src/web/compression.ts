@@ -20,6 +20,8 @@ export function compression(): MiddlewareHandler {
     // Pages sent by sendHtml (src/web/respond.ts) are already encoded and say so in Vary.
     if (!res.body || res.headers.has('Content-Encoding') || /Accept-Encoding/i.test(res.headers.get('Vary') ?? '') || c.req.method === 'HEAD') return;
     if (!COMPRESSIBLE.test(res.headers.get('Content-Type') ?? '')) return;
+    // Downloads (a CSV report) are streamed from storage: buffering them here would undo that.
+    if (res.headers.has('Content-Disposition')) return;
     if (!/\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '')) return;
     const body = new Uint8Array(await res.arrayBuffer());
     const headers = new Headers(res.headers);

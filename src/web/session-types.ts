@@ -1,3 +1,5 @@
+import type { StaffScope } from '../data/staff.js';
+
 /** Who is signed in, as the session middleware (src/web/session.ts) hands it to the routes. */
 export interface SessionInfo {
   kind: 'student' | 'staff';
@@ -13,4 +15,6 @@ export interface SessionInfo {
 
 export interface SessionVariables {
   session?: SessionInfo;
+  /** For signed-in staff: what they may see, set by `requireStaff()` (src/web/staff.ts). */
+  staff?: StaffScope;
 }

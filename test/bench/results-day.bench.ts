@@ -7,20 +7,17 @@
  * For scale, a bare hono "hello" route in another process is measured the same way in the same run. Then a
  * fixed rate of 1,000 requests/s shows the latency a student sees at that load. Everything stops by itself.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../../db/connect.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { prepareDatabase } from '../../src/data/setup.js';
-import { SessionStore } from '../../src/data/web-sessions.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { sessionCookieName } from '../../src/web/session.js';
+import { freePort, line, load as loadWith, signInStudents, startProcess, type Figures } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,52 +32,8 @@ const students = Number(values.students);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startProcess(args: string[], env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error(`${args.join(' ')} did not start`);
-}
-
-interface Figures {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(url: string, options: { cookies?: string[]; rate?: number }): Promise<Figures> {
-  const headers = { 'accept-encoding': 'gzip, br', 'accept-language': 'lv' };
-  // Prepared requests, one per signed-in student, cycled through by every connection (no per-request callback,
-  // so the load generator itself stays cheap).
-  const path = new URL(url).pathname;
-  const requests = options.cookies?.map((cookie) => ({ method: 'GET' as const, path, headers: { ...headers, cookie } }));
-  const result = await autocannon({
-    url,
-    connections,
-    duration,
-    ...(options.rate ? { overallRate: options.rate } : {}),
-    headers,
-    ...(requests ? { requests } : {}),
-  });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+function load(url: string, options: { cookies?: string[]; rate?: number }): Promise<Figures> {
+  return loadWith(url, { ...options, connections, duration });
 }
 
 /**
@@ -96,10 +49,6 @@ function pacedLoad(url: string, rate: number, cookies: string[], seconds = durat
   });
   const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { rps: number; p50: number; p99: number; errors: number; non2xx: number };
   return { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors, non2xx: result.non2xx };
-}
-
-function line(label: string, f: Figures): string {
-  return `${label.padEnd(34)} ${f.rps.toFixed(0).padStart(6)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}   non-2xx ${f.non2xx}`;
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'results-day-'));
@@ -129,23 +78,7 @@ try {
   const latestYear = now >= new Date(`${now.getUTCFullYear()}-07-03T06:00:00Z`) ? now.getUTCFullYear() - 1 : now.getUTCFullYear() - 2;
   await generateDemo(handle.db, { students: students * 4, seed: 2026, latestYear });
   // Students of the newest school year: the ones who open the page on results day.
-  const people = await handle.db
-    .selectFrom('candidates')
-    .innerJoin('persons', 'persons.id', 'candidates.person_id')
-    .where('candidates.school_year', '=', latestYear)
-    .select(['persons.id', 'persons.first_name', 'persons.last_name'])
-    .distinct()
-    .limit(students)
-    .execute();
-  // Signed in a few minutes ago: the warm-up below then also writes every session's "last seen" once, as a
-  // student's first request after the sign-in minute does, and the measured runs see settled sessions.
-  const signedInAt = new Date(Date.now() - 5 * 60_000);
-  const store = new SessionStore(handle.db, { idleMinutes: 60, now: () => signedInAt });
-  const cookies: string[] = [];
-  for (const p of people) {
-    const { token } = await store.create({ kind: 'student', personId: p.id, provider: 'bench', displayName: `${p.first_name} ${p.last_name}` });
-    cookies.push(`${sessionCookieName(false)}=${token}`);
-  }
+  const cookies = await signInStudents(handle.db, latestYear, students);
   await handle.db.destroy();
 
   const portalPort = await freePort();

@@ -16,7 +16,7 @@ export async function startOidcProvider(portalUrl: string, accounts: ReadonlyMap
       {
         client_id: 'portal',
         client_secret: OIDC_CLIENT_SECRET,
-        redirect_uris: [`${portalUrl}/auth/eklase/callback`, `${portalUrl}/auth/mykoob/callback`],
+        redirect_uris: [`${portalUrl}/auth/eklase/callback`, `${portalUrl}/auth/mykoob/callback`, `${portalUrl}/auth/latvija/callback`],
         response_types: ['code'],
         grant_types: ['authorization_code'],
         token_endpoint_auth_method: 'client_secret_basic',

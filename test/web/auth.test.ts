@@ -108,7 +108,7 @@ describe('sign-in settings', () => {
     const base = { NODE_ENV: 'production', SEAL_KEY_FILE: file, SEAL_CERT_FILE: file, TRUSTED_SEAL_ROOTS_FILE: file, SEAL_ORGANIZATION_ID: 'NTRLV-90001234567' };
     const provider = { EKLASE_ISSUER: 'http://login.e-klase.example', EKLASE_CLIENT_ID: 'p', EKLASE_CLIENT_SECRET: 's' };
     expect(problems({ ...base, ...provider })).toMatch(/EKLASE_ISSUER="http:\/\/login\.e-klase\.example" must be https:\/\/ in production/);
-    expect(problems({ ...base, ...provider, EKLASE_ISSUER: 'https://login.e-klase.example' })).toContain('production with EKLASE_/MYKOOB_ sign-in needs PUBLIC_URL');
+    expect(problems({ ...base, ...provider, EKLASE_ISSUER: 'https://login.e-klase.example' })).toContain('production with EKLASE_/MYKOOB_/LATVIJA_ sign-in needs PUBLIC_URL');
     expect(problems({ ...base, PUBLIC_URL: 'http://eksameni.example.lv' })).toContain('must be https:// in production');
     expect(loadConfig({ ...base, ...provider, EKLASE_ISSUER: 'https://login.e-klase.example', PUBLIC_URL: 'https://eksameni.example.lv' }).auth.providers.eklase).toBeDefined();
   });

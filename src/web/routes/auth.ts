@@ -1,6 +1,7 @@
 /**
  * Signing in and out: `GET /login`, `GET /login/:provider`, `GET /auth/:provider/callback`, `POST /logout`, and
- * outside production `POST /login/demo`.
+ * outside production `POST /login/demo`. Students come through E-klase or Mykoob; staff through Latvija.lv (their
+ * sign-in page is in staff-auth.ts; the provider round trip is the same and lives here).
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -9,10 +10,12 @@ import { HTTPException } from 'hono/http-exception';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import { loginErrorPage, loginPage, noResultsPage } from '../../../views/login.js';
-import { LoginError, PROVIDER_LABELS, type LoginProblem, type OidcLogin, type ProviderName } from '../../auth/oidc.js';
+import { LoginError, PROVIDER_AUDIENCE, PROVIDER_LABELS, type LoginProblem, type OidcLogin, type ProviderName } from '../../auth/oidc.js';
 import type { Environment } from '../../config.js';
 import { audit } from '../../data/audit.js';
 import { demoStudents, findPersonByCode, type SignInPerson } from '../../data/sign-in.js';
+import { findStaffUser } from '../../data/staff.js';
+import { noStaffAccessPage } from '../../../views/staff-login.js';
 import { LOGIN_ATTEMPT_MS, type SessionStore } from '../../data/web-sessions.js';
 import { maskPersonalCode } from '../../domain/personal-code.js';
 import type { Logger } from '../../log.js';
@@ -40,26 +43,58 @@ export interface AuthRouteDependencies extends AuthDependencies {
 }
 
 export const DEFAULT_RETURN_TO = '/results';
+export const STAFF_HOME = '/staff/sessions';
 const PURGE_EVERY_MS = 10 * 60_000;
 
 /**
  * A same-site path to go to after signing in: a path starting with one `/` (no scheme, no host, no `//` or
- * backslash tricks, no control characters), not one of the sign-in routes; anything else gives `/results`.
+ * backslash tricks, no control characters), not one of the sign-in routes; anything else gives the fallback.
  */
-export function safeReturnTo(value: string | undefined | null): string {
-  if (!value || value.length > 1000 || !value.startsWith('/') || value.startsWith('//')) return DEFAULT_RETURN_TO;
-  if (/[\\\u0000-\u001f\u007f]/.test(value)) return DEFAULT_RETURN_TO;
+export function safeReturnTo(value: string | undefined | null, fallback = DEFAULT_RETURN_TO): string {
+  if (!value || value.length > 1000 || !value.startsWith('/') || value.startsWith('//')) return fallback;
+  if (/[\\\u0000-\u001f\u007f]/.test(value)) return fallback;
   let url: URL;
   try {
     url = new URL(value, 'http://portal.invalid');
   } catch {
-    return DEFAULT_RETURN_TO;
+    return fallback;
   }
-  if (url.origin !== 'http://portal.invalid') return DEFAULT_RETURN_TO;
+  if (url.origin !== 'http://portal.invalid') return fallback;
   // "/.//evil.example" parses to the path "//evil.example", which a browser reads as another host.
-  if (url.pathname.startsWith('//') || url.pathname.startsWith('/\\')) return DEFAULT_RETURN_TO;
-  if (/^\/(login|logout|auth)(\/|$)/.test(url.pathname)) return DEFAULT_RETURN_TO;
+  if (url.pathname.startsWith('//') || url.pathname.startsWith('/\\')) return fallback;
+  if (/^\/(login|logout|auth|staff\/login)(\/|$)/.test(url.pathname)) return fallback;
   return url.pathname + url.search;
+}
+
+/** Who a new session is for: a student (a person of the register) or a staff user. */
+export type SessionSubject = { kind: 'student'; personId: number; displayName: string } | { kind: 'staff'; userId: number; displayName: string };
+
+/**
+ * Starts sessions: any earlier session of this browser ends, the new one is audited, its cookie set, and the
+ * browser sent on to `returnTo`. Shared by the student and staff sign-ins.
+ */
+export function sessionStarter(deps: AuthRouteDependencies) {
+  let lastPurge = 0;
+  const purgeNowAndThen = () => {
+    const now = deps.sessions.clock().getTime();
+    if (now - lastPurge < PURGE_EVERY_MS) return;
+    lastPurge = now;
+    deps.sessions.purgeExpired().catch((error: unknown) => deps.log.warn('purging expired sessions failed', { error }));
+  };
+  const begin = async (c: Context<AppEnv>, subject: SessionSubject, provider: string, returnTo: string) => {
+    purgeNowAndThen();
+    await deps.sessions.delete(sessionToken(c, deps.secureCookies));
+    const { token } = await deps.sessions.create(
+      subject.kind === 'student'
+        ? { kind: 'student', personId: subject.personId, provider, displayName: subject.displayName }
+        : { kind: 'staff', userId: subject.userId, provider, displayName: subject.displayName },
+    );
+    const who = subject.kind === 'student' ? `person:${subject.personId}` : `user:${subject.userId}`;
+    await audit(deps.db, { actor: who, action: 'sign-in', subject: who, channel: subject.kind === 'student' ? 'student' : 'staff', details: { provider } });
+    setSessionCookie(c, token, deps.secureCookies);
+    return c.redirect(returnTo, 303);
+  };
+  return { begin, purgeNowAndThen };
 }
 
 export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
@@ -68,37 +103,20 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
   const stateCookie = secure ? '__Host-login_state' : 'login_state';
   const demo = deps.environment !== 'production';
   const formLimit = bodyLimit({ maxSize: 8192, onError: () => { throw new HTTPException(413); } });
-  let lastPurge = 0;
-
-  const purgeNowAndThen = () => {
-    const now = deps.sessions.clock().getTime();
-    if (now - lastPurge < PURGE_EVERY_MS) return;
-    lastPurge = now;
-    deps.sessions.purgeExpired().catch((error: unknown) => deps.log.warn('purging expired sessions failed', { error }));
-  };
+  const { begin, purgeNowAndThen } = sessionStarter(deps);
+  const homeOf = (provider: ProviderName | undefined) => (provider && PROVIDER_AUDIENCE[provider] === 'staff' ? STAFF_HOME : DEFAULT_RETURN_TO);
 
   const failure = (c: Context<AppEnv>, problem: LoginProblem, provider: ProviderName | undefined, returnTo?: string) => {
     const page = pageContext(c, deps.assets);
+    const staff = provider !== undefined && PROVIDER_AUDIENCE[provider] === 'staff';
     const label = provider ? PROVIDER_LABELS[provider] : 'E-klase / Mykoob';
-    const retry = `/login${returnTo && returnTo !== DEFAULT_RETURN_TO ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`;
+    const start = staff ? '/staff/login' : '/login';
+    const retry = `${start}${returnTo && returnTo !== homeOf(provider) ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`;
     return sendHtml(c, loginErrorPage(page, page.t(`auth.error.${problem}`, { provider: label }), retry), problem === 'unavailable' ? 503 : 400);
   };
 
-  /** A new session for the person (any earlier session of this browser ends), then on to `returnTo`. */
-  const signIn = async (c: Context<AppEnv>, person: SignInPerson, provider: string, returnTo: string) => {
-    purgeNowAndThen();
-    await deps.sessions.delete(sessionToken(c, secure));
-    const { token } = await deps.sessions.create({ kind: 'student', personId: person.personId, provider, displayName: person.displayName });
-    await audit(deps.db, {
-      actor: `person:${person.personId}`,
-      action: 'sign-in',
-      subject: `person:${person.personId}`,
-      channel: 'student',
-      details: { provider },
-    });
-    setSessionCookie(c, token, secure);
-    return c.redirect(returnTo, 303);
-  };
+  const signIn = (c: Context<AppEnv>, person: SignInPerson, provider: string, returnTo: string) =>
+    begin(c, { kind: 'student', personId: person.personId, displayName: person.displayName }, provider, returnTo);
 
   app.get('/login', async (c) => {
     const returnTo = safeReturnTo(c.req.query('return_to'));
@@ -117,7 +135,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
   app.get('/login/:provider', async (c) => {
     const name = c.req.param('provider');
     if (!deps.oidc.has(name)) return c.notFound();
-    const returnTo = safeReturnTo(c.req.query('return_to'));
+    const returnTo = safeReturnTo(c.req.query('return_to'), homeOf(name));
     purgeNowAndThen();
     let start;
     try {
@@ -168,6 +186,14 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     if (!result.personalCode) {
       deps.log.warn('sign-in refused', { provider: name, problem: 'no-code' });
       return failure(c, 'no-code', name, attempt.return_to);
+    }
+    if (PROVIDER_AUDIENCE[name] === 'staff') {
+      const user = await findStaffUser(deps.db, result.personalCode);
+      if (!user) {
+        await audit(deps.db, { actor: 'public', action: 'staff-sign-in.no-role', subject: maskPersonalCode(result.personalCode), channel: 'staff', details: { provider: name } });
+        return sendHtml(c, noStaffAccessPage(pageContext(c, deps.assets)), 403);
+      }
+      return begin(c, { kind: 'staff', userId: user.userId, displayName: user.displayName }, name, attempt.return_to);
     }
     const person = await findPersonByCode(deps.db, result.personalCode);
     if (!person) {

@@ -1,0 +1,182 @@
+/**
+ * The candidates of one exam session as a school sees them (VPS "Organisation > Exam sessions > Candidates"):
+ * filtered, sorted and paged in the database, always narrowed to the institution in the SQL. Personal codes
+ * leave this module masked; the full code only through `revealPersonalCode()`, which the caller audits.
+ */
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { maskPersonalCode } from '../domain/personal-code.js';
+
+export const CANDIDATE_FILTERS = ['registered', 'applied', 'exempted', 'international'] as const;
+export type CandidateFilter = (typeof CANDIDATE_FILTERS)[number];
+
+export const CANDIDATE_SORTS = ['personalCode', 'firstName', 'lastName', 'className', 'candidateCode', 'exempted', 'tookPart', 'international'] as const;
+export type CandidateSort = (typeof CANDIDATE_SORTS)[number];
+
+export interface CandidateSession {
+  id: number;
+  examId: number;
+  term: 'main' | 'additional';
+}
+
+export interface CandidateQuery {
+  institutionId: number | null;
+  filter: CandidateFilter;
+  sort: CandidateSort;
+  direction: 'asc' | 'desc';
+  /** Absent: every row (the print view). */
+  page?: { limit: number; offset: number };
+}
+
+export interface CandidateRow {
+  registrationId: number;
+  maskedPersonalCode: string;
+  firstName: string;
+  lastName: string;
+  className: string | null;
+  candidateCode: string;
+  institutionName: string;
+  exempted: boolean;
+  /** Null: no participation recorded (yet). */
+  tookPart: 'yes' | 'no' | 'partly' | null;
+  additionalTerm: boolean;
+  support: boolean | null;
+  /** The work or the certificate is annulled. */
+  annulled: boolean;
+  work: boolean;
+  internationalCertificate: string | null;
+}
+
+function baseQuery(db: Kysely<Database>, sessionId: number, institutionId: number | null) {
+  let query = db
+    .selectFrom('registrations')
+    .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+    .innerJoin('persons', 'persons.id', 'candidates.person_id')
+    .leftJoin('sittings', 'sittings.registration_id', 'registrations.id')
+    .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
+    .where('registrations.session_id', '=', sessionId);
+  if (institutionId !== null) query = query.where('candidates.institution_id', '=', institutionId);
+  return query;
+}
+
+function filterCondition(filter: CandidateFilter): Expression<SqlBool> | undefined {
+  switch (filter) {
+    case 'registered':
+      return undefined;
+    case 'applied':
+      return sql<SqlBool>`registrations.exempted = 0 and registrations.international_certificate is null`;
+    case 'exempted':
+      return sql<SqlBool>`registrations.exempted = 1`;
+    case 'international':
+      return sql<SqlBool>`registrations.international_certificate is not null`;
+  }
+}
+
+// Nulls and texts are ordered the same way on SQLite and PostgreSQL (which put nulls at opposite ends).
+// Personal codes sort by the part that is shown (as maskPersonalCode shows it), so the order gives away nothing
+// of the masked digits.
+const SORT_EXPRESSIONS: Record<CandidateSort, Expression<unknown>> = {
+  personalCode: sql`case when persons.personal_code like '32%' then substr(persons.personal_code, 1, 4) else substr(persons.personal_code, 1, 6) end`,
+  firstName: sql`persons.first_name`,
+  lastName: sql`persons.last_name`,
+  className: sql`coalesce(candidates.class_name, '')`,
+  candidateCode: sql`candidates.code`,
+  exempted: sql`registrations.exempted`,
+  tookPart: sql`case sittings.took_part when 'yes' then 3 when 'partly' then 2 when 'no' then 1 else 0 end`,
+  international: sql`coalesce(registrations.international_certificate, '')`,
+};
+
+export async function listCandidates(db: Kysely<Database>, session: CandidateSession, query: CandidateQuery): Promise<CandidateRow[]> {
+  let select = baseQuery(db, session.id, query.institutionId)
+    .innerJoin('institutions', 'institutions.id', 'candidates.institution_id')
+    .select((eb) => [
+      'registrations.id as registrationId',
+      'persons.personal_code as personalCode',
+      'persons.first_name as firstName',
+      'persons.last_name as lastName',
+      'candidates.class_name as className',
+      'candidates.code as candidateCode',
+      'institutions.name as institutionName',
+      'registrations.exempted',
+      'registrations.international_certificate as internationalCertificate',
+      'sittings.took_part as tookPart',
+      'sittings.support',
+      'sittings.work_annulled as workAnnulled',
+      'sittings.work_ref as workRef',
+      'certificates.state as certificateState',
+      session.term === 'additional'
+        ? sql<number>`1`.as('additionalTerm')
+        : eb
+            .case()
+            .when(
+              eb.exists(
+                eb
+                  .selectFrom('registrations as other')
+                  .innerJoin('exam_sessions as other_session', 'other_session.id', 'other.session_id')
+                  .innerJoin('candidates as other_candidate', 'other_candidate.id', 'other.candidate_id')
+                  .select('other.id')
+                  .where('other_session.exam_id', '=', session.examId)
+                  .where('other_session.term', '=', 'additional')
+                  .whereRef('other_candidate.person_id', '=', 'candidates.person_id'),
+              ),
+            )
+            .then(1)
+            .else(0)
+            .end()
+            .as('additionalTerm'),
+    ]);
+  const condition = filterCondition(query.filter);
+  if (condition) select = select.where(condition);
+  select = select
+    .orderBy(SORT_EXPRESSIONS[query.sort], query.direction)
+    .orderBy('persons.last_name')
+    .orderBy('persons.first_name')
+    .orderBy('registrations.id');
+  if (query.page) select = select.limit(query.page.limit).offset(query.page.offset);
+  const rows = await select.execute();
+  return rows.map((r) => ({
+    registrationId: r.registrationId,
+    maskedPersonalCode: maskPersonalCode(r.personalCode),
+    firstName: r.firstName,
+    lastName: r.lastName,
+    className: r.className,
+    candidateCode: r.candidateCode,
+    institutionName: r.institutionName,
+    exempted: r.exempted === 1,
+    tookPart: r.tookPart,
+    additionalTerm: Number(r.additionalTerm) === 1,
+    support: r.support === null ? null : r.support === 1,
+    annulled: r.workAnnulled === 1 || r.certificateState === 'annulled',
+    work: r.workRef !== null,
+    internationalCertificate: r.internationalCertificate,
+  }));
+}
+
+/** How many candidates each filter shows. */
+export async function candidateCounts(db: Kysely<Database>, sessionId: number, institutionId: number | null): Promise<Record<CandidateFilter, number>> {
+  const row = await baseQuery(db, sessionId, institutionId)
+    .select([
+      sql<number>`cast(count(registrations.id) as integer)`.as('registered'),
+      sql<number>`cast(count(case when ${filterCondition('applied')} then 1 end) as integer)`.as('applied'),
+      sql<number>`cast(count(case when ${filterCondition('exempted')} then 1 end) as integer)`.as('exempted'),
+      sql<number>`cast(count(case when ${filterCondition('international')} then 1 end) as integer)`.as('international'),
+    ])
+    .executeTakeFirstOrThrow();
+  return row;
+}
+
+/** The full personal code of a registration in this session, only if it belongs to the institution. */
+export async function revealPersonalCode(
+  db: Kysely<Database>,
+  target: { sessionId: number; registrationId: number; institutionId: number | null },
+): Promise<{ personId: number; personalCode: string } | undefined> {
+  let query = db
+    .selectFrom('registrations')
+    .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+    .innerJoin('persons', 'persons.id', 'candidates.person_id')
+    .select(['persons.id as personId', 'persons.personal_code as personalCode'])
+    .where('registrations.id', '=', target.registrationId)
+    .where('registrations.session_id', '=', target.sessionId);
+  if (target.institutionId !== null) query = query.where('candidates.institution_id', '=', target.institutionId);
+  return query.executeTakeFirst();
+}

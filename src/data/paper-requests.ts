@@ -1,0 +1,310 @@
+/**
+ * Requests for paper copies of certificates, made through the Latvija.lv e-service and worked through by agency
+ * staff: `received` → `printed` → `sent` (for pick-up, "sent" is "handed over"). A certificate has at most one
+ * request that is not yet sent; the database enforces it (a partial unique index), so two requests at once, on
+ * any instance, cannot both be stored. Once sent, a new request for the same certificate may be made.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, PaperDelivery, PaperRequestStatus } from '../../db/schema.js';
+import { KeyedError } from '../errors.js';
+import type { DeliveryChoice } from '../eservice/paper-form.js';
+import { isIsoDate, rigaToInstant } from '../domain/riga-time.js';
+import { audit } from './audit.js';
+import { eserviceActor, eserviceAuditDetails, type EserviceSubject } from './eservice.js';
+
+/** A request refused: `paperRequests.error.open` (one is open already) or `paperRequests.error.state` (wrong step). */
+export class PaperRequestError extends KeyedError {}
+
+export interface NewPaperRequest {
+  certificateId: number;
+  /** For the audit log and the error message. */
+  certificateNumber: string;
+  subject: EserviceSubject;
+  choice: DeliveryChoice;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
+
+/** Stores a request, or refuses with `paperRequests.error.open` when the certificate has one not yet sent. */
+export async function createPaperRequest(db: Kysely<Database>, request: NewPaperRequest, now = new Date()): Promise<number> {
+  const address = request.choice.delivery === 'post' ? request.choice.address : undefined;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('paper_requests')
+        .values({
+          certificate_id: request.certificateId,
+          person_id: request.subject.personId,
+          requested_by_code: request.subject.actorCode,
+          representative: request.subject.representative ? 1 : 0,
+          channel: 'eservice',
+          delivery: request.choice.delivery,
+          recipient: address?.recipient ?? null,
+          address_line1: address?.line1 ?? null,
+          address_line2: address?.line2 ?? null,
+          city: address?.city ?? null,
+          postcode: address?.postcode ?? null,
+          country: address?.country ?? null,
+          status: 'received',
+          requested_at: now.toISOString(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await audit(
+        trx,
+        {
+          actor: eserviceActor(request.subject),
+          channel: 'eservice',
+          action: 'paper-request.create',
+          subject: `certificate:${request.certificateNumber}`,
+          details: { request: inserted.id, delivery: request.choice.delivery, ...eserviceAuditDetails(request.subject) },
+        },
+        now,
+      );
+      return inserted.id;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new PaperRequestError('paperRequests.error.open', { number: request.certificateNumber });
+    throw error;
+  }
+}
+
+export interface PaperRequestSummary {
+  id: number;
+  delivery: PaperDelivery;
+  status: PaperRequestStatus;
+  requestedAt: string;
+  printedAt: string | null;
+  sentAt: string | null;
+}
+
+/** The newest request of each of the person's certificates: certificate id → request. */
+export async function paperRequestsOfPerson(db: Kysely<Database>, personId: number): Promise<Map<number, PaperRequestSummary>> {
+  const rows = await db
+    .selectFrom('paper_requests')
+    .select(['id', 'certificate_id', 'delivery', 'status', 'requested_at', 'printed_at', 'sent_at'])
+    .where('person_id', '=', personId)
+    .orderBy('requested_at')
+    .orderBy('id')
+    .execute();
+  const latest = new Map<number, PaperRequestSummary>();
+  for (const r of rows) {
+    latest.set(r.certificate_id, { id: r.id, delivery: r.delivery, status: r.status, requestedAt: r.requested_at, printedAt: r.printed_at, sentAt: r.sent_at });
+  }
+  return latest;
+}
+
+/** Whether a request is still being worked on: a new one for the same certificate must wait until it is sent. */
+export function isOpen(request: Pick<PaperRequestSummary, 'status'> | undefined): boolean {
+  return request !== undefined && request.status !== 'sent';
+}
+
+// ---- Agency staff ----
+
+export const PAPER_STATUS_FILTERS = ['open', 'received', 'printed', 'sent', 'all'] as const;
+export type PaperStatusFilter = (typeof PAPER_STATUS_FILTERS)[number];
+
+export interface PaperRequestFilters {
+  status: PaperStatusFilter;
+  delivery?: PaperDelivery;
+  /** Requested on or after this Latvian date (YYYY-MM-DD). */
+  from?: string;
+  /** Requested on or before this Latvian date (YYYY-MM-DD). */
+  to?: string;
+}
+
+export interface PaperRequestRow {
+  id: number;
+  certificateNumber: string;
+  holderName: string;
+  representative: boolean;
+  delivery: PaperDelivery;
+  recipient: string | null;
+  addressLine1: string | null;
+  addressLine2: string | null;
+  city: string | null;
+  postcode: string | null;
+  country: string | null;
+  status: PaperRequestStatus;
+  requestedAt: string;
+  printedAt: string | null;
+  sentAt: string | null;
+}
+
+/** The instant a Latvian calendar day begins. */
+function dayStart(date: string): Date {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return rigaToInstant({ year, month, day, hour: 0, minute: 0 });
+}
+
+function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+function filtered(db: Kysely<Database>, filters: PaperRequestFilters) {
+  let query = db
+    .selectFrom('paper_requests')
+    .innerJoin('certificates', 'certificates.id', 'paper_requests.certificate_id')
+    .innerJoin('persons', 'persons.id', 'paper_requests.person_id');
+  if (filters.status === 'open') query = query.where('paper_requests.status', '<>', 'sent');
+  else if (filters.status !== 'all') query = query.where('paper_requests.status', '=', filters.status);
+  if (filters.delivery) query = query.where('paper_requests.delivery', '=', filters.delivery);
+  if (filters.from && isIsoDate(filters.from)) query = query.where('paper_requests.requested_at', '>=', dayStart(filters.from).toISOString());
+  if (filters.to && isIsoDate(filters.to)) query = query.where('paper_requests.requested_at', '<', dayStart(nextDay(filters.to)).toISOString());
+  return query;
+}
+
+/** One page of requests matching the filters, oldest first (the order they are worked through), with the total. */
+export async function listPaperRequests(db: Kysely<Database>, filters: PaperRequestFilters, page: { offset: number; limit: number }): Promise<{ items: PaperRequestRow[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    filtered(db, filters)
+      .select([
+        'paper_requests.id',
+        'certificates.number',
+        'persons.first_name',
+        'persons.last_name',
+        'paper_requests.representative',
+        'paper_requests.delivery',
+        'paper_requests.recipient',
+        'paper_requests.address_line1',
+        'paper_requests.address_line2',
+        'paper_requests.city',
+        'paper_requests.postcode',
+        'paper_requests.country',
+        'paper_requests.status',
+        'paper_requests.requested_at',
+        'paper_requests.printed_at',
+        'paper_requests.sent_at',
+      ])
+      .orderBy('paper_requests.requested_at')
+      .orderBy('paper_requests.id')
+      .offset(page.offset)
+      .limit(page.limit)
+      .execute(),
+    filtered(db, filters).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    total: Number(count.n),
+    items: rows.map((r) => ({
+      id: r.id,
+      certificateNumber: r.number,
+      holderName: `${r.first_name} ${r.last_name}`,
+      representative: r.representative === 1,
+      delivery: r.delivery,
+      recipient: r.recipient,
+      addressLine1: r.address_line1,
+      addressLine2: r.address_line2,
+      city: r.city,
+      postcode: r.postcode,
+      country: r.country,
+      status: r.status,
+      requestedAt: r.requested_at,
+      printedAt: r.printed_at,
+      sentAt: r.sent_at,
+    })),
+  };
+}
+
+/**
+ * Moves a request one step on: `printed` from `received`, `sent` from `printed`. Anything else (already done,
+ * unknown request, a step skipped) is refused with `paperRequests.error.state` and changes nothing.
+ */
+export async function advancePaperRequest(db: Kysely<Database>, requestId: number, to: 'printed' | 'sent', staff: { userId: number; actor: string }, now = new Date()): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const at = now.toISOString();
+    const result =
+      to === 'printed'
+        ? await trx.updateTable('paper_requests').set({ status: 'printed', printed_at: at, printed_by: staff.userId }).where('id', '=', requestId).where('status', '=', 'received').executeTakeFirst()
+        : await trx.updateTable('paper_requests').set({ status: 'sent', sent_at: at, sent_by: staff.userId }).where('id', '=', requestId).where('status', '=', 'printed').executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) throw new PaperRequestError('paperRequests.error.state', { id: requestId });
+    await audit(trx, { actor: staff.actor, channel: 'agency', action: `paper-request.${to}`, subject: `paper-request:${requestId}` }, now);
+  });
+}
+
+export interface PostalListRow {
+  requestId: number;
+  certificateNumber: string;
+  holderName: string;
+  recipient: string;
+  addressLine1: string;
+  addressLine2: string | null;
+  city: string;
+  postcode: string;
+  country: string;
+  /** ISO instants. */
+  requestedAt: string;
+  sentAt: string;
+}
+
+const POSTAL_BATCH = 500;
+
+/** Requests posted on the Riga day `date` (YYYY-MM-DD): delivered by post and marked sent that day. */
+function postedOn(db: Kysely<Database>, date: string) {
+  if (!isIsoDate(date)) throw new RangeError(`not a date: ${date}`);
+  return db
+    .selectFrom('paper_requests')
+    .where('paper_requests.delivery', '=', 'post')
+    .where('paper_requests.status', '=', 'sent')
+    .where('paper_requests.sent_at', '>=', dayStart(date).toISOString())
+    .where('paper_requests.sent_at', '<', dayStart(nextDay(date)).toISOString());
+}
+
+export async function countPostalList(db: Kysely<Database>, date: string): Promise<number> {
+  const row = await postedOn(db, date).select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The day's postal list: every request delivered by post that was marked sent on that Latvian calendar day
+ * (`date`, YYYY-MM-DD), in the order they were sent. Read in batches, so the list may be as long as it likes.
+ */
+export async function* postalListRows(db: Kysely<Database>, date: string): AsyncGenerator<PostalListRow> {
+  let after: { sentAt: string; id: number } | undefined;
+  for (;;) {
+    let query = postedOn(db, date)
+      .innerJoin('certificates', 'certificates.id', 'paper_requests.certificate_id')
+      .innerJoin('persons', 'persons.id', 'paper_requests.person_id')
+      .select([
+        'paper_requests.id',
+        'certificates.number',
+        'persons.first_name',
+        'persons.last_name',
+        'paper_requests.recipient',
+        'paper_requests.address_line1',
+        'paper_requests.address_line2',
+        'paper_requests.city',
+        'paper_requests.postcode',
+        'paper_requests.country',
+        'paper_requests.requested_at',
+        'paper_requests.sent_at',
+      ]);
+    if (after) {
+      const { sentAt, id } = after;
+      query = query.where((eb) => eb.or([eb('paper_requests.sent_at', '>', sentAt), eb.and([eb('paper_requests.sent_at', '=', sentAt), eb('paper_requests.id', '>', id)])]));
+    }
+    const rows = await query.orderBy('paper_requests.sent_at').orderBy('paper_requests.id').limit(POSTAL_BATCH).execute();
+    for (const r of rows) {
+      yield {
+        requestId: r.id,
+        certificateNumber: r.number,
+        holderName: `${r.first_name} ${r.last_name}`,
+        recipient: r.recipient ?? '',
+        addressLine1: r.address_line1 ?? '',
+        addressLine2: r.address_line2,
+        city: r.city ?? '',
+        postcode: r.postcode ?? '',
+        country: r.country ?? '',
+        requestedAt: r.requested_at,
+        sentAt: r.sent_at ?? '',
+      };
+    }
+    if (rows.length < POSTAL_BATCH) return;
+    const last = rows[rows.length - 1]!;
+    after = { sentAt: last.sent_at ?? '', id: last.id };
+  }
+}

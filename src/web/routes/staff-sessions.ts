@@ -1,0 +1,179 @@
+/**
+ * Staff pages "Organisation > Exam sessions": the sessions of the user's institution, the candidates of one
+ * session (with a logged reveal of a personal code) and the bulk download of its certificates as a ZIP that is
+ * streamed while it is built. A school user only ever reaches their own institution's data: anything else is 404.
+ * A session without certificates still downloads, as a ZIP holding only the list file, so the answer never
+ * depends on how far issuance has come.
+ */
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../db/schema.js';
+import {
+  DEFAULT_SORT,
+  candidatesPage,
+  candidatesPath,
+  candidatesPrintPage,
+  revealedCode,
+  type CandidateListState,
+  type CandidatesView,
+} from '../../../views/candidates.js';
+import { ARCHIVE_NOTE_NAME, archiveNoteText, certificatesNotYetPage, sessionsPage } from '../../../views/staff-sessions.js';
+import { audit } from '../../data/audit.js';
+import { CANDIDATE_FILTERS, CANDIDATE_SORTS, candidateCounts, listCandidates, revealPersonalCode, type CandidateFilter, type CandidateSort } from '../../data/candidates.js';
+import { certificateArchive } from '../../data/certificate-archive.js';
+import { findInstitution, institutionChoices, sessionInScope, sessionYears, sessionsWithCounts, type StaffSession } from '../../data/school-sessions.js';
+import type { Sealer } from '../../data/sealing.js';
+import type { AppEnv } from '../app.js';
+import { pageContext } from '../app.js';
+import type { Assets } from '../assets.js';
+import { sendHtml } from '../respond.js';
+import { csrfProtection } from '../session.js';
+import { institutionInScope, staffActor, staffScope } from '../staff.js';
+import { zipStream } from '../zip-stream.js';
+
+export interface StaffSessionDependencies {
+  db: Kysely<Database>;
+  assets: Assets;
+  /** Lets only signed-in staff with a role through and sets `c.var.staff`. */
+  requireStaff: MiddlewareHandler<AppEnv>;
+  /** Seals a certificate that has no document yet, in the worker pool. */
+  seal?: Sealer;
+  clock?: () => Date;
+}
+
+export const CANDIDATES_PER_PAGE = 50;
+
+function oneOf<T extends string>(allowed: readonly T[], value: string | undefined, fallback: T): T {
+  return value !== undefined && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+function positiveInteger(value: string | undefined): number | undefined {
+  return value && /^\d{1,9}$/.test(value) ? Number(value) : undefined;
+}
+
+export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const clock = deps.clock ?? (() => new Date());
+  // hono's "/staff/sessions/*" also matches "/staff/sessions" itself.
+  app.use('/staff/sessions/*', deps.requireStaff, csrfProtection());
+
+  /** The institution the request may see (null: all, agency only); an unknown one is 404 like any other. */
+  async function scopedInstitution(c: Context<AppEnv>): Promise<number | null> {
+    const scope = staffScope(c);
+    const institutionId = institutionInScope(scope, c.req.query('institution'));
+    if (institutionId !== null && scope.kind === 'agency' && !(await findInstitution(deps.db, institutionId))) throw new HTTPException(404);
+    return institutionId;
+  }
+
+  async function scopedSession(c: Context<AppEnv>, institutionId: number | null): Promise<StaffSession> {
+    const sessionId = positiveInteger(c.req.param('sessionId'));
+    const session = sessionId === undefined ? undefined : await sessionInScope(deps.db, sessionId, institutionId);
+    if (!session) throw new HTTPException(404);
+    return session;
+  }
+
+  /** The agency issues certificates before students may see them; schools get them when students do. */
+  function certificatesFrom(c: Context<AppEnv>, session: StaffSession): Date | undefined {
+    return staffScope(c).kind === 'school' && clock() < session.resultsAt ? session.resultsAt : undefined;
+  }
+
+  app.get('/staff/sessions', async (c) => {
+    const scope = staffScope(c);
+    const institutionId = await scopedInstitution(c);
+    const years = await sessionYears(deps.db, institutionId);
+    const requested = positiveInteger(c.req.query('year'));
+    const year = requested !== undefined && years.includes(requested) ? requested : years[0];
+    const sessions = year === undefined ? [] : await sessionsWithCounts(deps.db, { institutionId, schoolYear: year });
+    const institutions = scope.kind === 'agency' ? await institutionChoices(deps.db) : [];
+    return sendHtml(
+      c,
+      sessionsPage(pageContext(c, deps.assets), { scope, institutions, institution: scope.kind === 'agency' ? institutionId : null, years, year, sessions }),
+    );
+  });
+
+  async function candidatesView(c: Context<AppEnv>, print: boolean, revealed?: CandidatesView['revealed']): Promise<CandidatesView> {
+    const scope = staffScope(c);
+    const institutionId = await scopedInstitution(c);
+    const session = await scopedSession(c, institutionId);
+    const query = c.req.query();
+    const state: CandidateListState = {
+      institution: scope.kind === 'agency' ? institutionId : null,
+      filter: oneOf<CandidateFilter>(CANDIDATE_FILTERS, query.filter, 'registered'),
+      sort: oneOf<CandidateSort>(CANDIDATE_SORTS, query.sort, DEFAULT_SORT),
+      direction: query.dir === 'desc' ? 'desc' : 'asc',
+      page: positiveInteger(query.page) ?? 1,
+    };
+    const counts = await candidateCounts(deps.db, session.id, institutionId);
+    const lastPage = Math.max(1, Math.ceil(counts[state.filter] / CANDIDATES_PER_PAGE));
+    state.page = Math.min(Math.max(1, state.page), lastPage);
+    const offset = print ? 0 : (state.page - 1) * CANDIDATES_PER_PAGE;
+    const rows = await listCandidates(deps.db, session, {
+      institutionId,
+      filter: state.filter,
+      sort: state.sort,
+      direction: state.direction,
+      ...(print ? {} : { page: { limit: CANDIDATES_PER_PAGE, offset } }),
+    });
+    const institutions = scope.kind === 'agency' ? await institutionChoices(deps.db, session.id) : [];
+    const from = certificatesFrom(c, session);
+    return {
+      session,
+      scope,
+      institutions,
+      state,
+      counts,
+      rows,
+      offset,
+      pageSize: CANDIDATES_PER_PAGE,
+      ...(revealed ? { revealed } : {}),
+      ...(from ? { certificatesFrom: from } : {}),
+    };
+  }
+
+  app.get('/staff/sessions/:sessionId/candidates', async (c) => {
+    const print = c.req.query('print') === '1';
+    const view = await candidatesView(c, print);
+    const page = pageContext(c, deps.assets);
+    return sendHtml(c, print ? candidatesPrintPage(page, view, clock()) : candidatesPage(page, view));
+  });
+
+  app.post('/staff/sessions/:sessionId/candidates/:registrationId/reveal', async (c) => {
+    const institutionId = await scopedInstitution(c);
+    const session = await scopedSession(c, institutionId);
+    const registrationId = positiveInteger(c.req.param('registrationId'));
+    const person = registrationId === undefined ? undefined : await revealPersonalCode(deps.db, { sessionId: session.id, registrationId, institutionId });
+    if (!person || registrationId === undefined) throw new HTTPException(404);
+    await audit(deps.db, { actor: staffActor(c), action: 'personal-code.reveal', subject: `person:${person.personId}`, channel: 'school', details: { session: session.id, registration: registrationId } }, clock());
+    if (c.req.header('HX-Request')) return sendHtml(c, revealedCode(person.personalCode));
+    const view = await candidatesView(c, false, { registrationId, personalCode: person.personalCode });
+    return sendHtml(c, candidatesPage(pageContext(c, deps.assets), view));
+  });
+
+  app.get('/staff/sessions/:sessionId/certificates.zip', async (c) => {
+    const institutionId = await scopedInstitution(c);
+    const session = await scopedSession(c, institutionId);
+    if (certificatesFrom(c, session)) {
+      return sendHtml(c, certificatesNotYetPage(pageContext(c, deps.assets), session, candidatesPath(session.id)), 403);
+    }
+    const institution = institutionId === null ? undefined : await findInstitution(deps.db, institutionId);
+    const entries = certificateArchive(deps.db, {
+      sessionId: session.id,
+      institutionId,
+      actor: staffActor(c),
+      seal: deps.seal,
+      note: (note) => ({ name: ARCHIVE_NOTE_NAME, text: archiveNoteText(session, note) }),
+    });
+    const fileName = ['sertifikati', session.examCode, `${session.schoolYear}-${session.schoolYear + 1}`, session.term === 'additional' ? 'papildtermins' : '', institution?.registrationNumber ?? 'visas-iestades']
+      .filter(Boolean)
+      .join('-');
+    return c.body(zipStream(entries), 200, {
+      'Content-Type': 'application/zip',
+      'Content-Disposition': `attachment; filename="${fileName}.zip"`,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+  });
+
+  return app;
+}

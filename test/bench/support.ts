@@ -1,0 +1,86 @@
+/** Pieces the load benchmarks share: free ports, the portal as a child process, signed-in students, autocannon. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import autocannon from 'autocannon';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { SessionStore } from '../../src/data/web-sessions.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
+import { sessionCookieName } from '../../src/web/session.js';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `node --import tsx <args>` and waits until it answers /healthz on the port. */
+export async function startProcess(args: string[], env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`${args.join(' ')} did not start`);
+}
+
+/**
+ * Session cookies of up to `count` students of the school year: the ones who open the results page on results
+ * day. Signed in a few minutes ago, so a warm-up writes every session's "last seen" once, as a student's first
+ * request after the sign-in minute does, and the measured runs see settled sessions.
+ */
+export async function signInStudents(db: Kysely<Database>, schoolYear: number, count: number): Promise<string[]> {
+  const people = await db
+    .selectFrom('candidates')
+    .innerJoin('persons', 'persons.id', 'candidates.person_id')
+    .where('candidates.school_year', '=', schoolYear)
+    .select(['persons.id', 'persons.first_name', 'persons.last_name'])
+    .distinct()
+    .limit(count)
+    .execute();
+  const signedInAt = new Date(Date.now() - 5 * 60_000);
+  const store = new SessionStore(db, { idleMinutes: 60, now: () => signedInAt });
+  const cookies: string[] = [];
+  for (const p of people) {
+    const { token } = await store.create({ kind: 'student', personId: p.id, provider: 'bench', displayName: `${p.first_name} ${p.last_name}` });
+    cookies.push(`${sessionCookieName(false)}=${token}`);
+  }
+  return cookies;
+}
+
+export interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export async function load(url: string, options: { cookies?: string[]; rate?: number; connections: number; duration: number }): Promise<Figures> {
+  const headers = { 'accept-encoding': 'gzip, br', 'accept-language': 'lv' };
+  // Prepared requests, one per signed-in student, cycled through by every connection (no per-request callback,
+  // so the load generator itself stays cheap).
+  const path = new URL(url).pathname;
+  const requests = options.cookies?.map((cookie) => ({ method: 'GET' as const, path, headers: { ...headers, cookie } }));
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.duration,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+    headers,
+    ...(requests ? { requests } : {}),
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+}
+
+export function line(label: string, f: Figures): string {
+  return `${label.padEnd(34)} ${f.rps.toFixed(0).padStart(6)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}   non-2xx ${f.non2xx}`;
+}

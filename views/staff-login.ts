@@ -1,0 +1,56 @@
+/** The staff sign-in page (Latvija.lv, and the development demo sign-in) and the page for someone without a role. */
+import { html } from 'hono/html';
+import { layout, type PageContext } from './layout.js';
+import type { ProviderButton } from './login.js';
+
+export interface DemoStaffChoice {
+  userId: number;
+  displayName: string;
+  /** The school's name, or undefined for agency staff. */
+  institution?: string;
+}
+
+export interface StaffLoginView {
+  providers: ProviderButton[];
+  demo?: { users: DemoStaffChoice[] };
+  returnTo: string;
+}
+
+export function staffLoginPage(page: PageContext, view: StaffLoginView) {
+  const { t } = page;
+  return layout(
+    page,
+    t('staff.login.title'),
+    html`<h1>${t('staff.login.title')}</h1>
+<p>${t('staff.login.intro')}</p>
+${view.providers.length > 0
+  ? html`<ul class="sign-in">${view.providers.map((p) => html`<li><a class="button" href="${p.href}">${t('auth.login.with', { provider: p.label })}</a></li>`)}</ul>`
+  : html`<p class="notice">${t('auth.login.none')}</p>`}
+${view.demo
+  ? html`<form method="post" action="/staff/login/demo">
+  <fieldset>
+    <legend>${t('auth.demo.legend')}</legend>
+    <p class="hint">${t('staff.login.demoHint')}</p>
+    <input type="hidden" name="return_to" value="${view.returnTo}">
+    ${view.demo.users.length > 0
+      ? view.demo.users.map(
+          (u) => html`<p><button type="submit" name="user_id" value="${String(u.userId)}">${u.displayName} (${u.institution ?? t('staff.login.agency')})</button></p>`,
+        )
+      : html`<p>${t('staff.login.demoEmpty')}</p>`}
+  </fieldset>
+</form>`
+  : ''}
+<p><a href="/login">${t('staff.login.students')}</a></p>`,
+  );
+}
+
+export function noStaffAccessPage(page: PageContext) {
+  const { t } = page;
+  return layout(
+    page,
+    t('staff.noAccess.title'),
+    html`<h1>${t('staff.noAccess.title')}</h1>
+<p>${t('staff.noAccess.text')}</p>
+<p><a href="/">${t('error.home')}</a></p>`,
+  );
+}
