@@ -4,8 +4,8 @@
  * school's report holds its own candidates only; `institutionId` null means all institutions (agency staff only:
  * the caller decides who may ask for that).
  *
- * Results are shown whatever the release moment: reports are for school and agency staff, who see results before
- * the public does, as in the agency's own system.
+ * Results (percentages, certificates) appear only once released when `releasedAsOf` is given (a school's report,
+ * as the students see them); with null (the agency's), whatever the release moment.
  *
  * The batches are not one snapshot: a row that changes while a report runs may show either state, but keyset
  * paging never repeats or skips a row that exists throughout.
@@ -13,6 +13,7 @@
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Database, Exam, ExamPart } from '../../db/schema.js';
 import type { ExamNaming } from '../domain/exam-title.js';
+import { isReleased } from '../domain/release.js';
 import { rigaToInstant } from '../domain/riga-time.js';
 import { scoreExam, type ExamScore } from '../domain/scoring.js';
 import { examSubject, subjectGroup } from '../domain/subject-groups.js';
@@ -62,6 +63,15 @@ export interface InstitutionResultsScope {
   sessionId: number;
 }
 
+/** The moment results of an exam of this school year and education are released. */
+async function releaseMoment(db: Db, schoolYear: number, education: 'basic' | 'secondary'): Promise<Date> {
+  const year = await db.selectFrom('school_years').select(['basic_results_at', 'secondary_results_at']).where('start_year', '=', schoolYear).executeTakeFirstOrThrow();
+  return new Date(education === 'basic' ? year.basic_results_at : year.secondary_results_at);
+}
+
+/** SQL: the release moment of the joined exam's results (`exams` and `school_years` joined). */
+const examReleaseMoment = sql<string>`case when ${sql.ref('exams.education')} = 'basic' then ${sql.ref('school_years.basic_results_at')} else ${sql.ref('school_years.secondary_results_at')} end`;
+
 export interface InstitutionResultRow {
   personalCode: string;
   firstName: string;
@@ -97,10 +107,11 @@ export async function countInstitutionResults(db: Db, scope: InstitutionResultsS
 
 export async function* institutionResultRows(
   db: Db,
-  scope: { institutionId: number | null; session: SessionInfo },
+  scope: { institutionId: number | null; session: SessionInfo; releasedAsOf: Date | null },
   batchSize = REPORT_BATCH_ROWS,
 ): AsyncGenerator<InstitutionResultRow[]> {
   const { exam } = scope.session;
+  const resultsShown = scope.releasedAsOf === null || isReleased(await releaseMoment(db, exam.school_year, exam.education), scope.releasedAsOf);
   const registrations = sessionRegistrations(db, { institutionId: scope.institutionId, sessionId: scope.session.id });
   let after = 0;
   for (;;) {
@@ -138,10 +149,10 @@ export async function* institutionResultRows(
         lastName: r.lastName,
         className: r.className,
         candidateCode: r.candidateCode,
-        score: hasResult ? scoreOf(exam, exam.parts, points.get(r.sittingId!)) : undefined,
+        score: hasResult && resultsShown ? scoreOf(exam, exam.parts, points.get(r.sittingId!)) : undefined,
         attended: r.tookPart === null ? (r.exempted === 1 ? false : null) : r.tookPart !== 'no',
         internationalCertificate: r.internationalCertificate,
-        certificateNumber: r.certificateState === 'issued' ? r.certificateNumber : null,
+        certificateNumber: r.certificateState === 'issued' && resultsShown ? r.certificateNumber : null,
       };
     });
     if (rows.length < batchSize) return;
@@ -158,6 +169,8 @@ export interface ApplicationsScope {
   /** ISO instants, both inclusive, compared with registrations.applied_at. */
   from: string;
   to: string;
+  /** Certificates only of results released by then; null: all. */
+  releasedAsOf: Date | null;
 }
 
 /** A subject outside the three groups, which has a column of its own. */
@@ -250,6 +263,7 @@ export async function* applicationRows(db: Db, scope: ApplicationsScope, batchSi
       .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
       .leftJoin('sittings', 'sittings.registration_id', 'registrations.id')
       .leftJoin('certificates', (join) => join.onRef('certificates.sitting_id', '=', 'sittings.id').on('certificates.state', '=', 'issued'))
+      .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
       .select([
         'candidates.person_id as personId',
         'candidates.institution_id as institutionId',
@@ -260,6 +274,7 @@ export async function* applicationRows(db: Db, scope: ApplicationsScope, batchSi
         'institutions.name as institutionName',
         'exams.code as examCode',
         'certificates.number as certificateNumber',
+        examReleaseMoment.as('releasedAt'),
       ])
       .orderBy('candidates.person_id')
       .orderBy('candidates.institution_id')
@@ -297,7 +312,7 @@ export async function* applicationRows(db: Db, scope: ApplicationsScope, batchSi
       }
       const row = rows[rows.length - 1]!;
       row.className ??= a.className;
-      if (a.certificateNumber !== null) {
+      if (a.certificateNumber !== null && (scope.releasedAsOf === null || isReleased(new Date(a.releasedAt), scope.releasedAsOf))) {
         const column = applicationColumn(a.examCode);
         row.certificates.set(column, [...(row.certificates.get(column) ?? []), a.certificateNumber]);
       }
@@ -317,6 +332,8 @@ export interface GraduatesScope {
   /** YYYY-MM-DD, a Latvian calendar date. */
   selectionDate: string;
   education: 'basic' | 'secondary';
+  /** Only certificates of results released by then; null: all. */
+  releasedAsOf: Date | null;
 }
 
 export interface GraduateRow {
@@ -349,6 +366,9 @@ function certificatesValidOn(db: Db, scope: GraduatesScope, paged = false) {
     .where((eb) => eb.or([eb('certificates.state', '=', 'issued'), eb('certificates.annulled_at', '>=', dayEnd)]))
     .$if(institutionId !== null, (q) =>
       q.where(paged ? candidateOfInstitution(institutionId!) : (eb) => eb('candidates.institution_id', '=', institutionId!)),
+    )
+    .$if(scope.releasedAsOf !== null, (q) =>
+      q.where(scope.education === 'basic' ? 'school_years.basic_results_at' : 'school_years.secondary_results_at', '<=', scope.releasedAsOf!.toISOString()),
     );
 }
 

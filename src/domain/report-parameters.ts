@@ -25,6 +25,11 @@ export type ReportRequest =
 export interface ReportParameters {
   request: ReportRequest;
   lang: 'lv' | 'en';
+  /**
+   * School staff: results and certificates only once released, as for the students themselves ("before that
+   * moment nothing of those results is visible"); agency staff, who load and check them, see them at once.
+   */
+  releasedResultsOnly?: boolean;
 }
 
 export interface ParsedReportForm {

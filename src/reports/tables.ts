@@ -57,8 +57,16 @@ function capitalised(name: string): string {
   return name.charAt(0).toLocaleUpperCase('lv') + name.slice(1);
 }
 
-export async function reportTable(db: Kysely<Database>, institutionId: number | null, parameters: ReportParameters, batchSize = REPORT_BATCH_ROWS): Promise<ReportTable> {
+export async function reportTable(
+  db: Kysely<Database>,
+  institutionId: number | null,
+  parameters: ReportParameters,
+  batchSize = REPORT_BATCH_ROWS,
+  now = new Date(),
+): Promise<ReportTable> {
   const { request, lang } = parameters;
+  // Results not yet released stay out of a school's report (at the moment the report is made).
+  const releasedAsOf = parameters.releasedResultsOnly ? now : null;
   const t = (key: string, params?: Record<string, number>) => reportText(lang, key, params);
   const heading = (key: string) => t(`column.${key}`);
   const sheetName = t('sheet');
@@ -72,7 +80,7 @@ export async function reportTable(db: Kysely<Database>, institutionId: number | 
       const yes = t('value.yes');
       const no = t('value.no');
       const none = t('value.none');
-      const rows = institutionResultRows(db, { institutionId, session }, batchSize);
+      const rows = institutionResultRows(db, { institutionId, session, releasedAsOf }, batchSize);
       return {
         sheetName,
         columns: [
@@ -105,7 +113,7 @@ export async function reportTable(db: Kysely<Database>, institutionId: number | 
       };
     }
     case 'applications': {
-      const scope = { institutionId, from: request.from, to: request.to };
+      const scope = { institutionId, from: request.from, to: request.to, releasedAsOf };
       const collator = new Intl.Collator(lang);
       const otherSubjects = (await applicationSubjects(db, scope))
         .map((s) => ({ key: s.subject, heading: capitalised(lang === 'lv' ? s.nameLv : s.nameEn) }))
@@ -134,7 +142,7 @@ export async function reportTable(db: Kysely<Database>, institutionId: number | 
       };
     }
     case 'graduates': {
-      const scope = { institutionId, selectionDate: request.selectionDate, education: request.education };
+      const scope = { institutionId, selectionDate: request.selectionDate, education: request.education, releasedAsOf };
       const year = lang === 'lv' ? schoolYearLabel : schoolYearName;
       return {
         sheetName,

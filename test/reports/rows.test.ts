@@ -184,5 +184,47 @@ describe.each(DATABASE_KINDS)('report rows on %s', (kind) => {
     });
   });
 
+  describe('before the release moment', () => {
+    async function rowsAt(institutionId: number, request: ReportRequest, now: Date, releasedResultsOnly = true) {
+      const result = await reportTable(test.handle.db, institutionId, { request, lang: 'lv', ...(releasedResultsOnly ? { releasedResultsOnly } : {}) }, 2, now);
+      const rows: CellValue[][] = [];
+      for await (const batch of result.batches) rows.push(...batch);
+      return { total: result.total, rows };
+    }
+
+    it('leaves results and certificates out of a school’s reports until they are released, as for the students', async () => {
+      const year = await db().selectFrom('school_years').selectAll().where('start_year', '=', 2025).executeTakeFirstOrThrow();
+      const release = new Date(year.basic_results_at);
+      const before = new Date(release.getTime() - 60_000);
+      const results = { type: 'institution-results', sessionId: f.mat09Session } as const;
+
+      const early = await rowsAt(f.institutionA, results, before);
+      // Who came is known; how they did is not, yet.
+      expect(early.rows.map((r) => r.slice(6))).toEqual([
+        [null, null, null, 'Jā', 'Nav', null],
+        [null, null, null, 'Jā', 'Nav', null],
+        [null, null, null, 'Nē', 'Nav', null],
+        [null, null, null, 'Jā', 'Nav', null],
+        [null, null, null, 'Nē', 'Nav', null],
+      ]);
+      expect((await rowsAt(f.institutionA, results, release)).rows[0]!.slice(6)).toEqual([20, 7, 16, 'Jā', 'Nav', `2026/${f.a[0]!.candidateCode}-MAT09`]);
+      // The agency, which loads and checks them, sees them at once.
+      expect((await rowsAt(f.institutionA, results, before, false)).rows[0]!.slice(6, 9)).toEqual([20, 7, 16]);
+
+      const graduates = { type: 'graduates', selectionDate: '2026-06-19', education: 'basic' } as const;
+      expect(await rowsAt(f.institutionA, graduates, before)).toEqual({ total: 0, rows: [] });
+      expect((await rowsAt(f.institutionA, graduates, release)).total).toBe(6);
+
+      const applications = { type: 'applications', from: '2025-11-01T00:00:00.000Z', to: '2025-12-31T21:59:59.999Z' } as const;
+      const applied = await rowsAt(f.institutionA, applications, before);
+      expect(applied.total).toBe(5);
+      expect(applied.rows.flatMap((r) => r.slice(5)).filter((cell) => cell !== null)).toEqual([]);
+      // Basic results released, the secondary biology not yet (3 July).
+      expect((await rowsAt(f.institutionA, applications, release)).rows[0]!.slice(5)).toEqual([
+        `2026/${f.a[0]!.candidateCode}-LAT09`, `2026/${f.a[0]!.candidateCode}-MAT09`, `2026/${f.a[0]!.candidateCode}-ANG09`, null,
+      ]);
+    });
+  });
+
   const db = () => test.handle.db;
 });
