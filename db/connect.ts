@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -55,16 +55,62 @@ export function openDatabase(options: OpenOptions): DatabaseHandle {
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('mmap_size = 268435456');
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+    db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }),
     kind: 'sqlite',
     describe: `sqlite:${options.url}`,
   };
 }
 
+/** The database cannot be used at start: the message says which database, what is wrong and what to check. */
+export class DatabaseStartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseStartupError';
+  }
+}
+
+/** Connection failures in words an operator can act on; anything else is passed on as it is. */
+export function explainDatabaseError(handle: DatabaseHandle, error: unknown): unknown {
+  if (error instanceof DatabaseStartupError) return error;
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  const where = handle.describe;
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'nothing accepts connections there: is PostgreSQL running, and are the host and port in DATABASE_URL right?',
+    ENOTFOUND: 'the host name in DATABASE_URL is not known',
+    EAI_AGAIN: 'the host name in DATABASE_URL could not be looked up',
+    ETIMEDOUT: 'the connection timed out: is the host reachable from here?',
+    '3D000': 'the database named in DATABASE_URL does not exist',
+    '28P01': 'the password in DATABASE_URL was refused',
+    '28000': 'the user in DATABASE_URL may not connect',
+    '53300': 'the server has no connections left: lower DATABASE_POOL_SIZE or raise its max_connections',
+    '57P03': 'the server is starting up or shutting down',
+    SQLITE_CANTOPEN: 'the SQLite file cannot be opened: does DATA_DIR exist and may this user write to it?',
+    SQLITE_NOTADB: 'the file is not a SQLite database',
+  };
+  const reason = reasons[code] ?? (/timeout exceeded when trying to connect/i.test(message) ? reasons.ETIMEDOUT : undefined);
+  return reason ? new DatabaseStartupError(`cannot use the database ${where}: ${reason} (${message})`, { cause: error }) : error;
+}
+
 /** Creates the schema (PostgreSQL) and brings the database to the newest migration. */
 export async function migrateToLatest(handle: DatabaseHandle, schema?: string): Promise<string[]> {
+  try {
+    return await migrate(handle, schema);
+  } catch (error) {
+    throw explainDatabaseError(handle, error);
+  }
+}
+
+async function migrate(handle: DatabaseHandle, schema?: string): Promise<string[]> {
   if (handle.kind === 'postgres' && schema) {
-    await handle.db.schema.createSchema(schema).ifNotExists().execute();
+    // "if not exists" still fails when another connection creates the schema at the same moment.
+    await handle.db.schema
+      .createSchema(schema)
+      .ifNotExists()
+      .execute()
+      .catch((error: unknown) => {
+        if (!['23505', '42P06'].includes(String((error as { code?: unknown }).code))) throw error;
+      });
   }
   // Kysely looks for its bookkeeping tables in every schema unless told which: another schema's tables (a
   // parallel test run, another application) would make it skip creating its own.
@@ -75,7 +121,9 @@ export async function migrateToLatest(handle: DatabaseHandle, schema?: string): 
   if (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/previously executed migration .* is missing/.test(message)) {
-      throw new Error(`the database ${handle.describe} has migrations this code does not know: it is newer than the code (${message})`);
+      throw new DatabaseStartupError(
+        `the database ${handle.describe} has migrations this code does not know: it is newer than the code; run the newer version of the portal (${message})`,
+      );
     }
     throw error instanceof Error ? error : new Error(message);
   }
@@ -103,4 +151,34 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
       };
     },
   });
+}
+
+/**
+ * Transactions that take SQLite's write lock when they begin (`begin immediate`). A deferred transaction that
+ * reads and then writes cannot wait for the lock if another process wrote in between (SQLITE_BUSY at once,
+ * whatever the busy timeout); taking the lock first makes two processes on one file simply wait their turn.
+ * Within one process the driver runs one transaction at a time anyway, so nothing waits longer there.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly config: SqliteDialectConfig) {
+    super(config);
+  }
+
+  // SQLite's DDL is transactional: with it the migrator runs in one (immediate) transaction, so two processes
+  // starting on a new file take turns instead of both creating the same tables.
+  override createAdapter(): DialectAdapter {
+    return new (class extends SqliteAdapter {
+      override get supportsTransactionalDdl(): boolean {
+        return true;
+      }
+    })();
+  }
+
+  override createDriver(): Driver {
+    return new (class extends SqliteDriver {
+      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      }
+    })(this.config);
+  }
 }

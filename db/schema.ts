@@ -247,6 +247,16 @@ export interface PaperRequestTable {
   sent_by: number | null;
 }
 
+/** One visitor's count in the current window of one limit, shared by every instance. */
+export interface RateLimitCounterTable {
+  /** SHA-256 hex of the limit's name and the visitor's key. */
+  key_hash: string;
+  /** ISO instants: the fixed window the count belongs to. */
+  window_start: string;
+  window_end: string;
+  count: number;
+}
+
 export interface Database {
   school_years: SchoolYearTable;
   institutions: InstitutionTable;
@@ -271,6 +281,7 @@ export interface Database {
   eservice_sessions: EserviceSessionTable;
   eservice_links: EserviceLinkTable;
   paper_requests: PaperRequestTable;
+  rate_limit_counters: RateLimitCounterTable;
 }
 
 export type Exam = Selectable<ExamTable>;

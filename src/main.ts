@@ -1,6 +1,6 @@
 /** Starts the portal: settings, database (created, migrated, demo-filled on a first development start), HTTP. */
 import { serve } from '@hono/node-server';
-import { openDatabase } from '../db/connect.js';
+import { DatabaseStartupError, openDatabase } from '../db/connect.js';
 import { ConfigError, loadConfig } from './config.js';
 import { generateDemo } from './data/demo.js';
 import { prepareDatabase, registerIsEmpty } from './data/setup.js';
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     await prepareDatabase(handle);
   } catch (error) {
     log.error('database is not usable', { database: handle.describe, error });
+    if (error instanceof DatabaseStartupError) process.stderr.write(`The portal cannot start: ${error.message}\n`);
     process.exit(1);
   }
   if (config.environment === 'development' && config.demoStudents > 0 && (await registerIsEmpty(handle))) {
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     ...DEFAULT_QUEUE_SETTINGS,
     maxQueuedPerUser: config.reports.maxQueuedPerUser,
     retentionDays: config.reports.retentionDays,
+    leaseMs: config.reports.leaseSeconds * 1000,
   };
   // REPORT_WORKERS=0: this instance only queues reports; instances with workers run them.
   const reportPool = config.reports.workers > 0 ? new ReportPool({ databaseUrl: config.databaseUrl, workers: config.reports.workers }) : undefined;

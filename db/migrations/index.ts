@@ -4,6 +4,7 @@ import * as sealedDocumentsImmutable from './0002_sealed_documents_immutable.js'
 import * as webSessions from './0003_web_sessions.js';
 import * as reportJobs from './0004_report_jobs.js';
 import * as eservice from './0005_eservice.js';
+import * as rateLimits from './0006_rate_limits.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0003_web_sessions': webSessions,
   '0004_report_jobs': reportJobs,
   '0005_eservice': eservice,
+  '0006_rate_limits': rateLimits,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { openDatabase, type DatabaseHandle } from '../../db/connect.js';
+import { DatabaseStartupError, openDatabase, type DatabaseHandle } from '../../db/connect.js';
 import { loadConfig, type Config } from '../config.js';
 import { sealPendingCertificates, storedDocument, type SealRunResult } from '../data/sealing.js';
 import { checkUploadedCertificate } from '../data/verification.js';
@@ -443,7 +443,14 @@ async function main(): Promise<void> {
   const handle = openDatabase({ url: config.databaseUrl, poolSize: 4, statementTimeoutMs: 600_000 });
   const services = cliServices(config);
   try {
-    await prepareDatabase(handle);
+    try {
+      await prepareDatabase(handle);
+    } catch (error) {
+      if (!(error instanceof DatabaseStartupError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
     process.exitCode = await runCli(process.argv.slice(2), handle, { stdout: process.stdout, stderr: process.stderr }, services);
   } finally {
     await services.close();

@@ -1,5 +1,6 @@
 /** The exam catalogue in the database: school years, exams, parts and sittings. */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { isPostgres } from '../../db/dialect.js';
 import { KeyedError } from '../errors.js';
 import type { Database, Exam, ExamPart } from '../../db/schema.js';
 import { CALENDAR, CATALOGUE, type CataloguePart } from '../domain/catalogue.js';
@@ -41,12 +42,17 @@ export async function setReleaseMoments(
   return { basic: row.basic_results_at, secondary: row.secondary_results_at };
 }
 
+/** An arbitrary constant naming the catalogue installation's advisory lock. */
+const CATALOGUE_LOCK_ID = 73_102_026;
+
 /**
  * Puts the seed's catalogue into one school year: every exam with its parts and the calendar moved to that
  * year. Exams and sittings that exist already are left as they are, so running it again changes nothing.
  */
 export async function installCatalogue(db: Kysely<Database>, startYear: number): Promise<{ exams: number; sessions: number }> {
   return db.transaction().execute(async (trx) => {
+    // Instances starting together on a new PostgreSQL database take turns here (SQLite's write lock does it there).
+    if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(${CATALOGUE_LOCK_ID})`.execute(trx);
     await ensureSchoolYear(trx, startYear);
     let exams = 0;
     let sessions = 0;

@@ -7,7 +7,7 @@
  * lapses; the job is then taken again, up to a bounded number of attempts, after which it fails with the reason
  * "interrupted". It is never left running.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { isPostgres } from '../../db/dialect.js';
 import type { Database, ReportFormat, ReportJob, ReportStatus, ReportType } from '../../db/schema.js';
 
@@ -124,19 +124,10 @@ export async function claimNextReport(db: Kysely<Database>, runnerId: string, se
     .where('lease_until', '<', at)
     .where('attempts', '>=', settings.maxAttempts)
     .execute();
-  return db.transaction().execute(async (trx) => {
-    const pg = isPostgres(trx);
-    let candidate = trx
-      .selectFrom('report_jobs')
-      .select('id')
-      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('lease_until', '<', at)])]))
-      .orderBy('requested_at')
-      .orderBy('id')
-      .limit(1);
-    if (pg) candidate = candidate.forUpdate().skipLocked();
-    const chosen = await candidate.executeTakeFirst();
-    if (!chosen) return undefined;
-    const claimed = await trx
+  const claimable = (eb: ExpressionBuilder<Database, 'report_jobs'>) =>
+    eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('lease_until', '<', at)])]);
+  const claim = (trx: Kysely<Database>, id: number | ((eb: ExpressionBuilder<Database, 'report_jobs'>) => ReturnType<typeof oldestClaimable>)) =>
+    trx
       .updateTable('report_jobs')
       .set((eb) => ({
         status: 'running',
@@ -147,11 +138,18 @@ export async function claimNextReport(db: Kysely<Database>, runnerId: string, se
         rows_done: 0,
         rows_total: null,
       }))
-      .where('id', '=', chosen.id)
-      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('lease_until', '<', at)])]))
+      .where('id', '=', id)
+      .where(claimable)
       .returningAll()
       .executeTakeFirst();
-    return claimed;
+  const oldestClaimable = (eb: ExpressionBuilder<Database, 'report_jobs'>) =>
+    eb.selectFrom('report_jobs').select('id').where(claimable).orderBy('requested_at').orderBy('id').limit(1);
+  // SQLite: one statement, which holds the only write lock from choosing to claiming, even across processes
+  // sharing the file (a select, then an update, in a deferred transaction could not upgrade its lock).
+  if (!isPostgres(db)) return claim(db, oldestClaimable);
+  return db.transaction().execute(async (trx) => {
+    const chosen = await trx.selectFrom('report_jobs').select('id').where(claimable).orderBy('requested_at').orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst();
+    return chosen ? claim(trx, chosen.id) : undefined;
   });
 }
 

@@ -47,6 +47,7 @@ export class ReportRunner {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.options.log.info('report runner started', { runner: this.runnerId, concurrency: this.options.concurrency });
     this.loop = this.run();
   }
 

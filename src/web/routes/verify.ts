@@ -14,7 +14,7 @@ import type { AppEnv } from '../app.js';
 import { pageContext } from '../app.js';
 import type { Assets } from '../assets.js';
 import { clientAddress, type TrustedProxies } from '../client-address.js';
-import { RateLimiter } from '../rate-limit.js';
+import { RateLimiter } from '../../data/rate-limits.js';
 import { HTTPException } from 'hono/http-exception';
 import { sendHtml } from '../respond.js';
 
@@ -22,7 +22,6 @@ export interface VerifyDependencies {
   db: Kysely<Database>;
   trust: TrustAnchors;
   assets: Assets;
-  lookupLimiter?: RateLimiter;
   /** Proxies whose X-Forwarded-For names the visitor, so each visitor has a limit of their own. */
   trustedProxies?: TrustedProxies;
 }
@@ -49,9 +48,10 @@ function expandIpv6(address: string): string[] | undefined {
 
 export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const limiter = deps.lookupLimiter ?? new RateLimiter(20, 10 * 60_000);
+  // Shared by every instance: guessing personal codes against a number is slowed down wherever it lands.
+  const limiter = new RateLimiter(deps.db, { name: 'verify.lookup', limit: 20, windowMs: 10 * 60_000 });
   // Each upload is unzipped and its signature checked on this thread: a bound keeps one visitor from filling it.
-  const uploadLimiter = new RateLimiter(60, 10 * 60_000);
+  const uploadLimiter = new RateLimiter(deps.db, { name: 'verify.upload', limit: 60, windowMs: 10 * 60_000 });
   const context = { actor: 'public', channel: 'verify' };
 
   app.get('/', (c) => sendHtml(c, verifyPage(pageContext(c, deps.assets))));
@@ -61,7 +61,7 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
     bodyLimit({ maxSize: READ_LIMITS.containerBytes + 64 * 1024, onError: () => { throw new HTTPException(413); } }),
     async (c) => {
       const page = pageContext(c, deps.assets);
-      if (!uploadLimiter.allow(limiterKey(clientAddress(c, deps.trustedProxies)))) {
+      if (!(await uploadLimiter.allow(limiterKey(clientAddress(c, deps.trustedProxies))))) {
         c.header('Retry-After', '600');
         return sendHtml(c, verifyPage(page, { errors: [page.t('verify.too-many')] }), 429);
       }
@@ -85,7 +85,7 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
     const code = parsePersonalCode(codeText);
     if (!code.ok) errors.push(page.t(`personalCode.${code.problem}`));
     if (errors.length > 0 || !code.ok) return sendHtml(c, verifyPage(page, { number, errors }), 400);
-    if (!limiter.allow(limiterKey(clientAddress(c, deps.trustedProxies)))) {
+    if (!(await limiter.allow(limiterKey(clientAddress(c, deps.trustedProxies))))) {
       c.header('Retry-After', '600');
       return sendHtml(c, verifyPage(page, { number, errors: [page.t('verify.too-many')] }), 429);
     }

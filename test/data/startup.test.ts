@@ -1,0 +1,85 @@
+/**
+ * A database that cannot be used stops the start with a message saying which database and what to check,
+ * not a stack trace: nothing listening, a database that does not exist. Instances starting at the same moment on
+ * a new database both come up.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { DatabaseStartupError, migrateToLatest, openDatabase } from '../../db/connect.js';
+import { migrations as MIGRATIONS } from '../../db/migrations/index.js';
+import { CATALOGUE } from '../../src/domain/catalogue.js';
+import { DATABASE_KINDS, openSharedDatabase } from '../support/databases.js';
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function startupError(url: string): Promise<DatabaseStartupError> {
+  const handle = openDatabase({ url });
+  try {
+    await migrateToLatest(handle);
+  } catch (error) {
+    expect(error).toBeInstanceOf(DatabaseStartupError);
+    return error as DatabaseStartupError;
+  } finally {
+    await handle.db.destroy().catch(() => undefined);
+  }
+  throw new Error('the database was usable');
+}
+
+describe('starting on a database that cannot be used', () => {
+  it('names the PostgreSQL server nobody answers at', async () => {
+    const port = await closedPort();
+    const error = await startupError(`postgres://portal:secret@127.0.0.1:${port}/portal`);
+    expect(error.message).toContain(`cannot use the database postgres://127.0.0.1:${port}/portal: nothing accepts connections there`);
+    expect(error.message).not.toContain('secret');
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)('says when the database does not exist', async () => {
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = '/no_such_database_for_the_portal';
+    expect((await startupError(url.href)).message).toContain('the database named in DATABASE_URL does not exist');
+  });
+});
+
+describe.each(DATABASE_KINDS)('processes starting together on a new %s database', (kind) => {
+  it('all start: migrations and the catalogue are applied once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'startup-'));
+    const database = await openSharedDatabase(kind, dataDir);
+    try {
+      // Three command-line processes, each migrating the new database on start, as instances would.
+      const runs = await Promise.all(
+        [0, 1, 2].map(
+          () =>
+            new Promise<{ code: number | null; errors: string }>((resolve) => {
+              const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'staff', 'list'], {
+                cwd: join(import.meta.dirname, '..', '..'),
+                env: { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, DATABASE_URL: database.url },
+                stdio: ['ignore', 'ignore', 'pipe'],
+              });
+              let errors = '';
+              child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+              child.on('exit', (code) => resolve({ code, errors }));
+            }),
+        ),
+      );
+      expect(runs).toEqual([0, 1, 2].map(() => ({ code: 0, errors: '' })));
+      const exams = await database.handle.db.selectFrom('exams').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(exams.n)).toBe(CATALOGUE.length);
+      const migrations = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(database.handle.db);
+      expect(Number(migrations.rows[0]!.n)).toBe(Object.keys(MIGRATIONS).length);
+    } finally {
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -1,0 +1,236 @@
+/**
+ * Several portal instances on one database, as on results day behind a load balancer: two real portal
+ * processes (`src/main.ts`) share the database and nothing else that matters. A session begun on one is valid
+ * on the other and ends on both; 200 reports queued through both are each completed exactly once; an instance
+ * killed mid-job leaves no job stuck. On PostgreSQL (a database of its own, dropped afterwards) and on one
+ * SQLite file shared by two processes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../db/schema.js';
+import { DATABASE_KINDS, openSharedDatabase, type SharedDatabase } from '../support/databases.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const LEASE_SECONDS = 4;
+
+type LogLine = Record<string, unknown> & { msg?: string };
+
+class Instance {
+  readonly lines: LogLine[] = [];
+  readonly exited: Promise<number | null>;
+  private listeners: (() => void)[] = [];
+
+  private constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        this.lines.push(JSON.parse(line) as LogLine);
+      } catch {
+        this.lines.push({ msg: line });
+      }
+      for (const listener of this.listeners) listener();
+    });
+    let errors = '';
+    child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code) => {
+        if (code) this.lines.push({ msg: 'exited', code, errors });
+        for (const listener of this.listeners) listener();
+        resolve(code);
+      }),
+    );
+  }
+
+  static async start(name: string, env: Record<string, string>): Promise<Instance> {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const instance = new Instance(name, url, child);
+    await instance.waitFor((line) => line.msg === 'portal listening', 90_000);
+    return instance;
+  }
+
+  /** Resolves with the first log line (past or future) that matches; rejects if the process ends first. */
+  waitFor(match: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`${this.name}: no such log line in ${timeoutMs} ms`)), timeoutMs);
+      const check = () => {
+        const line = this.lines.find(match);
+        if (line) return done(undefined, line);
+        const exit = this.lines.find((l) => l.msg === 'exited');
+        if (exit || this.child.exitCode !== null) done(new Error(`${this.name} ended: ${JSON.stringify(exit)}`));
+      };
+      const done = (error?: Error, line?: LogLine) => {
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== check);
+        if (error) reject(error);
+        else resolve(line!);
+      };
+      this.listeners.push(check);
+      check();
+    });
+  }
+
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${this.url}${path}`, { redirect: 'manual', ...init });
+  }
+
+  postForm(path: string, form: Record<string, string>, cookie?: string): Promise<Response> {
+    return this.fetch(path, {
+      method: 'POST',
+      body: new URLSearchParams(form),
+      headers: { origin: this.url, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function sessionCookie(response: Response): string {
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('sid='));
+  if (!cookie) throw new Error(`no session cookie (status ${response.status})`);
+  return cookie.split(';')[0]!;
+}
+
+async function csrfToken(instance: Instance, path: string, cookie: string): Promise<string> {
+  const page = await (await instance.fetch(path, { headers: { cookie } })).text();
+  return /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+}
+
+describe.each(DATABASE_KINDS)('two portal instances on one %s database', (kind) => {
+  let dataDir: string;
+  let database: SharedDatabase;
+  let db: Kysely<Database>;
+  let a: Instance;
+  let b: Instance;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'portal-instances-'));
+    database = await openSharedDatabase(kind, dataDir);
+    db = database.handle.db;
+    const env = {
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '4',
+      DEMO_STUDENTS: '400',
+      BACKGROUND_SEALING: 'off',
+      REPORT_WORKERS: '1',
+      REPORT_MAX_QUEUED: '100',
+      REPORT_LEASE_SECONDS: String(LEASE_SECONDS),
+      // Two instances, their report workers and this test share two cores: a slow moment here is not overload
+      // (the guard has tests of its own), and a 503 would only make the test retry what it checks.
+      OVERLOAD_MAX_LAG_MS: '5000',
+    };
+    // One after the other, as a deployment would: the first creates the demo data and development keys.
+    a = await Instance.start('A', env);
+    b = await Instance.start('B', env);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const instance of [a, b]) {
+      if (!instance) continue;
+      instance.kill('SIGTERM');
+      await instance.exited;
+    }
+    await database?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('keeps a session begun on one instance valid on the other, and ends it on both', async () => {
+    const login = await (await a.fetch('/login')).text();
+    const [, personId, name] = /name="person_id" value="(\d+)">([^<(]+) \(/.exec(login)!;
+    const signedIn = await a.postForm('/login/demo', { person_id: personId!, return_to: '/results' });
+    expect(signedIn.status).toBe(303);
+    const cookie = sessionCookie(signedIn);
+
+    const onB = await b.fetch('/results', { headers: { cookie } });
+    expect(onB.status).toBe(200);
+    expect(await onB.text()).toContain(name!.trim());
+    expect((await b.fetch('/results')).status).toBe(302);
+
+    const csrf = await csrfToken(b, '/results', cookie);
+    expect((await b.postForm('/logout', { _csrf: csrf }, cookie)).status).toBe(303);
+    const onA = await a.fetch('/results', { headers: { cookie } });
+    expect(onA.status).toBe(302);
+    expect(onA.headers.get('location')).toMatch(/^\/login/);
+  });
+
+  it('completes 200 reports queued through both exactly once, and none stays stuck when one instance is killed mid-job', async () => {
+    const staff = [...(await (await a.fetch('/staff/login')).text()).matchAll(/name="user_id" value="(\d+)"/g)].map((m) => m[1]!);
+    expect(staff.length).toBeGreaterThanOrEqual(2);
+    const queueThrough = async (instance: Instance, userId: string) => {
+      const signedIn = await instance.postForm('/staff/login/demo', { user_id: userId, return_to: '/staff/reports' });
+      expect(signedIn.status).toBe(303);
+      const cookie = sessionCookie(signedIn);
+      const csrf = await csrfToken(instance, '/staff/reports', cookie);
+      for (let i = 0; i < 100; i++) {
+        const form = { _csrf: csrf, report_type: 'graduates', format: i % 2 ? 'xlsx' : 'csv', selection_date: '2026-12-31', education: i % 3 ? 'secondary' : 'basic' };
+        const queued = await instance.postForm('/staff/reports', form, cookie);
+        expect(queued.status).toBe(303);
+      }
+    };
+    await Promise.all([queueThrough(a, staff[0]!), queueThrough(b, staff[1]!)]);
+    const jobIds = (await db.selectFrom('report_jobs').select('id').execute()).map((r) => r.id);
+    expect(jobIds).toHaveLength(200);
+
+    // Kill A while it is in the middle of a job: the job's lease then lapses, and B takes it over.
+    const runnerOfA = String((await a.waitFor((line) => line.msg === 'report runner started', 1000)).runner);
+    let interrupted: number | undefined;
+    for (let tries = 0; interrupted === undefined && tries < 2000; tries++) {
+      const running = await db.selectFrom('report_jobs').select('id').where('status', '=', 'running').where('claimed_by', '=', runnerOfA).executeTakeFirst();
+      if (running) interrupted = running.id;
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(interrupted).toBeDefined();
+    a.kill('SIGKILL');
+    await a.exited;
+
+    const deadline = Date.now() + 150_000;
+    let open = Infinity;
+    while (open > 0 && Date.now() < deadline) {
+      const row = await db.selectFrom('report_jobs').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', 'in', ['queued', 'running']).executeTakeFirstOrThrow();
+      open = Number(row.n);
+      if (open > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(open).toBe(0);
+
+    const jobs = await db.selectFrom('report_jobs').select(['id', 'status', 'attempts', 'file_size', 'claimed_by']).orderBy('id').execute();
+    expect(jobs.filter((j) => j.status !== 'done')).toEqual([]);
+    // Each job was recorded as finished exactly once, by one of the two instances.
+    const finished = [...a.lines, ...b.lines].filter((line) => line.msg === 'report finished' && line.recorded === true).map((line) => Number(line.job));
+    expect(finished.sort((x, y) => x - y)).toEqual(jobIds.sort((x, y) => x - y));
+    // The interrupted job ran again on B; its file is whole: the stored bytes add up to the recorded size.
+    expect(jobs.find((j) => j.id === interrupted)).toMatchObject({ status: 'done', attempts: 2 });
+    expect(b.lines.some((line) => line.msg === 'report finished' && line.job === interrupted)).toBe(true);
+    const stored = await db
+      .selectFrom('report_file_chunks')
+      .select(['job_id', (eb) => eb.fn.sum<number | string>(eb.fn('length', ['data'])).as('bytes')])
+      .groupBy('job_id')
+      .execute();
+    const storedSize = new Map(stored.map((row) => [row.job_id, Number(row.bytes)]));
+    for (const job of jobs) expect(storedSize.get(job.id), `job ${job.id}`).toBe(job.file_size);
+  }, 240_000);
+});
