@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type PostgresPool, type PostgresPoolClient, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
+import { NAMED_STATEMENT_MARK } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -24,6 +25,25 @@ export interface OpenOptions {
   statementTimeoutMs?: number;
 }
 
+/** The pool as kysely uses it, with marked queries sent as named statements (parsed and planned once). */
+function withNamedStatements(pool: pg.Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      const query = (text: unknown, values?: readonly unknown[]) => {
+        if (typeof text === 'string' && text.startsWith(NAMED_STATEMENT_MARK)) {
+          const name = text.slice(NAMED_STATEMENT_MARK.length, text.indexOf(' */'));
+          return client.query({ name, text, values: values ? [...values] : [] });
+        }
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- plain text, or kysely's cursor object
+        return client.query(text as any, values ? [...values] : undefined);
+      };
+      return { query: query as unknown as PostgresPoolClient['query'], release: () => client.release() };
+    },
+    end: () => pool.end(),
+  };
+}
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
@@ -39,8 +59,11 @@ export function openDatabase(options: OpenOptions): DatabaseHandle {
       options: settings.join(' '),
       connectionTimeoutMillis: 5000,
     });
+    // A connection the server closes while idle (a restart, a fail-over, an administrator) is dropped from the
+    // pool, and the next query opens a new one; unhandled, the pool's error event would end the process.
+    pool.on('error', () => {});
     return {
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) }),
       kind: 'postgres',
       describe: `postgres://${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
     };

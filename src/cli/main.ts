@@ -19,7 +19,7 @@ import { annulCertificate, CertificateError, issueCertificates } from '../data/c
 import { clearRegister, generateDemo } from '../data/demo.js';
 import { KeyedError } from '../errors.js';
 import { importScores } from '../data/scores.js';
-import { prepareDatabase } from '../data/setup.js';
+import { prepareDatabase, refreshStatistics } from '../data/setup.js';
 import { listSessions } from '../data/exam-sessions.js';
 import { listStaffUsers, removeStaffUser, saveStaffUser } from '../data/staff.js';
 import { maskPersonalCode, parsePersonalCode } from '../domain/personal-code.js';
@@ -277,6 +277,7 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
           throw new UsageError(t('cli.file-unreadable', { file }));
         }
         const result = await importScores(handle.db, sessionId, { bytes, name: file }, actor);
+        await refreshStatistics(handle.db);
         report(result, t('import.done', { exam: result.examCode, session: sessionId, ...result }));
         return 0;
       }
@@ -294,6 +295,7 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         const issuedOn = values.date;
         if (issuedOn !== undefined && !isIsoDate(issuedOn)) throw new UsageError(t('cli.bad-option', { option: 'date', value: issuedOn }));
         const result = await issueCertificates(handle.db, sessionId, { actor, issuedOn, onProgress: (done, total) => bar.update('certificates', done, total) });
+        await refreshStatistics(handle.db);
         if (!json) out(t('certificate.issued', { ...result, conflicts: result.conflicts.length }));
         if (!services) {
           if (json) out(JSON.stringify(result));

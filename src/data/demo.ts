@@ -12,6 +12,7 @@ import { oldFormCode } from '../domain/personal-code.js';
 import { defaultReleaseMoments } from '../domain/release.js';
 import { audit } from './audit.js';
 import { installCatalogue } from './catalogue.js';
+import { refreshStatistics } from './setup.js';
 import { saveStaffUser } from './staff.js';
 
 export interface DemoOptions {
@@ -291,6 +292,7 @@ export async function generateDemo(db: Kysely<Database>, options: DemoOptions): 
   });
 
   await createDemoStaff(db);
+  await refreshStatistics(db);
 
   return {
     schools: schoolCount,

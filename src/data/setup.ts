@@ -1,4 +1,7 @@
+import { sql, type Kysely } from 'kysely';
 import { migrateToLatest, type DatabaseHandle } from '../../db/connect.js';
+import { isPostgres } from '../../db/dialect.js';
+import type { Database } from '../../db/schema.js';
 import { CATALOGUE_YEAR } from '../domain/catalogue.js';
 import { installCatalogue } from './catalogue.js';
 
@@ -6,6 +9,15 @@ import { installCatalogue } from './catalogue.js';
 export async function prepareDatabase(handle: DatabaseHandle, schema?: string): Promise<void> {
   await migrateToLatest(handle, schema);
   await installCatalogue(handle.db, CATALOGUE_YEAR);
+}
+
+/**
+ * After a bulk load (demo data, a session's scores, its certificates): PostgreSQL plans by table statistics,
+ * which autovacuum refreshes only a minute or more later; until then a student's page would be planned as if the
+ * tables were small (sequential scans, some 50 times slower). SQLite's plans here do not depend on statistics.
+ */
+export async function refreshStatistics(db: Kysely<Database>): Promise<void> {
+  if (isPostgres(db)) await sql`analyze`.execute(db);
 }
 
 export async function registerIsEmpty(handle: DatabaseHandle): Promise<boolean> {

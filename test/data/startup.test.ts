@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { DatabaseStartupError, migrateToLatest, openDatabase } from '../../db/connect.js';
 import { migrations as MIGRATIONS } from '../../db/migrations/index.js';
+import { preparedQuery } from '../../db/prepared.js';
 import { CATALOGUE } from '../../src/domain/catalogue.js';
 import { DATABASE_KINDS, openSharedDatabase } from '../support/databases.js';
 
@@ -42,6 +43,44 @@ describe('starting on a database that cannot be used', () => {
     const error = await startupError(`postgres://portal:secret@127.0.0.1:${port}/portal`);
     expect(error.message).toContain(`cannot use the database postgres://127.0.0.1:${port}/portal: nothing accepts connections there`);
     expect(error.message).not.toContain('secret');
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)('cuts off a statement that runs past the statement timeout, and keeps the pool usable', async () => {
+    const handle = openDatabase({ url: process.env.TEST_DATABASE_URL!, statementTimeoutMs: 200, poolSize: 1 });
+    try {
+      await expect(sql`select pg_sleep(2)`.execute(handle.db)).rejects.toMatchObject({ code: '57014' });
+      expect((await sql<{ one: number }>`select 1 as one`.execute(handle.db)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await handle.db.destroy();
+    }
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)('survives the server closing an idle connection, and reconnects', async () => {
+    const handle = openDatabase({ url: process.env.TEST_DATABASE_URL!, poolSize: 1 });
+    const admin = openDatabase({ url: process.env.TEST_DATABASE_URL!, poolSize: 1 });
+    try {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db);
+      await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(admin.db);
+      // The idle connection's error arrives as an event; unhandled, it would end this process (and fail the run).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const again = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db);
+      expect(again.rows[0]!.pid).not.toBe(rows[0]!.pid);
+    } finally {
+      await Promise.all([handle.db.destroy(), admin.db.destroy()]);
+    }
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)('sends the hot queries as named statements, planned once per connection', async () => {
+    const handle = openDatabase({ url: process.env.TEST_DATABASE_URL!, poolSize: 1 });
+    try {
+      const lookup = preparedQuery(handle.db, (n: number) => handle.db.selectNoFrom((eb) => eb.val(n).as('n')), 1);
+      expect((await lookup(7)).map((row) => Number(row.n))).toEqual([7]);
+      expect((await lookup(8)).map((row) => Number(row.n))).toEqual([8]);
+      const { rows } = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(handle.db);
+      expect(rows).toEqual([{ name: expect.stringMatching(/^q[0-9a-f]{16}$/), statement: expect.stringContaining('/* statement q') }]);
+    } finally {
+      await handle.db.destroy();
+    }
   });
 
   it.runIf(process.env.TEST_DATABASE_URL)('says when the database does not exist', async () => {
