@@ -21,8 +21,10 @@ function loadResources() {
 }
 
 // One instance for the whole process; each request takes a fixed-language `t`, never changeLanguage().
+// Synchronous (resources given, initAsync false), so the module has no top-level await and worker threads,
+// which tsx loads as CommonJS from source, can import it too.
 const instance = i18next.createInstance();
-await instance.init({
+void instance.init({
   resources: loadResources(),
   lng: DEFAULT_LANGUAGE,
   fallbackLng: DEFAULT_LANGUAGE,

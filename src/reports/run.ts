@@ -9,7 +9,7 @@ import { ReportFileSink } from './chunk-sink.js';
 import { writeCsv } from './csv.js';
 import { reportTable, type CellValue, type ReportTable } from './tables.js';
 import { ReportFailure, type ReportTask } from './task.js';
-import { reportText } from './texts.js';
+import { translator } from '../i18n.js';
 import { writeXlsx } from './xlsx.js';
 
 /** The most rows one XLSX sheet holds, the header row not counted. */
@@ -25,7 +25,7 @@ export interface RunOptions {
 
 /** "izglitibas-iestades-parbaudijuma-rezultati-12.xlsx": the report's name in ASCII, the job and the format. */
 export function reportFileName(task: Pick<ReportTask, 'jobId' | 'type' | 'format' | 'parameters'>): string {
-  const name = reportText(task.parameters.lang, `name.${task.type}`);
+  const name = translator(task.parameters.lang)(`reportFile.name.${task.type}`);
   const ascii = name
     .normalize('NFD')
     .replace(/\p{M}/gu, '')

@@ -24,7 +24,7 @@ import type { ReportParameters } from '../domain/report-parameters.js';
 import { countPostalList, postalListRows, type PostalListRow } from '../data/paper-requests.js';
 import { SUBJECT_GROUPS } from '../domain/subject-groups.js';
 import { ReportFailure } from './task.js';
-import { reportText } from './texts.js';
+import { translator } from '../i18n.js';
 
 /** A date cell is written YYYY-MM-DD and becomes a real date in the file. */
 export type CellValue = string | number | null;
@@ -67,7 +67,8 @@ export async function reportTable(
   const { request, lang } = parameters;
   // Results not yet released stay out of a school's report (at the moment the report is made).
   const releasedAsOf = parameters.releasedResultsOnly ? now : null;
-  const t = (key: string, params?: Record<string, number>) => reportText(lang, key, params);
+  const translate = translator(lang);
+  const t = (key: string, params?: Record<string, number>) => translate(`reportFile.${key}`, params);
   const heading = (key: string) => t(`column.${key}`);
   const sheetName = t('sheet');
 
