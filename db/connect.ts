@@ -30,6 +30,14 @@ function withNamedStatements(pool: pg.Pool): PostgresPool {
   return {
     async connect() {
       const client = await pool.connect();
+      // While a connection is out of the pool, pg-pool does not listen for its errors: a connection that breaks in
+      // use would otherwise raise an unhandled error event. The query fails on its own; the broken connection is
+      // discarded on release instead of going back to the pool.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       const query = (text: unknown, values?: readonly unknown[]) => {
         if (typeof text === 'string' && text.startsWith(NAMED_STATEMENT_MARK)) {
           const name = text.slice(NAMED_STATEMENT_MARK.length, text.indexOf(' */'));
@@ -38,7 +46,11 @@ function withNamedStatements(pool: pg.Pool): PostgresPool {
         // eslint-disable-next-line @typescript-eslint/no-explicit-any -- plain text, or kysely's cursor object
         return client.query(text as any, values ? [...values] : undefined);
       };
-      return { query: query as unknown as PostgresPoolClient['query'], release: () => client.release() };
+      const release = () => {
+        client.off('error', onError);
+        client.release(broken);
+      };
+      return { query: query as unknown as PostgresPoolClient['query'], release };
     },
     end: () => pool.end(),
   };
@@ -68,9 +80,15 @@ export function openDatabase(options: OpenOptions): DatabaseHandle {
       describe: `postgres://${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
     };
   }
-  if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
-  const sqlite = new SQLite(options.url);
-  sqlite.pragma('journal_mode = WAL');
+  const describe = `sqlite:${options.url}`;
+  let sqlite: SQLite.Database;
+  try {
+    if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
+    sqlite = new SQLite(options.url);
+    sqlite.pragma('journal_mode = WAL');
+  } catch (error) {
+    throw explainDatabaseError({ describe }, error);
+  }
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
@@ -80,7 +98,7 @@ export function openDatabase(options: OpenOptions): DatabaseHandle {
   return {
     db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }),
     kind: 'sqlite',
-    describe: `sqlite:${options.url}`,
+    describe,
   };
 }
 
@@ -93,7 +111,7 @@ export class DatabaseStartupError extends Error {
 }
 
 /** Connection failures in words an operator can act on; anything else is passed on as it is. */
-export function explainDatabaseError(handle: DatabaseHandle, error: unknown): unknown {
+export function explainDatabaseError(handle: Pick<DatabaseHandle, 'describe'>, error: unknown): unknown {
   if (error instanceof DatabaseStartupError) return error;
   const code = String((error as { code?: unknown } | null)?.code ?? '');
   const message = error instanceof Error ? error.message : String(error);
@@ -110,6 +128,9 @@ export function explainDatabaseError(handle: DatabaseHandle, error: unknown): un
     '57P03': 'the server is starting up or shutting down',
     SQLITE_CANTOPEN: 'the SQLite file cannot be opened: does DATA_DIR exist and may this user write to it?',
     SQLITE_NOTADB: 'the file is not a SQLite database',
+    EACCES: 'this user may not create or open the file: check DATA_DIR or DATABASE_URL and the folder’s permissions',
+    ENOTDIR: 'a part of the path is a file, not a folder: check DATA_DIR or DATABASE_URL',
+    EEXIST: 'a part of the path is a file, not a folder: check DATA_DIR or DATABASE_URL',
   };
   const reason = reasons[code] ?? (/timeout exceeded when trying to connect/i.test(message) ? reasons.ETIMEDOUT : undefined);
   return reason ? new DatabaseStartupError(`cannot use the database ${where}: ${reason} (${message})`, { cause: error }) : error;

@@ -142,7 +142,7 @@ export const SETTINGS = {
   REPORT_WORKERS: 'report worker threads of this instance, 0–16 (default 1; 0: this instance only queues reports, others run them)',
   REPORT_MAX_QUEUED: 'reports one staff member may have queued or running at once, 1–100 (default 5)',
   REPORT_RETENTION_DAYS: 'days a finished report file is kept before it is removed, 1–365 (default 7)',
-  REPORT_LEASE_SECONDS: 'seconds a running report stays with its instance without a sign of life; after a crash another instance takes it over then, 3–600 (default 30)',
+  REPORT_LEASE_SECONDS: 'seconds a running report stays with its instance without a sign of life; after a crash another instance takes it over then, 10–600 (default 30)',
   ESERVICE_ISSUER: 'the Latvija.lv e-service’s token issuer (iss); with ESERVICE_AUDIENCE and a key source it offers the embedded certificate list (outside production without it: a demo e-service with a key in DATA_DIR/eservice/)',
   ESERVICE_AUDIENCE: 'the audience (aud) the e-service’s tokens must name: this portal (default outside production: PUBLIC_URL)',
   ESERVICE_JWKS_URL: 'the e-service’s published keys, a JWKS URL (https in production); or ESERVICE_JWKS_FILE',
@@ -204,7 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workers: integer('REPORT_WORKERS', 0, 16, 1),
       maxQueuedPerUser: integer('REPORT_MAX_QUEUED', 1, 100, 5),
       retentionDays: integer('REPORT_RETENTION_DAYS', 1, 365, 7),
-      leaseSeconds: integer('REPORT_LEASE_SECONDS', 3, 600, 30),
+      leaseSeconds: integer('REPORT_LEASE_SECONDS', 10, 600, 30),
     },
   };
   config.sealing = loadSealingConfig(env, environment, problems, integer);

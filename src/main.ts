@@ -1,6 +1,6 @@
 /** Starts the portal: settings, database (created, migrated, demo-filled on a first development start), HTTP. */
 import { serve } from '@hono/node-server';
-import { DatabaseStartupError, openDatabase } from '../db/connect.js';
+import { DatabaseStartupError, openDatabase, type DatabaseHandle } from '../db/connect.js';
 import { ConfigError, loadConfig } from './config.js';
 import { generateDemo } from './data/demo.js';
 import { prepareDatabase, registerIsEmpty } from './data/setup.js';
@@ -28,17 +28,21 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
-  const handle = openDatabase({
-    url: config.databaseUrl,
-    poolSize: config.databasePoolSize,
-    statementTimeoutMs: config.databaseStatementTimeoutMs,
-  });
+  const cannotStart = (error: unknown, database: string): never => {
+    log.error('database is not usable', { database, error });
+    if (error instanceof DatabaseStartupError) process.stderr.write(`The portal cannot start: ${error.message}\n`);
+    process.exit(1);
+  };
+  let handle: DatabaseHandle;
+  try {
+    handle = openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.databaseStatementTimeoutMs });
+  } catch (error) {
+    return cannotStart(error, config.databaseUrl.replace(/\/\/[^@/]*@/, '//'));
+  }
   try {
     await prepareDatabase(handle);
   } catch (error) {
-    log.error('database is not usable', { database: handle.describe, error });
-    if (error instanceof DatabaseStartupError) process.stderr.write(`The portal cannot start: ${error.message}\n`);
-    process.exit(1);
+    return cannotStart(error, handle.describe);
   }
   if (config.environment === 'development' && config.demoStudents > 0 && (await registerIsEmpty(handle))) {
     const started = Date.now();

@@ -442,17 +442,19 @@ async function sealWithPool(
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const handle = openDatabase({ url: config.databaseUrl, poolSize: 4, statementTimeoutMs: 600_000 });
+  let handle: DatabaseHandle | undefined;
+  try {
+    handle = openDatabase({ url: config.databaseUrl, poolSize: 4, statementTimeoutMs: 600_000 });
+    await prepareDatabase(handle);
+  } catch (error) {
+    await handle?.db.destroy();
+    if (!(error instanceof DatabaseStartupError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const services = cliServices(config);
   try {
-    try {
-      await prepareDatabase(handle);
-    } catch (error) {
-      if (!(error instanceof DatabaseStartupError)) throw error;
-      process.stderr.write(`${error.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
     process.exitCode = await runCli(process.argv.slice(2), handle, { stdout: process.stdout, stderr: process.stderr }, services);
   } finally {
     await services.close();

@@ -181,8 +181,33 @@ export async function clearReportFile(db: Kysely<Database>, jobId: number): Prom
   await db.deleteFrom('report_file_chunks').where('job_id', '=', jobId).execute();
 }
 
-export async function writeReportChunk(db: Kysely<Database>, jobId: number, chunkNo: number, data: Uint8Array): Promise<void> {
-  await db.insertInto('report_file_chunks').values({ job_id: jobId, chunk_no: chunkNo, data }).execute();
+/** The job is no longer this runner's (its lease lapsed and another took it): it must stop writing. */
+export class ReportLeaseLostError extends Error {
+  constructor(readonly jobId: number) {
+    super(`report job ${jobId} is no longer this runner's`);
+    this.name = 'ReportLeaseLostError';
+  }
+}
+
+/**
+ * Stores one piece of the job's file, only while the job is still this runner's: a runner that lost its lease
+ * (a long pause, a slow disk) cannot mix its pieces into the file of the runner that took the job over.
+ */
+export async function writeReportChunk(db: Kysely<Database>, jobId: number, runnerId: string, chunkNo: number, data: Uint8Array): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    // On PostgreSQL the row lock holds a claim by another runner back until this piece is in (and then that
+    // runner clears it); SQLite's write lock, taken when the transaction begins, does the same there.
+    const owned = await trx
+      .selectFrom('report_jobs')
+      .select('id')
+      .where('id', '=', jobId)
+      .where('status', '=', 'running')
+      .where('claimed_by', '=', runnerId)
+      .$if(isPostgres(trx), (q) => q.forUpdate())
+      .executeTakeFirst();
+    if (!owned) throw new ReportLeaseLostError(jobId);
+    await trx.insertInto('report_file_chunks').values({ job_id: jobId, chunk_no: chunkNo, data }).execute();
+  });
 }
 
 export interface FinishedFile {

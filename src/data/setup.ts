@@ -17,7 +17,7 @@ export async function prepareDatabase(handle: DatabaseHandle, schema?: string): 
  * tables were small (sequential scans, some 50 times slower). SQLite's plans here do not depend on statistics.
  */
 export async function refreshStatistics(db: Kysely<Database>): Promise<void> {
-  if (isPostgres(db)) await sql`analyze`.execute(db);
+  if (isPostgres(db)) await sql`analyze persons, candidates, registrations, sittings, sitting_points, certificates, certificate_documents`.execute(db);
 }
 
 export async function registerIsEmpty(handle: DatabaseHandle): Promise<boolean> {

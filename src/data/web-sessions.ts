@@ -68,7 +68,13 @@ export class SessionStore {
     private readonly db: Kysely<Database>,
     options: SessionStoreOptions,
   ) {
-    this.byHash = preparedQuery(db, (idHash: string) => db.selectFrom('web_sessions').selectAll().where('id_hash', '=', idHash), 1);
+    this.byHash = preparedQuery(db, (idHash: string) => db
+        .selectFrom('web_sessions')
+        // Named columns, not *: a named statement's result shape must not change under it when a migration adds one.
+        .select(['id_hash', 'kind', 'person_id', 'user_id', 'provider', 'display_name', 'csrf_token', 'created_at', 'last_seen_at', 'expires_at'])
+        .where('id_hash', '=', idHash),
+      1,
+    );
     this.idleMs = options.idleMinutes * 60_000;
     this.touchDelayMs = options.touchDelayMs ?? 2000;
     this.now = options.now ?? (() => new Date());

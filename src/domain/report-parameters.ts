@@ -26,10 +26,11 @@ export interface ReportParameters {
   request: ReportRequest;
   lang: 'lv' | 'en';
   /**
-   * School staff: results and certificates only once released, as for the students themselves ("before that
-   * moment nothing of those results is visible"); agency staff, who load and check them, see them at once.
+   * Agency staff, who load and check results, see them at once. Without it (school staff, and any job that
+   * does not say) results and certificates appear only once released, as for the students themselves ("before
+   * that moment nothing of those results is visible").
    */
-  releasedResultsOnly?: boolean;
+  allResults?: boolean;
 }
 
 export interface ParsedReportForm {

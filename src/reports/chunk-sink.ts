@@ -19,6 +19,7 @@ export class ReportFileSink extends Writable {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly jobId: number,
+    private readonly runnerId: string,
     private readonly chunkBytes = REPORT_CHUNK_BYTES,
   ) {
     super({ highWaterMark: 64 * 1024 });
@@ -44,7 +45,7 @@ export class ReportFileSink extends Writable {
     let data = Buffer.concat(this.pending, this.pendingBytes);
     while (data.length >= this.chunkBytes || (all && data.length > 0)) {
       const piece = data.subarray(0, this.chunkBytes);
-      await writeReportChunk(this.db, this.jobId, this.nextChunk++, piece);
+      await writeReportChunk(this.db, this.jobId, this.runnerId, this.nextChunk++, piece);
       data = data.subarray(piece.length);
     }
     this.pending = data.length > 0 ? [data] : [];

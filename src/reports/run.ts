@@ -45,7 +45,7 @@ export async function runReport(db: Kysely<Database>, task: ReportTask, options:
   await recordProgress(db, task.jobId, task.runnerId, 0, table.total);
   await clearReportFile(db, task.jobId);
 
-  const sink = new ReportFileSink(db, task.jobId);
+  const sink = new ReportFileSink(db, task.jobId, task.runnerId);
   const tracked: ReportTable = { ...table, batches: withProgress(table, db, task, options.progressEveryMs ?? 500) };
   try {
     const rows = task.format === 'xlsx' ? await writeXlsx(tracked, sink, options.signal) : await writeCsv(tracked, sink, options.signal);

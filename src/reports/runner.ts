@@ -142,6 +142,11 @@ export class ReportRunner {
     } catch (error) {
       // Stopping or a lost lease: the job is someone else's now (or goes back to the queue on stop).
       if (abort.signal.aborted) return;
+      // The lease lapsed and the writer noticed first (the error's class does not survive a worker thread).
+      if (error instanceof Error && /is no longer this runner's/.test(error.message)) {
+        log.warn('report lease lost; abandoning the job here', { job: job.id });
+        return;
+      }
       const failure = error instanceof ReportFailure ? error.key : 'internal';
       if (failure === 'internal') log.error('report failed', { job: job.id, type: job.type, error });
       else log.info('report refused', { job: job.id, type: job.type, failure });

@@ -65,8 +65,8 @@ export async function reportTable(
   now = new Date(),
 ): Promise<ReportTable> {
   const { request, lang } = parameters;
-  // Results not yet released stay out of a school's report (at the moment the report is made).
-  const releasedAsOf = parameters.releasedResultsOnly ? now : null;
+  // Results not yet released stay out of any report but the agency's (at the moment the report is made).
+  const releasedAsOf = parameters.allResults ? null : now;
   const translate = translator(lang);
   const t = (key: string, params?: Record<string, number>) => translate(`reportFile.${key}`, params);
   const heading = (key: string) => t(`column.${key}`);

@@ -16,6 +16,7 @@ import {
   ReportQueueFullError,
   reportFileChunks,
   writeReportChunk,
+  ReportLeaseLostError,
   type NewReport,
 } from '../../src/data/report-jobs.js';
 import { agencyUser } from '../support/staff.js';
@@ -106,10 +107,10 @@ describe.each(DATABASE_KINDS)('report queue on %s', (kind) => {
     const id = await enqueueReport(db(), report(alice), settings, at(0));
     await claimNextReport(db(), 'r', settings, at(1));
     // An earlier attempt's leftovers are cleared before writing.
-    await writeReportChunk(db(), id, 0, new Uint8Array([9, 9, 9]));
+    await writeReportChunk(db(), id, 'r', 0, new Uint8Array([9, 9, 9]));
     await clearReportFile(db(), id);
     const parts = [new Uint8Array(300).fill(1), new Uint8Array(300).fill(2), new Uint8Array(5).fill(3), new Uint8Array(7).fill(4), new Uint8Array(1).fill(5)];
-    for (const [i, part] of parts.entries()) await writeReportChunk(db(), id, i, part);
+    for (const [i, part] of parts.entries()) await writeReportChunk(db(), id, 'r', i, part);
     expect(await completeReport(db(), id, 'r', { fileName: 'r.xlsx', fileSize: 613, rows: 10 }, settings, at(2))).toBe(true);
     const read: number[] = [];
     for await (const chunk of reportFileChunks(db(), id, 2)) read.push(...chunk);
@@ -125,10 +126,25 @@ describe.each(DATABASE_KINDS)('report queue on %s', (kind) => {
     expect(items[0]).toMatchObject({ id, status: 'expired' });
   });
 
+  it('takes no piece of a file from a runner whose job was taken over', async () => {
+    const id = await enqueueReport(db(), report(alice), settings, at(0));
+    await claimNextReport(db(), 'slow', settings, at(1));
+    await writeReportChunk(db(), id, 'slow', 0, new Uint8Array([1]));
+    // The lease lapses; another runner takes the job.
+    expect((await claimNextReport(db(), 'quick', settings, at(40)))?.id).toBe(id);
+    await expect(writeReportChunk(db(), id, 'slow', 1, new Uint8Array([2]))).rejects.toBeInstanceOf(ReportLeaseLostError);
+    await clearReportFile(db(), id);
+    await writeReportChunk(db(), id, 'quick', 0, new Uint8Array([3]));
+    expect(await db().selectFrom('report_file_chunks').select(['chunk_no', 'data']).where('job_id', '=', id).execute()).toEqual([{ chunk_no: 0, data: expect.anything() }]);
+    const read: number[] = [];
+    for await (const chunk of reportFileChunks(db(), id)) read.push(...chunk);
+    expect(read).toEqual([3]);
+  });
+
   it('drops a failed job’s partial file and keeps the reason', async () => {
     const id = await enqueueReport(db(), report(alice), settings, at(0));
     await claimNextReport(db(), 'r', settings, at(1));
-    await writeReportChunk(db(), id, 0, new Uint8Array([1]));
+    await writeReportChunk(db(), id, 'r', 0, new Uint8Array([1]));
     await failReport(db(), id, 'r', 'no-session', at(2));
     expect(await db().selectFrom('report_file_chunks').select('chunk_no').where('job_id', '=', id).execute()).toEqual([]);
     const { items } = await listReports(db(), alice, { offset: 0, limit: 10 });

@@ -4,7 +4,7 @@
  * a new database both come up.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,19 @@ describe('starting on a database that cannot be used', () => {
     expect(error.message).not.toContain('secret');
   });
 
+  it('names a SQLite file that cannot be created', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'startup-'));
+    try {
+      const file = join(dir, 'not-a-folder');
+      writeFileSync(file, '');
+      const url = join(file, 'portal.db');
+      expect(() => openDatabase({ url })).toThrow(DatabaseStartupError);
+      expect(() => openDatabase({ url })).toThrow(`cannot use the database sqlite:${url}: a part of the path is a file, not a folder`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.runIf(process.env.TEST_DATABASE_URL)('cuts off a statement that runs past the statement timeout, and keeps the pool usable', async () => {
     const handle = openDatabase({ url: process.env.TEST_DATABASE_URL!, statementTimeoutMs: 200, poolSize: 1 });
     try {
@@ -65,6 +78,24 @@ describe('starting on a database that cannot be used', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const again = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db);
       expect(again.rows[0]!.pid).not.toBe(rows[0]!.pid);
+    } finally {
+      await Promise.all([handle.db.destroy(), admin.db.destroy()]);
+    }
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)('survives a connection broken while in use: that work fails, the next succeeds', async () => {
+    const handle = openDatabase({ url: process.env.TEST_DATABASE_URL!, poolSize: 1 });
+    const admin = openDatabase({ url: process.env.TEST_DATABASE_URL!, poolSize: 1 });
+    try {
+      const work = handle.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(admin.db);
+        // The broken connection's error event arrives while the transaction holds it.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sql`select 1`.execute(trx);
+      });
+      await expect(work).rejects.toThrow();
+      expect((await sql<{ one: number }>`select 1 as one`.execute(handle.db)).rows).toEqual([{ one: 1 }]);
     } finally {
       await Promise.all([handle.db.destroy(), admin.db.destroy()]);
     }
@@ -104,6 +135,7 @@ describe.each(DATABASE_KINDS)('processes starting together on a new %s database'
                 cwd: join(import.meta.dirname, '..', '..'),
                 env: { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, DATABASE_URL: database.url },
                 stdio: ['ignore', 'ignore', 'pipe'],
+                timeout: 100_000,
               });
               let errors = '';
               child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));

@@ -133,7 +133,7 @@ describe.each(DATABASE_KINDS)('report files on %s', (kind) => {
   it('starts a retried job clean, so the stored file is exactly the new one', async () => {
     const task = await claimedJob(db(), { institutionId: f.institutionA, format: 'xlsx', request: mat09Results() });
     // An earlier attempt died after storing four pieces of another file.
-    for (let n = 0; n < 4; n++) await writeReportChunk(db(), task.jobId, n, new Uint8Array(1000).fill(7));
+    for (let n = 0; n < 4; n++) await writeReportChunk(db(), task.jobId, task.runnerId, n, new Uint8Array(1000).fill(7));
     const file = await runReport(db(), task);
     const chunks = await db().selectFrom('report_file_chunks').select('chunk_no').where('job_id', '=', task.jobId).orderBy('chunk_no').execute();
     expect(chunks.map((c) => c.chunk_no)).toEqual([0]);
@@ -159,7 +159,7 @@ describe.each(DATABASE_KINDS)('report files on %s', (kind) => {
 
   it('stores a file in pieces of the chunk size, the last one shorter', async () => {
     const task = await claimedJob(db(), { institutionId: f.institutionA, format: 'csv', request: mat09Results() });
-    const sink = new ReportFileSink(db(), task.jobId, 1000);
+    const sink = new ReportFileSink(db(), task.jobId, task.runnerId, 1000);
     const data = Buffer.from(Array.from({ length: 2500 }, (_, i) => i % 251));
     for (const piece of [data.subarray(0, 700), data.subarray(700, 1900), data.subarray(1900)]) sink.write(piece);
     sink.end();

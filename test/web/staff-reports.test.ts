@@ -90,14 +90,14 @@ describe.each(DATABASE_KINDS)('staff reports on %s', (kind) => {
     expect(res.status).toBe(303);
     const [job] = await jobs();
     expect(job).toMatchObject({ status: 'queued', type: 'institution-results', format: 'xlsx', institution_id: schoolA.institutionId });
-    // A school's report holds results only once they are released.
-    expect(JSON.parse(job!.parameters)).toEqual({ request: { type: 'institution-results', sessionId: schoolA.sessionId }, lang: 'lv', releasedResultsOnly: true });
+    // A school's report holds results only once they are released; the agency's holds them at once.
+    expect(JSON.parse(job!.parameters)).toEqual({ request: { type: 'institution-results', sessionId: schoolA.sessionId }, lang: 'lv' });
     expect(res.headers.get('location')).toBe(`/staff/reports#report-${job!.id}`);
     expect(notified).toBe(before + 1);
     const byAgency = await post(cookieAgency, { report_type: 'institution-results', format: 'csv', session: String(schoolA.sessionId), institution: String(schoolA.institutionId) });
     expect(byAgency.status).toBe(303);
     const agencyJob = (await jobs()).find((j) => j.format === 'csv')!;
-    expect(JSON.parse(agencyJob.parameters)).toEqual({ request: { type: 'institution-results', sessionId: schoolA.sessionId }, lang: 'lv' });
+    expect(JSON.parse(agencyJob.parameters)).toEqual({ request: { type: 'institution-results', sessionId: schoolA.sessionId }, lang: 'lv', allResults: true });
     const audit = await db().selectFrom('audit_log').selectAll().where('action', '=', 'report.request').where('subject', '=', `report:${job!.id}`).executeTakeFirst();
     expect(audit).toBeDefined();
   });

@@ -93,7 +93,7 @@ export function staffReportRoutes(deps: StaffReportDependencies): Hono<AppEnv> {
     if (request.type === 'institution-results' && !(await sessionInScope(deps.db, request.sessionId, institutionId))) {
       return refuse([{ field: 'session', problem: 'invalid' }]);
     }
-    const parameters: ReportParameters = { request, lang: c.get('lang'), ...(scope.kind === 'school' ? { releasedResultsOnly: true } : {}) };
+    const parameters: ReportParameters = { request, lang: c.get('lang'), ...(scope.kind === 'agency' ? { allResults: true } : {}) };
     const userId = c.get('session')!.userId!;
     let jobId: number;
     try {
