@@ -8,8 +8,9 @@ import type { Kysely } from 'kysely';
 import type { Database, PaperDelivery, PaperRequestStatus } from '../../db/schema.js';
 import { KeyedError } from '../errors.js';
 import type { DeliveryChoice } from '../eservice/paper-form.js';
-import { isIsoDate, rigaToInstant } from '../domain/riga-time.js';
+import { isIsoDate, rigaDay } from '../domain/riga-time.js';
 import { audit } from './audit.js';
+import { REPORT_BATCH_ROWS } from './report-rows.js';
 import { eserviceActor, eserviceAuditDetails, type EserviceSubject } from './eservice.js';
 
 /** A request refused: `paperRequests.error.open` (one is open already) or `paperRequests.error.state` (wrong step). */
@@ -134,18 +135,6 @@ export interface PaperRequestRow {
   sentAt: string | null;
 }
 
-/** The instant a Latvian calendar day begins. */
-function dayStart(date: string): Date {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  return rigaToInstant({ year, month, day, hour: 0, minute: 0 });
-}
-
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
 function filtered(db: Kysely<Database>, filters: PaperRequestFilters) {
   let query = db
     .selectFrom('paper_requests')
@@ -154,8 +143,8 @@ function filtered(db: Kysely<Database>, filters: PaperRequestFilters) {
   if (filters.status === 'open') query = query.where('paper_requests.status', '<>', 'sent');
   else if (filters.status !== 'all') query = query.where('paper_requests.status', '=', filters.status);
   if (filters.delivery) query = query.where('paper_requests.delivery', '=', filters.delivery);
-  if (filters.from && isIsoDate(filters.from)) query = query.where('paper_requests.requested_at', '>=', dayStart(filters.from).toISOString());
-  if (filters.to && isIsoDate(filters.to)) query = query.where('paper_requests.requested_at', '<', dayStart(nextDay(filters.to)).toISOString());
+  if (filters.from && isIsoDate(filters.from)) query = query.where('paper_requests.requested_at', '>=', rigaDay(filters.from).start.toISOString());
+  if (filters.to && isIsoDate(filters.to)) query = query.where('paper_requests.requested_at', '<', rigaDay(filters.to).end.toISOString());
   return query;
 }
 
@@ -241,17 +230,16 @@ export interface PostalListRow {
   sentAt: string;
 }
 
-const POSTAL_BATCH = 500;
-
 /** Requests posted on the Riga day `date` (YYYY-MM-DD): delivered by post and marked sent that day. */
 function postedOn(db: Kysely<Database>, date: string) {
   if (!isIsoDate(date)) throw new RangeError(`not a date: ${date}`);
+  const day = rigaDay(date);
   return db
     .selectFrom('paper_requests')
     .where('paper_requests.delivery', '=', 'post')
     .where('paper_requests.status', '=', 'sent')
-    .where('paper_requests.sent_at', '>=', dayStart(date).toISOString())
-    .where('paper_requests.sent_at', '<', dayStart(nextDay(date)).toISOString());
+    .where('paper_requests.sent_at', '>=', day.start.toISOString())
+    .where('paper_requests.sent_at', '<', day.end.toISOString());
 }
 
 export async function countPostalList(db: Kysely<Database>, date: string): Promise<number> {
@@ -261,9 +249,10 @@ export async function countPostalList(db: Kysely<Database>, date: string): Promi
 
 /**
  * The day's postal list: every request delivered by post that was marked sent on that Latvian calendar day
- * (`date`, YYYY-MM-DD), in the order they were sent. Read in batches, so the list may be as long as it likes.
+ * (`date`, YYYY-MM-DD), in the order they were sent, in batches like the other report rows, so the list may be as
+ * long as it likes.
  */
-export async function* postalListRows(db: Kysely<Database>, date: string): AsyncGenerator<PostalListRow> {
+export async function* postalListRows(db: Kysely<Database>, date: string, batchSize = REPORT_BATCH_ROWS): AsyncGenerator<PostalListRow[]> {
   let after: { sentAt: string; id: number } | undefined;
   for (;;) {
     let query = postedOn(db, date)
@@ -287,23 +276,22 @@ export async function* postalListRows(db: Kysely<Database>, date: string): Async
       const { sentAt, id } = after;
       query = query.where((eb) => eb.or([eb('paper_requests.sent_at', '>', sentAt), eb.and([eb('paper_requests.sent_at', '=', sentAt), eb('paper_requests.id', '>', id)])]));
     }
-    const rows = await query.orderBy('paper_requests.sent_at').orderBy('paper_requests.id').limit(POSTAL_BATCH).execute();
-    for (const r of rows) {
-      yield {
-        requestId: r.id,
-        certificateNumber: r.number,
-        holderName: `${r.first_name} ${r.last_name}`,
-        recipient: r.recipient ?? '',
-        addressLine1: r.address_line1 ?? '',
-        addressLine2: r.address_line2,
-        city: r.city ?? '',
-        postcode: r.postcode ?? '',
-        country: r.country ?? '',
-        requestedAt: r.requested_at,
-        sentAt: r.sent_at ?? '',
-      };
-    }
-    if (rows.length < POSTAL_BATCH) return;
+    const rows = await query.orderBy('paper_requests.sent_at').orderBy('paper_requests.id').limit(batchSize).execute();
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({
+      requestId: r.id,
+      certificateNumber: r.number,
+      holderName: `${r.first_name} ${r.last_name}`,
+      recipient: r.recipient ?? '',
+      addressLine1: r.address_line1 ?? '',
+      addressLine2: r.address_line2,
+      city: r.city ?? '',
+      postcode: r.postcode ?? '',
+      country: r.country ?? '',
+      requestedAt: r.requested_at,
+      sentAt: r.sent_at ?? '',
+    }));
+    if (rows.length < batchSize) return;
     const last = rows[rows.length - 1]!;
     after = { sentAt: last.sent_at ?? '', id: last.id };
   }

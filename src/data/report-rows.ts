@@ -14,7 +14,7 @@ import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Database, Exam, ExamPart } from '../../db/schema.js';
 import type { ExamNaming } from '../domain/exam-title.js';
 import { isReleased } from '../domain/release.js';
-import { rigaToInstant } from '../domain/riga-time.js';
+import { rigaDay } from '../domain/riga-time.js';
 import { scoreExam, type ExamScore } from '../domain/scoring.js';
 import { examSubject, subjectGroup } from '../domain/subject-groups.js';
 import { examParts, groupPointsBySitting, scoringDefinition, type SessionInfo } from './catalogue.js';
@@ -349,16 +349,9 @@ export interface GraduateRow {
   issuedOn: string;
 }
 
-/** The first instant of the day after a Latvian calendar date, as stored moments are written. */
-function endOfRigaDay(date: string): string {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const next = new Date(Date.UTC(year, month - 1, day + 1));
-  return rigaToInstant({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 }).toISOString();
-}
-
 function certificatesValidOn(db: Db, scope: GraduatesScope, paged = false) {
   const { institutionId } = scope;
-  const dayEnd = endOfRigaDay(scope.selectionDate);
+  const dayEnd = rigaDay(scope.selectionDate).end.toISOString();
   return certificatesWithHolder(db)
     .where('exams.education', '=', scope.education)
     .where('certificates.issued_on', '<=', scope.selectionDate)

@@ -20,6 +20,21 @@ export interface SessionExam {
   endsOn: string;
 }
 
+/** The columns of a SessionExam, selected from exam_sessions joined with exams. */
+const SESSION_EXAM_COLUMNS = [
+  'exam_sessions.id',
+  'exams.id as examId',
+  'exams.code as examCode',
+  'exams.education',
+  'exams.level',
+  'exams.subject_lv_locative as subjectLvLocative',
+  'exams.subject_en as subjectEn',
+  'exams.school_year as schoolYear',
+  'exam_sessions.term',
+  'exam_sessions.starts_on as startsOn',
+  'exam_sessions.ends_on as endsOn',
+] as const;
+
 export interface SessionCounts extends SessionExam {
   registered: number;
   tookPart: number;
@@ -61,17 +76,7 @@ export async function sessionsWithCounts(db: Kysely<Database>, filter: { institu
     .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
     .where('exams.school_year', '=', filter.schoolYear)
     .select([
-      'exam_sessions.id',
-      'exams.id as examId',
-      'exams.code as examCode',
-      'exams.education',
-      'exams.level',
-      'exams.subject_lv_locative as subjectLvLocative',
-      'exams.subject_en as subjectEn',
-      'exams.school_year as schoolYear',
-      'exam_sessions.term',
-      'exam_sessions.starts_on as startsOn',
-      'exam_sessions.ends_on as endsOn',
+      ...SESSION_EXAM_COLUMNS,
       sql<number>`cast(count(registrations.id) as integer)`.as('registered'),
       sql<number>`cast(count(case when sittings.took_part in ('yes', 'partly') then 1 end) as integer)`.as('tookPart'),
       sql<number>`cast(count(case when certificates.state = 'issued' then 1 end) as integer)`.as('issued'),
@@ -109,17 +114,7 @@ export async function sessionInScope(db: Kysely<Database>, sessionId: number, in
     .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
     .where('exam_sessions.id', '=', sessionId)
     .select([
-      'exam_sessions.id',
-      'exams.id as examId',
-      'exams.code as examCode',
-      'exams.education',
-      'exams.level',
-      'exams.subject_lv_locative as subjectLvLocative',
-      'exams.subject_en as subjectEn',
-      'exams.school_year as schoolYear',
-      'exam_sessions.term',
-      'exam_sessions.starts_on as startsOn',
-      'exam_sessions.ends_on as endsOn',
+      ...SESSION_EXAM_COLUMNS,
       'school_years.basic_results_at as basicResultsAt',
       'school_years.secondary_results_at as secondaryResultsAt',
     ]);

@@ -70,6 +70,19 @@ export function rigaDate(instant: Date): string {
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
+/**
+ * A Latvian calendar day (YYYY-MM-DD) as instants: from its first moment up to, not including, the next day's
+ * (23 or 25 hours on the days the clocks change).
+ */
+export function rigaDay(isoDate: string): { start: Date; end: Date } {
+  const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
+  const next = new Date(Date.UTC(year, month - 1, day + 1));
+  return {
+    start: rigaToInstant({ year, month, day, hour: 0, minute: 0 }),
+    end: rigaToInstant({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate(), hour: 0, minute: 0 }),
+  };
+}
+
 /** "03.07.2026 09:00": how Latvian pages write a moment. */
 export function formatRigaDateTime(instant: Date): string {
   const p = rigaParts(instant);

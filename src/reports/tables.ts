@@ -191,7 +191,7 @@ export async function reportTable(
           date(heading('sent')),
         ],
         total: await countPostalList(db, request.date),
-        batches: inBatches(postalListRows(db, request.date), batchSize, (r: PostalListRow) => [
+        batches: mapBatches(postalListRows(db, request.date, batchSize), (r: PostalListRow) => [
           r.requestId,
           r.certificateNumber,
           r.holderName,
@@ -207,18 +207,6 @@ export async function reportTable(
       };
     }
   }
-}
-
-async function* inBatches<T>(rows: AsyncIterable<T>, size: number, toCells: (row: T) => CellValue[]): AsyncGenerator<CellValue[][]> {
-  let batch: CellValue[][] = [];
-  for await (const row of rows) {
-    batch.push(toCells(row));
-    if (batch.length >= size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
 }
 
 async function* mapBatches<T>(batches: AsyncIterable<T[]>, toCells: (row: T) => CellValue[]): AsyncGenerator<CellValue[][]> {

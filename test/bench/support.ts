@@ -1,6 +1,5 @@
 /** Pieces the load benchmarks share: free ports, the portal as a child process, signed-in students, autocannon. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
@@ -8,14 +7,7 @@ import { SessionStore } from '../../src/data/web-sessions.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { sessionCookieName } from '../../src/web/session.js';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../support/ports.js';
 
 /** Starts `node --import tsx <args>` and waits until it answers /healthz on the port. */
 export async function startProcess(args: string[], env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {

@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -15,14 +14,7 @@ import { migrations as MIGRATIONS } from '../../db/migrations/index.js';
 import { preparedQuery } from '../../db/prepared.js';
 import { CATALOGUE } from '../../src/domain/catalogue.js';
 import { DATABASE_KINDS, openSharedDatabase } from '../support/databases.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../support/ports.js';
 
 async function startupError(url: string): Promise<DatabaseStartupError> {
   const handle = openDatabase({ url });
@@ -39,7 +31,8 @@ async function startupError(url: string): Promise<DatabaseStartupError> {
 
 describe('starting on a database that cannot be used', () => {
   it('names the PostgreSQL server nobody answers at', async () => {
-    const port = await closedPort();
+    // Nothing listens there once the probe closed it.
+    const port = await freePort();
     const error = await startupError(`postgres://portal:secret@127.0.0.1:${port}/portal`);
     expect(error.message).toContain(`cannot use the database postgres://127.0.0.1:${port}/portal: nothing accepts connections there`);
     expect(error.message).not.toContain('secret');

@@ -8,7 +8,7 @@ import {
   schoolYearName,
   studentWindowStart,
 } from '../../src/domain/release.js';
-import { formatRigaDateTime, isIsoDate, rigaDate, rigaToInstant } from '../../src/domain/riga-time.js';
+import { formatRigaDateTime, isIsoDate, rigaDate, rigaDay, rigaToInstant } from '../../src/domain/riga-time.js';
 
 describe('release moments', () => {
   it('opens basic results on 26 June 09:00 and secondary on 3 July 09:00 Latvian summer time (UTC+3)', () => {
@@ -39,6 +39,13 @@ describe('Riga time across daylight saving', () => {
     // 03:30 happens twice on 25 October; the first one (still summer time) is taken.
     expect(rigaToInstant({ year: 2026, month: 10, day: 25, hour: 3, minute: 30 }).toISOString()).toBe('2026-10-25T00:30:00.000Z');
     expect(rigaToInstant({ year: 2026, month: 10, day: 25, hour: 9, minute: 0 }).toISOString()).toBe('2026-10-25T07:00:00.000Z');
+  });
+
+  it('gives a Latvian day as instants, 23 or 25 hours long on the change days', () => {
+    expect(rigaDay('2026-07-01')).toEqual({ start: new Date('2026-06-30T21:00:00Z'), end: new Date('2026-07-01T21:00:00Z') });
+    expect(rigaDay('2026-12-31')).toEqual({ start: new Date('2026-12-30T22:00:00Z'), end: new Date('2026-12-31T22:00:00Z') });
+    expect(rigaDay('2026-03-29')).toEqual({ start: new Date('2026-03-28T22:00:00Z'), end: new Date('2026-03-29T21:00:00Z') });
+    expect(rigaDay('2026-10-25')).toEqual({ start: new Date('2026-10-24T21:00:00Z'), end: new Date('2026-10-25T22:00:00Z') });
   });
 
   it('gives the Latvian calendar date, which differs from UTC around midnight', () => {

@@ -231,10 +231,10 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
 
     // The postal list of the day: the rows, and the queued report job.
     const rows = [];
-    for await (const row of postalListRows(db(), '2026-09-02')) rows.push(row);
+    for await (const batch of postalListRows(db(), '2026-09-02')) rows.push(...batch);
     expect(rows).toEqual([expect.objectContaining({ certificateNumber: register.numbers.kumalOf2025, recipient: 'Anna Kalniņa', addressLine1: 'Brīvības iela 10-5', postcode: 'LV-1010', city: 'Rīga', country: 'Latvija' })]);
     const none = [];
-    for await (const row of postalListRows(db(), '2026-09-03')) none.push(row);
+    for await (const batch of postalListRows(db(), '2026-09-03')) none.push(...batch);
     expect(none).toEqual([]);
     const queued = await step('/staff/paper-requests/postal-list', { _csrf: csrf, date: '2026-09-02' });
     expect(queued.status).toBe(303);
