@@ -130,6 +130,11 @@ export interface AuditLogTable {
   subject: string | null;
   channel: string;
   details: string | null;
+  /**
+   * The full personal code of a representative who acted for the subject (the e-service); `actor` holds it only
+   * masked. For answering the represented person who acted for them: never logged, masked wherever shown.
+   */
+  actor_personal_code: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface WebSessionTable {

@@ -6,6 +6,7 @@ import { PROJECT_ROOT } from './paths.js';
 import type { SignerSpec } from './sealing/signer-spec.js';
 import { parseTrustedProxies } from './web/client-address.js';
 import { DEFAULT_MAX_TOKEN_SECONDS, DEVELOPMENT_ISSUER } from './eservice/claims.js';
+import { DEFAULT_GEOIP_MAX_AGE_DAYS, defaultCountryDatabaseFile } from './web/country-database.js';
 
 export type Environment = 'development' | 'production' | 'test';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -27,6 +28,8 @@ export interface Config {
   trustedProxies: string[];
   /** Bounds above which new requests get a light 503 at once (src/web/overload.ts). */
   overload: { maxLagMs: number; maxInFlight: number };
+  /** The MMDB country database of the Baltic-only pages, and the age after which it is reported as stale. */
+  geoip: { file: string; maxAgeDays: number };
   sealing: SealingConfig;
   /** Where browsers reach the portal, without a trailing slash: OpenID Connect redirect URIs and Origin checks. */
   publicUrl: string;
@@ -110,6 +113,8 @@ export const SETTINGS = {
   TRUSTED_PROXIES: 'comma-separated IPs and CIDR ranges (IPv4, IPv6) of the proxies in front; only from them is X-Forwarded-For believed (default none)',
   OVERLOAD_MAX_LAG_MS: 'event-loop delay over the last second above which new page requests get a light 503, 10–60000 ms (default 200)',
   OVERLOAD_MAX_IN_FLIGHT: 'requests in progress at which new page requests get a light 503, 1–1000000 (default 1000)',
+  GEOIP_DB_FILE: 'MMDB country database for the Baltic-only student pages (DB-IP IP to Country Lite or GeoLite2 Country), read again when the file changes (default: the DB-IP Lite copy shipped in node_modules)',
+  GEOIP_MAX_AGE_DAYS: 'days after its build time at which the geo database is reported as stale in the log and on /healthz, 1–3650 (default 35)',
   SEAL_KEY_FILE: 'seal private key, PEM (PKCS#8, SEC1 or PKCS#1), with SEAL_CERT_FILE',
   SEAL_CERT_FILE: 'seal certificate chain, PEM, the seal certificate first',
   SEAL_PKCS12_FILE: 'seal key and chain as PKCS#12 (.p12), with SEAL_PKCS12_PASSWORD',
@@ -197,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxLagMs: integer('OVERLOAD_MAX_LAG_MS', 10, 60000, 200),
       maxInFlight: integer('OVERLOAD_MAX_IN_FLIGHT', 1, 1000000, 1000),
     },
+    geoip: { file: geoipFile(env.GEOIP_DB_FILE, problems), maxAgeDays: integer('GEOIP_MAX_AGE_DAYS', 1, 3650, DEFAULT_GEOIP_MAX_AGE_DAYS) },
     sealing: { workers: 1, queue: 1 },
     publicUrl: '',
     auth: { providers: {}, personalCodeClaim: 'personal_code', scopes: 'openid', sessionIdleMinutes: 30 },
@@ -352,6 +358,14 @@ function loadAuthConfig(
     scopes: scopes.join(' '),
     sessionIdleMinutes: integer('SESSION_IDLE_MINUTES', 1, 720, 30),
   };
+}
+
+/** GEOIP_DB_FILE, or the shipped database; whether the file is a usable MMDB is checked when the portal opens it. */
+function geoipFile(value: string | undefined, problems: string[]): string {
+  if (!value) return defaultCountryDatabaseFile();
+  const file = resolve(PROJECT_ROOT, value);
+  if (!existsSync(file)) problems.push(`GEOIP_DB_FILE: no file at ${file}`);
+  return file;
 }
 
 function trustedProxyEntries(value: string | undefined, problems: string[]): string[] {

@@ -4,17 +4,19 @@ import { DatabaseStartupError, openDatabase, type DatabaseHandle } from '../db/c
 import { ConfigError, loadConfig } from './config.js';
 import { generateDemo } from './data/demo.js';
 import { prepareDatabase, registerIsEmpty } from './data/setup.js';
-import { createLogger } from './log.js';
+import { createLogger, maskPersonalCodesIn } from './log.js';
 import { createApp } from './web/app.js';
 import { createAuthDependencies } from './auth/setup.js';
 import { requireStudent } from './web/session.js';
 import { sealPendingCertificates } from './data/sealing.js';
 import { SealingPool } from './sealing/pool.js';
+import { VerificationPool } from './sealing/verify-pool.js';
 import { prepareSealing } from './sealing/setup.js';
 import { ReportPool } from './reports/pool.js';
 import { ReportRunner } from './reports/runner.js';
 import { DEFAULT_QUEUE_SETTINGS, type ReportQueueSettings } from './data/report-jobs.js';
 import { prepareEservice } from './eservice/setup.js';
+import { CountryDatabase } from './web/country-database.js';
 
 async function main(): Promise<void> {
   let config;
@@ -22,15 +24,20 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee README.md, "Settings".\n`);
+      process.stderr.write(`${maskPersonalCodesIn(error.message)}\nSee README.md, "Settings".\n`);
       process.exit(2);
     }
     throw error;
   }
   const log = createLogger(config.logLevel);
+  // Libraries that print on their own (the HTTP server when a response stream fails) write through the same
+  // masking, as log lines.
+  console.error = (...args: unknown[]) => log.error('console', { args });
+  console.warn = (...args: unknown[]) => log.warn('console', { args });
+  console.info = console.log = (...args: unknown[]) => log.info('console', { args });
   const cannotStart = (error: unknown, database: string): never => {
     log.error('database is not usable', { database, error });
-    if (error instanceof DatabaseStartupError) process.stderr.write(`The portal cannot start: ${error.message}\n`);
+    if (error instanceof DatabaseStartupError) process.stderr.write(`The portal cannot start: ${maskPersonalCodesIn(error.message)}\n`);
     process.exit(1);
   };
   let handle: DatabaseHandle;
@@ -59,6 +66,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const pool = new SealingPool({ signer: sealing.signer, tsaUrl: sealing.tsaUrl, workers: config.sealing.workers, queue: config.sealing.queue });
+  // Uploaded certificates are opened and checked in threads of their own, never on the HTTP thread.
+  const verification = new VerificationPool({ trust: sealing.trust });
   const stopBackgroundWork = new AbortController();
   if (config.backgroundSealing) {
     // Demo certificates are sealed in the background; a restart resumes where this stopped.
@@ -89,14 +98,25 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  // The country data of the Baltic-only pages: read now, and again whenever the update job replaces the file.
+  let geo: CountryDatabase;
+  try {
+    geo = CountryDatabase.open(config.geoip.file, { maxAgeDays: config.geoip.maxAgeDays, log, watch: true });
+  } catch (error) {
+    log.error('the geo database is not usable', { file: config.geoip.file, error });
+    process.exit(1);
+  }
+
   const app = createApp({
     db: handle.db,
     log,
+    geo,
     trustedProxies: config.trustedProxies,
     allowPrivateAddresses: config.environment !== 'production',
     overload: config.overload,
     secureCookies: config.environment === 'production',
     trust: sealing.trust,
+    verifyUpload: verification.verify,
     auth: createAuthDependencies(config, handle.db),
     student: { requireStudent: requireStudent(), seal: (facts) => pool.seal(facts) },
     staff: { seal: (facts) => pool.seal(facts), reports: { settings: reportSettings, notify: () => reportRunner?.notify() } },
@@ -109,8 +129,9 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     stopBackgroundWork.abort();
+    geo.close();
     server.close(() => {
-      void Promise.allSettled([reportRunner?.stop().then(() => reportPool?.close()), pool.close(), sealing.close()])
+      void Promise.allSettled([reportRunner?.stop().then(() => reportPool?.close()), pool.close(), verification.close(), sealing.close()])
         .then(() => handle.db.destroy())
         .then(() => process.exit(0));
     });
@@ -120,4 +141,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-await main();
+await main().catch((error: unknown) => {
+  // What Node would print for an uncaught error, with personal codes masked.
+  process.stderr.write(`${maskPersonalCodesIn(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+  process.exit(1);
+});

@@ -1,5 +1,7 @@
 import { html } from 'hono/html';
 import { translator, type Language } from '../src/i18n.js';
+import type { GeoAttribution } from '../src/web/country-database.js';
+import { geoCredit } from './layout.js';
 
 /** The Latvija.lv e-service for education documents of all years. */
 export const LATVIJA_LV_CERTIFICATES_SERVICE = 'https://latvija.gov.lv/Services/45822';
@@ -11,7 +13,7 @@ const quoted = (lang: Language, text: string) => (lang === 'lv' ? `„${text}“
  * The refusal page for visitors outside the Baltic states, in Latvian and English at once: the visitor may not
  * read Latvian, and the language switch would only lead to the same refusal. Rendered once at start.
  */
-export function geoRefusedPage(css?: string): string {
+export function geoRefusedPage(css?: string, attribution?: GeoAttribution): string {
   const part = (lang: Language) => {
     const t = translator(lang);
     const heading = lang === 'lv' ? html`<h1>${t('geo.title')}</h1>` : html`<h2>${t('geo.title')}</h2>`;
@@ -38,7 +40,7 @@ ${part('lv')}
 <hr>
 ${part('en')}
 </main>
-<footer class="site"><p lang="en">This product includes GeoLite2 data created by MaxMind, available from <a href="https://www.maxmind.com">https://www.maxmind.com</a>.</p></footer>
+<footer class="site">${geoCredit(attribution)}</footer>
 </body>
 </html>`.toString();
 }

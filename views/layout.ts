@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { Language, Translate } from '../src/i18n.js';
+import type { GeoAttribution } from '../src/web/country-database.js';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -12,6 +13,14 @@ export interface PageContext {
   assets: { css: string; htmx?: string };
   /** The signed-in person, for the header (name, sign-out form). */
   user?: { name: string; csrfToken: string; kind: 'student' | 'staff'; /** Agency staff: the paper copies link (issue 6). */ agency?: boolean };
+  /** The credit the geo data's licence asks for (DB-IP's CC BY 4.0 link), in the footer of every page. */
+  geoAttribution?: GeoAttribution;
+}
+
+/** The geo data's credit line, in English as its licensor words it. */
+export function geoCredit(attribution: GeoAttribution | undefined): Html | string {
+  if (!attribution) return '';
+  return html`<p lang="en">${attribution.before ? `${attribution.before} ` : ''}<a href="${attribution.href}">${attribution.label}</a></p>`;
 }
 
 /** The language switch keeps the page and its query, replacing only `lang`. */
@@ -64,6 +73,7 @@ ${main}
 </main>
 <footer class="site">
   <p>${t('site.operator')}</p>
+  ${geoCredit(page.geoAttribution)}
 </footer>
 </body>
 </html>`;

@@ -77,8 +77,10 @@ ${view.sessions.map(
 <td class="nowrap">${dates(s)}</td>
 <td class="num">${String(s.registered)}</td>
 <td class="num">${String(s.tookPart)}</td>
-<td class="num">${String(s.issued)}</td>
-<td class="num">${String(s.annulled)}</td>
+${s.issued === null || s.annulled === null
+  ? html`<td colspan="2" class="nowrap muted">${t('sessions.countsFrom', { time: formatRigaDateTime(s.resultsAt) })}</td>`
+  : html`<td class="num">${String(s.issued)}</td>
+<td class="num">${String(s.annulled)}</td>`}
 </tr>`,
 )}
 </tbody>

@@ -5,6 +5,7 @@ import * as webSessions from './0003_web_sessions.js';
 import * as reportJobs from './0004_report_jobs.js';
 import * as eservice from './0005_eservice.js';
 import * as rateLimits from './0006_rate_limits.js';
+import * as auditRepresentative from './0007_audit_representative.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0004_report_jobs': reportJobs,
   '0005_eservice': eservice,
   '0006_rate_limits': rateLimits,
+  '0007_audit_representative': auditRepresentative,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -12,6 +12,7 @@ import { checkUploadedCertificate } from '../data/verification.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
 import { SealingPool } from '../sealing/pool.js';
 import { prepareSealing, type SealingSetup } from '../sealing/setup.js';
+import { verifyEdoc } from '../sealing/verify.js';
 import { uploadCheckStatements } from '../verification-text.js';
 import { CatalogueError, defineParts, findExam, installCatalogue, scoringDefinition, setReleaseMoments } from '../data/catalogue.js';
 import { formatRigaDateTime, isIsoDate, rigaParts, rigaToInstant } from '../domain/riga-time.js';
@@ -23,12 +24,14 @@ import { prepareDatabase, refreshStatistics } from '../data/setup.js';
 import { listSessions } from '../data/exam-sessions.js';
 import { listStaffUsers, removeStaffUser, saveStaffUser } from '../data/staff.js';
 import { maskPersonalCode, parsePersonalCode } from '../domain/personal-code.js';
+import { maskedForOutput, maskPersonalCodesIn } from '../log.js';
 import { parseSchoolYear, schoolYearName } from '../domain/release.js';
 import { ScoringError, scoreFromText } from '../domain/scoring.js';
 import { isLanguage, translator, type Language, type Translate } from '../i18n.js';
 import { describeImportProblem } from '../import/messages.js';
 import { ImportRefused, scoringProblemMessage } from '../import/score-file.js';
 import { progressBar } from './progress.js';
+import { DATABASE_FILE_COMMANDS, runDatabaseFileCommand } from './backup.js';
 // Issue 6: demo e-service tokens.
 import { ensureDevelopmentEserviceKeys, signEserviceToken } from '../eservice/dev-keys.js';
 import { EMBED_PATH } from '../eservice/claims.js';
@@ -55,6 +58,9 @@ Commands:
   seal --pending                           seal every issued certificate that has no document yet (resumable)
   verify <file.edoc>                       check a certificate file: seal, time-stamp, register state
   annul <number> --reason TEXT             annul a certificate
+  backup <file>                            copy the embedded database while the portal runs, and check the copy
+  restore <file>                           put a backup in place of the embedded database (portal stopped); the
+                                           replaced one is kept as <name>.before-restore-<time>
   staff add <personal code> --name "Name" (--agency | --school REGNO)
                                            give a staff member access (Latvija.lv sign-in): agency, or one school
   staff list                               list staff members and their roles
@@ -155,7 +161,8 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
   let lang: Language = 'lv';
   let json = false;
   const out = (text: string) => io.stdout.write(text + '\n');
-  const err = (text: string) => io.stderr.write(text + '\n');
+  // Error output often ends up in job logs and terminal scrollback: personal codes in it are masked.
+  const err = (text: string) => io.stderr.write(maskPersonalCodesIn(text) + '\n');
   let t: Translate = translator(lang);
   try {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -347,7 +354,8 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
           throw new UsageError(t('cli.file-unreadable', { file }));
         }
         const { setup } = await services.sealing();
-        const check = await checkUploadedCertificate(handle.db, bytes, setup.trust, { actor, channel: 'cli' });
+        // An operator's own command on a file they chose: checked in this process, within the same unpacking limits.
+        const check = await checkUploadedCertificate(handle.db, bytes, (upload) => verifyEdoc(upload, setup.trust), { actor, channel: 'cli' });
         if (json) out(JSON.stringify(check));
         else uploadCheckStatements(check, t, lang).forEach((s) => out(`${s.tone === 'ok' ? '✓' : s.tone === 'bad' ? '✗' : s.tone === 'warn' ? '!' : ' '} ${s.text}`));
         return check.report.genuine && check.register?.state === 'issued' ? 0 : 1;
@@ -401,7 +409,7 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
     }
   } catch (error) {
     const fail = (code: number, messages: string[], data: unknown) => {
-      if (json) out(JSON.stringify({ error: data, messages }));
+      if (json) out(JSON.stringify(maskedForOutput({ error: data, messages })));
       messages.forEach(err);
       return code;
     };
@@ -442,6 +450,13 @@ async function sealWithPool(
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const argv = process.argv.slice(2);
+  // These work on the database file itself: the command line must not hold a connection of its own to it.
+  const command = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false }).positionals[0];
+  if ((DATABASE_FILE_COMMANDS as readonly string[]).includes(command ?? '')) {
+    process.exitCode = await runDatabaseFileCommand(argv, config.databaseUrl, { stdout: process.stdout, stderr: process.stderr });
+    return;
+  }
   let handle: DatabaseHandle | undefined;
   try {
     handle = openDatabase({ url: config.databaseUrl, poolSize: 4, statementTimeoutMs: 600_000 });
@@ -449,7 +464,7 @@ async function main(): Promise<void> {
   } catch (error) {
     await handle?.db.destroy();
     if (!(error instanceof DatabaseStartupError)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`${maskPersonalCodesIn(error.message)}\n`);
     process.exitCode = 1;
     return;
   }
@@ -463,5 +478,9 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {
-  await main();
+  await main().catch((error: unknown) => {
+    // What Node would print for an uncaught error, with personal codes masked.
+    process.stderr.write(`${maskPersonalCodesIn(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+    process.exitCode = 1;
+  });
 }

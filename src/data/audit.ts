@@ -2,7 +2,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 
 export interface AuditEntry {
+  /** Who acted, as it may be shown to anyone reading the log: never a full personal code. */
   actor: string;
+  /**
+   * A representative's full personal code (the e-service), kept apart from `actor` so the represented person
+   * can be told who acted for them, while every display and export of the log shows only the masked `actor`.
+   */
+  actorPersonalCode?: string;
   action: string;
   subject?: string;
   /** Where the action came from: cli, portal, school, eservice, … */
@@ -17,6 +23,7 @@ export async function audit(db: Kysely<Database>, entry: AuditEntry, now = new D
     .values({
       at: now.toISOString(),
       actor: entry.actor,
+      actor_personal_code: entry.actorPersonalCode ?? null,
       action: entry.action,
       subject: entry.subject ?? null,
       channel: entry.channel,

@@ -21,6 +21,11 @@ export interface CandidateSession {
 
 export interface CandidateQuery {
   institutionId: number | null;
+  /**
+   * A school's "now": whether a certificate was annulled is a result, shown only from the session's release
+   * moment. Null for agency staff, who see everything at once.
+   */
+  releasedAsOf: Date | null;
   filter: CandidateFilter;
   sort: CandidateSort;
   direction: 'asc' | 'desc';
@@ -41,7 +46,10 @@ export interface CandidateRow {
   tookPart: 'yes' | 'no' | 'partly' | null;
   additionalTerm: boolean;
   support: boolean | null;
-  /** The work or the certificate is annulled. */
+  /**
+   * The exam work was annulled (at the exam, for breaking its rules), or the certificate was annulled; the
+   * latter only once the results are out to the one asking.
+   */
   annulled: boolean;
   work: boolean;
   internationalCertificate: string | null;
@@ -53,7 +61,6 @@ function baseQuery(db: Kysely<Database>, sessionId: number, institutionId: numbe
     .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
     .innerJoin('persons', 'persons.id', 'candidates.person_id')
     .leftJoin('sittings', 'sittings.registration_id', 'registrations.id')
-    .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
     .where('registrations.session_id', '=', sessionId);
   if (institutionId !== null) query = query.where('candidates.institution_id', '=', institutionId);
   return query;
@@ -86,8 +93,26 @@ const SORT_EXPRESSIONS: Record<CandidateSort, Expression<unknown>> = {
   international: sql`coalesce(registrations.international_certificate, '')`,
 };
 
+/**
+ * The session's results are out by `asOf`: its release moment (by the exam's education) has come. A condition on
+ * the certificates' join, so that before the moment no certificate row is read at all.
+ */
+function releasedBy(sessionId: number, asOf: Date): Expression<SqlBool> {
+  return sql<SqlBool>`exists (
+    select 1 from exam_sessions
+    inner join exams on exams.id = exam_sessions.exam_id
+    inner join school_years on school_years.start_year = exams.school_year
+    where exam_sessions.id = ${sessionId}
+      and case when exams.education = 'basic' then school_years.basic_results_at else school_years.secondary_results_at end <= ${asOf.toISOString()})`;
+}
+
 export async function listCandidates(db: Kysely<Database>, session: CandidateSession, query: CandidateQuery): Promise<CandidateRow[]> {
+  const asOf = query.releasedAsOf;
   let select = baseQuery(db, session.id, query.institutionId)
+    .leftJoin('certificates', (join) => {
+      const onSitting = join.onRef('certificates.sitting_id', '=', 'sittings.id');
+      return asOf === null ? onSitting : onSitting.on(releasedBy(session.id, asOf));
+    })
     .innerJoin('institutions', 'institutions.id', 'candidates.institution_id')
     .select((eb) => [
       'registrations.id as registrationId',

@@ -12,8 +12,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { maskPersonalCode } from '../domain/personal-code.js';
 import { isReleased } from '../domain/release.js';
 import { rigaDate } from '../domain/riga-time.js';
+import type { AuditEntry } from './audit.js';
 import { certificatesWithHolder, loadCertificateFacts } from './certificate-facts.js';
 
 /** How long what one token opened (the embed session and its download links) lasts, from verification. */
@@ -39,9 +41,20 @@ export interface EserviceSubject {
   representative: boolean;
 }
 
-/** The audit log's actor: the holder as the student pages name them, or the representative by personal code. */
+/**
+ * The audit log's actor as anyone may read it: the holder as the student pages name them, or a representative
+ * by their masked personal code (a representative may be unknown to the register, so has no person id).
+ */
 export function eserviceActor(subject: EserviceSubject): string {
-  return subject.representative ? `representative:${subject.actorCode}` : `person:${subject.personId}`;
+  return subject.representative ? `representative:${maskPersonalCode(subject.actorCode)}` : `person:${subject.personId}`;
+}
+
+/**
+ * Who acted, for an audit entry. A representative's full code is kept, in its own column, because the
+ * represented person has the right to learn who acted for them; it never goes into free text.
+ */
+export function eserviceAuditActor(subject: EserviceSubject): Pick<AuditEntry, 'actor' | 'actorPersonalCode'> {
+  return subject.representative ? { actor: eserviceActor(subject), actorPersonalCode: subject.actorCode } : { actor: eserviceActor(subject) };
 }
 
 /** Details every e-service audit entry carries: for a representative, whom they acted for. */

@@ -11,7 +11,7 @@ import type { DeliveryChoice } from '../eservice/paper-form.js';
 import { isIsoDate, rigaDay } from '../domain/riga-time.js';
 import { audit } from './audit.js';
 import { REPORT_BATCH_ROWS } from './report-rows.js';
-import { eserviceActor, eserviceAuditDetails, type EserviceSubject } from './eservice.js';
+import { eserviceAuditActor, eserviceAuditDetails, type EserviceSubject } from './eservice.js';
 
 /** A request refused: `paperRequests.error.open` (one is open already) or `paperRequests.error.state` (wrong step). */
 export class PaperRequestError extends KeyedError {}
@@ -57,7 +57,7 @@ export async function createPaperRequest(db: Kysely<Database>, request: NewPaper
       await audit(
         trx,
         {
-          actor: eserviceActor(request.subject),
+          ...eserviceAuditActor(request.subject),
           channel: 'eservice',
           action: 'paper-request.create',
           subject: `certificate:${request.certificateNumber}`,

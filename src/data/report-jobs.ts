@@ -5,7 +5,8 @@
  * A job is `queued`, then `running` under a lease its runner renews, then `done` (with a file), `failed` (with a
  * reason key) or, once its file is past the retention period, `expired`. A runner that dies leaves a lease that
  * lapses; the job is then taken again, up to a bounded number of attempts, after which it fails with the reason
- * "interrupted". It is never left running.
+ * "interrupted". It is never left running, and only a `done` job keeps file pieces: every other way out of
+ * `running` drops them in the same transaction, and the hourly sweep removes any that an older version left.
  */
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { isPostgres } from '../../db/dialect.js';
@@ -117,13 +118,18 @@ export async function findFinishedReport(db: Kysely<Database>, userId: number, j
  */
 export async function claimNextReport(db: Kysely<Database>, runnerId: string, settings: ReportQueueSettings, now = new Date()): Promise<ReportJob | undefined> {
   const at = now.toISOString();
-  await db
-    .updateTable('report_jobs')
-    .set({ status: 'failed', failure: 'interrupted', finished_at: at, lease_until: null, claimed_by: null })
-    .where('status', '=', 'running')
-    .where('lease_until', '<', at)
-    .where('attempts', '>=', settings.maxAttempts)
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    const interrupted = await trx
+      .updateTable('report_jobs')
+      .set({ status: 'failed', failure: 'interrupted', finished_at: at, lease_until: null, claimed_by: null })
+      .where('status', '=', 'running')
+      .where('lease_until', '<', at)
+      .where('attempts', '>=', settings.maxAttempts)
+      .returning('id')
+      .execute();
+    // Its last runner can no longer write (the job is not running); what that runner wrote would never be served.
+    if (interrupted.length > 0) await trx.deleteFrom('report_file_chunks').where('job_id', 'in', interrupted.map((j) => j.id)).execute();
+  });
   const claimable = (eb: ExpressionBuilder<Database, 'report_jobs'>) =>
     eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('lease_until', '<', at)])]);
   const claim = (trx: Kysely<Database>, id: number | ((eb: ExpressionBuilder<Database, 'report_jobs'>) => ReturnType<typeof oldestClaimable>)) =>
@@ -176,10 +182,6 @@ export async function recordProgress(db: Kysely<Database>, jobId: number, runner
     .execute();
 }
 
-/** Forgets what an earlier, interrupted attempt stored: every attempt writes the file from the start. */
-export async function clearReportFile(db: Kysely<Database>, jobId: number): Promise<void> {
-  await db.deleteFrom('report_file_chunks').where('job_id', '=', jobId).execute();
-}
 
 /** The job is no longer this runner's (its lease lapsed and another took it): it must stop writing. */
 export class ReportLeaseLostError extends Error {
@@ -190,22 +192,40 @@ export class ReportLeaseLostError extends Error {
 }
 
 /**
+ * Forgets what an earlier, interrupted attempt stored: every attempt writes the file from the start. Only the
+ * job's current runner may do it; a runner that lost the job would otherwise delete its successor's pieces.
+ */
+export async function clearReportFile(db: Kysely<Database>, jobId: number, runnerId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (!(await holdsJob(trx, jobId, runnerId))) throw new ReportLeaseLostError(jobId);
+    await trx.deleteFrom('report_file_chunks').where('job_id', '=', jobId).execute();
+  });
+}
+
+/**
+ * Whether the job is running under this runner, locking its row on PostgreSQL until the transaction ends: a claim
+ * by another runner waits until this transaction's pieces are in (and then that runner clears them); SQLite's
+ * write lock, taken when the transaction begins, does the same there.
+ */
+async function holdsJob(trx: Transaction<Database>, jobId: number, runnerId: string): Promise<boolean> {
+  const owned = await trx
+    .selectFrom('report_jobs')
+    .select('id')
+    .where('id', '=', jobId)
+    .where('status', '=', 'running')
+    .where('claimed_by', '=', runnerId)
+    .$if(isPostgres(trx), (q) => q.forUpdate())
+    .executeTakeFirst();
+  return owned !== undefined;
+}
+
+/**
  * Stores one piece of the job's file, only while the job is still this runner's: a runner that lost its lease
  * (a long pause, a slow disk) cannot mix its pieces into the file of the runner that took the job over.
  */
 export async function writeReportChunk(db: Kysely<Database>, jobId: number, runnerId: string, chunkNo: number, data: Uint8Array): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    // On PostgreSQL the row lock holds a claim by another runner back until this piece is in (and then that
-    // runner clears it); SQLite's write lock, taken when the transaction begins, does the same there.
-    const owned = await trx
-      .selectFrom('report_jobs')
-      .select('id')
-      .where('id', '=', jobId)
-      .where('status', '=', 'running')
-      .where('claimed_by', '=', runnerId)
-      .$if(isPostgres(trx), (q) => q.forUpdate())
-      .executeTakeFirst();
-    if (!owned) throw new ReportLeaseLostError(jobId);
+    if (!(await holdsJob(trx, jobId, runnerId))) throw new ReportLeaseLostError(jobId);
     await trx.insertInto('report_file_chunks').values({ job_id: jobId, chunk_no: chunkNo, data }).execute();
   });
 }
@@ -259,15 +279,22 @@ export async function failReport(db: Kysely<Database>, jobId: number, runnerId: 
   });
 }
 
-/** Puts this runner's running jobs back in the queue (a clean shutdown): another runner starts them afresh. */
+/**
+ * Puts this runner's running jobs back in the queue (a clean shutdown) without their partial files: another
+ * runner starts them afresh. A worker still finishing a piece cannot add it afterwards (the job is not its own).
+ */
 export async function releaseRunnerJobs(db: Kysely<Database>, runnerId: string): Promise<number> {
-  const result = await db
-    .updateTable('report_jobs')
-    .set((eb) => ({ status: 'queued', claimed_by: null, lease_until: null, rows_done: 0, rows_total: null, attempts: eb('attempts', '-', 1) }))
-    .where('status', '=', 'running')
-    .where('claimed_by', '=', runnerId)
-    .execute();
-  return result.reduce((sum, r) => sum + Number(r.numUpdatedRows), 0);
+  return db.transaction().execute(async (trx) => {
+    const released = await trx
+      .updateTable('report_jobs')
+      .set((eb) => ({ status: 'queued', claimed_by: null, lease_until: null, rows_done: 0, rows_total: null, attempts: eb('attempts', '-', 1) }))
+      .where('status', '=', 'running')
+      .where('claimed_by', '=', runnerId)
+      .returning('id')
+      .execute();
+    if (released.length > 0) await trx.deleteFrom('report_file_chunks').where('job_id', 'in', released.map((j) => j.id)).execute();
+    return released.length;
+  });
 }
 
 /** The stored file of a finished report, chunk by chunk (a few chunks in memory at a time). */
@@ -298,4 +325,21 @@ export async function expireReports(db: Kysely<Database>, now = new Date()): Pro
     await trx.updateTable('report_jobs').set({ status: 'expired' }).where('id', 'in', ids).execute();
     return ids.length;
   });
+}
+
+/**
+ * Removes file pieces that belong to no file anyone will download: those of jobs that failed, expired, or went
+ * back to the queue with pieces of a lost attempt (left by an older version, or by a crash between steps). A
+ * running job's pieces are its runner's and a done job's are its file; neither is touched. One statement, so a
+ * queued job claimed meanwhile keeps whatever its new runner writes. Returns how many jobs had pieces removed.
+ */
+export async function removeOrphanReportFiles(db: Kysely<Database>): Promise<number> {
+  const orphaned = (eb: ExpressionBuilder<Database, 'report_file_chunks'>) =>
+    eb(
+      'report_file_chunks.job_id',
+      'in',
+      eb.selectFrom('report_jobs').select('report_jobs.id').where('report_jobs.status', 'not in', ['done', 'running']),
+    );
+  const removed = await db.deleteFrom('report_file_chunks').where(orphaned).returning('job_id').execute();
+  return new Set(removed.map((r) => r.job_id)).size;
 }

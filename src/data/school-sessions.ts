@@ -3,7 +3,7 @@
  * and one session as staff may see it. `institutionId` null means every institution (agency staff); any other
  * value narrows every query to that institution's candidates, in the SQL itself.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../../db/schema.js';
 
 export interface SessionExam {
@@ -38,8 +38,11 @@ const SESSION_EXAM_COLUMNS = [
 export interface SessionCounts extends SessionExam {
   registered: number;
   tookPart: number;
-  issued: number;
-  annulled: number;
+  /** Certificates issued and annulled; null before the results are out to the one asking (a school). */
+  issued: number | null;
+  annulled: number | null;
+  /** When the session's results (and certificates) open to students. */
+  resultsAt: Date;
 }
 
 export interface StaffSession extends SessionExam {
@@ -65,22 +68,42 @@ export async function sessionYears(db: Kysely<Database>, institutionId: number |
   return (await query.execute()).map((r) => r.school_year);
 }
 
-/** Sessions of one school year with the institution's registrations, by exam, with what became of them. */
-export async function sessionsWithCounts(db: Kysely<Database>, filter: { institutionId: number | null; schoolYear: number }): Promise<SessionCounts[]> {
+// The moment an exam's results open, from exams joined with school_years (ISO-8601 UTC text, so it compares as text).
+const RESULTS_AT = sql<string>`case when exams.education = 'basic' then school_years.basic_results_at else school_years.secondary_results_at end`;
+
+/**
+ * Sessions of one school year with the institution's registrations, by exam, with what became of them.
+ * Certificates issued and annulled are results: before the release moment nobody outside the agency sees
+ * anything of them, not even how many there are. `releasedAsOf` is a school's "now", compared with each
+ * session's release moment (null for agency staff, who see everything at once); before that moment the
+ * certificates are not even joined.
+ */
+export async function sessionsWithCounts(
+  db: Kysely<Database>,
+  filter: { institutionId: number | null; schoolYear: number; releasedAsOf: Date | null },
+): Promise<SessionCounts[]> {
+  const released = filter.releasedAsOf === null ? undefined : sql<SqlBool>`${RESULTS_AT} <= ${filter.releasedAsOf.toISOString()}`;
+  const count = (state: 'issued' | 'annulled') => sql<number>`cast(count(case when certificates.state = ${state} then 1 end) as integer)`;
+  const certificates = (state: 'issued' | 'annulled') => (released ? sql<number | null>`case when ${released} then ${count(state)} end` : count(state));
   let query = db
     .selectFrom('registrations')
     .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
     .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
     .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+    .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
     .leftJoin('sittings', 'sittings.registration_id', 'registrations.id')
-    .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
+    .leftJoin('certificates', (join) => {
+      const onSitting = join.onRef('certificates.sitting_id', '=', 'sittings.id');
+      return released ? onSitting.on(released) : onSitting;
+    })
     .where('exams.school_year', '=', filter.schoolYear)
     .select([
       ...SESSION_EXAM_COLUMNS,
+      RESULTS_AT.as('resultsAt'),
       sql<number>`cast(count(registrations.id) as integer)`.as('registered'),
       sql<number>`cast(count(case when sittings.took_part in ('yes', 'partly') then 1 end) as integer)`.as('tookPart'),
-      sql<number>`cast(count(case when certificates.state = 'issued' then 1 end) as integer)`.as('issued'),
-      sql<number>`cast(count(case when certificates.state = 'annulled' then 1 end) as integer)`.as('annulled'),
+      certificates('issued').as('issued'),
+      certificates('annulled').as('annulled'),
     ])
     .groupBy([
       'exam_sessions.id',
@@ -94,13 +117,15 @@ export async function sessionsWithCounts(db: Kysely<Database>, filter: { institu
       'exam_sessions.term',
       'exam_sessions.starts_on',
       'exam_sessions.ends_on',
+      'school_years.basic_results_at',
+      'school_years.secondary_results_at',
     ])
     .orderBy('exams.education')
     .orderBy('exams.code')
     .orderBy('exam_sessions.term', 'desc')
     .orderBy('exam_sessions.starts_on');
   if (filter.institutionId !== null) query = query.where('candidates.institution_id', '=', filter.institutionId);
-  return query.execute();
+  return (await query.execute()).map(({ resultsAt, ...counts }) => ({ ...counts, resultsAt: new Date(resultsAt) }));
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Database } from '../../db/schema.js';
 import type { CertificateFacts } from '../certificate/facts.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
 import { isReleased } from '../domain/release.js';
-import { verifyEdoc, type TrustAnchors, type VerificationReport } from '../sealing/verify.js';
+import type { VerificationReport } from '../sealing/verify.js';
 import { audit } from './audit.js';
 import { certificatesWithHolder, loadCertificateFacts } from './certificate-facts.js';
 
@@ -16,6 +16,12 @@ export interface RegisterEntry {
   annulledReason: string | null;
   annulledAt: string | null;
 }
+
+/**
+ * Checks an uploaded file's container and seal (`verifyEdoc` with the trust anchors). The portal gives this to
+ * its verification worker pool: the file is anyone's, and so is the work of opening it.
+ */
+export type EdocVerifier = (bytes: Uint8Array) => Promise<VerificationReport>;
 
 export interface UploadCheck {
   report: VerificationReport;
@@ -34,10 +40,10 @@ async function registerEntry(db: Kysely<Database>, number: string) {
 export async function checkUploadedCertificate(
   db: Kysely<Database>,
   bytes: Uint8Array,
-  trust: TrustAnchors,
+  verify: EdocVerifier,
   context: { actor: string; channel: string },
 ): Promise<UploadCheck> {
-  const report = await verifyEdoc(bytes, trust);
+  const report = await verify(bytes);
   const check: UploadCheck = { report };
   if (report.genuine && report.facts) {
     const number = report.facts.number;

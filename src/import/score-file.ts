@@ -4,11 +4,25 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { zipSync, type Zippable } from 'fflate';
 import { isCandidateCode } from '../domain/certificate-number.js';
 import { checkPartPoints, parsePoints, type PartDefinition, type ScoringProblem } from '../domain/scoring.js';
+import { unzipBounded, ZipError, type UnzipLimits } from '../unzip.js';
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const MAX_ROWS = 50_000;
+
+/**
+ * What an XLSX may unpack to. A 50,000-row score sheet is some 12 MB of XML; a few megabytes of ZIP can claim
+ * to be that and hold gigabytes, so the limits hold for the bytes actually inflated.
+ */
+export const XLSX_LIMITS: UnzipLimits = { entries: 256, entryBytes: 24 * 1024 * 1024, totalBytes: 48 * 1024 * 1024 };
+
+/**
+ * Cells in all worksheets together: ten columns of every allowed row. exceljs keeps each cell as an object of
+ * several hundred bytes, so this, not the file size, is what bounds the memory an import needs.
+ */
+export const MAX_CELLS = 10 * (MAX_ROWS + 1);
 
 export type TookPart = 'yes' | 'no' | 'partly';
 
@@ -90,36 +104,84 @@ function readCsv(bytes: Uint8Array): RawTable {
   };
 }
 
+/** Worksheet parts as exceljs finds them (by this very pattern, wherever in the archive it matches). */
+const WORKSHEET_PART = /xl\/worksheets\/sheet(\d+)[.]xml/;
+
+/** Elements of one name, with or without a namespace prefix, counted without building anything. */
+function countElements(xml: string, name: string): number {
+  const pattern = new RegExp(`<(?:[A-Za-z_][\\w.-]*:)?${name}[\\s/>]`, 'g');
+  let count = 0;
+  while (pattern.exec(xml)) count++;
+  return count;
+}
+
+/**
+ * The archive's entries, unpacked within XLSX_LIMITS and counted (rows in each worksheet, cells in all) before
+ * exceljs is given any of it.
+ */
+function unpackXlsx(bytes: Uint8Array): Array<[string, Uint8Array]> {
+  let entries: Array<[string, Uint8Array]>;
+  try {
+    entries = unzipBounded(bytes, XLSX_LIMITS);
+  } catch (error) {
+    if (error instanceof ZipError && error.problem === 'entry-too-large') {
+      throw new ImportRefused([{ key: 'import.file.xlsx-too-large', params: { max: (error.limit ?? XLSX_LIMITS.totalBytes) / 1024 / 1024 } }]);
+    }
+    throw new ImportRefused([{ key: 'import.file.unreadable-xlsx' }]);
+  }
+  let cells = 0;
+  for (const [name, content] of entries) {
+    if (!WORKSHEET_PART.test(name)) continue;
+    const xml = new TextDecoder().decode(content);
+    // The header row is not a candidate: MAX_ROWS rows may follow it.
+    if (countElements(xml, 'row') > MAX_ROWS + 1) throw new ImportRefused([{ key: 'import.file.too-many-rows', params: { max: MAX_ROWS } }]);
+    cells += countElements(xml, 'c');
+    if (cells > MAX_CELLS) throw new ImportRefused([{ key: 'import.file.too-many-cells', params: { max: MAX_CELLS } }]);
+  }
+  return entries;
+}
+
 async function readXlsx(bytes: Uint8Array): Promise<RawTable> {
+  // exceljs gets an archive rebuilt from what was just measured, stored: its own unzipping then has nothing to
+  // inflate, and no way to read the original differently from how it was checked.
+  const parts: Zippable = {};
+  for (const [name, content] of unpackXlsx(bytes)) parts[name] = [content, { level: 0 }];
   const workbook = new ExcelJS.Workbook();
   try {
-    await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
+    await workbook.xlsx.load(Buffer.from(zipSync(parts)) as unknown as ExcelJS.Buffer);
   } catch {
     throw new ImportRefused([{ key: 'import.file.unreadable-xlsx' }]);
   }
   const sheet = workbook.worksheets[0];
   if (!sheet) throw new ImportRefused([{ key: 'import.file.empty' }]);
   const rows: RawTable['rows'] = [];
+  const formulas: ImportProblem[] = [];
   let header: string[] | undefined;
   sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
     const cells: string[] = [];
-    for (let c = 1; c <= row.cellCount; c++) cells.push(cellText(row.getCell(c).value));
+    for (let c = 1; c <= row.cellCount; c++) {
+      const cell = row.getCell(c);
+      // A formula's cached result is whatever the program that last saved the file wrote there, if anything:
+      // points must be the values themselves.
+      if (cell.type === ExcelJS.ValueType.Formula) formulas.push({ row: rowNumber, key: 'import.row.formula', params: { cell: cell.address } });
+      cells.push(cellText(cell.value));
+    }
     if (!header) header = cells;
     else if (cells.some((c) => c !== '')) rows.push({ row: rowNumber, cells });
   });
+  if (formulas.length > 0) throw new ImportRefused(formulas);
   if (!header) throw new ImportRefused([{ key: 'import.file.empty' }]);
   return { header, rows };
 }
 
 function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
-  // 0.1 + 0.2 typed as a formula is 0.30000000000000004: spreadsheet noise, not a third decimal.
+  // A value pasted from a calculation keeps its binary noise (0.30000000000000004), which is not a third decimal.
   if (typeof value === 'number') return String(Number(value.toFixed(9)));
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return value.trim();
   if (value instanceof Date) return value.toISOString();
   if ('richText' in value) return value.richText.map((r) => r.text).join('').trim();
-  if ('result' in value) return cellText((value.result ?? null) as ExcelJS.CellValue);
   if ('text' in value) return String(value.text).trim();
   if ('error' in value) return String(value.error);
   return '';

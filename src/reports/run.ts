@@ -43,7 +43,7 @@ export async function runReport(db: Kysely<Database>, task: ReportTask, options:
   const table = await reportTable(db, task.institutionId, task.parameters, options.batchSize);
   if (task.format === 'xlsx' && table.total > XLSX_MAX_ROWS) throw new ReportFailure('too-many-rows');
   await recordProgress(db, task.jobId, task.runnerId, 0, table.total);
-  await clearReportFile(db, task.jobId);
+  await clearReportFile(db, task.jobId, task.runnerId);
 
   const sink = new ReportFileSink(db, task.jobId, task.runnerId);
   const tracked: ReportTable = { ...table, batches: withProgress(table, db, task, options.progressEveryMs ?? 500) };

@@ -14,6 +14,7 @@ import {
   expireReports,
   failReport,
   releaseRunnerJobs,
+  removeOrphanReportFiles,
   renewLease,
   type ReportQueueSettings,
 } from '../data/report-jobs.js';
@@ -30,7 +31,7 @@ export interface ReportRunnerOptions {
   log: Logger;
   /** How often the queue is looked at when nobody calls notify() (default 2 s). */
   pollMs?: number;
-  /** How often finished files past their retention are removed (default hourly). */
+  /** How often finished files past their retention, and pieces of files nobody will download, are removed (default hourly). */
   expireEveryMs?: number;
 }
 
@@ -102,6 +103,8 @@ export class ReportRunner {
     this.lastExpiry = now;
     const expired = await expireReports(this.options.db);
     if (expired > 0) this.options.log.info('report files past retention removed', { reports: expired });
+    const orphaned = await removeOrphanReportFiles(this.options.db);
+    if (orphaned > 0) this.options.log.info('partial report files of unfinished jobs removed', { reports: orphaned });
   }
 
   private launch(job: ReportJob): void {

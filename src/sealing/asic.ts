@@ -2,7 +2,8 @@
  * ASiC-E containers (ETSI EN 319 162-1), the .edoc files: `mimetype` first and stored, the data files, an ODF
  * manifest and one XAdES signature file. Reading is defensive: uploads come from anyone.
  */
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
+import { listZipEntries, readZipEntry, ZipError, type ZipEntry } from '../unzip.js';
 import type { DataObject } from './xades.js';
 import { escapeAttribute, NS } from './xml.js';
 
@@ -100,33 +101,46 @@ function checkMimetypeFirst(bytes: Uint8Array): void {
 export function openAsice(bytes: Uint8Array, limits = READ_LIMITS): OpenedContainer {
   if (bytes.length > limits.containerBytes) throw new ContainerError('too-large');
   checkMimetypeFirst(bytes);
-  let entries = 0;
-  let total = 0;
+  let entries: ZipEntry[];
+  try {
+    entries = listZipEntries(bytes);
+  } catch {
+    throw new ContainerError('not-a-zip');
+  }
+  // The whole directory is judged before any entry is inflated; the declared sizes only allow an early refusal.
+  let declaredTotal = 0;
   const names = new Set<string>();
   let problem: ContainerProblem | undefined;
-  let unzipped: Record<string, Uint8Array>;
-  try {
-    unzipped = unzipSync(bytes, {
-      filter: (file) => {
-        entries++;
-        total += file.originalSize;
-        // Two entries of one name: tools disagree on which one they show, so the signed one could hide another.
-        if (names.has(file.name)) problem ??= 'duplicate-entry';
-        names.add(file.name);
-        if (!isSafeEntryName(file.name)) problem ??= 'unsafe-entry-name';
-        else if (entries > limits.entries) problem ??= 'too-many-entries';
-        else if (file.originalSize > limits.entryBytes || total > limits.totalBytes) problem ??= 'entry-too-large';
-        return problem === undefined && !file.name.endsWith('/');
-      },
-    });
-  } catch {
-    throw new ContainerError(problem ?? 'not-a-zip');
-  }
+  entries.forEach((entry, index) => {
+    declaredTotal += entry.declaredSize;
+    // Two entries of one name: tools disagree on which one they show, so the signed one could hide another.
+    if (names.has(entry.name)) problem ??= 'duplicate-entry';
+    names.add(entry.name);
+    if (!isSafeEntryName(entry.name)) problem ??= 'unsafe-entry-name';
+    else if (index >= limits.entries) problem ??= 'too-many-entries';
+    else if (entry.declaredSize > limits.entryBytes || declaredTotal > limits.totalBytes) problem ??= 'entry-too-large';
+  });
   if (problem) throw new ContainerError(problem);
+
+  // The real sizes: inflation stops as soon as an entry, or all of them together, passes its limit.
+  const unzipped = new Map<string, Uint8Array>();
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.name.endsWith('/')) continue;
+    let content: Uint8Array;
+    try {
+      content = readZipEntry(bytes, entry, Math.min(limits.entryBytes, limits.totalBytes - total));
+    } catch (error) {
+      if (error instanceof ZipError) throw new ContainerError(error.problem);
+      throw error;
+    }
+    total += content.length;
+    unzipped.set(entry.name, content);
+  }
 
   const files = new Map<string, Uint8Array>();
   const signatures: string[] = [];
-  for (const [name, data] of Object.entries(unzipped)) {
+  for (const [name, data] of unzipped) {
     if (name === 'mimetype' || name === MANIFEST_FILE) continue;
     if (name.startsWith('META-INF/')) {
       if (/signatures[^/]*\.xml$/.test(name)) signatures.push(name);
@@ -137,11 +151,11 @@ export function openAsice(bytes: Uint8Array, limits = READ_LIMITS): OpenedContai
   if (signatures.length === 0) throw new ContainerError('no-signature');
   if (signatures.length > 1) throw new ContainerError('several-signatures');
   const signatureName = signatures[0]!;
-  const manifest = unzipped[MANIFEST_FILE];
+  const manifest = unzipped.get(MANIFEST_FILE);
   return {
     files,
     signatureName,
-    signatureXml: new TextDecoder().decode(unzipped[signatureName]),
+    signatureXml: new TextDecoder().decode(unzipped.get(signatureName)),
     ...(manifest ? { manifestXml: new TextDecoder().decode(manifest) } : {}),
   };
 }

@@ -17,6 +17,7 @@ import type { SessionVariables } from './session-types.js';
 import { verifyRoutes } from './routes/verify.js';
 import { trustedProxies as trustedProxyList } from './client-address.js';
 import { balticOnly, isGeoGuardedPath } from './geo.js';
+import { defaultCountryDatabase, type CountryDatabase, type GeoAttribution } from './country-database.js';
 import { overloadGuard } from './overload.js';
 import { studentRoutes, type StudentDependencies } from './routes/student.js';
 import { authRoutes, type AuthDependencies } from './routes/auth.js';
@@ -26,6 +27,7 @@ import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
 import { sendHtml } from './respond.js';
 import type { Sealer } from '../data/sealing.js';
+import type { EdocVerifier } from '../data/verification.js';
 import type { ReportQueueSettings } from '../data/report-jobs.js';
 import { requireStaff } from './staff.js';
 import { staffSessionRoutes } from './routes/staff-sessions.js';
@@ -43,10 +45,14 @@ export interface AppDependencies {
   secureCookies?: boolean;
   /** Trust anchors for public verification; without them /verify is not offered. */
   trust?: TrustAnchors;
+  /** Checks uploaded certificates off the HTTP thread (main.ts: the verification pool); see VerifyDependencies. */
+  verifyUpload?: EdocVerifier;
   /** TRUSTED_PROXIES: addresses and CIDR ranges whose X-Forwarded-For is believed (default none). */
   trustedProxies?: readonly string[];
   /** Loopback and private addresses pass the Baltic-only filter (default: unless NODE_ENV=production). */
   allowPrivateAddresses?: boolean;
+  /** The country data for the Baltic-only pages (GEOIP_DB_FILE; default: the shipped database, not watched). */
+  geo?: CountryDatabase;
   /**
    * OVERLOAD_MAX_LAG_MS and OVERLOAD_MAX_IN_FLIGHT (config defaults 200 ms and 1000); main.ts always passes them.
    * Absent: no overload refusals (tests that do heavy set-up work would otherwise meet 503s).
@@ -70,7 +76,7 @@ export interface StaffDependencies {
   clock?: () => Date;
 }
 
-export type AppEnv = { Variables: LanguageVariables & SessionVariables & { requestId: string } };
+export type AppEnv = { Variables: LanguageVariables & SessionVariables & { requestId: string; geoAttribution?: GeoAttribution } };
 
 export function pageContext(c: Context<AppEnv>, assets: Assets): PageContext {
   const url = new URL(c.req.url);
@@ -82,6 +88,7 @@ export function pageContext(c: Context<AppEnv>, assets: Assets): PageContext {
     lang,
     path: url.pathname + url.search,
     assets: { css: assets.url('app.css'), htmx: assets.url('htmx.min.js') },
+    ...(c.get('geoAttribution') ? { geoAttribution: c.get('geoAttribution') } : {}),
     ...(session ? { user: { name: session.displayName, csrfToken: session.csrfToken, kind: session.kind, agency: c.get('staff')?.kind === 'agency' } } : {}),
   };
 }
@@ -150,8 +157,14 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   });
 
   // The student pages only from Latvia, Lithuania and Estonia (see GEO_GUARDED_PREFIXES in geo.ts).
-  const geo = balticOnly({ trustedProxies, allowPrivateAddresses: deps.allowPrivateAddresses ?? process.env.NODE_ENV !== 'production', css: assets.url('app.css') });
-  app.use((c, next) => (isGeoGuardedPath(c.req.path) ? geo(c, next) : next()));
+  const countries = deps.geo ?? defaultCountryDatabase();
+  const geo = balticOnly({ trustedProxies, allowPrivateAddresses: deps.allowPrivateAddresses ?? process.env.NODE_ENV !== 'production', css: assets.url('app.css'), database: countries });
+  app.use((c, next) => {
+    // Every page's footer credits the geo data, as its licence asks (read per request: a reload may change it).
+    const credit = countries.attribution();
+    if (credit) c.set('geoAttribution', credit);
+    return isGeoGuardedPath(c.req.path) ? geo(c, next) : next();
+  });
   if (deps.auth) {
     // Sets c.var.session from the session cookie; static files and health checks need no database read.
     const session = sessionMiddleware({ store: deps.auth.sessions, secureCookies: deps.secureCookies ?? false });
@@ -159,12 +172,16 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   }
 
   app.get('/healthz', async (c) => {
+    // Old geo data is a detail, not a failure: every instance reads the same file, so failing the check would take
+    // the whole portal out of the balancer over a missed monthly update that still places nearly every address.
+    const { builtAt, ageDays, maxAgeDays, stale } = countries.status();
+    const geoDetail = { builtAt, ageDays, maxAgeDays, stale };
     try {
       await sql`select 1`.execute(deps.db);
-      return c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' });
+      return c.json({ status: 'ok', geo: geoDetail }, 200, { 'Cache-Control': 'no-store' });
     } catch (error) {
       deps.log.error('health check failed', { error });
-      return c.json({ status: 'unavailable' }, 503, { 'Cache-Control': 'no-store' });
+      return c.json({ status: 'unavailable', geo: geoDetail }, 503, { 'Cache-Control': 'no-store' });
     }
   });
 
@@ -181,7 +198,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   });
 
   app.get('/', (c) => sendHtml(c, homePage(pageContext(c, assets))));
-  if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, assets, trustedProxies }));
+  if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, verify: deps.verifyUpload, assets, trustedProxies }));
   if (deps.student) app.route('/', studentRoutes({ db: deps.db, assets, ...deps.student }));
   if (deps.auth) app.route('/', authRoutes({ ...deps.auth, db: deps.db, log: deps.log, assets, secureCookies: deps.secureCookies ?? false }));
   if (deps.auth && deps.staff) {

@@ -1,30 +1,42 @@
 /**
- * Baltic-only access to the student pages. The country comes from the GeoLite2 country data shipped inside the
- * `geoip-country` package (read into memory once at start, IPv4 and IPv6; no download at run time). Latvia,
- * Lithuania and Estonia pass; any other country, and a public address the data does not know, gets a short 403
- * page in Latvian and English pointing to the Latvija.lv e-service. Loopback and private addresses (and a
- * request without a socket, such as an in-process test) pass only when `allowPrivateAddresses` is set, which the
- * portal does outside production.
+ * Baltic-only access to the student pages. The country comes from an MMDB country database (see
+ * country-database.ts: GEOIP_DB_FILE, read into memory and reloaded when the file changes; no download at run
+ * time). Latvia, Lithuania and Estonia pass; any other country, and a public address the data does not know,
+ * gets a short 403 page in Latvian and English pointing to the Latvija.lv e-service. Loopback and private
+ * addresses (and a request without a socket, such as an in-process test) pass only when `allowPrivateAddresses`
+ * is set, which the portal does outside production.
  */
 import { BlockList, isIPv4 } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
-import geoip from 'geoip-country';
 import { geoRefusedPage } from '../../views/geo-refused.js';
+import { PROVIDER_AUDIENCE, PROVIDER_NAMES } from '../auth/oidc.js';
 import { clientAddress, type TrustedProxies } from './client-address.js';
+import { defaultCountryDatabase, type CountryDatabase, type GeoAttribution } from './country-database.js';
 import { sendHtml } from './respond.js';
 
 export const BALTIC_COUNTRIES: ReadonlySet<string> = new Set(['LV', 'LT', 'EE']);
 
 /**
- * Path prefixes of the student pages, which only the Baltic states may open. Not guarded: `/healthz`,
- * `/static/`, the public `/verify` (anyone abroad may check a certificate), `/embed` and `/api/`
- * (server-to-server for the Latvija.lv e-service), and the home page.
+ * Path prefixes of the student pages, which only the Baltic states may open: the results, certificate
+ * downloads and the students' sign-in (E-klase, Mykoob, demo). Not guarded: `/healthz`, `/static/`, the home
+ * page, the public `/verify` (anyone abroad may check a certificate), `/eservice/`, `/embed` and `/api/` (the
+ * Latvija.lv e-service, for people wherever they are), `POST /logout` (ending a session must work from
+ * anywhere), and everything of the staff: `/staff/…` and their Latvija.lv sign-in (`GEO_OPEN_PATHS`). Staff are
+ * state-service users who travel; who they are is settled by Latvija.lv and their role, not by where they are.
  */
-export const GEO_GUARDED_PREFIXES = ['/results', '/certificates/', '/login', '/auth/', '/logout'] as const;
+export const GEO_GUARDED_PREFIXES = ['/results', '/certificates/', '/login', '/auth/'] as const;
+
+/** Under the guarded prefixes, the sign-in round trip of the staff providers (Latvija.lv). */
+export const GEO_OPEN_PATHS: readonly string[] = PROVIDER_NAMES.filter((name) => PROVIDER_AUDIENCE[name] === 'staff').flatMap((name) => [
+  `/login/${name}`,
+  `/auth/${name}/callback`,
+]);
 
 /** Whether a request path (as the router sees it: `c.req.path`) is a student page. */
 export function isGeoGuardedPath(path: string): boolean {
-  for (const prefix of GEO_GUARDED_PREFIXES) if (path.startsWith(prefix)) return true;
+  for (const prefix of GEO_GUARDED_PREFIXES) {
+    if (path.startsWith(prefix)) return !GEO_OPEN_PATHS.includes(path);
+  }
   return false;
 }
 
@@ -52,16 +64,16 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 /** ISO 3166-1 alpha-2 country of a public address, or undefined when the data does not know it. */
-export function countryOf(address: string): string | undefined {
-  return geoip.lookup(address)?.country ?? undefined;
+export function countryOf(address: string, database: CountryDatabase = defaultCountryDatabase()): string | undefined {
+  return database.country(address);
 }
 
 export type GeoVerdict = 'baltic' | 'private' | 'foreign' | 'unknown';
 
 /** Where an address is from, as far as access is concerned; undefined (no socket) counts as private. */
-export function geoVerdict(address: string | undefined): GeoVerdict {
+export function geoVerdict(address: string | undefined, database?: CountryDatabase): GeoVerdict {
   if (address === undefined || isPrivateAddress(address)) return 'private';
-  const country = countryOf(address);
+  const country = countryOf(address, database);
   if (country === undefined) return 'unknown';
   return BALTIC_COUNTRIES.has(country) ? 'baltic' : 'foreign';
 }
@@ -73,6 +85,8 @@ export interface BalticOnlyOptions {
   trustedProxies?: TrustedProxies;
   /** The stylesheet URL for the refusal page. */
   css?: string;
+  /** The country data (default: the shipped database, see defaultCountryDatabase). */
+  database?: CountryDatabase;
 }
 
 /**
@@ -80,10 +94,17 @@ export interface BalticOnlyOptions {
  * pages only, e.g. `app.use((c, next) => (isGeoGuardedPath(c.req.path) ? guard(c, next) : next()))`.
  */
 export function balticOnly(options: BalticOnlyOptions): MiddlewareHandler {
-  const page = geoRefusedPage(options.css);
+  const database = options.database ?? defaultCountryDatabase();
+  // Rendered once, and again after a reload: the credit line follows the file loaded.
+  let credit: GeoAttribution | undefined = database.attribution();
+  let page = geoRefusedPage(options.css, credit);
   return async (c, next) => {
-    const verdict = geoVerdict(clientAddress(c, options.trustedProxies));
+    const verdict = geoVerdict(clientAddress(c, options.trustedProxies), database);
     if (verdict === 'baltic' || (verdict === 'private' && options.allowPrivateAddresses)) return next();
+    if (database.attribution() !== credit) {
+      credit = database.attribution();
+      page = geoRefusedPage(options.css, credit);
+    }
     return sendHtml(c, page, 403);
   };
 }

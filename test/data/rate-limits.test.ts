@@ -3,7 +3,7 @@
  * visitor together, a new window starts afresh, limits and visitors stay apart, and addresses are not stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counterKey, RateLimiter } from '../../src/data/rate-limits.js';
+import { counterKey, RateLimiter, RateLimits } from '../../src/data/rate-limits.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 describe.each(DATABASE_KINDS)('rate limits on %s', (kind) => {
@@ -47,5 +47,56 @@ describe.each(DATABASE_KINDS)('rate limits on %s', (kind) => {
     const limiters = [new RateLimiter(test.handle.db, rule, clock), new RateLimiter(test.handle.db, rule, clock)];
     const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => limiters[i % 2]!.allow('203.0.113.5')));
     expect(answers.filter(Boolean)).toHaveLength(rule.limit);
+  });
+
+  describe('several counters per attempt', () => {
+    const host = { name: 'test.host', limit: 3, windowMs: 10 * 60_000 };
+    const block = { name: 'test.block', limit: 4, windowMs: 10 * 60_000 };
+    const failures = { name: 'test.failures', limit: 2, windowMs: 60 * 60_000 };
+    const from = (address: string) => [{ rule: host, key: address }, { rule: block, key: '198.51.100.0/24' }];
+    const count = async (name: string, key: string) =>
+      (await test.handle.db.selectFrom('rate_limit_counters').select('count').where('key_hash', '=', counterKey(name, key)).executeTakeFirst())?.count ?? 0;
+
+    it('counts one attempt toward all its counters, shared across instances, and refuses when any is used up', async () => {
+      const first = new RateLimits(test.handle.db, clock);
+      const second = new RateLimits(test.handle.db, clock);
+      // Four addresses of one block, none over its own limit: the block's fifth attempt is refused.
+      for (const [i, limits] of [first, second, first, second].entries()) expect((await limits.admit(from(`198.51.100.${i + 1}`))).allowed).toBe(true);
+      const refused = await second.admit(from('198.51.100.9'));
+      expect(refused).toMatchObject({ allowed: false, rule: block, retryAfterSeconds: 600 });
+      // The refused attempt spent nobody's budget: not its own address's, and the block stays at its limit.
+      expect(await count(host.name, '198.51.100.9')).toBe(0);
+      expect(await count(block.name, '198.51.100.0/24')).toBe(4);
+      // A refusal by the first counter leaves the later ones alone.
+      const busy = [{ rule: host, key: '192.0.2.99' }, { rule: failures, key: 'number' }];
+      for (let i = 0; i < 3; i++) await first.admit([{ rule: host, key: '192.0.2.99' }]);
+      expect((await second.admit(busy)).allowed).toBe(false);
+      expect(await count(failures.name, 'number')).toBe(0);
+    });
+
+    it('gives back counted attempts, on any instance, only in the window they were counted in', async () => {
+      const first = new RateLimits(test.handle.db, clock);
+      const second = new RateLimits(test.handle.db, clock);
+      const attempt = [{ rule: failures, key: '2026/000000000001-KUMAL' }];
+      const a = await first.admit(attempt);
+      const b = await second.admit(attempt);
+      if (!a.allowed || !b.allowed) throw new Error('expected both attempts to be counted');
+      expect((await first.admit(attempt)).allowed).toBe(false);
+      await second.giveBack(b.counted);
+      expect(await count(failures.name, attempt[0]!.key)).toBe(1);
+      const c = await second.admit(attempt);
+      expect(c.allowed).toBe(true);
+      await first.giveBack(a.counted);
+      await first.giveBack(c.allowed ? c.counted : []);
+      // Back to nothing: the counter is gone rather than left at zero.
+      expect(await count(failures.name, attempt[0]!.key)).toBe(0);
+
+      const d = await first.admit(attempt);
+      now = new Date(now.getTime() + failures.windowMs);
+      expect((await second.admit(attempt)).allowed).toBe(true);
+      // Giving back an attempt of the window that ended leaves the new window's count alone.
+      await first.giveBack(d.allowed ? d.counted : []);
+      expect(await count(failures.name, attempt[0]!.key)).toBe(1);
+    });
   });
 });

@@ -12,6 +12,7 @@ import {
   listReports,
   recordProgress,
   releaseRunnerJobs,
+  removeOrphanReportFiles,
   renewLease,
   ReportQueueFullError,
   reportFileChunks,
@@ -108,7 +109,7 @@ describe.each(DATABASE_KINDS)('report queue on %s', (kind) => {
     await claimNextReport(db(), 'r', settings, at(1));
     // An earlier attempt's leftovers are cleared before writing.
     await writeReportChunk(db(), id, 'r', 0, new Uint8Array([9, 9, 9]));
-    await clearReportFile(db(), id);
+    await clearReportFile(db(), id, 'r');
     const parts = [new Uint8Array(300).fill(1), new Uint8Array(300).fill(2), new Uint8Array(5).fill(3), new Uint8Array(7).fill(4), new Uint8Array(1).fill(5)];
     for (const [i, part] of parts.entries()) await writeReportChunk(db(), id, 'r', i, part);
     expect(await completeReport(db(), id, 'r', { fileName: 'r.xlsx', fileSize: 613, rows: 10 }, settings, at(2))).toBe(true);
@@ -133,7 +134,7 @@ describe.each(DATABASE_KINDS)('report queue on %s', (kind) => {
     // The lease lapses; another runner takes the job.
     expect((await claimNextReport(db(), 'quick', settings, at(40)))?.id).toBe(id);
     await expect(writeReportChunk(db(), id, 'slow', 1, new Uint8Array([2]))).rejects.toBeInstanceOf(ReportLeaseLostError);
-    await clearReportFile(db(), id);
+    await clearReportFile(db(), id, 'quick');
     await writeReportChunk(db(), id, 'quick', 0, new Uint8Array([3]));
     expect(await db().selectFrom('report_file_chunks').select(['chunk_no', 'data']).where('job_id', '=', id).execute()).toEqual([{ chunk_no: 0, data: expect.anything() }]);
     const read: number[] = [];
@@ -149,6 +150,91 @@ describe.each(DATABASE_KINDS)('report queue on %s', (kind) => {
     expect(await db().selectFrom('report_file_chunks').select('chunk_no').where('job_id', '=', id).execute()).toEqual([]);
     const { items } = await listReports(db(), alice, { offset: 0, limit: 10 });
     expect(items[0]).toMatchObject({ status: 'failed', failure: 'no-session' });
+  });
+
+  const chunksOf = async (id: number) =>
+    (await db().selectFrom('report_file_chunks').select('chunk_no').where('job_id', '=', id).orderBy('chunk_no').execute()).map((c) => c.chunk_no);
+
+  it('drops the partial file of a job given up as interrupted, in the same step', async () => {
+    const id = await enqueueReport(db(), report(alice), settings, at(0));
+    await claimNextReport(db(), 'a', settings, at(1));
+    await writeReportChunk(db(), id, 'a', 0, new Uint8Array([1]));
+    await claimNextReport(db(), 'b', settings, at(40));
+    await clearReportFile(db(), id, 'b');
+    await writeReportChunk(db(), id, 'b', 0, new Uint8Array([2]));
+    await writeReportChunk(db(), id, 'b', 1, new Uint8Array([3]));
+    // The last allowed attempt's lease lapses too: the job fails, and nothing of its file stays behind.
+    expect(await claimNextReport(db(), 'c', settings, at(80))).toBeUndefined();
+    expect(await db().selectFrom('report_jobs').select(['status', 'failure']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ status: 'failed', failure: 'interrupted' });
+    expect(await chunksOf(id)).toEqual([]);
+    await expect(writeReportChunk(db(), id, 'b', 2, new Uint8Array([4]))).rejects.toBeInstanceOf(ReportLeaseLostError);
+    expect(await chunksOf(id)).toEqual([]);
+  });
+
+  it('puts a stopping runner’s job back in the queue without its partial file', async () => {
+    const id = await enqueueReport(db(), report(alice), settings, at(0));
+    await claimNextReport(db(), 'stopping', settings, at(1));
+    await writeReportChunk(db(), id, 'stopping', 0, new Uint8Array([1]));
+    expect(await releaseRunnerJobs(db(), 'stopping')).toBe(1);
+    expect(await chunksOf(id)).toEqual([]);
+    // A worker that was still writing when the job went back cannot add to it.
+    await expect(writeReportChunk(db(), id, 'stopping', 1, new Uint8Array([2]))).rejects.toBeInstanceOf(ReportLeaseLostError);
+    expect(await chunksOf(id)).toEqual([]);
+  });
+
+  it('lets only the job’s current runner clear its file', async () => {
+    const id = await enqueueReport(db(), report(alice), settings, at(0));
+    await claimNextReport(db(), 'slow', settings, at(1));
+    expect((await claimNextReport(db(), 'quick', settings, at(40)))?.id).toBe(id);
+    await clearReportFile(db(), id, 'quick');
+    await writeReportChunk(db(), id, 'quick', 0, new Uint8Array([1]));
+    // The runner that lost the job starts late: it must not wipe what the new runner has written.
+    await expect(clearReportFile(db(), id, 'slow')).rejects.toBeInstanceOf(ReportLeaseLostError);
+    expect(await chunksOf(id)).toEqual([0]);
+  });
+
+  it('sweeps the pieces of failed, expired and queued jobs, never of running or finished ones', async () => {
+    const job = async (status: 'queued' | 'running' | 'done' | 'failed' | 'expired', chunks: number) => {
+      // As an older version could leave them: rows and pieces written directly, whatever the status.
+      const { id } = await db()
+        .insertInto('report_jobs')
+        .values({
+          user_id: alice,
+          institution_id: null,
+          type: 'graduates',
+          format: 'csv',
+          parameters: '{}',
+          status,
+          requested_at: at(0).toISOString(),
+          ...(status === 'running' ? { claimed_by: 'alive', lease_until: at(3600).toISOString(), attempts: 1 } : {}),
+          ...(status === 'failed' ? { failure: 'interrupted', finished_at: at(1).toISOString() } : {}),
+          ...(status === 'done' ? { file_name: 'f.csv', file_size: chunks, finished_at: at(1).toISOString(), expires_at: at(7 * 86_400).toISOString() } : {}),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      for (let i = 0; i < chunks; i++) await db().insertInto('report_file_chunks').values({ job_id: id, chunk_no: i, data: new Uint8Array([i]) }).execute();
+      return id;
+    };
+    const failed = await job('failed', 3);
+    const expired = await job('expired', 1);
+    const queued = await job('queued', 2);
+    const running = await job('running', 2);
+    const done = await job('done', 2);
+    const failedClean = await job('failed', 0);
+    expect(await removeOrphanReportFiles(db())).toBe(3);
+    expect(await chunksOf(failed)).toEqual([]);
+    expect(await chunksOf(expired)).toEqual([]);
+    expect(await chunksOf(queued)).toEqual([]);
+    expect(await chunksOf(failedClean)).toEqual([]);
+    expect(await chunksOf(running)).toEqual([0, 1]);
+    expect(await chunksOf(done)).toEqual([0, 1]);
+    // The running job's runner goes on writing; the finished file is still served whole.
+    await writeReportChunk(db(), running, 'alive', 2, new Uint8Array([2]));
+    expect(await chunksOf(running)).toEqual([0, 1, 2]);
+    const read: number[] = [];
+    for await (const chunk of reportFileChunks(db(), done)) read.push(...chunk);
+    expect(read).toEqual([0, 1]);
+    expect(await removeOrphanReportFiles(db())).toBe(0);
   });
 
   it('lists a user’s own reports only, newest first, a page at a time', async () => {

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annulCertificate } from '../../src/data/certificates.js';
+import { maskPersonalCode } from '../../src/domain/personal-code.js';
 import { createLogger } from '../../src/log.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
 import { createApp } from '../../src/web/app.js';
@@ -31,6 +32,7 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
   let stranger: SigningKey;
   let now = new Date('2026-09-01T10:00:00Z');
   let app: ReturnType<typeof createApp>;
+  const logLines: string[] = [];
   const db = () => test.handle.db;
 
   beforeAll(async () => {
@@ -41,7 +43,7 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
     stranger = await signingKey(key.publicJwk.kid);
     app = createApp({
       db: db(),
-      log: createLogger('silent'),
+      log: createLogger('debug', (line) => logLines.push(line)),
       eservice: {
         verify: verifierFor(db(), key, () => now),
         origins: [FRAMER],
@@ -238,6 +240,39 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
     expect(home.headers.get('x-frame-options')).toBe('DENY');
   });
 
+  it('lets the e-service frame only the list and its in-frame steps, not any other address under /eservice/', async () => {
+    now = new Date('2026-09-01T10:00:00Z');
+    const { location, html } = await openEmbed(await holderToken());
+    const s = new URL(location, PUBLIC_URL).searchParams.get('s')!;
+    const download = /href="(\/eservice\/download\?link=[\w-]{43})"/.exec(html)![1]!;
+    const paper = `/eservice/paper/${encodeURIComponent(register.numbers.kumalOf2025)}?s=${s}`;
+    const framedAnswers = [
+      await app.request(location),
+      await app.request(paper),
+      await app.request(paper.replace(encodeURIComponent(register.numbers.kumalOf2025), 'no-such-number')),
+      await app.request(download),
+    ];
+    expect(framedAnswers.map((res) => res.status)).toEqual([200, 200, 404, 200]);
+    for (const res of framedAnswers) {
+      expect(res.headers.get('content-security-policy')).toContain(`frame-ancestors ${FRAMER}`);
+      expect(res.headers.get('x-frame-options')).toBeNull();
+    }
+    const unframed = [
+      await app.request('/eservice/no-such-page'),
+      await app.request('/eservice/'),
+      await app.request('/eservice/certificates/extra'),
+      await app.request('/eservice/certificates', { method: 'DELETE' }),
+      await app.request('/eservice/download', { method: 'POST' }),
+      await app.request('/api/eservice/openapi.json'),
+    ];
+    for (const res of unframed) {
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('content-security-policy')).not.toContain(FRAMER);
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+    expect(unframed.slice(0, 5).map((res) => res.status)).toEqual([404, 404, 404, 404, 404]);
+  });
+
   it('downloads the sealed certificate through a short-lived single-person link, audited with the channel', async () => {
     now = new Date('2026-09-01T10:00:00Z');
     const { html } = await openEmbed(await holderToken());
@@ -271,14 +306,21 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
     expect(html).not.toContain(register.numbers.kumalOf2025);
     const href = /href="(\/eservice\/download\?link=[\w-]{43})"/.exec(html)![1]!;
     expect((await app.request(href)).status).toBe(200);
-    const audit = await db().selectFrom('audit_log').select(['actor', 'channel', 'details']).where('action', '=', 'certificate.download').where('subject', '=', `certificate:${register.numbers.childLat09}`).executeTakeFirstOrThrow();
-    expect(audit).toEqual({ actor: `representative:${register.parentCode}`, channel: 'eservice', details: JSON.stringify({ representative: true, onBehalfOf: `person:${register.child.personId}` }) });
+    const audit = await db().selectFrom('audit_log').select(['actor', 'actor_personal_code', 'channel', 'details']).where('action', '=', 'certificate.download').where('subject', '=', `certificate:${register.numbers.childLat09}`).executeTakeFirstOrThrow();
+    // The representative's code in full only in its own column (for telling the child who acted), masked in `actor`.
+    expect(audit).toEqual({ actor: `representative:${maskPersonalCode(register.parentCode)}`, actor_personal_code: register.parentCode, channel: 'eservice', details: JSON.stringify({ representative: true, onBehalfOf: `person:${register.child.personId}` }) });
+    expect(audit.actor).not.toContain(register.parentCode.slice(6));
     // The parent, unknown to the register, has no list of their own.
     const own = await app.request(`/eservice/certificates?token=${await token(key, { personalCode: register.parentCode, now })}`);
     expect(own.status).toBe(200);
     const ownHtml = await own.text();
     expect(ownHtml).toContain('šai personai nav reģistrētu sertifikātu');
     expectNoData(ownHtml);
+    // Neither person's code reaches the logs, in any form.
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const code of [register.parentCode, register.child.personalCode]) {
+      for (const written of [code, `${code.slice(0, 6)}-${code.slice(6)}`]) expect(logLines.join('\n')).not.toContain(written);
+    }
   });
 
   it('stops serving a link whose certificate was annulled after the list was shown', async () => {
@@ -300,7 +342,7 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
     const replay = await app.request('/eservice/certificates', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: jwt }).toString() });
     expect(replay.status).toBe(401);
     const opened = await db().selectFrom('audit_log').select(['actor', 'channel', 'subject', 'details']).where('action', '=', 'certificates.list').where('subject', '=', `person:${register.child.personId}`).execute();
-    expect(opened).toContainEqual({ actor: `representative:${register.parentCode}`, channel: 'eservice', subject: `person:${register.child.personId}`, details: JSON.stringify({ representative: true, onBehalfOf: `person:${register.child.personId}`, json: false }) });
+    expect(opened).toContainEqual({ actor: `representative:${maskPersonalCode(register.parentCode)}`, channel: 'eservice', subject: `person:${register.child.personId}`, details: JSON.stringify({ representative: true, onBehalfOf: `person:${register.child.personId}`, json: false }) });
   });
 
   it('describes itself in an OpenAPI 3.1 document', async () => {

@@ -19,6 +19,7 @@ import { storedFile } from '../reports/jobs.js';
 import { createPaperRequest, PaperRequestError, paperRequestsOfPerson, postalListRows, advancePaperRequest } from '../../src/data/paper-requests.js';
 import { prepareDatabase } from '../../src/data/setup.js';
 import { SessionStore } from '../../src/data/web-sessions.js';
+import { maskPersonalCode } from '../../src/domain/personal-code.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -171,8 +172,9 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     const res = await post(paperPath(register.numbers.childLat09), { s, delivery: 'pickup', step: 'confirm' });
     expect(res.status).toBe(303);
     expect(await requestsOf(register.numbers.childLat09)).toMatchObject([{ person_id: register.child.personId, requested_by_code: register.parentCode, representative: 1, delivery: 'pickup', recipient: null }]);
-    const audit = await db().selectFrom('audit_log').select(['actor', 'details']).where('action', '=', 'paper-request.create').where('subject', '=', `certificate:${register.numbers.childLat09}`).executeTakeFirstOrThrow();
-    expect(audit.actor).toBe(`representative:${register.parentCode}`);
+    const audit = await db().selectFrom('audit_log').select(['actor', 'actor_personal_code', 'details']).where('action', '=', 'paper-request.create').where('subject', '=', `certificate:${register.numbers.childLat09}`).executeTakeFirstOrThrow();
+    expect(audit.actor).toBe(`representative:${maskPersonalCode(register.parentCode)}`);
+    expect(audit.actor_personal_code).toBe(register.parentCode);
     expect(JSON.parse(audit.details!)).toMatchObject({ delivery: 'pickup', representative: true, onBehalfOf: `person:${register.child.personId}` });
   });
 

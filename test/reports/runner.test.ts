@@ -3,7 +3,7 @@
  * lease lapses; a clean stop hands running jobs back; a refused report is marked failed with its reason.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { claimNextReport, DEFAULT_QUEUE_SETTINGS, enqueueReport, type ReportQueueSettings } from '../../src/data/report-jobs.js';
+import { claimNextReport, DEFAULT_QUEUE_SETTINGS, enqueueReport, writeReportChunk, type ReportQueueSettings } from '../../src/data/report-jobs.js';
 import { createLogger } from '../../src/log.js';
 import { InlineReportExecutor, type ReportExecutor } from '../../src/reports/pool.js';
 import { ReportRunner } from '../../src/reports/runner.js';
@@ -80,6 +80,48 @@ describe.each(DATABASE_KINDS)('report runner on %s', (kind) => {
     expect(await job(id)).toMatchObject({ status: 'queued', claimed_by: null, attempts: 0 });
     runner(new InlineReportExecutor(db())).start();
     await until(async () => (await job(id)).status === 'done');
+  });
+
+  it('keeps no piece of the file of a job that failed in the worker, or went back to the queue on a stop', async () => {
+    const chunks = (id: number) => db().selectFrom('report_file_chunks').select('chunk_no').where('job_id', '=', id).execute();
+    // Writes two pieces as a real worker would, then breaks (or, for the stop, never finishes).
+    const halfway = (then: 'break' | 'hang'): ReportExecutor => ({
+      async run(task) {
+        await writeReportChunk(db(), task.jobId, task.runnerId, 0, new Uint8Array([1]));
+        await writeReportChunk(db(), task.jobId, task.runnerId, 1, new Uint8Array([2]));
+        if (then === 'break') throw new Error('disk full');
+        return new Promise(() => {});
+      },
+      close: async () => {},
+    });
+    const broken = await queue(session.sessionId);
+    const failing = runner(halfway('break'));
+    failing.start();
+    await until(async () => (await job(broken)).status === 'failed', 60_000);
+    expect((await job(broken)).failure).toBe('internal');
+    expect(await chunks(broken)).toEqual([]);
+    await failing.stop();
+
+    const stopped = await queue(session.sessionId);
+    const stopping = runner(halfway('hang'));
+    stopping.start();
+    await until(async () => (await chunks(stopped)).length === 2, 60_000);
+    await stopping.stop();
+    expect(await job(stopped)).toMatchObject({ status: 'queued', claimed_by: null });
+    expect(await chunks(stopped)).toEqual([]);
+  });
+
+  it('removes pieces left by an older version for failed jobs when it sweeps, leaving finished files alone', async () => {
+    const failed = await queue(session.sessionId);
+    await db().updateTable('report_jobs').set({ status: 'failed', failure: 'interrupted' }).where('id', '=', failed).execute();
+    await db().insertInto('report_file_chunks').values({ job_id: failed, chunk_no: 0, data: new Uint8Array([1]) }).execute();
+    const finished = runner(new InlineReportExecutor(db()));
+    const done = await queue(session.sessionId);
+    finished.start();
+    await until(async () => (await job(done)).status === 'done', 60_000);
+    // The runner sweeps when it starts (and hourly after that).
+    await until(async () => (await db().selectFrom('report_file_chunks').select('chunk_no').where('job_id', '=', failed).execute()).length === 0, 60_000);
+    expect((await db().selectFrom('report_file_chunks').select('chunk_no').where('job_id', '=', done).execute()).length).toBeGreaterThan(0);
   });
 
   it('marks a refused report failed with its reason', async () => {

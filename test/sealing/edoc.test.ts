@@ -38,6 +38,7 @@ import {
   type ToolResult,
   type ZipEntries,
 } from '../support/edoc.js';
+import { lyingAsice } from '../support/lying-zip.js';
 
 const NS = {
   ds: 'http://www.w3.org/2000/09/xmldsig#',
@@ -522,7 +523,7 @@ describe('hostile uploads are refused cleanly', () => {
     Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('') +
     ']><asic:XAdESSignatures xmlns:asic="http://uri.etsi.org/02918/v1.2.1#">&lol9;</asic:XAdESSignatures>';
 
-  const cases: Array<[string, () => Uint8Array, string]> = [
+  const cases: Array<[string, () => Uint8Array | Promise<Uint8Array>, string]> = [
     ['random bytes', () => new Uint8Array(randomBytes(4096)), 'verify.container.not-a-zip'],
     [
       'an empty ZIP',
@@ -560,6 +561,17 @@ describe('hostile uploads are refused cleanly', () => {
       'verify.container.entry-too-large',
     ],
     [
+      'entries whose headers under-state their size (4 × 1 GiB of zeros, each claiming 1,000 bytes)',
+      async () => {
+        const rest = sealedEntries().map(([name, data]) => ({ name, data, deflated: false, declaredSize: data.length }));
+        const bytes = await lyingAsice({ bombs: 4, mebibytes: 1024, rest });
+        expect(bytes.length).toBeLessThan(5 * 1024 * 1024);
+        expect(readZipDirectory(bytes).filter((e) => e.name.startsWith('data-')).map((e) => e.uncompressedSize)).toEqual([1000, 1000, 1000, 1000]);
+        return bytes;
+      },
+      'verify.container.entry-too-large',
+    ],
+    [
       'more than 32 entries',
       () => container([...sealedEntries(), ...Array.from({ length: 40 }, (_, i): [string, Uint8Array] => [`fails-${i}.txt`, encode(`${i}`)])]),
       'verify.container.too-many-entries',
@@ -583,7 +595,7 @@ describe('hostile uploads are refused cleanly', () => {
   ];
 
   it.each(cases)('%s', async (_, make, expected) => {
-    const upload = make();
+    const upload = await make();
     const report = await verifyEdoc(upload, trust);
     expect(report.genuine).toBe(false);
     expect(report.facts).toBeUndefined();

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { demoStudents } from '../../src/data/sign-in.js';
 import { loadStaffScope, removeStaffUser, saveStaffUser } from '../../src/data/staff.js';
-import { SessionStore } from '../../src/data/web-sessions.js';
+import { hashToken, SessionStore } from '../../src/data/web-sessions.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
 import { requireStudent } from '../../src/web/session.js';
@@ -65,6 +65,8 @@ describe.each(DATABASE_KINDS)('staff sign-in on %s', (kind) => {
       auth: { sessions, oidc, environment: 'development', publicUrl: portal.url },
       student: { requireStudent: requireStudent() },
       staff: { reports: { settings: DEFAULT_QUEUE_SETTINGS } },
+      // The test is the proxy: X-Forwarded-For places a request abroad where a test asks for it.
+      trustedProxies: ['127.0.0.1'],
     });
     handler.fetch = app.fetch;
   });
@@ -76,14 +78,14 @@ describe.each(DATABASE_KINDS)('staff sign-in on %s', (kind) => {
   });
 
   /** From "sign in with Latvija.lv" through the provider's forms back to our callback, as `account`. */
-  async function signIn(account: string, returnTo?: string) {
+  async function signIn(account: string, returnTo?: string, headers: Record<string, string> = {}) {
     const jar = new CookieJar();
     let next: { url: string; form?: Record<string, string> } = { url: `${portal.url}/login/latvija${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}` };
     for (let step = 0; step < 20; step++) {
-      const res = await request(jar, next.url, next.form ? { form: next.form } : {});
+      const res = await request(jar, next.url, next.form ? { form: next.form, headers } : { headers });
       if (isRedirect(res)) {
         const target = location(res, next.url);
-        if (target.startsWith(`${portal.url}/auth/latvija/callback`)) return { jar, res: await request(jar, target) };
+        if (target.startsWith(`${portal.url}/auth/latvija/callback`)) return { jar, res: await request(jar, target, { headers }) };
         next = { url: target };
         continue;
       }
@@ -120,6 +122,22 @@ describe.each(DATABASE_KINDS)('staff sign-in on %s', (kind) => {
     const results = await request(jar, `${portal.url}/results`);
     expect(results.status).toBe(302);
     expect(results.headers.get('location')).toMatch(/^\/login/);
+  });
+
+  it('signs staff in through Latvija.lv from abroad, lets them work and sign out there', async () => {
+    const abroad = { 'x-forwarded-for': '217.160.0.1' };
+    const { jar, res } = await signIn('agency', undefined, abroad);
+    expect(res.status).toBe(303);
+    const idHash = hashToken(jar.get('sid')!);
+    const reports = await request(jar, `${portal.url}/staff/reports`, { headers: abroad });
+    expect(reports.status).toBe(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await reports.text())![1]!;
+    expect(await db().selectFrom('web_sessions').select('id_hash').where('id_hash', '=', idHash).executeTakeFirst()).toBeDefined();
+    const out = await request(jar, `${portal.url}/logout`, { form: { _csrf: csrf }, headers: { ...abroad, origin: portal.url } });
+    expect(out.status).toBe(303);
+    expect(await db().selectFrom('web_sessions').select('id_hash').where('id_hash', '=', idHash).executeTakeFirst()).toBeUndefined();
+    // The students' sign-in stays Baltic-only.
+    expect((await request(new CookieJar(), `${portal.url}/login`, { headers: abroad })).status).toBe(403);
   });
 
   it('returns agency staff to the page they asked for', async () => {

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/schema.js';
 import { installCatalogue } from '../../src/data/catalogue.js';
 import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
+import { listCandidates } from '../../src/data/candidates.js';
+import { sessionsWithCounts } from '../../src/data/school-sessions.js';
 import { importScores } from '../../src/data/scores.js';
 import { sealPendingCertificates, storedDocument } from '../../src/data/sealing.js';
 import { formatPersonalCode, maskPersonalCode, oldFormCode } from '../../src/domain/personal-code.js';
@@ -501,6 +503,60 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
       const agency = await early.app.request(`/staff/sessions/${a.sessionId}/certificates.zip?institution=${a.institutionId}`, { headers: { cookie: agencyCookie } });
       expect(agency.status).toBe(200);
       expect(Object.keys(unzipSync(new Uint8Array(await agency.arrayBuffer())))).toHaveLength(3);
+    });
+  });
+
+  describe('before the release moment', () => {
+    const RELEASE = new Date('2026-07-03T06:00:00Z'); // 3 July 2026 09:00 in Riga
+
+    it('shows a school nothing of the certificates, not even counts or an annulment, but annulled work; the agency everything', async () => {
+      const early = createStaffApp(db(), { clock: () => BEFORE_RELEASE });
+      const schoolCookie = await early.cookieFor(userA);
+      const agencyCookie = await early.cookieFor((await db().selectFrom('users').select('id').where('subject', '=', 'agency').executeTakeFirstOrThrow()).id);
+      const earlyPage = async (path: string, cookie: string) => {
+        const res = await early.app.request(path, { headers: { cookie } });
+        expect(res.status, path).toBe(200);
+        return res.text();
+      };
+      // A's absent candidate sat the additional term and had the work annulled there for breaking the rules.
+      const sitting = await db()
+        .insertInto('sittings')
+        .values({ registration_id: await registrationOf(a.candidateCodes[2]!, additionalSessionId), took_part: 'yes', work_annulled: 1, updated_at: '2026-06-20T10:00:00.000Z' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      try {
+        // Registered and took part, but of the certificates only when they will show.
+        const school = await earlyPage('/staff/sessions', schoolCookie);
+        expect(sessionCounts(school, a.sessionId)).toEqual([6, 3]);
+        expect(school).toContain('redzami no 03.07.2026 09:00');
+        expect(sessionCounts(await earlyPage('/staff/sessions', agencyCookie), a.sessionId)).toEqual([9, 6, 5, 1]);
+        expect(sessionCounts(await earlyPage(`/staff/sessions?institution=${a.institutionId}`, agencyCookie), a.sessionId)).toEqual([6, 3, 2, 1]);
+
+        // The candidates: the annulled certificate is not shown as annulled to the school, the annulled work is.
+        const annulledColumn = (html: string, candidateCode: string) => tableRows(html).find((r) => r[5] === candidateCode)![10];
+        for (const query of ['', '?print=1']) {
+          const list = await earlyPage(`/staff/sessions/${a.sessionId}/candidates${query}`, schoolCookie);
+          expect(annulledColumn(list, a.candidateCodes[1]!)).toBe('× nē');
+        }
+        expect(annulledColumn(await earlyPage(`/staff/sessions/${a.sessionId}/candidates`, agencyCookie), a.candidateCodes[1]!)).toBe('✓ jā');
+        expect(annulledColumn(await page(`/staff/sessions/${a.sessionId}/candidates`, cookieA), a.candidateCodes[1]!)).toBe('✓ jā');
+        expect(annulledColumn(await earlyPage(`/staff/sessions/${additionalSessionId}/candidates`, schoolCookie), a.candidateCodes[2]!)).toBe('✓ jā');
+
+        // In the queries themselves, up to the moment and from it.
+        const session = await db().selectFrom('exam_sessions').select(['id', 'exam_id as examId', 'term']).where('id', '=', a.sessionId).executeTakeFirstOrThrow();
+        const counts = async (asOf: Date | null) => (await sessionsWithCounts(db(), { institutionId: a.institutionId, schoolYear: 2025, releasedAsOf: asOf })).find((c) => c.id === a.sessionId);
+        const annulledOf = async (asOf: Date | null) =>
+          (await listCandidates(db(), session, { institutionId: a.institutionId, releasedAsOf: asOf, filter: 'registered', sort: 'lastName', direction: 'asc' })).find((r) => r.candidateCode === a.candidateCodes[1])!.annulled;
+        const justBefore = new Date(RELEASE.getTime() - 1);
+        expect(await counts(justBefore)).toMatchObject({ registered: 6, tookPart: 3, issued: null, annulled: null, resultsAt: RELEASE });
+        expect(await counts(RELEASE)).toMatchObject({ issued: 2, annulled: 1 });
+        expect(await counts(null)).toMatchObject({ issued: 2, annulled: 1 });
+        expect(await annulledOf(justBefore)).toBe(false);
+        expect(await annulledOf(RELEASE)).toBe(true);
+        expect(await annulledOf(null)).toBe(true);
+      } finally {
+        await db().deleteFrom('sittings').where('id', '=', sitting.id).execute();
+      }
     });
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
 import { sealPendingCertificates } from '../../src/data/sealing.js';
 import { importScores } from '../../src/data/scores.js';
@@ -13,7 +13,6 @@ import { createLogger } from '../../src/log.js';
 import { SealingPool } from '../../src/sealing/pool.js';
 import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
 import { createApp } from '../../src/web/app.js';
-import { limiterKey } from '../../src/web/routes/verify.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { seedSession, type SeededSession } from '../support/register.js';
 
@@ -155,24 +154,117 @@ describe('the public verification page', () => {
     expect(body).toContain('kontrolcipars nesakrīt');
   });
 
-  it('counts a whole IPv6 /64 as one visitor', () => {
-    expect(limiterKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
-    expect(limiterKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
-    expect(limiterKey('2001:0db8:0001:0002::9')).toBe('2001:db8:1:2::/64');
-    expect(limiterKey('2001:db8:1:3::1')).not.toBe(limiterKey('2001:db8:1:2::1'));
-    expect(limiterKey('::1')).toBe('0:0:0:0::/64');
-    expect(limiterKey('192.0.2.7')).toBe('192.0.2.7');
-    expect(limiterKey(undefined)).toBe('unknown');
-  });
-
   it('slows down guessing: after 20 lookups from one address the next is refused for a while', async () => {
     // The count lives in the database: start this visitor's window afresh.
     await test.handle.db.deleteFrom('rate_limit_counters').execute();
     const limited = createApp({ db: test.handle.db, log: createLogger('silent'), trust: setup.trust });
-    const ask = () => limited.request('/verify/number', { method: 'POST', body: new URLSearchParams({ number: `2026/${s.candidateCodes[0]}-KUMAL`, code: s.personalCodes[1]! }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    for (let i = 0; i < 20; i++) expect((await ask()).status).toBe(200);
-    const refused = await ask();
+    // Numbers of their own, so that only the visitor's limit can refuse.
+    const ask = (i: number) => limited.request('/verify/number', { method: 'POST', body: new URLSearchParams({ number: unknownNumber(i), code: s.personalCodes[1]! }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    for (let i = 0; i < 20; i++) expect((await ask(i)).status).toBe(200);
+    const refused = await ask(20);
     expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toBe('600');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(600);
+  });
+});
+
+/** A well-formed number that no certificate has. */
+const unknownNumber = (i: number) => `2026/${String(900_000_000_000 + i)}-KUMAL`;
+
+describe('limits on number look-ups', () => {
+  // Behind our proxy, as in production: X-Forwarded-For names the visitor.
+  let proxied: ReturnType<typeof createApp>[];
+  const ask = (via: number, visitor: string, number: string, code: string, lang = 'en') =>
+    proxied[via % proxied.length]!.request(`/verify/number?lang=${lang}`, {
+      method: 'POST',
+      body: new URLSearchParams({ number, code }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': visitor },
+    }, { incoming: { socket: { remoteAddress: '10.0.0.5', remotePort: 40000, remoteFamily: 'IPv4' } } });
+
+  beforeAll(() => {
+    // Two instances on one database: every count below is shared between them.
+    proxied = [0, 1].map(() => createApp({ db: test.handle.db, log: createLogger('silent'), trust: setup.trust, trustedProxies: ['10.0.0.0/8'] }));
+  });
+  beforeEach(async () => {
+    await test.handle.db.deleteFrom('rate_limit_counters').execute();
+    // Well inside every window (10 minutes, an hour, a day), so no count starts again during a test.
+    const hour = 60 * 60_000;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Math.ceil(Date.now() / hour) * hour + 33 * 60_000 + 20_000);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Asks from each visitor in turn, a fresh number each time, until refused; the number of answers before. */
+  async function answeredBeforeRefusal(visitors: string[], rounds: number): Promise<number> {
+    for (let i = 0; i < visitors.length * rounds; i++) {
+      const res = await ask(i, visitors[i % visitors.length]!, unknownNumber(i), s.personalCodes[1]!);
+      if (res.status === 429) {
+        expect(await res.text()).toContain('Too many checks from your address or network.');
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        return i;
+      }
+      expect(res.status).toBe(200);
+    }
+    return visitors.length * rounds;
+  }
+
+  it('counts the /48 around the visitor: look-ups from 25 /64s of one /48 are refused after 60', async () => {
+    // Each /64 in a /56 of its own, so that only the /48 holds them together; none reaches its own limit.
+    const visitors = Array.from({ length: 25 }, (_, i) => `2001:db8:7:${(i << 8).toString(16)}::${i + 1}`);
+    expect(await answeredBeforeRefusal(visitors, 4)).toBe(60);
+    // A neighbouring /48 is not shut out.
+    expect((await ask(0, '2001:db8:8::1', unknownNumber(500), s.personalCodes[1]!)).status).toBe(200);
+  });
+
+  it('counts the /56 around the visitor: look-ups from 25 /64s of one /56 are refused after 40', async () => {
+    const visitors = Array.from({ length: 25 }, (_, i) => `2001:db8:9:${(0x4400 + i).toString(16)}::1`);
+    expect(await answeredBeforeRefusal(visitors, 2)).toBe(40);
+  });
+
+  it('counts the IPv4 /24 around the visitor: look-ups from 25 addresses of one /24 are refused after 60', async () => {
+    const visitors = Array.from({ length: 25 }, (_, i) => `198.51.100.${i + 1}`);
+    expect(await answeredBeforeRefusal(visitors, 4)).toBe(60);
+    // An IPv4-mapped IPv6 address of the same /24 is the same network.
+    expect((await ask(1, '::ffff:198.51.100.200', unknownNumber(500), s.personalCodes[1]!)).status).toBe(429);
+    expect((await ask(1, '198.51.101.1', unknownNumber(500), s.personalCodes[1]!)).status).toBe(200);
+  });
+
+  it('allows only five wrong guesses per number per hour, from anywhere, and then refuses even the right code', async () => {
+    const number = `2026/${s.candidateCodes[0]}-KUMAL`;
+    // Unrelated addresses, far apart, through both instances; one spells the number in lower case.
+    const strangers = ['85.254.0.1', '2001:1bf8::1', '78.56.0.1', '2001:778::1', '90.190.0.1', '194.204.0.1', '2001:7d0::1'];
+    for (let i = 0; i < 5; i++) {
+      const res = await ask(i, strangers[i]!, i === 2 ? number.toLowerCase() : number, s.personalCodes[1]!);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('No certificate with this number and personal code was found.');
+    }
+    const refused = await ask(5, strangers[5]!, number, s.personalCodes[1]!);
+    expect(refused.status).toBe(429);
+    const wrongBody = await refused.text();
+    expect(wrongBody).toContain('Too many wrong personal codes have been tried with this certificate number.');
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(3600);
+    // The right code now gets the same refusal, so a refusal says nothing about the code tried.
+    const right = await ask(6, strangers[6]!, number, s.personalCodes[0]!);
+    expect(right.status).toBe(429);
+    expect((await right.text()).replace(/value="[^"]*"/g, '')).toBe(wrongBody.replace(/value="[^"]*"/g, ''));
+    // In Latvian too; and another number is not affected.
+    expect(await (await ask(0, '85.254.0.2', number, s.personalCodes[0]!, 'lv')).text()).toContain('izmēģināts pārāk daudz nepareizu personas kodu');
+    expect((await ask(0, '85.254.0.3', unknownNumber(1), s.personalCodes[0]!)).status).toBe(200);
+  });
+
+  it('never counts the right code against the number: the holder gets the genuine answer after others have guessed', async () => {
+    const number = `2026/${s.candidateCodes[0]}-KUMAL`;
+    // More right answers than the day allows wrong ones.
+    for (let i = 0; i < 12; i++) {
+      const res = await ask(i, `87.110.${i}.1`, number, s.personalCodes[0]!);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('The register holds the certificate as valid.');
+    }
+    for (let i = 0; i < 4; i++) expect((await ask(i, `217.160.${i}.1`, number, s.personalCodes[1]!)).status).toBe(200);
+    const holder = await (await ask(0, '87.110.99.1', number, s.personalCodes[0]!)).text();
+    expect(holder).toContain('total 88 %');
+    expect(holder).toContain('The register holds the certificate as valid.');
   });
 });

@@ -37,6 +37,7 @@ import {
   downloadableCertificate,
   EMBED_SESSION_MS,
   eserviceActor,
+  eserviceAuditActor,
   eserviceAuditDetails,
   eserviceCertificates,
   eservicePerson,
@@ -83,25 +84,32 @@ export interface EserviceRouteDependencies extends EserviceDependencies {
   assets: Assets;
 }
 
-/** Paths that the e-service frames, and so get its framing policy instead of the portal's `frame-ancestors 'none'`. */
-export function isEmbedPath(path: string): boolean {
-  return path.startsWith('/eservice/');
-}
+// Requests answered by one of the routes the e-service frames. Marked by the route itself, not by the path, so
+// that a 404 under /eservice/, a method a route does not take, or anything added later stays unframeable.
+const framedRequests = new WeakSet<Context>();
+
+/** Route middleware of the pages meant to be framed: the certificate list and what opens inside its frame. */
+const framed: MiddlewareHandler = async (c, next) => {
+  framedRequests.add(c);
+  await next();
+};
 
 /**
- * Response headers of the embed pages: only the configured e-service origins may frame them (CSP
- * frame-ancestors; X-Frame-Options cannot name an origin, so it is left out), and nothing personal is kept in a
- * cache. Mount before secureHeaders, so it runs after it on the way out.
+ * Response headers under /eservice/: nothing personal is kept in a cache, and the pages meant to be framed may
+ * be framed by the configured e-service origins only (CSP frame-ancestors; X-Frame-Options cannot name an
+ * origin, so it is left out). Every other answer keeps the portal's `frame-ancestors 'none'`. Mount before
+ * secureHeaders, so it runs after it on the way out.
  */
 export function eserviceFraming(origins: readonly string[]): MiddlewareHandler {
   const ancestors = origins.length > 0 ? origins.join(' ') : "'none'";
   return async (c, next) => {
     await next();
-    if (!isEmbedPath(c.req.path)) return;
+    if (!c.req.path.startsWith('/eservice/')) return;
+    c.res.headers.set('Cache-Control', 'no-store');
+    if (!framedRequests.has(c)) return;
     const policy = c.res.headers.get('Content-Security-Policy');
     if (policy) c.res.headers.set('Content-Security-Policy', policy.replace(/frame-ancestors [^;]*/, `frame-ancestors ${ancestors}`));
     c.res.headers.delete('X-Frame-Options');
-    c.res.headers.set('Cache-Control', 'no-store');
   };
 }
 
@@ -225,7 +233,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     const subject: EserviceSubject | undefined = person && { personId: person.personId, actorCode: verified.actorCode, representative: verified.representative };
     if (subject) {
       // Who looked at whose certificates, through which way in: a representative's access is on record too.
-      await audit(deps.db, { actor: eserviceActor(subject), channel: 'eservice', action: 'certificates.list', subject: `person:${subject.personId}`, details: { ...eserviceAuditDetails(subject), json: wantsJson(c) } }, now);
+      await audit(deps.db, { ...eserviceAuditActor(subject), channel: 'eservice', action: 'certificates.list', subject: `person:${subject.personId}`, details: { ...eserviceAuditDetails(subject), json: wantsJson(c) } }, now);
     }
     if (wantsJson(c) || !subject) return showList(c, subject, new Date(now.getTime() + EMBED_SESSION_MS));
     const opened = await createEmbedSession(deps.db, subject, verified.tokenIdHash, now);
@@ -233,7 +241,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     return c.redirect(embedHref(EMBED_PATH, opened.id, c.get('lang')), 303);
   };
 
-  app.get(EMBED_PATH, async (c) => {
+  app.get(EMBED_PATH, framed, async (c) => {
     const token = bearerToken(c);
     const sessionId = c.req.query('s');
     if (token === undefined && sessionId !== undefined) {
@@ -246,12 +254,12 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
 
   // The token as a form field (a form the e-service posts into the frame): the token, which carries the personal
   // code, then never appears in an address, a history entry or a proxy's access log.
-  app.post(EMBED_PATH, bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new HTTPException(413); } }), async (c) => {
+  app.post(EMBED_PATH, framed, bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new HTTPException(413); } }), async (c) => {
     const body = await c.req.parseBody();
     return open(c, typeof body.token === 'string' ? body.token : bearerToken(c));
   });
 
-  app.get('/eservice/download', async (c) => {
+  app.get('/eservice/download', framed, async (c) => {
     const now = clock();
     const link = await loadDownloadLink(deps.db, c.req.query('link'), now);
     const certificate = link ? await downloadableCertificate(deps.db, link.personId, link.certificateId, now) : undefined;
@@ -264,7 +272,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     if (!document) return refuse(c, 'not-found', 404);
     await audit(
       deps.db,
-      { actor: eserviceActor(link), channel: 'eservice', action: 'certificate.download', subject: `certificate:${certificate.number}`, details: eserviceAuditDetails(link) },
+      { ...eserviceAuditActor(link), channel: 'eservice', action: 'certificate.download', subject: `certificate:${certificate.number}`, details: eserviceAuditDetails(link) },
       now,
     );
     return c.body(new Uint8Array(document.edoc) as Uint8Array<ArrayBuffer>, 200, {
@@ -291,7 +299,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
 
   const formDefaults = (page: EmbedContext, holderName: string): Record<string, string> => ({ delivery: 'post', recipient: holderName, country: page.t('eservice.paper.defaultCountry') });
 
-  app.get('/eservice/paper/:number', async (c) => {
+  app.get('/eservice/paper/:number', framed, async (c) => {
     const context = await paperContext(c, c.req.query('s'));
     if ('refusal' in context) return context.refusal;
     const lang = c.get('lang');
@@ -309,7 +317,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     );
   });
 
-  app.post('/eservice/paper/:number', bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new HTTPException(413); } }), async (c) => {
+  app.post('/eservice/paper/:number', framed, bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new HTTPException(413); } }), async (c) => {
     const body = await c.req.parseBody();
     const values = Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'));
     // The session id in the form already defeats cross-site forgery (it is not ambient); the origin is checked too.

@@ -73,6 +73,11 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
     return session;
   }
 
+  /** Results (certificates and their counts) reach a school when they reach its students; the agency sees them at once. */
+  function resultsAsOf(c: Context<AppEnv>): Date | null {
+    return staffScope(c).kind === 'school' ? clock() : null;
+  }
+
   /** The agency issues certificates before students may see them; schools get them when students do. */
   function certificatesFrom(c: Context<AppEnv>, session: StaffSession): Date | undefined {
     return staffScope(c).kind === 'school' && clock() < session.resultsAt ? session.resultsAt : undefined;
@@ -84,7 +89,7 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
     const years = await sessionYears(deps.db, institutionId);
     const requested = positiveInteger(c.req.query('year'));
     const year = requested !== undefined && years.includes(requested) ? requested : years[0];
-    const sessions = year === undefined ? [] : await sessionsWithCounts(deps.db, { institutionId, schoolYear: year });
+    const sessions = year === undefined ? [] : await sessionsWithCounts(deps.db, { institutionId, schoolYear: year, releasedAsOf: resultsAsOf(c) });
     const institutions = scope.kind === 'agency' ? await institutionChoices(deps.db) : [];
     return sendHtml(
       c,
@@ -110,6 +115,7 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
     const offset = print ? 0 : (state.page - 1) * CANDIDATES_PER_PAGE;
     const rows = await listCandidates(deps.db, session, {
       institutionId,
+      releasedAsOf: resultsAsOf(c),
       filter: state.filter,
       sort: state.sort,
       direction: state.direction,

@@ -3,56 +3,83 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
-import { checkCertificateByNumber, checkUploadedCertificate } from '../../data/verification.js';
-import { parseCertificateNumber } from '../../domain/certificate-number.js';
+import { checkCertificateByNumber, checkUploadedCertificate, type EdocVerifier } from '../../data/verification.js';
+import { buildCertificateNumber, parseCertificateNumber } from '../../domain/certificate-number.js';
+import { formatRigaDateTime } from '../../domain/riga-time.js';
 import { parsePersonalCode } from '../../domain/personal-code.js';
 import { READ_LIMITS } from '../../sealing/asic.js';
-import type { TrustAnchors } from '../../sealing/verify.js';
+import { PoolBusyError } from '../../sealing/pool.js';
+import { VerificationTimeoutError } from '../../sealing/verify-pool.js';
+import { verifyEdoc, type TrustAnchors } from '../../sealing/verify.js';
 import { numberCheckStatements, uploadCheckStatements } from '../../verification-text.js';
 import { verifyPage } from '../../../views/verify.js';
 import type { AppEnv } from '../app.js';
 import { pageContext } from '../app.js';
 import type { Assets } from '../assets.js';
 import { clientAddress, type TrustedProxies } from '../client-address.js';
-import { RateLimiter } from '../../data/rate-limits.js';
+import { addressBuckets, type AddressScope } from '../address-buckets.js';
+import { RateLimits, type Attempt, type RateLimit } from '../../data/rate-limits.js';
 import { HTTPException } from 'hono/http-exception';
 import { sendHtml } from '../respond.js';
 
 export interface VerifyDependencies {
   db: Kysely<Database>;
   trust: TrustAnchors;
+  /**
+   * Checks an upload off the HTTP thread: the portal passes its verification pool. Without it uploads are checked
+   * in this thread, which only tests that build the app without worker threads may do.
+   */
+  verify?: EdocVerifier;
   assets: Assets;
   /** Proxies whose X-Forwarded-For names the visitor, so each visitor has a limit of their own. */
   trustedProxies?: TrustedProxies;
 }
 
+const TEN_MINUTES = 10 * 60_000;
+
 /**
- * Whose attempts count together: one IPv4 address, or one IPv6 /64 (one household or phone gets a whole /64,
- * and counting single IPv6 addresses would give it millions of tries).
+ * Number look-ups per 10 minutes. One visitor (an IPv4 address, an IPv6 /64) gets what a person checking a few
+ * certificates needs; an IPv6 /56 (one customer of an ISP) a little more; an IPv4 /24 (a company, a school
+ * district, a carrier's NAT pool) and an IPv6 /48 (one site, or 256 ISP customers) three visitors' worth, so
+ * neighbours are not shut out by one busy visitor and one attacker's /48 gives 60 tries, not 1.3 million.
  */
-export function limiterKey(address: string | undefined): string {
-  if (!address) return 'unknown';
-  if (!address.includes(':')) return address;
-  const expanded = expandIpv6(address);
-  return expanded ? `${expanded.slice(0, 4).join(':')}::/64` : address;
+const LOOKUP_LIMITS = addressLimits('verify.lookup', { visitor: 20, 'ipv6/56': 40, wide: 60 });
+
+/** Each upload is unzipped and its signature checked, the costliest thing anyone may ask: one network's share is bounded. */
+const UPLOAD_LIMITS = addressLimits('verify.upload', { visitor: 60, 'ipv6/56': 120, wide: 180 });
+
+/**
+ * Wrong guesses against one certificate number, from anywhere: five an hour, ten a day. A holder typing their
+ * own code needs far fewer; a guesser who knows the holder's birth date still faces some thousand codes.
+ */
+const NUMBER_LIMITS: readonly RateLimit[] = [
+  { name: 'verify.number', limit: 5, windowMs: 60 * 60_000 },
+  { name: 'verify.number.day', limit: 10, windowMs: 24 * 60 * 60_000 },
+];
+
+function addressLimits(name: string, limits: { visitor: number; 'ipv6/56': number; wide: number }): Record<AddressScope, RateLimit> {
+  const visitor = { name, limit: limits.visitor, windowMs: TEN_MINUTES };
+  return {
+    unknown: visitor,
+    ipv4: visitor,
+    'ipv6/64': visitor,
+    'ipv6/56': { name: `${name}/56`, limit: limits['ipv6/56'], windowMs: TEN_MINUTES },
+    'ipv4/24': { name: `${name}/24`, limit: limits.wide, windowMs: TEN_MINUTES },
+    'ipv6/48': { name: `${name}/48`, limit: limits.wide, windowMs: TEN_MINUTES },
+  };
 }
 
-function expandIpv6(address: string): string[] | undefined {
-  const [head = '', tail] = address.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  if (tail === undefined && left.length !== 8) return undefined;
-  const middle = Array.from({ length: 8 - left.length - right.length }, () => '0');
-  return [...left, ...middle, ...right].map((h) => h.toLowerCase().replace(/^0+(?=.)/, ''));
+function addressAttempts(limits: Record<AddressScope, RateLimit>, address: string | undefined): Attempt[] {
+  return addressBuckets(address).map((bucket) => ({ rule: limits[bucket.scope], key: bucket.key }));
 }
 
 export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  // Shared by every instance: guessing personal codes against a number is slowed down wherever it lands.
-  const limiter = new RateLimiter(deps.db, { name: 'verify.lookup', limit: 20, windowMs: 10 * 60_000 });
-  // Each upload is unzipped and its signature checked on this thread: a bound keeps one visitor from filling it.
-  const uploadLimiter = new RateLimiter(deps.db, { name: 'verify.upload', limit: 60, windowMs: 10 * 60_000 });
+  // Counted in the database, shared by every instance: guesses are slowed down wherever they land.
+  const limits = new RateLimits(deps.db);
+  const uploadLimiter = { allow: async (address: string | undefined) => (await limits.admit(addressAttempts(UPLOAD_LIMITS, address))).allowed };
   const context = { actor: 'public', channel: 'verify' };
+  const verify = deps.verify ?? ((bytes: Uint8Array) => verifyEdoc(bytes, deps.trust));
 
   app.get('/', (c) => sendHtml(c, verifyPage(pageContext(c, deps.assets))));
 
@@ -61,7 +88,7 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
     bodyLimit({ maxSize: READ_LIMITS.containerBytes + 64 * 1024, onError: () => { throw new HTTPException(413); } }),
     async (c) => {
       const page = pageContext(c, deps.assets);
-      if (!(await uploadLimiter.allow(limiterKey(clientAddress(c, deps.trustedProxies))))) {
+      if (!(await uploadLimiter.allow(clientAddress(c, deps.trustedProxies)))) {
         c.header('Retry-After', '600');
         return sendHtml(c, verifyPage(page, { errors: [page.t('verify.too-many')] }), 429);
       }
@@ -70,7 +97,19 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
       if (!(file instanceof File) || file.size === 0) {
         return sendHtml(c, verifyPage(page, { errors: [page.t('verify.no-file')] }), 400);
       }
-      const check = await checkUploadedCertificate(deps.db, new Uint8Array(await file.arrayBuffer()), deps.trust, context);
+      let check;
+      try {
+        check = await checkUploadedCertificate(deps.db, new Uint8Array(await file.arrayBuffer()), verify, context);
+      } catch (error) {
+        if (error instanceof PoolBusyError) {
+          c.header('Retry-After', String(error.retryAfterSeconds));
+          return sendHtml(c, verifyPage(page, { errors: [page.t('verify.busy', { seconds: error.retryAfterSeconds })] }), 503);
+        }
+        if (error instanceof VerificationTimeoutError) {
+          return sendHtml(c, verifyPage(page, { errors: [page.t('verify.too-slow', { seconds: Math.ceil(error.timeoutMs / 1000) })] }), 422);
+        }
+        throw error;
+      }
       return sendHtml(c, verifyPage(page, {}, uploadCheckStatements(check, page.t, page.lang)));
     },
   );
@@ -81,15 +120,27 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
     const number = String(body['number'] ?? '').trim();
     const codeText = String(body['code'] ?? '');
     const errors: string[] = [];
-    if (!parseCertificateNumber(number)) errors.push(page.t('verify.bad-number'));
+    const parsed = parseCertificateNumber(number);
+    if (!parsed) errors.push(page.t('verify.bad-number'));
     const code = parsePersonalCode(codeText);
     if (!code.ok) errors.push(page.t(`personalCode.${code.problem}`));
-    if (errors.length > 0 || !code.ok) return sendHtml(c, verifyPage(page, { number, errors }), 400);
-    if (!(await limiter.allow(limiterKey(clientAddress(c, deps.trustedProxies))))) {
-      c.header('Retry-After', '600');
-      return sendHtml(c, verifyPage(page, { number, errors: [page.t('verify.too-many')] }), 429);
+    if (errors.length > 0 || !parsed || !code.ok) return sendHtml(c, verifyPage(page, { number, errors }), 400);
+    // Every spelling of a number (a lower-case exam code) spends the same budget.
+    const numberAttempts = NUMBER_LIMITS.map((rule) => ({ rule, key: buildCertificateNumber(parsed) }));
+    // The visitor's own counters first: a visitor already refused does not spend a number's budget.
+    const admission = await limits.admit([...addressAttempts(LOOKUP_LIMITS, clientAddress(c, deps.trustedProxies)), ...numberAttempts]);
+    if (!admission.allowed) {
+      c.header('Retry-After', String(admission.retryAfterSeconds));
+      const message = NUMBER_LIMITS.includes(admission.rule)
+        ? page.t('verify.too-many-number', { time: formatRigaDateTime(admission.retryAt) })
+        : page.t('verify.too-many');
+      return sendHtml(c, verifyPage(page, { number, errors: [message] }), 429);
     }
     const check = await checkCertificateByNumber(deps.db, number, code.code, context);
+    // Only wrong guesses spend a number's budget, so the holder and those they show it to can check it as often
+    // as they like. Whether to answer was decided above, before the code was compared: once the budget is
+    // spent the right code is refused like any other, or the refusal itself would tell a guesser "wrong".
+    if (check.found) await limits.giveBack(admission.counted.filter((attempt) => NUMBER_LIMITS.includes(attempt.rule)));
     return sendHtml(c, verifyPage(page, { number }, numberCheckStatements(check, page.t, page.lang)));
   });
 
