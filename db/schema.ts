@@ -2,7 +2,7 @@
  * The database as kysely sees it. The same shape holds on SQLite and PostgreSQL: moments are ISO-8601 UTC
  * text, calendar dates are YYYY-MM-DD text, yes/no flags are 0/1 integers, documents are bytes.
  */
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 type Flag = 0 | 1;
 
@@ -292,4 +292,3 @@ export interface Database {
 export type Exam = Selectable<ExamTable>;
 export type ExamPart = Selectable<ExamPartTable>;
 export type ReportJob = Selectable<ReportJobTable>;
-export type NewAuditEntry = Insertable<AuditLogTable>;

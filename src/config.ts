@@ -2,14 +2,14 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { LogLevel } from './log.js';
 import { PROJECT_ROOT } from './paths.js';
 import type { SignerSpec } from './sealing/signer-spec.js';
-import { parseTrustedProxies } from './web/client-address.js';
+import { parseTrustedProxies } from './net/trusted-proxies.js';
 import { DEFAULT_MAX_TOKEN_SECONDS, DEVELOPMENT_ISSUER } from './eservice/claims.js';
-import { DEFAULT_GEOIP_MAX_AGE_DAYS, defaultCountryDatabaseFile } from './web/country-database.js';
+import { DEFAULT_GEOIP_MAX_AGE_DAYS, defaultCountryDatabaseFile } from './net/country-database.js';
 
 export type Environment = 'development' | 'production' | 'test';
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Config {
   environment: Environment;
@@ -35,7 +35,7 @@ export interface Config {
   publicUrl: string;
   auth: AuthConfig;
   reports: ReportsConfig;
-  /** The Latvija.lv e-service (issue 6); absent: not offered (production without ESERVICE_* settings). */
+  /** The Latvija.lv e-service; absent: not offered (production without ESERVICE_* settings). */
   eservice?: EserviceConfig;
 }
 
@@ -113,7 +113,8 @@ export const SETTINGS = {
   TRUSTED_PROXIES: 'comma-separated IPs and CIDR ranges (IPv4, IPv6) of the proxies in front; only from them is X-Forwarded-For believed (default none)',
   OVERLOAD_MAX_LAG_MS: 'event-loop delay over the last second above which new page requests get a light 503, 10–60000 ms (default 200)',
   OVERLOAD_MAX_IN_FLIGHT: 'requests in progress at which new page requests get a light 503, 1–1000000 (default 1000)',
-  GEOIP_DB_FILE: 'MMDB country database for the Baltic-only student pages (DB-IP IP to Country Lite or GeoLite2 Country), read again when the file changes (default: the DB-IP Lite copy shipped in node_modules)',
+  GEOIP_DB_FILE:
+    'MMDB country database for the Baltic-only student pages (DB-IP IP to Country Lite or GeoLite2 Country), read again when the file changes (default: the DB-IP Lite copy shipped in node_modules)',
   GEOIP_MAX_AGE_DAYS: 'days after its build time at which the geo database is reported as stale in the log and on /healthz, 1–3650 (default 35)',
   SEAL_KEY_FILE: 'seal private key, PEM (PKCS#8, SEC1 or PKCS#1), with SEAL_CERT_FILE',
   SEAL_CERT_FILE: 'seal certificate chain, PEM, the seal certificate first',
@@ -124,8 +125,9 @@ export const SETTINGS = {
   SEAL_PKCS11_PIN: 'user PIN of the token',
   SEAL_PKCS11_KEY_LABEL: 'label of the seal key on the token (default: the only key)',
   SEAL_PKCS11_CHAIN_FILE: 'PEM issuers of the seal certificate, if the token holds only the seal certificate',
-  TSA_URL: 'RFC 3161 time-stamp authority; documents are B-T with it, B-B without (development runs a test TSA)',
-  SEAL_ORGANIZATION_ID: 'organisation identifier in the agency seal certificate (2.5.4.97, e.g. NTRLV-90001234567); verification accepts only that seal (required in production)',
+  TSA_URL: 'RFC 3161 time-stamp authority; documents are B-T with it, B-B without (development runs its own TSA)',
+  SEAL_ORGANIZATION_ID:
+    'organisation identifier in the agency seal certificate (2.5.4.97, e.g. NTRLV-90001234567); verification accepts only that seal (required in production)',
   TRUSTED_SEAL_ROOTS_FILE: 'PEM roots a seal certificate must chain to, for verification (required in production)',
   TRUSTED_TSA_ROOTS_FILE: 'PEM roots of time-stamp authorities, for verification (required in production with TSA_URL)',
   BACKGROUND_SEALING: 'on | off: seal issued certificates that have no document yet, in the background after start (default on in development, off otherwise)',
@@ -138,7 +140,8 @@ export const SETTINGS = {
   MYKOOB_ISSUER: 'Mykoob OpenID Connect issuer URL; with MYKOOB_CLIENT_ID and MYKOOB_CLIENT_SECRET it offers “Sign in with Mykoob”',
   MYKOOB_CLIENT_ID: 'the portal’s client id at Mykoob',
   MYKOOB_CLIENT_SECRET: 'the portal’s client secret at Mykoob',
-  LATVIJA_ISSUER: 'Latvija.lv OpenID Connect issuer URL for staff sign-in; with LATVIJA_CLIENT_ID and LATVIJA_CLIENT_SECRET it offers “Sign in with Latvija.lv” on /staff/login',
+  LATVIJA_ISSUER:
+    'Latvija.lv OpenID Connect issuer URL for staff sign-in; with LATVIJA_CLIENT_ID and LATVIJA_CLIENT_SECRET it offers “Sign in with Latvija.lv” on /staff/login',
   LATVIJA_CLIENT_ID: 'the portal’s client id at Latvija.lv',
   LATVIJA_CLIENT_SECRET: 'the portal’s client secret at Latvija.lv',
   OIDC_PERSONAL_CODE_CLAIM: 'claim (ID token or UserInfo) holding the personal code (default personal_code)',
@@ -147,12 +150,15 @@ export const SETTINGS = {
   REPORT_WORKERS: 'report worker threads of this instance, 0–16 (default 1; 0: this instance only queues reports, others run them)',
   REPORT_MAX_QUEUED: 'reports one staff member may have queued or running at once, 1–100 (default 5)',
   REPORT_RETENTION_DAYS: 'days a finished report file is kept before it is removed, 1–365 (default 7)',
-  REPORT_LEASE_SECONDS: 'seconds a running report stays with its instance without a sign of life; after a crash another instance takes it over then, 10–600 (default 30)',
-  ESERVICE_ISSUER: 'the Latvija.lv e-service’s token issuer (iss); with ESERVICE_AUDIENCE and a key source it offers the embedded certificate list (outside production without it: a demo e-service with a key in DATA_DIR/eservice/)',
+  REPORT_LEASE_SECONDS:
+    'seconds a running report stays with its instance without a sign of life; after a crash another instance takes it over then, 10–600 (default 30)',
+  ESERVICE_ISSUER:
+    'the Latvija.lv e-service’s token issuer (iss); with ESERVICE_AUDIENCE and a key source it offers the embedded certificate list (outside production without it: a demo e-service with a key in DATA_DIR/eservice/)',
   ESERVICE_AUDIENCE: 'the audience (aud) the e-service’s tokens must name: this portal (default outside production: PUBLIC_URL)',
   ESERVICE_JWKS_URL: 'the e-service’s published keys, a JWKS URL (https in production); or ESERVICE_JWKS_FILE',
   ESERVICE_JWKS_FILE: 'the e-service’s keys as a JWKS file, instead of ESERVICE_JWKS_URL',
-  ESERVICE_ORIGINS: 'comma-separated origins allowed to frame the embedded list (CSP frame-ancestors), e.g. https://latvija.gov.lv; required in production with the e-service (default none)',
+  ESERVICE_ORIGINS:
+    'comma-separated origins allowed to frame the embedded list (CSP frame-ancestors), e.g. https://latvija.gov.lv; required in production with the e-service (default none)',
   ESERVICE_MAX_TOKEN_SECONDS: 'the longest lifetime (exp − iat) an e-service token may have, 10–600 s (default 300)',
 } as const;
 
@@ -216,7 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   config.sealing = loadSealingConfig(env, environment, problems, integer);
   config.auth = loadAuthConfig(env, environment, problems, integer);
   config.publicUrl = loadPublicUrl(env, environment, port, Object.keys(config.auth.providers).length > 0, problems);
-  // Issue 6: the Latvija.lv e-service.
+  // The Latvija.lv e-service.
   const eservice = loadEserviceConfig(env, environment, config.publicUrl, problems, integer);
   if (eservice) config.eservice = eservice;
   if (problems.length > 0) throw new ConfigError(problems);
@@ -270,7 +276,8 @@ function loadSealingConfig(
     if (tsaUrl && !tsaRootsFile) problems.push('production with TSA_URL needs TRUSTED_TSA_ROOTS_FILE');
   }
   const organizationId = env.SEAL_ORGANIZATION_ID || undefined;
-  if (organizationId && !/^[A-Z]{2,3}[A-Z]{2}-\S+$/.test(organizationId)) problems.push(`SEAL_ORGANIZATION_ID="${organizationId}" is not an organisation identifier such as NTRLV-90001234567`);
+  if (organizationId && !/^[A-Z]{2,3}[A-Z]{2}-\S+$/.test(organizationId))
+    problems.push(`SEAL_ORGANIZATION_ID="${organizationId}" is not an organisation identifier such as NTRLV-90001234567`);
   return {
     signer,
     tsaUrl,
@@ -298,7 +305,8 @@ function loadPublicUrl(env: NodeJS.ProcessEnv, environment: Environment, port: n
     return `http://127.0.0.1:${port}`;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`PUBLIC_URL="${value}" must be an http(s) URL`);
-  else if (environment === 'production' && url.protocol !== 'https:') problems.push(`PUBLIC_URL="${value}" must be https:// in production (session cookies are Secure)`);
+  else if (environment === 'production' && url.protocol !== 'https:')
+    problems.push(`PUBLIC_URL="${value}" must be https:// in production (session cookies are Secure)`);
   if (url.search || url.hash || url.username || url.password) problems.push(`PUBLIC_URL="${value}" must have no query, fragment or credentials`);
   return (url.origin + url.pathname).replace(/\/+$/, '');
 }
@@ -374,7 +382,7 @@ function trustedProxyEntries(value: string | undefined, problems: string[]): str
   return parsed.entries;
 }
 
-/** ESERVICE_* settings (issue 6). Outside production, none of them gives the demo e-service. */
+/** ESERVICE_* settings: the Latvija.lv e-service. Outside production, none of them gives the demo e-service. */
 function loadEserviceConfig(
   env: NodeJS.ProcessEnv,
   environment: Environment,
@@ -385,7 +393,10 @@ function loadEserviceConfig(
   const production = environment === 'production';
   const maxTokenSeconds = integer('ESERVICE_MAX_TOKEN_SECONDS', 10, 600, DEFAULT_MAX_TOKEN_SECONDS);
   const origins: string[] = [];
-  for (const entry of (env.ESERVICE_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
+  for (const entry of (env.ESERVICE_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)) {
     let url: URL | undefined;
     try {
       url = new URL(entry);
@@ -405,7 +416,8 @@ function loadEserviceConfig(
   const jwksFile = env.ESERVICE_JWKS_FILE || undefined;
   if (!issuer && !jwksUrl && !jwksFile) {
     if (production) {
-      if (audience || origins.length > 0) problems.push('ESERVICE_AUDIENCE and ESERVICE_ORIGINS need ESERVICE_ISSUER and ESERVICE_JWKS_URL or ESERVICE_JWKS_FILE');
+      if (audience || origins.length > 0)
+        problems.push('ESERVICE_AUDIENCE and ESERVICE_ORIGINS need ESERVICE_ISSUER and ESERVICE_JWKS_URL or ESERVICE_JWKS_FILE');
       return undefined;
     }
     return { issuer: DEVELOPMENT_ISSUER, audience: audience ?? publicUrl, keys: { kind: 'development' }, origins, maxTokenSeconds };

@@ -13,10 +13,7 @@ export function isLanguage(value: unknown): value is Language {
 
 function loadResources() {
   return Object.fromEntries(
-    LANGUAGES.map((lang) => [
-      lang,
-      { translation: JSON.parse(readFileSync(join(LOCALES_DIR, lang, 'translation.json'), 'utf8')) as object },
-    ]),
+    LANGUAGES.map((lang) => [lang, { translation: JSON.parse(readFileSync(join(LOCALES_DIR, lang, 'translation.json'), 'utf8')) as object }]),
   );
 }
 
@@ -77,8 +74,6 @@ export function i18nextTranslate(lang: Language, key: string, params?: Record<st
 /** Every key of one language, for the test that both languages say everything. */
 export function translationKeys(lang: Language): string[] {
   const walk = (node: unknown, prefix: string): string[] =>
-    node && typeof node === 'object'
-      ? Object.entries(node).flatMap(([k, v]) => walk(v, prefix ? `${prefix}.${k}` : k))
-      : [prefix];
+    node && typeof node === 'object' ? Object.entries(node).flatMap(([k, v]) => walk(v, prefix ? `${prefix}.${k}` : k)) : [prefix];
   return walk(instance.getResourceBundle(lang, 'translation'), '');
 }

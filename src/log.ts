@@ -1,6 +1,7 @@
 /** Structured logs: one JSON object per line on stdout. Personal codes never reach a log line whole. */
-import type { LogLevel } from './config.js';
 import { mayHoldPersonalCode, maskPersonalCodesInText } from './domain/personal-code.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
@@ -95,17 +96,19 @@ export interface Logger {
 }
 
 export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Logger {
-  const emit = (at: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] < ORDER[level]) return;
-    const time = new Date().toISOString();
-    let line: string;
-    try {
-      line = JSON.stringify({ time, level: at, msg: maskPersonalCodesInText(msg), ...(maskedForOutput(fields) as Record<string, unknown>) });
-    } catch {
-      // A field whose toJSON throws must not take the request down with it, nor hide that something happened.
-      line = JSON.stringify({ time, level: at, msg: maskPersonalCodesInText(msg), logError: 'the fields could not be written' });
-    }
-    write(maskPersonalCodesInJsonLine(line));
-  };
+  const emit =
+    (at: LogLevel) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[at] < ORDER[level]) return;
+      const time = new Date().toISOString();
+      let line: string;
+      try {
+        line = JSON.stringify({ time, level: at, msg: maskPersonalCodesInText(msg), ...(maskedForOutput(fields) as Record<string, unknown>) });
+      } catch {
+        // A field whose toJSON throws must not take the request down with it, nor hide that something happened.
+        line = JSON.stringify({ time, level: at, msg: maskPersonalCodesInText(msg), logError: 'the fields could not be written' });
+      }
+      write(maskPersonalCodesInJsonLine(line));
+    };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

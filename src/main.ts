@@ -16,7 +16,8 @@ import { ReportPool } from './reports/pool.js';
 import { ReportRunner } from './reports/runner.js';
 import { DEFAULT_QUEUE_SETTINGS, type ReportQueueSettings } from './data/report-jobs.js';
 import { prepareEservice } from './eservice/setup.js';
-import { CountryDatabase } from './web/country-database.js';
+import { CountryDatabase } from './net/country-database.js';
+import { startHousekeeping } from './housekeeping.js';
 
 async function main(): Promise<void> {
   let config;
@@ -71,7 +72,12 @@ async function main(): Promise<void> {
   const stopBackgroundWork = new AbortController();
   if (config.backgroundSealing) {
     // Demo certificates are sealed in the background; a restart resumes where this stopped.
-    void sealPendingCertificates(handle.db, (facts) => pool.seal(facts), { actor: 'portal', channel: 'startup', concurrency: pool.workers * 4, signal: stopBackgroundWork.signal })
+    void sealPendingCertificates(handle.db, (facts) => pool.seal(facts), {
+      actor: 'portal',
+      channel: 'startup',
+      concurrency: pool.workers * 4,
+      signal: stopBackgroundWork.signal,
+    })
       .then((result) => log.info('demo certificates sealed', { sealed: result.sealed, failed: result.failed.length }))
       .catch((error: unknown) => log.warn('background sealing stopped', { error }));
   }
@@ -88,8 +94,10 @@ async function main(): Promise<void> {
     ? new ReportRunner({ db: handle.db, executor: reportPool, settings: reportSettings, concurrency: config.reports.workers, log })
     : undefined;
   reportRunner?.start();
+  // Deletes data kept only for a while (what, and when: src/housekeeping.ts), on every instance, until shutdown.
+  startHousekeeping({ db: handle.db, log, signal: stopBackgroundWork.signal });
 
-  // Issue 6: the Latvija.lv e-service (in development, a demo e-service whose key is made in DATA_DIR/eservice/).
+  // The Latvija.lv e-service (in development, a demo e-service whose key is made in DATA_DIR/eservice/).
   let eservice;
   try {
     eservice = await prepareEservice(config, handle.db, (facts) => pool.seal(facts));
@@ -123,7 +131,11 @@ async function main(): Promise<void> {
     eservice,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-    log.info('portal listening', { url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/`, database: handle.describe, environment: config.environment });
+    log.info('portal listening', {
+      url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/`,
+      database: handle.describe,
+      environment: config.environment,
+    });
   });
 
   const shutdown = (signal: string) => {

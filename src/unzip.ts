@@ -234,7 +234,8 @@ export function unzipBounded(bytes: Uint8Array, limits: UnzipLimits): Array<[nam
       total += content.length;
       files.push([entry.name, content]);
     } catch (error) {
-      if (error instanceof ZipError && error.problem === 'entry-too-large') throw new ZipError('entry-too-large', totalBinds ? limits.totalBytes : limits.entryBytes);
+      if (error instanceof ZipError && error.problem === 'entry-too-large')
+        throw new ZipError('entry-too-large', totalBinds ? limits.totalBytes : limits.entryBytes);
       throw error;
     }
   }

@@ -29,7 +29,10 @@ function registerStatements(register: RegisterEntry | undefined, t: Translate): 
     return [
       {
         tone: 'bad',
-        text: t('verify.annulled', { date: register.annulledAt ? formatRigaDateTime(new Date(register.annulledAt)) : '', reason: register.annulledReason ?? '' }),
+        text: t('verify.annulled', {
+          date: register.annulledAt ? formatRigaDateTime(new Date(register.annulledAt)) : '',
+          reason: register.annulledReason ?? '',
+        }),
       },
     ];
   }
@@ -39,10 +42,7 @@ function registerStatements(register: RegisterEntry | undefined, t: Translate): 
 export function uploadCheckStatements(check: UploadCheck, t: Translate, lang: Language): Statement[] {
   const { report } = check;
   if (!report.genuine) {
-    return [
-      { tone: 'bad', text: t('verify.not-genuine') },
-      ...report.problems.map((p) => ({ tone: 'bad' as const, text: t(p.key, p.params ?? {}) })),
-    ];
+    return [{ tone: 'bad', text: t('verify.not-genuine') }, ...report.problems.map((p) => ({ tone: 'bad' as const, text: t(p.key, p.params ?? {}) }))];
   }
   const signer = [report.signer?.organization ?? report.signer?.commonName, report.signer?.organizationIdentifier].filter(Boolean).join(', ');
   const statements: Statement[] = [{ tone: 'ok', text: t('verify.genuine', { signer }) }];

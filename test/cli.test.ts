@@ -75,8 +75,13 @@ describe.each(DATABASE_KINDS)('command line on %s', (kind) => {
   });
 
   it('shows and moves a school year’s release moments in Latvian time', async () => {
-    expect((await run('release', '--year', '2025/2026', '--lang', 'en')).out).toContain('basic education results from 26.06.2026 09:00, general secondary results from 03.07.2026 09:00');
-    const moved = JSON.parse((await run('release', '--year', '2025/2026', '--secondary', '2026-07-06 10:30', '--json')).out) as { secondary: string; basic: string };
+    expect((await run('release', '--year', '2025/2026', '--lang', 'en')).out).toContain(
+      'basic education results from 26.06.2026 09:00, general secondary results from 03.07.2026 09:00',
+    );
+    const moved = JSON.parse((await run('release', '--year', '2025/2026', '--secondary', '2026-07-06 10:30', '--json')).out) as {
+      secondary: string;
+      basic: string;
+    };
     expect(moved).toMatchObject({ basic: '2026-06-26T06:00:00.000Z', secondary: '2026-07-06T07:30:00.000Z' });
     expect((await run('release', '--year', '2025/2026', '--basic', '2026-02-30 09:00')).code).toBe(2);
     expect((await run('release', '--year', '2025/2026', '--basic', 'tomorrow')).code).toBe(2);

@@ -12,7 +12,15 @@ describe('settings', () => {
   });
 
   it('reads every setting', () => {
-    const config = loadConfig({ PORT: '8080', NODE_ENV: 'test', DATABASE_URL: 'postgres://u@h:5432/db', DEMO_STUDENTS: '0', LOG_LEVEL: 'warn', SEAL_WORKERS: '3', TSA_URL: 'http://tsa.example/' });
+    const config = loadConfig({
+      PORT: '8080',
+      NODE_ENV: 'test',
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      DEMO_STUDENTS: '0',
+      LOG_LEVEL: 'warn',
+      SEAL_WORKERS: '3',
+      TSA_URL: 'http://tsa.example/',
+    });
     expect(config).toMatchObject({ port: 8080, environment: 'test', databaseUrl: 'postgres://u@h:5432/db', demoStudents: 0, logLevel: 'warn' });
     expect(config.sealing).toMatchObject({ workers: 3, tsaUrl: 'http://tsa.example/', signer: undefined });
   });
@@ -20,9 +28,24 @@ describe('settings', () => {
   it('in production, refuses to start without a seal key and trust roots, and takes a PKCS#11 token', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/production needs the seal key[\s\S]*TRUSTED_SEAL_ROOTS_FILE/);
     const file = new URL('../package.json', import.meta.url).pathname;
-    const config = loadConfig({ NODE_ENV: 'production', SEAL_PKCS11_LIBRARY: file, SEAL_PKCS11_PIN: '1234', SEAL_PKCS11_TOKEN: 'seal', TRUSTED_SEAL_ROOTS_FILE: file, SEAL_ORGANIZATION_ID: 'NTRLV-90001234567' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SEAL_PKCS11_LIBRARY: file,
+      SEAL_PKCS11_PIN: '1234',
+      SEAL_PKCS11_TOKEN: 'seal',
+      TRUSTED_SEAL_ROOTS_FILE: file,
+      SEAL_ORGANIZATION_ID: 'NTRLV-90001234567',
+    });
     expect(config.sealing.signer).toEqual({ kind: 'pkcs11', library: file, pin: '1234', tokenLabel: 'seal', keyLabel: undefined, chainFile: undefined });
-    expect(() => loadConfig({ NODE_ENV: 'production', SEAL_KEY_FILE: '/no/such/key.pem', SEAL_CERT_FILE: file, TRUSTED_SEAL_ROOTS_FILE: file, SEAL_ORGANIZATION_ID: 'NTRLV-90001234567' })).toThrow(/SEAL_KEY_FILE: no file at/);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        SEAL_KEY_FILE: '/no/such/key.pem',
+        SEAL_CERT_FILE: file,
+        TRUSTED_SEAL_ROOTS_FILE: file,
+        SEAL_ORGANIZATION_ID: 'NTRLV-90001234567',
+      }),
+    ).toThrow(/SEAL_KEY_FILE: no file at/);
   });
 
   it('refuses wrong values with one clear message naming each', () => {
@@ -52,7 +75,30 @@ describe('translations', () => {
   });
 
   it('the fast translator says exactly what i18next says, for every key, with and without parameters', () => {
-    const params = { value: 'X&<1>', part: 2, max: 30, row: 5, column: 'part_2', count: 3, number: '2026/1-LAT09', time: '03.07.2026 09:00', date: '01.02.2026', reason: 'r', name: 'N', exam: 'E', total: 1, parts: 'p', code: 'c', id: 'i', file: 'f', signer: 's', year: 'y', first: 1, expected: 2, actual: 1 };
+    const params = {
+      value: 'X&<1>',
+      part: 2,
+      max: 30,
+      row: 5,
+      column: 'part_2',
+      count: 3,
+      number: '2026/1-LAT09',
+      time: '03.07.2026 09:00',
+      date: '01.02.2026',
+      reason: 'r',
+      name: 'N',
+      exam: 'E',
+      total: 1,
+      parts: 'p',
+      code: 'c',
+      id: 'i',
+      file: 'f',
+      signer: 's',
+      year: 'y',
+      first: 1,
+      expected: 2,
+      actual: 1,
+    };
     for (const lang of ['lv', 'en'] as const) {
       const t = translator(lang);
       for (const key of translationKeys(lang)) {

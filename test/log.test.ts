@@ -18,9 +18,45 @@ const DIGIT_ZEROS = [0x30, 0xff10, 0x660, 0x6f0, 0x966, 0x9e6, 0xe50, 0x1810, 0x
 // Between the two groups: nothing, white space of every kind, line breaks, underscores, hyphens and dashes
 // (one, two, Unicode ones, minus signs), dots, slashes, invisible characters, and a "\t" copied out of JSON.
 const SEPARATORS = [
-  ' ', '\t', '\n', '\r\n', '\v', '\f', '\u0085', '\u2028', '\u00a0', '\u202f', '\u2009', '\u3000',
-  '_', '__', '-', '--', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\ufe63', '\uff0d', '\u2e3a',
-  '.', '/', '+', ':', ',', '·', '*', '#', '\u200b', '\u00ad', '\u2060', '\ufeff', '\\t',
+  ' ',
+  '\t',
+  '\n',
+  '\r\n',
+  '\v',
+  '\f',
+  '\u0085',
+  '\u2028',
+  '\u00a0',
+  '\u202f',
+  '\u2009',
+  '\u3000',
+  '_',
+  '__',
+  '-',
+  '--',
+  '\u2010',
+  '\u2011',
+  '\u2012',
+  '\u2013',
+  '\u2014',
+  '\u2015',
+  '\u2212',
+  '\ufe63',
+  '\uff0d',
+  '\u2e3a',
+  '.',
+  '/',
+  '+',
+  ':',
+  ',',
+  '·',
+  '*',
+  '#',
+  '\u200b',
+  '\u00ad',
+  '\u2060',
+  '\ufeff',
+  '\\t',
 ];
 
 /** Digits of any of the sets above as ASCII, NFKC first; written here again so the test does not trust the code under test. */
@@ -52,7 +88,12 @@ function texts(value: unknown): string[] {
 }
 
 const oldForm = fc
-  .record({ year: fc.integer({ min: 1900, max: 2024 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 28 }), serial: fc.integer({ min: 0, max: 999 }) })
+  .record({
+    year: fc.integer({ min: 1900, max: 2024 }),
+    month: fc.integer({ min: 1, max: 12 }),
+    day: fc.integer({ min: 1, max: 28 }),
+    serial: fc.integer({ min: 0, max: 999 }),
+  })
   .map(({ serial, ...birth }) => oldFormCode(birth, serial))
   .filter((code): code is string => code !== undefined);
 const newForm = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 9, maxLength: 9 }).map((d) => `32${d.join('')}`);
@@ -69,7 +110,10 @@ const spelling = fc
   .map(({ code, zeros, separator }) => ({ code, written: write(code.slice(0, 6), zeros.slice(0, 6)) + separator + write(code.slice(6), zeros.slice(6)) }));
 
 const around = fc.string({
-  unit: fc.oneof(fc.constantFrom('a', 'ā', 'Ž', ' ', '\t', '\n', '"', '\\', '-', '/', '=', '0', '7', '١', '５', '\u200b', '\u0301'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+  unit: fc.oneof(
+    fc.constantFrom('a', 'ā', 'Ž', ' ', '\t', '\n', '"', '\\', '-', '/', '=', '0', '7', '١', '５', '\u200b', '\u0301'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  ),
   maxLength: 12,
 });
 
@@ -108,9 +152,12 @@ describe('personal codes in logs', () => {
 
   it('leave text without digits exactly as it was', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !/\p{N}/u.test(s)), (text) => {
-        expect((JSON.parse(logOnce('field', text)) as { path: string }).path).toBe(text);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !/\p{N}/u.test(s)),
+        (text) => {
+          expect((JSON.parse(logOnce('field', text)) as { path: string }).path).toBe(text);
+        },
+      ),
     );
   });
 
@@ -163,7 +210,15 @@ describe('personal codes in logs', () => {
   });
 
   it('leave candidate codes, certificate numbers, times and ordinary numbers readable', () => {
-    const keep = ['candidate 301949081206', '2024/301949081206-FRA09', '2023/733200000308-LATOL', '/certificates/2023/601919002079-KUMAL.edoc', '2026-07-03T09:00:00.000Z', 'rows 100000, bytes 6300000', 'id 3f2b9c1e-5d7a-4c2b-9a1e-123456789abc'];
+    const keep = [
+      'candidate 301949081206',
+      '2024/301949081206-FRA09',
+      '2023/733200000308-LATOL',
+      '/certificates/2023/601919002079-KUMAL.edoc',
+      '2026-07-03T09:00:00.000Z',
+      'rows 100000, bytes 6300000',
+      'id 3f2b9c1e-5d7a-4c2b-9a1e-123456789abc',
+    ];
     for (const text of keep) {
       expect(maskPersonalCodesIn(text)).toBe(text);
       expect(JSON.parse(logOnce('field', text))).toMatchObject({ path: text });

@@ -55,7 +55,12 @@ describe('unzipBounded', () => {
   const encode = (text: string) => new TextEncoder().encode(text);
 
   it('reads an ordinary archive, folders left out, in directory order', () => {
-    const bytes = zipSync({ 'a.txt': encode('alpha'), 'dir/': new Uint8Array(0), 'dir/b.xml': [encode('<b/>'.repeat(1000)), { level: 9 }], 'c.bin': [new Uint8Array(300), { level: 0 }] });
+    const bytes = zipSync({
+      'a.txt': encode('alpha'),
+      'dir/': new Uint8Array(0),
+      'dir/b.xml': [encode('<b/>'.repeat(1000)), { level: 9 }],
+      'c.bin': [new Uint8Array(300), { level: 0 }],
+    });
     const entries = unzipBounded(bytes, limits);
     expect(entries.map(([name, content]) => [name, content.length])).toEqual([
       ['a.txt', 5],

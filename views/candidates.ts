@@ -4,12 +4,15 @@
  * works as plain links and forms; htmx only makes the reveal swap one cell.
  */
 import { html } from 'hono/html';
-import { CANDIDATE_FILTERS, type CandidateFilter, type CandidateRow, type CandidateSort } from '../src/data/candidates.js';
-import type { InstitutionChoice, StaffSession } from '../src/data/school-sessions.js';
+import type { CandidateRow } from '../src/data/candidates.js';
+import { CANDIDATE_FILTERS, type CandidateFilter, type CandidateSort } from '../src/domain/staff-lists.js';
+import type { ExamSession } from '../src/data/exam-sessions.js';
+import type { InstitutionChoice } from '../src/data/institutions.js';
 import type { StaffScope } from '../src/data/staff.js';
 import { examTitle } from '../src/domain/exam-title.js';
 import { formatPersonalCode } from '../src/domain/personal-code.js';
 import { formatDate, formatRigaDateTime } from '../src/domain/riga-time.js';
+import { csrfField, field, hiddenField } from './forms.js';
 import { layout, type Html, type PageContext } from './layout.js';
 
 export const DEFAULT_SORT: CandidateSort = 'lastName';
@@ -24,7 +27,7 @@ export interface CandidateListState {
 }
 
 export interface CandidatesView {
-  session: StaffSession;
+  session: ExamSession;
   scope: StaffScope;
   /** The agency's institution selector; empty for school users. */
   institutions: InstitutionChoice[];
@@ -75,7 +78,12 @@ function listQuery(state: CandidateListState, extra: Record<string, string> = {}
   return query ? `?${query}` : '';
 }
 
-export function candidatesHref(sessionId: number, state: CandidateListState, change: Partial<CandidateListState> = {}, extra: Record<string, string> = {}): string {
+export function candidatesHref(
+  sessionId: number,
+  state: CandidateListState,
+  change: Partial<CandidateListState> = {},
+  extra: Record<string, string> = {},
+): string {
   return candidatesPath(sessionId) + listQuery({ ...state, ...change }, extra);
 }
 
@@ -83,7 +91,7 @@ export function certificatesZipHref(sessionId: number, institution: number | nul
   return `/staff/sessions/${sessionId}/certificates.zip${institution !== null ? `?institution=${institution}` : ''}`;
 }
 
-export function sessionHeading(page: PageContext, session: StaffSession): string {
+export function sessionHeading(page: PageContext, session: ExamSession): string {
   const term = page.t(`sessions.term.${session.term}`);
   const dates = session.startsOn === session.endsOn ? formatDate(session.startsOn) : `${formatDate(session.startsOn)}–${formatDate(session.endsOn)}`;
   return `${examTitle(session, page.lang)} · ${session.examCode} · ${term} · ${dates}`;
@@ -109,12 +117,18 @@ function internationalCell(page: PageContext, name: string | null) {
 }
 
 /** The personal-code cell's content: the masked code and a reveal button, or the full code once revealed. */
-export function personalCodeContent(page: PageContext, sessionId: number, row: Pick<CandidateRow, 'registrationId' | 'maskedPersonalCode' | 'firstName' | 'lastName'>, state: CandidateListState, revealed?: string) {
+export function personalCodeContent(
+  page: PageContext,
+  sessionId: number,
+  row: Pick<CandidateRow, 'registrationId' | 'maskedPersonalCode' | 'firstName' | 'lastName'>,
+  state: CandidateListState,
+  revealed?: string,
+) {
   if (revealed !== undefined) return revealedCode(revealed);
   const action = `${candidatesPath(sessionId)}/${row.registrationId}/reveal${listQuery(state)}`;
   const csrf = page.user?.csrfToken ?? '';
   return html`<span class="code">${row.maskedPersonalCode}</span>
-<form method="post" action="${action}" class="inline reveal" hx-post="${action}" hx-target="#pc-${String(row.registrationId)}" hx-swap="innerHTML" hx-headers="${JSON.stringify({ 'X-CSRF-Token': csrf })}"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="link">${page.t('candidates.reveal')}<span class="visually-hidden"> ${page.t('candidates.revealWhose', { name: `${row.firstName} ${row.lastName}` })}</span></button></form>`;
+<form method="post" action="${action}" class="inline reveal" hx-post="${action}" hx-target="#pc-${String(row.registrationId)}" hx-swap="innerHTML" hx-headers="${JSON.stringify({ 'X-CSRF-Token': csrf })}">${csrfField(page.user)}<button type="submit" class="link">${page.t('candidates.reveal')}<span class="visually-hidden"> ${page.t('candidates.revealWhose', { name: `${row.firstName} ${row.lastName}` })}</span></button></form>`;
 }
 
 export function revealedCode(personalCode: string) {
@@ -191,25 +205,39 @@ function pagination(page: PageContext, view: CandidatesView, total: number) {
 <p class="range">${range}</p>
 <ul>
 ${current > 1 ? html`<li>${link(current - 1, t('candidates.previous'), 'prev')}</li>` : ''}
-${shown.map((n, i) => html`${i > 0 && n - shown[i - 1]! > 1 ? html`<li aria-hidden="true">…</li>` : ''}<li>${
-    n === current
-      ? html`<a href="${candidatesHref(view.session.id, view.state, { page: n })}" aria-current="page">${String(n)}<span class="visually-hidden"> ${t('candidates.pageOf', { page: n, pages })}</span></a>`
-      : link(n, html`${String(n)}<span class="visually-hidden"> ${t('candidates.pageOf', { page: n, pages })}</span>`)
-  }</li>`)}
+${shown.map(
+  (n, i) =>
+    html`${i > 0 && n - shown[i - 1]! > 1 ? html`<li aria-hidden="true">…</li>` : ''}<li>${
+      n === current
+        ? html`<a href="${candidatesHref(view.session.id, view.state, { page: n })}" aria-current="page">${String(n)}<span class="visually-hidden"> ${t('candidates.pageOf', { page: n, pages })}</span></a>`
+        : link(n, html`${String(n)}<span class="visually-hidden"> ${t('candidates.pageOf', { page: n, pages })}</span>`)
+    }</li>`,
+)}
 ${current < pages ? html`<li>${link(current + 1, t('candidates.next'), 'next')}</li>` : ''}
 </ul>
 </nav>`;
 }
 
+/** The agency's choice of institution, here and on the sessions page. */
+export function institutionField(page: PageContext, institutions: readonly InstitutionChoice[], chosen: number | null) {
+  const { t } = page;
+  return field(page, {
+    control: 'select',
+    name: 'institution',
+    label: t('sessions.institution'),
+    value: chosen === null ? undefined : String(chosen),
+    options: [
+      { value: '', text: t('sessions.allInstitutions') },
+      ...institutions.map((i) => ({ value: String(i.id), text: `${i.name} (${i.registrationNumber})` })),
+    ],
+  });
+}
+
 function institutionForm(page: PageContext, view: CandidatesView) {
   const { t } = page;
   return html`<form method="get" action="${candidatesPath(view.session.id)}" class="choose">
-<div class="field"><label for="institution">${t('sessions.institution')}</label>
-<select id="institution" name="institution">
-<option value="">${t('sessions.allInstitutions')}</option>
-${view.institutions.map((i) => html`<option value="${String(i.id)}"${view.state.institution === i.id ? ' selected' : ''}>${i.name} (${i.registrationNumber})</option>`)}
-</select></div>
-${view.state.filter !== 'registered' ? html`<input type="hidden" name="filter" value="${view.state.filter}">` : ''}
+${institutionField(page, view.institutions, view.state.institution)}
+${view.state.filter !== 'registered' ? hiddenField('filter', view.state.filter) : ''}
 <button type="submit">${t('sessions.show')}</button>
 </form>`;
 }
@@ -227,9 +255,11 @@ ${CANDIDATE_FILTERS.map((f) => {
 </nav>
 <div class="actions">
 <a href="${candidatesHref(view.session.id, view.state, { page: 1 }, { print: '1' })}">${t('candidates.print')}</a>
-${view.certificatesFrom
-  ? ''
-  : html`<a class="button" href="${certificatesZipHref(view.session.id, view.state.institution)}" download aria-describedby="download-hint">${t('candidates.download')}</a>`}
+${
+  view.certificatesFrom
+    ? ''
+    : html`<a class="button" href="${certificatesZipHref(view.session.id, view.state.institution)}" download aria-describedby="download-hint">${t('candidates.download')}</a>`
+}
 <p id="download-hint" class="hint">${downloadHint}</p>
 </div>`;
 }

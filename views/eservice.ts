@@ -5,11 +5,12 @@
  */
 import { html } from 'hono/html';
 import type { EserviceCertificate } from '../src/data/eservice.js';
-import type { PaperRequestSummary } from '../src/data/paper-requests.js';
+import type { DeliveryChoice, PaperRequestSummary } from '../src/data/paper-requests.js';
 import { examTitle } from '../src/domain/exam-title.js';
 import { formatDate, formatRigaDateTime, rigaDate } from '../src/domain/riga-time.js';
-import type { DeliveryChoice, PaperFormProblem } from '../src/eservice/paper-form.js';
+import type { PaperFormProblem } from '../src/eservice/paper-form.js';
 import type { Language, Translate } from '../src/i18n.js';
+import { errorFor, errorSummary, field, hiddenField, type FormError } from './forms.js';
 import type { Html } from './layout.js';
 
 export interface EmbedContext {
@@ -30,7 +31,7 @@ export function paperPath(number: string): string {
   return `/eservice/paper/${encodeURIComponent(number)}`;
 }
 
-export function embedLayout(page: EmbedContext, title: string, main: Html): Html {
+export function embedLayout(page: EmbedContext, title: string, main: Html, options: { error?: boolean } = {}): Html {
   const { t, lang } = page;
   const other: Language = lang === 'lv' ? 'en' : 'lv';
   return html`<!doctype html>
@@ -39,7 +40,7 @@ export function embedLayout(page: EmbedContext, title: string, main: Html): Html
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
-<title>${title} · ${t('site.name')}</title>
+<title>${options.error ? `${t('forms.errorPrefix')} ` : ''}${title} · ${t('site.name')}</title>
 <link rel="stylesheet" href="${page.css}">
 <link rel="icon" href="data:,">
 </head>
@@ -91,12 +92,14 @@ function certificateItem(page: EmbedContext, view: CertificateListView, c: Eserv
 <dt>${t('eservice.col.total')}</dt><dd>${c.total}&nbsp;%</dd>
 ${c.state === 'annulled' ? html`<dt>${t('eservice.col.state')}</dt><dd class="bad">${t('eservice.annulled', { date: c.annulledOn ? formatDate(c.annulledOn) : '' })}</dd>` : ''}
 </dl>
-${c.state === 'issued' && view.sessionId !== undefined
-  ? html`<p class="embed-actions">
+${
+  c.state === 'issued' && view.sessionId !== undefined
+    ? html`<p class="embed-actions">
 ${download ? html`<a class="button" href="${download}" download>${t('eservice.download')}<span class="visually-hidden"> ${c.number}</span></a>` : ''}
 ${open ? '' : html`<a class="button secondary" href="${embedHref(paperPath(c.number), view.sessionId, lang)}">${t('eservice.requestPaper')}<span class="visually-hidden"> ${c.number}</span></a>`}
 </p>`
-  : ''}
+    : ''
+}
 ${paper ? paperStatus(page, paper) : ''}
 </li>`;
 }
@@ -110,9 +113,11 @@ export function certificateListPage(page: EmbedContext, view: CertificateListVie
     html`<h1>${t('eservice.title')}</h1>
 ${name ? html`<p class="lead">${view.representative ? t('eservice.representing', { name }) : t('eservice.holder', { name })}</p>` : ''}
 ${view.requested ? html`<div class="notice success" role="status"><p>${t('eservice.paper.done', { number: view.requested })}</p></div>` : ''}
-${view.certificates.length === 0
-  ? html`<p>${t('eservice.none')}</p>`
-  : html`<ul class="certificates">${view.certificates.map((c) => certificateItem(page, view, c))}</ul>`}
+${
+  view.certificates.length === 0
+    ? html`<p>${t('eservice.none')}</p>`
+    : html`<ul class="certificates">${view.certificates.map((c) => certificateItem(page, view, c))}</ul>`
+}
 ${view.expiresAt ? html`<p class="hint">${t('eservice.validUntil', { time: formatRigaDateTime(view.expiresAt) })}</p>` : ''}`,
   );
 }
@@ -142,43 +147,61 @@ function backLink(page: EmbedContext, sessionId: string) {
   return html`<p><a href="${embedHref('/eservice/certificates', sessionId, page.lang)}">${page.t('eservice.back')}</a></p>`;
 }
 
-function fieldError(page: EmbedContext, problems: PaperFormProblem[], field: string) {
-  const problem = problems.find((p) => p.field === field);
-  return problem ? html`<p class="field-error" id="${field}-error">${page.t(`paperRequests.problem.${problem.problem}`)}</p>` : '';
-}
+const ADDRESS_FIELDS = [
+  { name: 'recipient', autocomplete: 'name', ifPost: true },
+  { name: 'line1', autocomplete: 'address-line1', ifPost: true },
+  { name: 'line2', autocomplete: 'address-line2', ifPost: false },
+  { name: 'city', autocomplete: 'address-level2', ifPost: true },
+  { name: 'postcode', autocomplete: 'postal-code', ifPost: true },
+  { name: 'country', autocomplete: 'country-name', ifPost: true },
+] as const;
 
-function input(page: EmbedContext, view: PaperFormView, field: 'recipient' | 'line1' | 'line2' | 'city' | 'postcode' | 'country', autocomplete: string, required: boolean) {
-  const bad = view.problems.some((p) => p.field === field);
-  return html`<label for="${field}">${page.t(`eservice.paper.field.${field}`)}${required ? html` <span class="muted">${page.t('eservice.paper.ifPost')}</span>` : ''}</label>
-<input type="text" id="${field}" name="${field}" value="${view.values[field] ?? ''}" autocomplete="${autocomplete}"${bad ? html` aria-invalid="true" aria-describedby="${field}-error"` : ''}>
-${fieldError(page, view.problems, field)}`;
+/** The problems as messages per field, and for the summary with the field's name: the messages alone are generic. */
+function paperFormErrors(page: EmbedContext, view: PaperFormView): { byField: FormError[]; summary: FormError[] } {
+  const { t } = page;
+  const byField = view.problems.map((p) => ({ field: p.field, text: t(`paperRequests.problem.${p.problem}`) }));
+  const labelled = view.problems.map((p, i) => ({
+    field: p.field,
+    text: `${p.field === 'delivery' ? t('eservice.paper.delivery') : t(`eservice.paper.field.${p.field}`)}: ${byField[i]!.text}`,
+  }));
+  return { byField, summary: [...(view.message ? [{ text: view.message }] : []), ...labelled] };
 }
 
 export function paperFormPage(page: EmbedContext, view: PaperFormView) {
   const { t } = page;
   const delivery = view.values.delivery ?? 'post';
   const action = `${paperPath(view.certificate.number)}?lang=${page.lang}`;
+  const { byField, summary } = paperFormErrors(page, view);
   const body = view.existing
     ? html`<div class="notice" role="status"><p>${t('eservice.paper.alreadyOpen')}</p></div>
 ${paperStatus(page, view.existing)}`
-    : html`${view.message || view.problems.length > 0 ? html`<div class="errors" role="alert"><p>${view.message ?? t('paperRequests.problem.summary')}</p></div>` : ''}
+    : html`${errorSummary(page, { errors: summary, ...(byField.length > 0 ? { description: t('paperRequests.problem.summary') } : {}) })}
 <form method="post" action="${action}" novalidate>
-<input type="hidden" name="s" value="${view.sessionId}">
-<fieldset>
-<legend>${t('eservice.paper.how')}</legend>
-<div class="choice"><input type="radio" id="delivery-post" name="delivery" value="post"${delivery === 'post' ? ' checked' : ''}> <label for="delivery-post">${t('eservice.paper.post')}</label></div>
-<div class="choice"><input type="radio" id="delivery-pickup" name="delivery" value="pickup"${delivery === 'pickup' ? ' checked' : ''} aria-describedby="pickup-place"> <label for="delivery-pickup">${t('eservice.paper.pickup')}</label>
-<p class="hint" id="pickup-place">${t('eservice.paper.pickupPlace')}</p></div>
-${fieldError(page, view.problems, 'delivery')}
-</fieldset>
+${hiddenField('s', view.sessionId)}
+${field(page, {
+  control: 'radios',
+  name: 'delivery',
+  label: t('eservice.paper.how'),
+  value: delivery,
+  items: [
+    { value: 'post', label: t('eservice.paper.post') },
+    { value: 'pickup', label: t('eservice.paper.pickup'), hint: t('eservice.paper.pickupPlace') },
+  ],
+  error: errorFor(byField, 'delivery'),
+})}
 <fieldset>
 <legend>${t('eservice.paper.address')}</legend>
-${input(page, view, 'recipient', 'name', true)}
-${input(page, view, 'line1', 'address-line1', true)}
-${input(page, view, 'line2', 'address-line2', false)}
-${input(page, view, 'city', 'address-level2', true)}
-${input(page, view, 'postcode', 'postal-code', true)}
-${input(page, view, 'country', 'country-name', true)}
+${ADDRESS_FIELDS.map((f) =>
+  field(page, {
+    name: f.name,
+    label: f.ifPost
+      ? html`${t(`eservice.paper.field.${f.name}`)} <span class="muted">${t('eservice.paper.ifPost')}</span>`
+      : t(`eservice.paper.field.${f.name}`),
+    value: view.values[f.name] ?? '',
+    error: errorFor(byField, f.name),
+    attributes: { autocomplete: f.autocomplete },
+  }),
+)}
 </fieldset>
 <button type="submit" name="step" value="review">${t('eservice.paper.continue')}</button>
 </form>`;
@@ -189,10 +212,14 @@ ${input(page, view, 'country', 'country-name', true)}
 ${certificateSummary(page, view.certificate)}
 ${body}
 ${backLink(page, view.sessionId)}`,
+    { error: summary.length > 0 && !view.existing },
   );
 }
 
-export function paperReviewPage(page: EmbedContext, view: { sessionId: string; certificate: EserviceCertificate; choice: DeliveryChoice; values: Record<string, string> }) {
+export function paperReviewPage(
+  page: EmbedContext,
+  view: { sessionId: string; certificate: EserviceCertificate; choice: DeliveryChoice; values: Record<string, string> },
+) {
   const { t } = page;
   const action = `${paperPath(view.certificate.number)}?lang=${page.lang}`;
   const fields = ['delivery', 'recipient', 'line1', 'line2', 'city', 'postcode', 'country'] as const;
@@ -204,13 +231,15 @@ export function paperReviewPage(page: EmbedContext, view: { sessionId: string; c
 ${certificateSummary(page, view.certificate)}
 <dl class="summary">
 <dt>${t('eservice.paper.delivery')}</dt><dd>${view.choice.delivery === 'post' ? t('eservice.paper.post') : html`${t('eservice.paper.pickup')}<br>${t('eservice.paper.pickupPlace')}`}</dd>
-${address
-  ? html`<dt>${t('eservice.paper.address')}</dt><dd class="address">${address.recipient}<br>${address.line1}<br>${address.line2 ? html`${address.line2}<br>` : ''}${address.postcode} ${address.city}<br>${address.country}</dd>`
-  : ''}
+${
+  address
+    ? html`<dt>${t('eservice.paper.address')}</dt><dd class="address">${address.recipient}<br>${address.line1}<br>${address.line2 ? html`${address.line2}<br>` : ''}${address.postcode} ${address.city}<br>${address.country}</dd>`
+    : ''
+}
 </dl>
 <form method="post" action="${action}">
-<input type="hidden" name="s" value="${view.sessionId}">
-${fields.map((f) => (view.values[f] ? html`<input type="hidden" name="${f}" value="${view.values[f]}">` : ''))}
+${hiddenField('s', view.sessionId)}
+${fields.map((f) => (view.values[f] ? hiddenField(f, view.values[f]) : ''))}
 <p class="embed-actions">
 <button type="submit" name="step" value="confirm">${t('eservice.paper.confirm')}</button>
 <button type="submit" name="step" value="change" class="secondary">${t('eservice.paper.change')}</button>

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import { translator, type Language } from '../src/i18n.js';
-import type { GeoAttribution } from '../src/web/country-database.js';
+import type { GeoAttribution } from '../src/net/country-database.js';
 import { geoCredit } from './layout.js';
 
 /** The Latvija.lv e-service for education documents of all years. */

@@ -1,9 +1,12 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { Language, Translate } from '../src/i18n.js';
-import type { GeoAttribution } from '../src/web/country-database.js';
+import type { GeoAttribution } from '../src/net/country-database.js';
+import { csrfField } from './forms.js';
 
-export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+import type { Html } from './html.js';
+
+export type { Html };
 
 export interface PageContext {
   t: Translate;
@@ -12,7 +15,7 @@ export interface PageContext {
   path: string;
   assets: { css: string; htmx?: string };
   /** The signed-in person, for the header (name, sign-out form). */
-  user?: { name: string; csrfToken: string; kind: 'student' | 'staff'; /** Agency staff: the paper copies link (issue 6). */ agency?: boolean };
+  user?: { name: string; csrfToken: string; kind: 'student' | 'staff'; /** Agency staff: the paper copies link. */ agency?: boolean };
   /** The credit the geo data's licence asks for (DB-IP's CC BY 4.0 link), in the footer of every page. */
   geoAttribution?: GeoAttribution;
 }
@@ -33,6 +36,8 @@ export function switchLanguageHref(path: string, lang: Language): string {
 export interface LayoutOptions {
   /** Loads htmx (staff pages only: the student pages need no script at all). */
   htmx?: boolean;
+  /** The page shows a form sent back with problems: the title says so first, as screen readers read it first. */
+  error?: boolean;
 }
 
 export function layout(page: PageContext, title: string, main: Html, options: LayoutOptions = {}): Html {
@@ -43,7 +48,7 @@ export function layout(page: PageContext, title: string, main: Html, options: La
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · ${t('site.name')}</title>
+<title>${options.error ? `${t('forms.errorPrefix')} ` : ''}${title} · ${t('site.name')}</title>
 <link rel="stylesheet" href="${page.assets.css}">
 <link rel="icon" href="data:,">
 ${options.htmx && page.assets.htmx ? html`<script src="${page.assets.htmx}" defer></script>` : ''}
@@ -54,18 +59,24 @@ ${options.htmx && page.assets.htmx ? html`<script src="${page.assets.htmx}" defe
   <a class="brand" href="/">${t('site.name')}</a>
   <nav aria-label="${t('layout.menu')}">
     ${page.user?.kind === 'student' ? html`<a href="/results">${t('layout.results')}</a>` : ''}
-    ${page.user?.kind === 'staff'
-      ? html`<a href="/staff/sessions"${page.path.startsWith('/staff/sessions') ? html` aria-current="page"` : ''}>${t('staff.nav.sessions')}</a>
-    <a href="/staff/reports"${page.path.startsWith('/staff/reports') ? html` aria-current="page"` : ''}>${t('staff.nav.reports')}</a>${page.user.agency
-      ? html`
+    ${
+      page.user?.kind === 'staff'
+        ? html`<a href="/staff/sessions"${page.path.startsWith('/staff/sessions') ? html` aria-current="page"` : ''}>${t('staff.nav.sessions')}</a>
+    <a href="/staff/reports"${page.path.startsWith('/staff/reports') ? html` aria-current="page"` : ''}>${t('staff.nav.reports')}</a>${
+      page.user.agency
+        ? html`
     <a href="/staff/paper-requests"${page.path.startsWith('/staff/paper-requests') ? html` aria-current="page"` : ''}>${t('paperRequests.nav')}</a>`
-      : ''}`
-      : ''}
+        : ''
+    }`
+        : ''
+    }
     <a href="${switchLanguageHref(page.path, other)}" hreflang="${other}" lang="${other}">${t(`layout.switchTo.${other}`)}</a>
-    ${page.user
-      ? html`<span class="user">${page.user.name}</span>
-    <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${page.user.csrfToken}"><button type="submit" class="link">${t('layout.logout')}</button></form>`
-      : ''}
+    ${
+      page.user
+        ? html`<span class="user">${page.user.name}</span>
+    <form method="post" action="/logout" class="inline">${csrfField(page.user)}<button type="submit" class="link">${t('layout.logout')}</button></form>`
+        : ''
+    }
   </nav>
 </header>
 <main id="main">

@@ -4,11 +4,16 @@
  * the day's postal list ordered as an XLSX report.
  */
 import { html } from 'hono/html';
-import { PAPER_STATUS_FILTERS, type PaperRequestFilters, type PaperRequestRow } from '../src/data/paper-requests.js';
+import type { PaperRequestFilters, PaperRequestRow } from '../src/data/paper-requests.js';
+import { PAPER_STATUS_FILTERS } from '../src/domain/staff-lists.js';
 import { formatRigaDateTime } from '../src/domain/riga-time.js';
+import { csrfField, errorSummary, field, hiddenField } from './forms.js';
 import { layout, type PageContext } from './layout.js';
 
 export const PAPER_REQUESTS_PER_PAGE = 50;
+
+/** The postal list's date field, kept apart from the filters' dates on the same page. */
+const POSTAL_DATE_ID = 'postal-date';
 
 export interface PaperRequestsView {
   filters: PaperRequestFilters;
@@ -17,8 +22,8 @@ export interface PaperRequestsView {
   page: number;
   /** The Latvian date offered for the postal list (today). */
   today: string;
-  /** What just happened, already translated (a step done, or refused). */
-  message?: { text: string; tone: 'ok' | 'bad' };
+  /** What just happened, already translated (a step done, or refused); `field` names the field to blame, if one is. */
+  message?: { text: string; tone: 'ok' | 'bad'; field?: 'date' };
 }
 
 /** The filters as a query string, so a page, a step and the pager keep them. */
@@ -31,25 +36,29 @@ export function filterQuery(filters: PaperRequestFilters, page?: number): string
   return query.toString();
 }
 
-function selected(condition: boolean) {
-  return condition ? html` selected` : '';
-}
-
 function filterForm(page: PageContext, filters: PaperRequestFilters) {
   const { t } = page;
   return html`<form method="get" action="/staff/paper-requests" class="choose paper-filters">
-<div class="field"><label for="status">${t('paperRequests.filter.status')}</label>
-<select id="status" name="status">
-${PAPER_STATUS_FILTERS.map((s) => html`<option value="${s}"${selected(filters.status === s)}>${t(`paperRequests.filter.statuses.${s}`)}</option>`)}
-</select></div>
-<div class="field"><label for="delivery">${t('paperRequests.filter.delivery')}</label>
-<select id="delivery" name="delivery">
-<option value="">${t('paperRequests.filter.anyDelivery')}</option>
-<option value="post"${selected(filters.delivery === 'post')}>${t('paperRequests.delivery.post')}</option>
-<option value="pickup"${selected(filters.delivery === 'pickup')}>${t('paperRequests.delivery.pickup')}</option>
-</select></div>
-<div class="field"><label for="from">${t('paperRequests.filter.from')}</label><input type="date" id="from" name="from" value="${filters.from ?? ''}"></div>
-<div class="field"><label for="to">${t('paperRequests.filter.to')}</label><input type="date" id="to" name="to" value="${filters.to ?? ''}"></div>
+${field(page, {
+  control: 'select',
+  name: 'status',
+  label: t('paperRequests.filter.status'),
+  value: filters.status,
+  options: PAPER_STATUS_FILTERS.map((s) => ({ value: s, text: t(`paperRequests.filter.statuses.${s}`) })),
+})}
+${field(page, {
+  control: 'select',
+  name: 'delivery',
+  label: t('paperRequests.filter.delivery'),
+  value: filters.delivery,
+  options: [
+    { value: '', text: t('paperRequests.filter.anyDelivery') },
+    { value: 'post', text: t('paperRequests.delivery.post') },
+    { value: 'pickup', text: t('paperRequests.delivery.pickup') },
+  ],
+})}
+${field(page, { name: 'from', type: 'date', label: t('paperRequests.filter.from'), value: filters.from ?? '' })}
+${field(page, { name: 'to', type: 'date', label: t('paperRequests.filter.to'), value: filters.to ?? '' })}
 <button type="submit">${t('paperRequests.filter.show')}</button>
 </form>`;
 }
@@ -71,8 +80,8 @@ function stepForm(page: PageContext, view: PaperRequestsView, row: PaperRequestR
   if (!step) return '';
   const label = step === 'printed' ? t('paperRequests.markPrinted') : t(`paperRequests.markSent.${row.delivery}`);
   return html`<form method="post" action="/staff/paper-requests/${String(row.id)}/${step}" class="inline">
-<input type="hidden" name="_csrf" value="${page.user?.csrfToken ?? ''}">
-<input type="hidden" name="filters" value="${filterQuery(view.filters, view.page)}">
+${csrfField(page.user)}
+${hiddenField('filters', filterQuery(view.filters, view.page))}
 <button type="submit" class="small">${label}<span class="visually-hidden"> ${row.certificateNumber}</span></button>
 </form>`;
 }
@@ -121,11 +130,18 @@ function postalListForm(page: PageContext, view: PaperRequestsView) {
   return html`<section aria-labelledby="postal-title">
 <h2 id="postal-title">${t('paperRequests.postal.title')}</h2>
 <form method="post" action="/staff/paper-requests/postal-list" class="choose paper-filters">
-<input type="hidden" name="_csrf" value="${page.user?.csrfToken ?? ''}">
-<div class="field"><label for="postal-date">${t('paperRequests.postal.date')}</label>
-<input type="date" id="postal-date" name="date" value="${view.today}" required aria-describedby="postal-hint"></div>
+${csrfField(page.user)}
+${field(page, {
+  name: 'date',
+  id: POSTAL_DATE_ID,
+  type: 'date',
+  label: t('paperRequests.postal.date'),
+  hint: t('paperRequests.postal.hint'),
+  value: view.today,
+  error: view.message?.tone === 'bad' && view.message.field === 'date' ? view.message.text : undefined,
+  attributes: { required: true },
+})}
 <button type="submit">${t('paperRequests.postal.submit')}</button>
-<p class="hint" id="postal-hint">${t('paperRequests.postal.hint')}</p>
 </form>
 </section>`;
 }
@@ -137,10 +153,12 @@ export function paperRequestsPage(page: PageContext, view: PaperRequestsView) {
     t('paperRequests.title'),
     html`<h1>${t('paperRequests.title')}</h1>
 <p class="lead">${t('paperRequests.intro')}</p>
-${view.message ? html`<div class="${view.message.tone === 'ok' ? 'notice success' : 'errors'}" role="${view.message.tone === 'ok' ? 'status' : 'alert'}"><p>${view.message.text}</p></div>` : ''}
+${view.message?.tone === 'ok' ? html`<div class="notice success" role="status"><p>${view.message.text}</p></div>` : ''}
+${view.message?.tone === 'bad' ? errorSummary(page, { errors: [{ ...(view.message.field === 'date' ? { field: POSTAL_DATE_ID } : {}), text: view.message.text }] }) : ''}
 ${filterForm(page, view.filters)}
 ${table(page, view)}
 ${pager(page, view)}
 ${postalListForm(page, view)}`,
+    { error: view.message?.tone === 'bad' },
   );
 }

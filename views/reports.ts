@@ -3,19 +3,21 @@
  * itself (htmx polls the list while a report is queued or running; without JavaScript, reloading shows it).
  */
 import { html } from 'hono/html';
-import type { InstitutionChoice, SessionChoice } from '../src/data/report-choices.js';
+import type { ExamSession } from '../src/data/exam-sessions.js';
+import type { InstitutionChoice } from '../src/data/institutions.js';
 import type { ReportListItem } from '../src/data/report-jobs.js';
 import type { StaffScope } from '../src/data/staff.js';
 import { examTitle } from '../src/domain/exam-title.js';
 import { REPORT_FORMATS, REPORT_TYPES, type ReportFormProblem } from '../src/domain/report-parameters.js';
 import { formatRigaDateTime } from '../src/domain/riga-time.js';
+import { csrfField, errorFor, errorSummary, field, hintId, type FormError } from './forms.js';
 import { layout, type PageContext } from './layout.js';
 
 export const REPORTS_PER_PAGE = 10;
 
 export interface ReportFormView {
   scope: StaffScope;
-  sessions: SessionChoice[];
+  sessions: ExamSession[];
   /** Agency staff only. */
   institutions: InstitutionChoice[];
   values: Record<string, string>;
@@ -32,83 +34,114 @@ export interface ReportListView {
   highlight?: number;
 }
 
-function selected(value: string | undefined, option: string) {
-  return value === option ? html` selected` : '';
+/** The label of each field that can be in error, for the summary: the messages alone say "This field is required." */
+const FIELD_LABELS: Record<string, string> = {
+  report_type: 'reports.form.type',
+  format: 'reports.form.format',
+  institution: 'reports.form.institution',
+  session: 'reports.form.session',
+  from: 'reports.form.from',
+  to: 'reports.form.to',
+  selection_date: 'reports.form.selectionDate',
+  education: 'reports.form.education',
+};
+
+/** The form's problems as messages per field, and the summary's list (whole-request problems first). */
+function formErrors(page: PageContext, form: ReportFormView): { byField: FormError[]; summary: FormError[] } {
+  const { t } = page;
+  const byField = form.problems.map((p) => ({ field: p.field, text: t(`reports.problem.${p.problem}`) }));
+  const labelled = form.problems.map((p, i) => {
+    const label = FIELD_LABELS[p.field];
+    return { field: p.field, text: label ? `${t(label)}: ${byField[i]!.text}` : byField[i]!.text };
+  });
+  return { byField, summary: [...(form.message ? [{ text: form.message }] : []), ...labelled] };
 }
 
-function fieldError(page: PageContext, problems: ReportFormProblem[], field: string) {
-  const problem = problems.find((p) => p.field === field);
-  return problem ? html`<p class="field-error" id="${field}-error">${page.t(`reports.problem.${problem.problem}`)}</p>` : '';
-}
-
-function described(problems: ReportFormProblem[], field: string, hint?: string) {
-  const ids = [hint, problems.some((p) => p.field === field) ? `${field}-error` : undefined].filter(Boolean).join(' ');
-  return ids ? html` aria-describedby="${ids}"${problems.some((p) => p.field === field) ? html` aria-invalid="true"` : ''}` : '';
+function required(label: string) {
+  return html`${label} <span aria-hidden="true">*</span>`;
 }
 
 function reportForm(page: PageContext, form: ReportFormView) {
   const { t, lang } = page;
   const v = form.values;
-  const p = form.problems;
+  const { byField, summary } = formErrors(page, form);
+  const error = (id: string) => errorFor(byField, id);
   return html`<form method="post" action="/staff/reports" class="stack report-form" novalidate>
-<input type="hidden" name="_csrf" value="${page.user?.csrfToken ?? ''}">
-${form.message || p.length > 0 ? html`<div class="errors" role="alert"><p>${form.message ?? t('reports.problem.summary')}</p></div>` : ''}
+${csrfField(page.user)}
+${errorSummary(page, { errors: summary, ...(byField.length > 0 ? { description: t('reports.problem.summary') } : {}) })}
 <fieldset>
   <legend>${t('reports.form.legend')}</legend>
-  <label for="report_type">${t('reports.form.type')} <span aria-hidden="true">*</span></label>
-  <select id="report_type" name="report_type" required${described(p, 'report_type')}>
-    ${REPORT_TYPES.map((type) => html`<option value="${type}"${selected(v.report_type, type)}>${t(`reportFile.name.${type}`)}</option>`)}
-  </select>
-  ${fieldError(page, p, 'report_type')}
-  <label for="format">${t('reports.form.format')} <span aria-hidden="true">*</span></label>
-  <select id="format" name="format" required${described(p, 'format')}>
-    ${REPORT_FORMATS.map((format) => html`<option value="${format}"${selected(v.format, format)}>${format.toUpperCase()}</option>`)}
-  </select>
-  ${fieldError(page, p, 'format')}
-  <label for="exam_type">${t('reports.form.examType')} <span aria-hidden="true">*</span></label>
-  <select id="exam_type" name="exam_type"><option value="ce">${t('reports.form.centralised')}</option></select>
-  <label for="institution">${t('reports.form.institution')} <span aria-hidden="true">*</span></label>
-  ${form.scope.kind === 'school'
-    ? html`<select id="institution" name="institution"><option value="${String(form.scope.institutionId)}">${form.scope.institutionName}</option></select>`
-    : html`<select id="institution" name="institution"${described(p, 'institution')}>
-    <option value="">${t('reports.form.allInstitutions')}</option>
-    ${form.institutions.map((i) => html`<option value="${String(i.id)}"${selected(v.institution, String(i.id))}>${i.name}, ${i.registrationNumber}</option>`)}
-  </select>`}
-  ${fieldError(page, p, 'institution')}
+  ${field(page, {
+    control: 'select',
+    name: 'report_type',
+    label: required(t('reports.form.type')),
+    value: v.report_type,
+    options: REPORT_TYPES.map((type) => ({ value: type, text: t(`reportFile.name.${type}`) })),
+    error: error('report_type'),
+    attributes: { required: true },
+  })}
+  ${field(page, {
+    control: 'select',
+    name: 'format',
+    label: required(t('reports.form.format')),
+    value: v.format,
+    options: REPORT_FORMATS.map((format) => ({ value: format, text: format.toUpperCase() })),
+    error: error('format'),
+    attributes: { required: true },
+  })}
+  ${field(page, { control: 'select', name: 'exam_type', label: required(t('reports.form.examType')), options: [{ value: 'ce', text: t('reports.form.centralised') }] })}
+  ${field(page, {
+    control: 'select',
+    name: 'institution',
+    label: required(t('reports.form.institution')),
+    value: form.scope.kind === 'school' ? undefined : v.institution,
+    options:
+      form.scope.kind === 'school'
+        ? [{ value: String(form.scope.institutionId), text: form.scope.institutionName }]
+        : [
+            { value: '', text: t('reports.form.allInstitutions') },
+            ...form.institutions.map((i) => ({ value: String(i.id), text: `${i.name}, ${i.registrationNumber}` })),
+          ],
+    error: error('institution'),
+  })}
 </fieldset>
 <fieldset>
   <legend>${t('reports.form.resultsLegend')}</legend>
-  <label for="session">${t('reports.form.session')}</label>
-  <select id="session" name="session"${described(p, 'session', 'session-hint')}>
-    <option value="">${t('reports.form.choose')}</option>
-    ${form.sessions.map(
-      (s) => html`<option value="${String(s.id)}"${selected(v.session, String(s.id))}>${examTitle(s, lang)}${s.term === 'additional' ? ` (${t('reports.form.additional')})` : ''}</option>`,
-    )}
-  </select>
-  <p class="hint" id="session-hint">${t('reports.form.sessionHint')}</p>
-  ${fieldError(page, p, 'session')}
+  ${field(page, {
+    control: 'select',
+    name: 'session',
+    label: t('reports.form.session'),
+    hint: t('reports.form.sessionHint'),
+    value: v.session,
+    options: [
+      { value: '', text: t('reports.form.choose') },
+      ...form.sessions.map((s) => ({
+        value: String(s.id),
+        text: `${examTitle(s, lang)}${s.term === 'additional' ? ` (${t('reports.form.additional')})` : ''}`,
+      })),
+    ],
+    error: error('session'),
+  })}
 </fieldset>
 <fieldset>
   <legend>${t('reports.form.applicationsLegend')}</legend>
-  <label for="from">${t('reports.form.from')}</label>
-  <input type="datetime-local" id="from" name="from" value="${v.from ?? ''}"${described(p, 'from', 'range-hint')}>
-  ${fieldError(page, p, 'from')}
-  <label for="to">${t('reports.form.to')}</label>
-  <input type="datetime-local" id="to" name="to" value="${v.to ?? ''}"${described(p, 'to', 'range-hint')}>
-  <p class="hint" id="range-hint">${t('reports.form.rangeHint')}</p>
-  ${fieldError(page, p, 'to')}
+  ${field(page, { name: 'from', type: 'datetime-local', label: t('reports.form.from'), value: v.from ?? '', describedBy: [hintId('to')], error: error('from') })}
+  ${field(page, { name: 'to', type: 'datetime-local', label: t('reports.form.to'), hint: t('reports.form.rangeHint'), value: v.to ?? '', error: error('to') })}
 </fieldset>
 <fieldset>
   <legend>${t('reports.form.graduatesLegend')}</legend>
-  <label for="selection_date">${t('reports.form.selectionDate')}</label>
-  <input type="date" id="selection_date" name="selection_date" value="${v.selection_date ?? ''}"${described(p, 'selection_date')}>
-  ${fieldError(page, p, 'selection_date')}
-  <label for="education">${t('reports.form.education')}</label>
-  <select id="education" name="education"${described(p, 'education')}>
-    <option value="basic"${selected(v.education, 'basic')}>${t('reports.form.basic')}</option>
-    <option value="secondary"${selected(v.education, 'secondary')}>${t('reports.form.secondary')}</option>
-  </select>
-  ${fieldError(page, p, 'education')}
+  ${field(page, { name: 'selection_date', type: 'date', label: t('reports.form.selectionDate'), value: v.selection_date ?? '', error: error('selection_date') })}
+  ${field(page, {
+    control: 'select',
+    name: 'education',
+    label: t('reports.form.education'),
+    value: v.education,
+    options: [
+      { value: 'basic', text: t('reports.form.basic') },
+      { value: 'secondary', text: t('reports.form.secondary') },
+    ],
+    error: error('education'),
+  })}
 </fieldset>
 <button type="submit">${t('reports.form.submit')}</button>
 </form>`;
@@ -139,7 +172,9 @@ function pager(page: PageContext, list: ReportListView) {
   const first = list.total === 0 ? 0 : (list.page - 1) * REPORTS_PER_PAGE + 1;
   const last = Math.min(list.total, list.page * REPORTS_PER_PAGE);
   const link = (n: number, label: string, rel: string) =>
-    n >= 1 && n <= pages && n !== list.page ? html`<a href="/staff/reports?page=${String(n)}" rel="${rel}">${label}</a>` : html`<span aria-hidden="true">${label}</span>`;
+    n >= 1 && n <= pages && n !== list.page
+      ? html`<a href="/staff/reports?page=${String(n)}" rel="${rel}">${label}</a>`
+      : html`<span aria-hidden="true">${label}</span>`;
   return html`<nav class="pager" aria-label="${t('reports.list.pages')}">
 ${link(list.page - 1, '«', 'prev')} <span>${String(list.page)}</span> ${link(list.page + 1, '»', 'next')}
 <span>${t('reports.list.range', { first, last, total: list.total })}</span>
@@ -155,9 +190,10 @@ export function reportList(page: PageContext, list: ReportListView) {
   return html`<section id="report-list" aria-labelledby="report-list-title"${polling}>
 <h2 id="report-list-title">${t('reports.list.title')}</h2>
 <p class="visually-hidden" aria-live="polite">${t('reports.list.summary', { finished, total: list.items.length })}</p>
-${list.items.length === 0
-  ? html`<p>${t('reports.list.empty')}</p>`
-  : html`<div class="table-scroll"><table>
+${
+  list.items.length === 0
+    ? html`<p>${t('reports.list.empty')}</p>`
+    : html`<div class="table-scroll"><table>
 <thead><tr><th scope="col">${t('reports.list.name')}</th><th scope="col">${t('reports.list.requestedAt')}</th><th scope="col">${t('reports.list.status')}</th><th scope="col"><span class="visually-hidden">${t('reports.list.download')}</span></th></tr></thead>
 <tbody>
 ${list.items.map(
@@ -168,7 +204,8 @@ ${list.items.map(
 <td>${item.status === 'done' ? html`<a href="/staff/reports/${String(item.id)}/download" download>${t('reports.list.download')}<span class="visually-hidden"> ${t(`reportFile.name.${item.type}`)}, ${formatRigaDateTime(new Date(item.requested_at))}</span></a>` : ''}</td>
 </tr>`,
 )}
-</tbody></table></div>`}
+</tbody></table></div>`
+}
 ${pager(page, list)}
 ${inProgress ? html`<p class="hint"><a href="/staff/reports?page=${String(list.page)}">${t('reports.list.refresh')}</a></p>` : ''}
 </section>`;
@@ -183,6 +220,6 @@ export function reportsPage(page: PageContext, form: ReportFormView, list: Repor
 <h1>${t('reports.title')}</h1>
 ${reportForm(page, form)}
 ${reportList(page, list)}`,
-    { htmx: true },
+    { htmx: true, error: form.problems.length > 0 || form.message !== undefined },
   );
 }

@@ -1,5 +1,6 @@
 /** The staff sign-in page (Latvija.lv, and the development demo sign-in) and the page for someone without a role. */
 import { html } from 'hono/html';
+import { hiddenField, hintId } from './forms.js';
 import { layout, type PageContext } from './layout.js';
 import type { ProviderButton } from './login.js';
 
@@ -23,23 +24,30 @@ export function staffLoginPage(page: PageContext, view: StaffLoginView) {
     t('staff.login.title'),
     html`<h1>${t('staff.login.title')}</h1>
 <p>${t('staff.login.intro')}</p>
-${view.providers.length > 0
-  ? html`<ul class="sign-in">${view.providers.map((p) => html`<li><a class="button" href="${p.href}">${t('auth.login.with', { provider: p.label })}</a></li>`)}</ul>`
-  : html`<p class="notice">${t('auth.login.none')}</p>`}
-${view.demo
-  ? html`<form method="post" action="/staff/login/demo">
-  <fieldset>
+${
+  view.providers.length > 0
+    ? html`<ul class="sign-in">${view.providers.map((p) => html`<li><a class="button" href="${p.href}">${t('auth.login.with', { provider: p.label })}</a></li>`)}</ul>`
+    : html`<p class="notice">${t('auth.login.none')}</p>`
+}
+${
+  view.demo
+    ? html`<form method="post" action="/staff/login/demo">
+  <fieldset aria-describedby="${hintId('demo')}">
     <legend>${t('auth.demo.legend')}</legend>
-    <p class="hint">${t('staff.login.demoHint')}</p>
-    <input type="hidden" name="return_to" value="${view.returnTo}">
-    ${view.demo.users.length > 0
-      ? view.demo.users.map(
-          (u) => html`<p><button type="submit" name="user_id" value="${String(u.userId)}">${u.displayName} (${u.institution ?? t('staff.login.agency')})</button></p>`,
-        )
-      : html`<p>${t('staff.login.demoEmpty')}</p>`}
+    <p class="hint" id="${hintId('demo')}">${t('staff.login.demoHint')}</p>
+    ${hiddenField('return_to', view.returnTo)}
+    ${
+      view.demo.users.length > 0
+        ? view.demo.users.map(
+            (u) =>
+              html`<p><button type="submit" name="user_id" value="${String(u.userId)}">${u.displayName} (${u.institution ?? t('staff.login.agency')})</button></p>`,
+          )
+        : html`<p>${t('staff.login.demoEmpty')}</p>`
+    }
   </fieldset>
 </form>`
-  : ''}
+    : ''
+}
 <p><a href="/login">${t('staff.login.students')}</a></p>`,
   );
 }

@@ -5,13 +5,15 @@
  */
 import { html } from 'hono/html';
 import type { ArchiveNote } from '../src/data/certificate-archive.js';
-import type { InstitutionChoice, SessionCounts, StaffSession } from '../src/data/school-sessions.js';
+import type { ExamSession, ExamSessionCounts } from '../src/data/exam-sessions.js';
+import type { InstitutionChoice } from '../src/data/institutions.js';
 import type { StaffScope } from '../src/data/staff.js';
 import { examTitle } from '../src/domain/exam-title.js';
 import { schoolYearLabel, schoolYearName } from '../src/domain/release.js';
 import { formatDate, formatRigaDateTime } from '../src/domain/riga-time.js';
 import { translator } from '../src/i18n.js';
-import { candidatesPath, sessionHeading } from './candidates.js';
+import { candidatesPath, institutionField, sessionHeading } from './candidates.js';
+import { field } from './forms.js';
 import { layout, type PageContext } from './layout.js';
 
 export interface SessionsView {
@@ -23,7 +25,7 @@ export interface SessionsView {
   /** School years with registrations, newest first. */
   years: number[];
   year: number | undefined;
-  sessions: SessionCounts[];
+  sessions: ExamSessionCounts[];
 }
 
 function yearName(page: PageContext, year: number): string {
@@ -37,19 +39,18 @@ function dates(session: { startsOn: string; endsOn: string }): string {
 function chooser(page: PageContext, view: SessionsView) {
   const { t } = page;
   return html`<form method="get" action="/staff/sessions" class="choose">
-${view.scope.kind === 'agency'
-  ? html`<div class="field"><label for="institution">${t('sessions.institution')}</label>
-<select id="institution" name="institution">
-<option value="">${t('sessions.allInstitutions')}</option>
-${view.institutions.map((i) => html`<option value="${String(i.id)}"${view.institution === i.id ? ' selected' : ''}>${i.name} (${i.registrationNumber})</option>`)}
-</select></div>`
-  : ''}
-${view.years.length > 0
-  ? html`<div class="field"><label for="year">${t('sessions.year')}</label>
-<select id="year" name="year">
-${view.years.map((y) => html`<option value="${String(y)}"${view.year === y ? ' selected' : ''}>${yearName(page, y)}</option>`)}
-</select></div>`
-  : ''}
+${view.scope.kind === 'agency' ? institutionField(page, view.institutions, view.institution) : ''}
+${
+  view.years.length > 0
+    ? field(page, {
+        control: 'select',
+        name: 'year',
+        label: t('sessions.year'),
+        value: view.year === undefined ? undefined : String(view.year),
+        options: view.years.map((y) => ({ value: String(y), text: yearName(page, y) })),
+      })
+    : ''
+}
 <button type="submit">${t('sessions.show')}</button>
 </form>`;
 }
@@ -77,10 +78,12 @@ ${view.sessions.map(
 <td class="nowrap">${dates(s)}</td>
 <td class="num">${String(s.registered)}</td>
 <td class="num">${String(s.tookPart)}</td>
-${s.issued === null || s.annulled === null
-  ? html`<td colspan="2" class="nowrap muted">${t('sessions.countsFrom', { time: formatRigaDateTime(s.resultsAt) })}</td>`
-  : html`<td class="num">${String(s.issued)}</td>
-<td class="num">${String(s.annulled)}</td>`}
+${
+  s.issued === null || s.annulled === null
+    ? html`<td colspan="2" class="nowrap muted">${t('sessions.countsFrom', { time: formatRigaDateTime(s.resultsAt) })}</td>`
+    : html`<td class="num">${String(s.issued)}</td>
+<td class="num">${String(s.annulled)}</td>`
+}
 </tr>`,
 )}
 </tbody>
@@ -97,17 +100,19 @@ export function sessionsPage(page: PageContext, view: SessionsView) {
 ${view.scope.kind === 'school' ? html`<p class="muted">${t('sessions.scope', { name: view.scope.institutionName })}</p>` : ''}
 <p>${t('sessions.intro')}</p>
 ${chooser(page, view)}
-${view.year === undefined
-  ? html`<p class="notice">${t('sessions.none')}</p>`
-  : view.sessions.length === 0
-    ? html`<p class="notice">${t('sessions.noneInYear')}</p>`
-    : sessionsTable(page, view)}`,
+${
+  view.year === undefined
+    ? html`<p class="notice">${t('sessions.none')}</p>`
+    : view.sessions.length === 0
+      ? html`<p class="notice">${t('sessions.noneInYear')}</p>`
+      : sessionsTable(page, view)
+}`,
     { htmx: true },
   );
 }
 
 /** The bulk download asked for before the session's results open (school users). */
-export function certificatesNotYetPage(page: PageContext, session: StaffSession, back: string) {
+export function certificatesNotYetPage(page: PageContext, session: ExamSession, back: string) {
   const { t } = page;
   return layout(
     page,
@@ -122,14 +127,20 @@ export function certificatesNotYetPage(page: PageContext, session: StaffSession,
 export const ARCHIVE_NOTE_NAME = 'anuletie-sertifikati.txt';
 
 /** The text file inside the bulk download, in Latvian and then English. */
-export function archiveNoteText(session: StaffSession, note: ArchiveNote): string {
+export function archiveNoteText(session: ExamSession, note: ArchiveNote): string {
   const lines: string[] = [];
   for (const lang of ['lv', 'en'] as const) {
     const t = translator(lang);
-    lines.push(t('sessions.archive.heading'), t('sessions.archive.session', { exam: `${examTitle(session, lang)} (${session.examCode}), ${t(`sessions.term.${session.term}`)}` }), '');
+    lines.push(
+      t('sessions.archive.heading'),
+      t('sessions.archive.session', { exam: `${examTitle(session, lang)} (${session.examCode}), ${t(`sessions.term.${session.term}`)}` }),
+      '',
+    );
     if (note.annulled.length === 0) lines.push(t('sessions.archive.noAnnulled'));
     for (const a of note.annulled) {
-      lines.push(t('sessions.archive.annulled', { number: a.number, date: a.annulledAt ? formatRigaDateTime(new Date(a.annulledAt)) : '', reason: a.reason ?? '' }));
+      lines.push(
+        t('sessions.archive.annulled', { number: a.number, date: a.annulledAt ? formatRigaDateTime(new Date(a.annulledAt)) : '', reason: a.reason ?? '' }),
+      );
     }
     if (note.unavailable.length > 0) {
       lines.push('', t('sessions.archive.unavailable'), ...note.unavailable);

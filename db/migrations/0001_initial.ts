@@ -5,15 +5,18 @@ import { isPostgres } from '../dialect.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   const pg = isPostgres(db);
-  const id = (c: ColumnDefinitionBuilder) =>
-    pg ? c.generatedByDefaultAsIdentity().primaryKey() : c.primaryKey().autoIncrement();
+  const id = (c: ColumnDefinitionBuilder) => (pg ? c.generatedByDefaultAsIdentity().primaryKey() : c.primaryKey().autoIncrement());
   const flag = (table: CreateTableBuilder<any, any>, name: string) =>
-    table.addColumn(name, 'integer', (c) => c.notNull().defaultTo(0).check(sql`${sql.ref(name)} in (0, 1)`));
+    table.addColumn(name, 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`${sql.ref(name)} in (0, 1)`),
+    );
   const isoDate = (name: string) =>
     sql`${sql.ref(name)} like '____-__-__' and substr(${sql.ref(name)}, 6, 2) between '01' and '12' and substr(${sql.ref(name)}, 9, 2) between '01' and '31'`;
   // Portable "only digits": nothing is left once every digit is removed (SQLite has no regular expressions).
-  const digitsOnly = (name: string) =>
-    sql`${sql.raw([...'0123456789'].reduce((inner, digit) => `replace(${inner}, '${digit}', '')`, name))} = ''`;
+  const digitsOnly = (name: string) => sql`${sql.raw([...'0123456789'].reduce((inner, digit) => `replace(${inner}, '${digit}', '')`, name))} = ''`;
 
   await db.schema
     .createTable('school_years')
@@ -26,7 +29,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('institutions')
     .addColumn('id', 'integer', id)
     .addColumn('registration_number', 'text', (c) =>
-      c.notNull().unique().check(sql`length(registration_number) = 10 and ${digitsOnly('registration_number')}`),
+      c
+        .notNull()
+        .unique()
+        .check(sql`length(registration_number) = 10 and ${digitsOnly('registration_number')}`),
     )
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('municipality', 'text')
@@ -35,7 +41,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('persons')
     .addColumn('id', 'integer', id)
-    .addColumn('personal_code', 'text', (c) => c.notNull().unique().check(sql`length(personal_code) = 11 and ${digitsOnly('personal_code')}`))
+    .addColumn('personal_code', 'text', (c) =>
+      c
+        .notNull()
+        .unique()
+        .check(sql`length(personal_code) = 11 and ${digitsOnly('personal_code')}`),
+    )
     .addColumn('first_name', 'text', (c) => c.notNull())
     .addColumn('last_name', 'text', (c) => c.notNull())
     .execute();
@@ -43,7 +54,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('candidates')
     .addColumn('id', 'integer', id)
-    .addColumn('code', 'text', (c) => c.notNull().unique().check(sql`length(code) = 12 and ${digitsOnly('code')}`))
+    .addColumn('code', 'text', (c) =>
+      c
+        .notNull()
+        .unique()
+        .check(sql`length(code) = 12 and ${digitsOnly('code')}`),
+    )
     .addColumn('person_id', 'integer', (c) => c.notNull().references('persons.id'))
     .addColumn('school_year', 'integer', (c) => c.notNull().references('school_years.start_year'))
     .addColumn('institution_id', 'integer', (c) => c.notNull().references('institutions.id'))
@@ -63,7 +79,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('subject_lv_locative', 'text', (c) => c.notNull())
     .addColumn('subject_en', 'text', (c) => c.notNull())
     .addColumn('weighted_points_rule', 'text', (c) =>
-      c.notNull().defaultTo('exact').check(sql`weighted_points_rule in ('exact', 'truncate')`),
+      c
+        .notNull()
+        .defaultTo('exact')
+        .check(sql`weighted_points_rule in ('exact', 'truncate')`),
     )
     .addUniqueConstraint('exams_year_code', ['school_year', 'code'])
     .addCheckConstraint('exams_level_by_education', sql`(education = 'basic') = (level is null)`)
@@ -74,8 +93,18 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('exam_id', 'integer', (c) => c.notNull().references('exams.id').onDelete('cascade'))
     .addColumn('part_no', 'integer', (c) => c.notNull().check(sql`part_no between 1 and 20`))
     .addColumn('max_points', 'integer', (c) => c.notNull().check(sql`max_points between 1 and 10000`))
-    .addColumn('weight_numerator', 'integer', (c) => c.notNull().defaultTo(1).check(sql`weight_numerator > 0`))
-    .addColumn('weight_denominator', 'integer', (c) => c.notNull().defaultTo(1).check(sql`weight_denominator > 0`))
+    .addColumn('weight_numerator', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(1)
+        .check(sql`weight_numerator > 0`),
+    )
+    .addColumn('weight_denominator', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(1)
+        .check(sql`weight_denominator > 0`),
+    )
     .addColumn('name_lv', 'text')
     .addColumn('name_en', 'text')
     .addPrimaryKeyConstraint('exam_parts_pk', ['exam_id', 'part_no'])
@@ -132,7 +161,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('number', 'text', (c) => c.notNull().unique())
     .addColumn('sitting_id', 'integer', (c) => c.notNull().unique().references('sittings.id'))
     .addColumn('issued_on', 'text', (c) => c.notNull().check(isoDate('issued_on')))
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('issued').check(sql`state in ('issued', 'annulled')`))
+    .addColumn('state', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('issued')
+        .check(sql`state in ('issued', 'annulled')`),
+    )
     .addColumn('annulled_reason', 'text')
     .addColumn('annulled_at', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())

@@ -9,8 +9,7 @@ import { isPostgres } from '../dialect.js';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const pg = isPostgres(db);
-  const id = (c: ColumnDefinitionBuilder) =>
-    pg ? c.generatedByDefaultAsIdentity().primaryKey() : c.primaryKey().autoIncrement();
+  const id = (c: ColumnDefinitionBuilder) => (pg ? c.generatedByDefaultAsIdentity().primaryKey() : c.primaryKey().autoIncrement());
 
   await db.schema
     .createTable('report_jobs')

@@ -13,7 +13,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   const id = (c: ColumnDefinitionBuilder) => (pg ? c.generatedByDefaultAsIdentity().primaryKey() : c.primaryKey().autoIncrement());
   const sha256 = (name: string) => (c: ColumnDefinitionBuilder) => c.primaryKey().check(sql`length(${sql.ref(name)}) = 64`);
   const personalCode = (name: string) => (c: ColumnDefinitionBuilder) => c.notNull().check(sql`length(${sql.ref(name)}) = 11`);
-  const flag = (name: string) => (c: ColumnDefinitionBuilder) => c.notNull().defaultTo(0).check(sql`${sql.ref(name)} in (0, 1)`);
+  const flag = (name: string) => (c: ColumnDefinitionBuilder) =>
+    c
+      .notNull()
+      .defaultTo(0)
+      .check(sql`${sql.ref(name)} in (0, 1)`);
 
   // Kept until the token would have expired anyway (plus the clock tolerance); older rows are purged.
   await db.schema

@@ -20,7 +20,12 @@ export async function up(db: Kysely<any>): Promise<void> {
           then 'representative:' || substr(actor, 16, 4) || '*******'
           else 'representative:' || substr(actor, 16, 6) || '-*****' end
     where actor like 'representative:%' and length(actor) = 26`.execute(db);
-  await db.schema.createIndex('audit_log_actor_personal_code').on('audit_log').columns(['actor_personal_code', 'at']).where(sql.ref('actor_personal_code'), 'is not', null).execute();
+  await db.schema
+    .createIndex('audit_log_actor_personal_code')
+    .on('audit_log')
+    .columns(['actor_personal_code', 'at'])
+    .where(sql.ref('actor_personal_code'), 'is not', null)
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -175,15 +175,9 @@ export class OidcLogin {
 
 function discover(provider: OidcProviderConfig, timeout: number): Promise<client.Configuration> {
   const issuer = new URL(provider.issuer);
-  return client.discovery(
-    issuer,
-    provider.clientId,
-    { client_secret: provider.clientSecret },
-    client.ClientSecretBasic(provider.clientSecret),
-    {
-      timeout,
-      // Plain http only reaches this far outside production (the settings refuse it there): local test providers.
-      execute: issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [],
-    },
-  );
+  return client.discovery(issuer, provider.clientId, { client_secret: provider.clientSecret }, client.ClientSecretBasic(provider.clientSecret), {
+    timeout,
+    // Plain http only reaches this far outside production (the settings refuse it there): local test providers.
+    execute: issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [],
+  });
 }

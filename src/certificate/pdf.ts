@@ -131,7 +131,10 @@ function loadFace(file: string, resource: string, objectNumber: number): Face {
   const staticObjects = new Map<number, Uint8Array>();
   staticObjects.set(
     type0,
-    pdfObject(type0, `<< /Type /Font /Subtype /Type0 /BaseFont /${baseFont} /Encoding /Identity-H /DescendantFonts [${cidFont} 0 R] /ToUnicode ${toUnicode} 0 R >>`),
+    pdfObject(
+      type0,
+      `<< /Type /Font /Subtype /Type0 /BaseFont /${baseFont} /Encoding /Identity-H /DescendantFonts [${cidFont} 0 R] /ToUnicode ${toUnicode} 0 R >>`,
+    ),
   );
   staticObjects.set(
     descriptor,
@@ -221,8 +224,10 @@ function stripHinting(ttf: Uint8Array): Uint8Array {
         flags = o.getUint16(pos);
         o.setUint16(pos, flags & ~0x0100); // WE_HAVE_INSTRUCTIONS
         pos += 4 + (flags & 0x0001 ? 4 : 2); // flags, glyphIndex, arguments (words or bytes)
-        if (flags & 0x0008) pos += 2; // WE_HAVE_A_SCALE
-        else if (flags & 0x0040) pos += 4; // WE_HAVE_AN_X_AND_Y_SCALE
+        if (flags & 0x0008)
+          pos += 2; // WE_HAVE_A_SCALE
+        else if (flags & 0x0040)
+          pos += 4; // WE_HAVE_AN_X_AND_Y_SCALE
         else if (flags & 0x0080) pos += 8; // WE_HAVE_A_TWO_BY_TWO
       } while (flags & 0x0020); // MORE_COMPONENTS
       glyphs.push(out.subarray(0, pos));
@@ -572,7 +577,10 @@ function widthsArray(face: Face, used: ReadonlySet<number>): string {
   while (i < gids.length) {
     let j = i;
     while (j + 1 < gids.length && gids[j + 1] === gids[j]! + 1) j++;
-    out += `${gids[i]} [${gids.slice(i, j + 1).map((g) => face.widths[g]).join(' ')}] `;
+    out += `${gids[i]} [${gids
+      .slice(i, j + 1)
+      .map((g) => face.widths[g])
+      .join(' ')}] `;
     i = j + 1;
   }
   return `[${out.trimEnd()}]`;

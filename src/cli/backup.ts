@@ -8,7 +8,7 @@ import { isPostgresUrl } from '../../db/connect.js';
 import { backupDatabase, restoreDatabase, type DatabaseCopy } from '../data/backup.js';
 import { KeyedError } from '../errors.js';
 import { isLanguage, translator, type Language, type Translate } from '../i18n.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 export const DATABASE_FILE_COMMANDS = ['backup', 'restore'] as const;
 

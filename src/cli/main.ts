@@ -2,7 +2,9 @@
  * The agency's command line: `npm run cli -- <command> [options]`. Every command takes --json, --lang lv|en
  * and --help. Exit code 0 on success, 1 when the input is refused, 2 on wrong usage.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../files.js';
+import type { CliIo } from './io.js';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DatabaseStartupError, openDatabase, type DatabaseHandle } from '../../db/connect.js';
@@ -21,7 +23,7 @@ import { clearRegister, generateDemo } from '../data/demo.js';
 import { KeyedError } from '../errors.js';
 import { importScores } from '../data/scores.js';
 import { prepareDatabase, refreshStatistics } from '../data/setup.js';
-import { listSessions } from '../data/exam-sessions.js';
+import { listExamSessions } from '../data/exam-sessions.js';
 import { listStaffUsers, removeStaffUser, saveStaffUser } from '../data/staff.js';
 import { maskPersonalCode, parsePersonalCode } from '../domain/personal-code.js';
 import { maskedForOutput, maskPersonalCodesIn } from '../log.js';
@@ -32,7 +34,7 @@ import { describeImportProblem } from '../import/messages.js';
 import { ImportRefused, scoringProblemMessage } from '../import/score-file.js';
 import { progressBar } from './progress.js';
 import { DATABASE_FILE_COMMANDS, runDatabaseFileCommand } from './backup.js';
-// Issue 6: demo e-service tokens.
+// Demo e-service tokens.
 import { ensureDevelopmentEserviceKeys, signEserviceToken } from '../eservice/dev-keys.js';
 import { EMBED_PATH } from '../eservice/claims.js';
 import { join } from 'node:path';
@@ -78,11 +80,6 @@ Score files have a header row: candidate_code, took_part, part_1 … part_N
 (Latvian headings work too: kārtotāja kods, piedalījās, 1. daļa …). took_part is yes/no/partly (jā/nē/daļēji);
 points may have up to two decimals, with a point or a comma.`;
 
-export interface CliIo {
-  stdout: { write(s: string): boolean; isTTY?: boolean };
-  stderr: { write(s: string): boolean; isTTY?: boolean };
-}
-
 class UsageError extends Error {}
 
 const OPTIONS = {
@@ -116,11 +113,13 @@ const OPTIONS = {
 /** Sealing needs keys, a time-stamp authority and worker threads: opened on first use, closed at the end. */
 export interface CliServices {
   sealing(): Promise<{ setup: SealingSetup; pool: SealingPool }>;
-  /** Issue 6: a demo e-service token and the embed address; absent unless the demo e-service is configured. */
+  /** A demo e-service token and the embed address; absent unless the demo e-service is configured. */
   eserviceToken?(request: { personalCode: string; represented?: string }): Promise<{ token: string; url: string; seconds: number }>;
 }
 
-export function cliServices(config: Pick<Config, 'environment' | 'dataDir' | 'sealing'> & Partial<Pick<Config, 'publicUrl' | 'eservice'>>): CliServices & { close(): Promise<void> } {
+export function cliServices(
+  config: Pick<Config, 'environment' | 'dataDir' | 'sealing'> & Partial<Pick<Config, 'publicUrl' | 'eservice'>>,
+): CliServices & { close(): Promise<void> } {
   let opened: Promise<{ setup: SealingSetup; pool: SealingPool }> | undefined;
   const eservice = config.eservice;
   const publicUrl = config.publicUrl;
@@ -214,7 +213,9 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         const year = schoolYear('year', need('year'));
         const exam = await findExam(handle.db, need('exam'), year);
         if (!exam) throw new CatalogueError('catalogue.exam-unknown', { code: need('exam') });
-        const maxima = need('max').split(',').map((m) => wholeNumber('max', m.trim()));
+        const maxima = need('max')
+          .split(',')
+          .map((m) => wholeNumber('max', m.trim()));
         const weights = values.weights ? values.weights.split(',').map((w) => w.trim()) : maxima.map(() => '1');
         const namesLv = values['names-lv']?.split(';').map((n) => n.trim());
         const namesEn = values['names-en']?.split(';').map((n) => n.trim());
@@ -227,7 +228,10 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
           exam.id,
           maxima.map((maxPoints, i) => ({ maxPoints, weight: weights[i]!, nameLv: namesLv?.[i], nameEn: namesEn?.[i] })),
         );
-        report({ exam: exam.code, parts: maxima.length }, t('catalogue.parts-defined', { code: exam.code, year: schoolYearName(exam.school_year), count: maxima.length }));
+        report(
+          { exam: exam.code, parts: maxima.length },
+          t('catalogue.parts-defined', { code: exam.code, year: schoolYearName(exam.school_year), count: maxima.length }),
+        );
         return 0;
       }
       case 'release': {
@@ -249,11 +253,13 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         return 0;
       }
       case 'sessions': {
-        const sessions = await listSessions(handle.db, { year: schoolYear('year', values.year), examCode: values.exam });
+        const sessions = await listExamSessions(handle.db, { year: schoolYear('year', values.year), examCode: values.exam });
         if (json) out(JSON.stringify(sessions));
         else {
           for (const s of sessions) {
-            out(`${String(s.id).padStart(5)}  ${schoolYearName(s.schoolYear)}  ${s.examCode.padEnd(6)} ${s.term.padEnd(10)} ${s.startsOn}–${s.endsOn}  registered ${s.registered}, scored ${s.scored}, certificates ${s.certificates}`);
+            out(
+              `${String(s.id).padStart(5)}  ${schoolYearName(s.schoolYear)}  ${s.examCode.padEnd(6)} ${s.term.padEnd(10)} ${s.startsOn}–${s.endsOn}  registered ${s.registered}, scored ${s.scored}, certificates ${s.certificates}`,
+            );
           }
         }
         return 0;
@@ -339,7 +345,7 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
           if (sealing.failed.length > 0) throw new CertificateError('cli.sealing-failed', sealing.failed[0]!);
           document = (await storedDocument(handle.db, certificate.id))!.edoc;
         }
-        writeFileSync(file, document);
+        writeFileAtomically(file, document);
         report({ number: normalised, file, bytes: document.length }, t('cli.written', { number: normalised, file, bytes: document.length }));
         return 0;
       }
@@ -357,7 +363,10 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         // An operator's own command on a file they chose: checked in this process, within the same unpacking limits.
         const check = await checkUploadedCertificate(handle.db, bytes, (upload) => verifyEdoc(upload, setup.trust), { actor, channel: 'cli' });
         if (json) out(JSON.stringify(check));
-        else uploadCheckStatements(check, t, lang).forEach((s) => out(`${s.tone === 'ok' ? '✓' : s.tone === 'bad' ? '✗' : s.tone === 'warn' ? '!' : ' '} ${s.text}`));
+        else
+          uploadCheckStatements(check, t, lang).forEach((s) =>
+            out(`${s.tone === 'ok' ? '✓' : s.tone === 'bad' ? '✗' : s.tone === 'warn' ? '!' : ' '} ${s.text}`),
+          );
         return check.report.genuine && check.register?.state === 'issued' ? 0 : 1;
       }
       case 'annul': {

@@ -3,29 +3,23 @@
  * filtered, sorted and paged in the database, always narrowed to the institution in the SQL. Personal codes
  * leave this module masked; the full code only through `revealPersonalCode()`, which the caller audits.
  */
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { expressionBuilder, sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { maskPersonalCode } from '../domain/personal-code.js';
+import type { ResultsViewer } from '../domain/release.js';
+import type { ExamSession } from './exam-sessions.js';
+import { releasedCondition } from './release.js';
+import type { CandidateFilter, CandidateSort } from '../domain/staff-lists.js';
 
-export const CANDIDATE_FILTERS = ['registered', 'applied', 'exempted', 'international'] as const;
-export type CandidateFilter = (typeof CANDIDATE_FILTERS)[number];
-
-export const CANDIDATE_SORTS = ['personalCode', 'firstName', 'lastName', 'className', 'candidateCode', 'exempted', 'tookPart', 'international'] as const;
-export type CandidateSort = (typeof CANDIDATE_SORTS)[number];
-
-export interface CandidateSession {
-  id: number;
-  examId: number;
-  term: 'main' | 'additional';
-}
 
 export interface CandidateQuery {
   institutionId: number | null;
   /**
-   * A school's "now": whether a certificate was annulled is a result, shown only from the session's release
-   * moment. Null for agency staff, who see everything at once.
+   * Who looks, and when: whether a certificate was annulled is a result, shown only as the viewer may see the
+   * session's results by then (a school from the release moment, the agency at once).
    */
-  releasedAsOf: Date | null;
+  viewer: ResultsViewer;
+  now: Date;
   filter: CandidateFilter;
   sort: CandidateSort;
   direction: 'asc' | 'desc';
@@ -94,24 +88,30 @@ const SORT_EXPRESSIONS: Record<CandidateSort, Expression<unknown>> = {
 };
 
 /**
- * The session's results are out by `asOf`: its release moment (by the exam's education) has come. A condition on
- * the certificates' join, so that before the moment no certificate row is read at all.
+ * The session's results are visible to the viewer by then; undefined when they always are. A condition on the
+ * certificates' join, so that before the moment no certificate row is read at all.
  */
-function releasedBy(sessionId: number, asOf: Date): Expression<SqlBool> {
-  return sql<SqlBool>`exists (
-    select 1 from exam_sessions
-    inner join exams on exams.id = exam_sessions.exam_id
-    inner join school_years on school_years.start_year = exams.school_year
-    where exam_sessions.id = ${sessionId}
-      and case when exams.education = 'basic' then school_years.basic_results_at else school_years.secondary_results_at end <= ${asOf.toISOString()})`;
+function sessionResultsVisible(sessionId: number, query: CandidateQuery): Expression<SqlBool> | undefined {
+  const released = releasedCondition(query.viewer, query.now);
+  if (released === undefined) return undefined;
+  const eb = expressionBuilder<Database>();
+  return eb.exists(
+    eb
+      .selectFrom('exam_sessions')
+      .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+      .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
+      .select('exam_sessions.id')
+      .where('exam_sessions.id', '=', sessionId)
+      .where(released),
+  );
 }
 
-export async function listCandidates(db: Kysely<Database>, session: CandidateSession, query: CandidateQuery): Promise<CandidateRow[]> {
-  const asOf = query.releasedAsOf;
+export async function listCandidates(db: Kysely<Database>, session: Pick<ExamSession, 'id' | 'examId' | 'term'>, query: CandidateQuery): Promise<CandidateRow[]> {
+  const visible = sessionResultsVisible(session.id, query);
   let select = baseQuery(db, session.id, query.institutionId)
     .leftJoin('certificates', (join) => {
       const onSitting = join.onRef('certificates.sitting_id', '=', 'sittings.id');
-      return asOf === null ? onSitting : onSitting.on(releasedBy(session.id, asOf));
+      return visible === undefined ? onSitting : onSitting.on(visible);
     })
     .innerJoin('institutions', 'institutions.id', 'candidates.institution_id')
     .select((eb) => [

@@ -1,4 +1,4 @@
-/** The exam catalogue in the database: school years, exams, parts and sittings. */
+/** The exam catalogue in the database: school years, exams with their parts, and the exam sessions of the calendar. */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { isPostgres } from '../../db/dialect.js';
 import { KeyedError } from '../errors.js';
@@ -173,27 +173,6 @@ export function scoringDefinition(exam: Pick<Exam, 'weighted_points_rule'>, part
       maxPoints: p.max_points,
       weight: { numerator: p.weight_numerator, denominator: p.weight_denominator },
     })),
-  };
-}
-
-export interface SessionInfo {
-  id: number;
-  term: 'main' | 'additional';
-  startsOn: string;
-  endsOn: string;
-  exam: ExamWithParts;
-}
-
-export async function findSession(db: Kysely<Database>, sessionId: number): Promise<SessionInfo | undefined> {
-  const session = await db.selectFrom('exam_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
-  if (!session) return undefined;
-  const exam = await db.selectFrom('exams').selectAll().where('id', '=', session.exam_id).executeTakeFirstOrThrow();
-  return {
-    id: session.id,
-    term: session.term,
-    startsOn: session.starts_on,
-    endsOn: session.ends_on,
-    exam: { ...exam, parts: await examParts(db, exam.id) },
   };
 }
 

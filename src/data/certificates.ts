@@ -5,8 +5,7 @@ import type { Database } from '../../db/schema.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
 import { rigaDate } from '../domain/riga-time.js';
 import { audit } from './audit.js';
-import { findSession } from './catalogue.js';
-import { lockSession } from './locks.js';
+import { findExamSessionWithExam, lockExamSession } from './exam-sessions.js';
 
 export class CertificateError extends KeyedError {}
 
@@ -32,7 +31,7 @@ export async function issueCertificates(
   sessionId: number,
   options: { actor: string; channel?: string; now?: Date; issuedOn?: string; onProgress?: (done: number, total: number) => void },
 ): Promise<IssueResult> {
-  const session = await findSession(db, sessionId);
+  const session = await findExamSessionWithExam(db, sessionId);
   if (!session) throw new CertificateError('session.unknown', { id: sessionId });
   const now = options.now ?? new Date();
   const issuedOn = options.issuedOn ?? rigaDate(now);
@@ -41,7 +40,7 @@ export async function issueCertificates(
 
   return db.transaction().execute(async (trx) => {
     // Under the session lock no import can change a score between the eligibility check and the insert.
-    await lockSession(trx, sessionId);
+    await lockExamSession(trx, sessionId);
     const sittings = await trx
       .selectFrom('sittings')
       .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')

@@ -9,7 +9,7 @@ import type { Database } from '../../db/schema.js';
 import { KeyedError } from '../errors.js';
 import { buildCertificateNumber } from '../domain/certificate-number.js';
 import { oldFormCode } from '../domain/personal-code.js';
-import { defaultReleaseMoments } from '../domain/release.js';
+import { defaultReleaseMoments, releaseMomentOf } from '../domain/release.js';
 import { audit } from './audit.js';
 import { installCatalogue } from './catalogue.js';
 import { refreshStatistics } from './setup.js';
@@ -251,7 +251,7 @@ export async function generateDemo(db: Kysely<Database>, options: DemoOptions): 
           const basic = session.education === 'basic';
           const issuedOn = `${year + 1}-${basic ? (additional ? '06-30' : '06-17') : additional ? '07-17' : '06-30'}`;
           const annulled = chance(0.0015);
-          const release = releaseMoments.get(year)![basic ? 'basic' : 'secondary'];
+          const release = releaseMomentOf(session.education, releaseMoments.get(year)!);
           certificates.push({
             id: ++certificateId,
             number: buildCertificateNumber({ year: year + 1, candidateCode, examCode: exam.code }),

@@ -13,10 +13,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { maskPersonalCode } from '../domain/personal-code.js';
-import { isReleased } from '../domain/release.js';
 import { rigaDate } from '../domain/riga-time.js';
 import type { AuditEntry } from './audit.js';
 import { certificatesWithHolder, loadCertificateFacts } from './certificate-facts.js';
+import { whereReleased } from './release.js';
 
 /** How long what one token opened (the embed session and its download links) lasts, from verification. */
 export const EMBED_SESSION_MS = 15 * 60_000;
@@ -83,12 +83,13 @@ export async function useTokenId(db: Kysely<Database>, idHash: string, keepUntil
   return inserted !== undefined;
 }
 
-/** Removes used token ids, embed sessions and download links past their time. */
-export async function purgeExpiredEserviceState(db: Kysely<Database>, now: Date): Promise<void> {
-  const at = now.toISOString();
-  await db.deleteFrom('eservice_token_ids').where('expires_at', '<', at).execute();
-  await db.deleteFrom('eservice_links').where('expires_at', '<', at).execute();
-  await db.deleteFrom('eservice_sessions').where('expires_at', '<', at).execute();
+/**
+ * Removes used token ids whose token can no longer be accepted anyway (past `exp` and the clock tolerance), so
+ * the replay check never depends on this having run. Returns how many.
+ */
+export async function purgeUsedTokenIds(db: Kysely<Database>, now: Date): Promise<number> {
+  const result = await db.deleteFrom('eservice_token_ids').where('expires_at', '<', now.toISOString()).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 // ---- Embed sessions ----
@@ -128,6 +129,12 @@ export async function loadEmbedSession(db: Kysely<Database>, id: string | undefi
   return { personId: row.person_id, actorCode: row.actor_code, representative: row.representative === 1, expiresAt: new Date(row.expires_at) };
 }
 
+/** Removes embed sessions past their time (loading one refuses it anyway); returns how many. */
+export async function purgeEmbedSessions(db: Kysely<Database>, now: Date): Promise<number> {
+  const result = await db.deleteFrom('eservice_sessions').where('expires_at', '<', now.toISOString()).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 // ---- Download links ----
 
 /** One download link per certificate for this subject, valid until `expiresAt`; certificate id → link id. */
@@ -162,6 +169,12 @@ export async function loadDownloadLink(db: Kysely<Database>, id: string | undefi
     .executeTakeFirst();
   if (!row || Date.parse(row.expires_at) <= now.getTime()) return undefined;
   return { certificateId: row.certificate_id, personId: row.person_id, actorCode: row.actor_code, representative: row.representative === 1 };
+}
+
+/** Removes download links past their time (using one refuses it anyway); returns how many. */
+export async function purgeDownloadLinks(db: Kysely<Database>, now: Date): Promise<number> {
+  const result = await db.deleteFrom('eservice_links').where('expires_at', '<', now.toISOString()).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 // ---- People and certificates ----
@@ -203,20 +216,11 @@ export interface EserviceCertificate {
 
 /** Every released certificate of the person, all school years, newest first. */
 export async function eserviceCertificates(db: Kysely<Database>, personId: number, now: Date): Promise<EserviceCertificate[]> {
-  const rows = await certificatesWithHolder(db)
+  const released = await certificatesWithHolder(db)
     .where('candidates.person_id', '=', personId)
-    .select([
-      'certificates.id',
-      'certificates.number',
-      'certificates.issued_on',
-      'certificates.state',
-      'certificates.annulled_at',
-      'exams.education',
-      'school_years.basic_results_at',
-      'school_years.secondary_results_at',
-    ])
+    .$call(whereReleased('eservice', now))
+    .select(['certificates.id', 'certificates.number', 'certificates.issued_on', 'certificates.state', 'certificates.annulled_at'])
     .execute();
-  const released = rows.filter((r) => isReleased(new Date(r.education === 'basic' ? r.basic_results_at : r.secondary_results_at), now));
   if (released.length === 0) return [];
   const facts = await loadCertificateFacts(
     db,
@@ -253,8 +257,8 @@ export async function downloadableCertificate(db: Kysely<Database>, personId: nu
     .where('certificates.id', '=', certificateId)
     .where('candidates.person_id', '=', personId)
     .where('certificates.state', '=', 'issued')
-    .select(['certificates.number', 'exams.education', 'school_years.basic_results_at', 'school_years.secondary_results_at'])
+    .$call(whereReleased('eservice', now))
+    .select('certificates.number')
     .executeTakeFirst();
-  if (!row || !isReleased(new Date(row.education === 'basic' ? row.basic_results_at : row.secondary_results_at), now)) return undefined;
-  return { number: row.number };
+  return row && { number: row.number };
 }

@@ -7,11 +7,23 @@
 import type { Kysely } from 'kysely';
 import type { Database, PaperDelivery, PaperRequestStatus } from '../../db/schema.js';
 import { KeyedError } from '../errors.js';
-import type { DeliveryChoice } from '../eservice/paper-form.js';
 import { isIsoDate, rigaDay } from '../domain/riga-time.js';
+import type { PaperStatusFilter } from '../domain/staff-lists.js';
 import { audit } from './audit.js';
 import { REPORT_BATCH_ROWS } from './report-rows.js';
 import { eserviceAuditActor, eserviceAuditDetails, type EserviceSubject } from './eservice.js';
+
+export interface PostalAddress {
+  recipient: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  postcode: string;
+  country: string;
+}
+
+/** How the paper copy reaches the holder: picked up at the agency, or posted to an address. */
+export type DeliveryChoice = { delivery: 'pickup' } | { delivery: 'post'; address: PostalAddress };
 
 /** A request refused: `paperRequests.error.open` (one is open already) or `paperRequests.error.state` (wrong step). */
 export class PaperRequestError extends KeyedError {}
@@ -105,8 +117,6 @@ export function isOpen(request: Pick<PaperRequestSummary, 'status'> | undefined)
 
 // ---- Agency staff ----
 
-export const PAPER_STATUS_FILTERS = ['open', 'received', 'printed', 'sent', 'all'] as const;
-export type PaperStatusFilter = (typeof PAPER_STATUS_FILTERS)[number];
 
 export interface PaperRequestFilters {
   status: PaperStatusFilter;

@@ -32,12 +32,7 @@ export type Admission =
   /** `rule` is the first limit that was used up; its window ends at `retryAt`. */
   | { allowed: false; rule: RateLimit; retryAt: Date; retryAfterSeconds: number };
 
-/** Counters whose window ended are removed at most this often, by whichever instance comes by. */
-const PRUNE_EVERY_MS = 60_000;
-
 export class RateLimits {
-  private prunedAt = 0;
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: () => Date = () => new Date(),
@@ -66,7 +61,6 @@ export class RateLimits {
         return { allowed: false, rule: attempt.rule, retryAt: end, retryAfterSeconds: Math.max(1, Math.ceil((end.getTime() - now.getTime()) / 1000)) };
       }
     }
-    await this.prune(now);
     return { allowed: true, counted };
   }
 
@@ -107,12 +101,15 @@ export class RateLimits {
       .executeTakeFirstOrThrow();
     return row.count;
   }
+}
 
-  private async prune(now: Date): Promise<void> {
-    if (now.getTime() - this.prunedAt < PRUNE_EVERY_MS) return;
-    this.prunedAt = now.getTime();
-    await this.db.deleteFrom('rate_limit_counters').where('window_end', '<=', now.toISOString()).execute();
-  }
+/**
+ * Removes counters whose window has ended. A visitor's next attempt starts such a counter again at one whether
+ * or not it is still there, so limits never depend on this having run. Returns how many.
+ */
+export async function pruneEndedRateLimitWindows(db: Kysely<Database>, now: Date): Promise<number> {
+  const result = await db.deleteFrom('rate_limit_counters').where('window_end', '<=', now.toISOString()).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /** One limit on one kind of key: counts an attempt of the visitor `key`. */

@@ -4,8 +4,8 @@
  * school's report holds its own candidates only; `institutionId` null means all institutions (agency staff only:
  * the caller decides who may ask for that).
  *
- * Results (percentages, certificates) appear only once released when `releasedAsOf` is given (a school's report,
- * as the students see them); with null (the agency's), whatever the release moment.
+ * Results (percentages, certificates) appear only as the report's viewer may see them at its `now`: a school's
+ * report once they are released, as the students see them; the agency's whatever the release moment.
  *
  * The batches are not one snapshot: a row that changes while a report runs may show either state, but keyset
  * paging never repeats or skips a row that exists throughout.
@@ -13,12 +13,14 @@
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Database, Exam, ExamPart } from '../../db/schema.js';
 import type { ExamNaming } from '../domain/exam-title.js';
-import { isReleased } from '../domain/release.js';
+import { resultsVisibleTo, type ResultsViewer } from '../domain/release.js';
 import { rigaDay } from '../domain/riga-time.js';
 import { scoreExam, type ExamScore } from '../domain/scoring.js';
 import { examSubject, subjectGroup } from '../domain/subject-groups.js';
-import { examParts, groupPointsBySitting, scoringDefinition, type SessionInfo } from './catalogue.js';
+import { examParts, groupPointsBySitting, scoringDefinition } from './catalogue.js';
 import { certificatesWithHolder } from './certificate-facts.js';
+import type { ExamSessionWithExam } from './exam-sessions.js';
+import { examReleaseMoment, whereReleased } from './release.js';
 
 export const REPORT_BATCH_ROWS = 1000;
 
@@ -63,15 +65,6 @@ export interface InstitutionResultsScope {
   sessionId: number;
 }
 
-/** The moment results of an exam of this school year and education are released. */
-async function releaseMoment(db: Db, schoolYear: number, education: 'basic' | 'secondary'): Promise<Date> {
-  const year = await db.selectFrom('school_years').select(['basic_results_at', 'secondary_results_at']).where('start_year', '=', schoolYear).executeTakeFirstOrThrow();
-  return new Date(education === 'basic' ? year.basic_results_at : year.secondary_results_at);
-}
-
-/** SQL: the release moment of the joined exam's results (`exams` and `school_years` joined). */
-const examReleaseMoment = sql<string>`case when ${sql.ref('exams.education')} = 'basic' then ${sql.ref('school_years.basic_results_at')} else ${sql.ref('school_years.secondary_results_at')} end`;
-
 export interface InstitutionResultRow {
   personalCode: string;
   firstName: string;
@@ -107,11 +100,11 @@ export async function countInstitutionResults(db: Db, scope: InstitutionResultsS
 
 export async function* institutionResultRows(
   db: Db,
-  scope: { institutionId: number | null; session: SessionInfo; releasedAsOf: Date | null },
+  scope: { institutionId: number | null; session: ExamSessionWithExam; viewer: ResultsViewer; now: Date },
   batchSize = REPORT_BATCH_ROWS,
 ): AsyncGenerator<InstitutionResultRow[]> {
   const { exam } = scope.session;
-  const resultsShown = scope.releasedAsOf === null || isReleased(await releaseMoment(db, exam.school_year, exam.education), scope.releasedAsOf);
+  const resultsShown = resultsVisibleTo(scope.viewer, scope.session.resultsAt, scope.now);
   const registrations = sessionRegistrations(db, { institutionId: scope.institutionId, sessionId: scope.session.id });
   let after = 0;
   for (;;) {
@@ -169,8 +162,9 @@ export interface ApplicationsScope {
   /** ISO instants, both inclusive, compared with registrations.applied_at. */
   from: string;
   to: string;
-  /** Certificates only of results released by then; null: all. */
-  releasedAsOf: Date | null;
+  /** Who the report is for, and when: certificates only of results they may see by then. */
+  viewer: ResultsViewer;
+  now: Date;
 }
 
 /** A subject outside the three groups, which has a column of its own. */
@@ -274,7 +268,7 @@ export async function* applicationRows(db: Db, scope: ApplicationsScope, batchSi
         'institutions.name as institutionName',
         'exams.code as examCode',
         'certificates.number as certificateNumber',
-        examReleaseMoment.as('releasedAt'),
+        examReleaseMoment.as('releaseAt'),
       ])
       .orderBy('candidates.person_id')
       .orderBy('candidates.institution_id')
@@ -312,7 +306,7 @@ export async function* applicationRows(db: Db, scope: ApplicationsScope, batchSi
       }
       const row = rows[rows.length - 1]!;
       row.className ??= a.className;
-      if (a.certificateNumber !== null && (scope.releasedAsOf === null || isReleased(new Date(a.releasedAt), scope.releasedAsOf))) {
+      if (a.certificateNumber !== null && resultsVisibleTo(scope.viewer, new Date(a.releaseAt), scope.now)) {
         const column = applicationColumn(a.examCode);
         row.certificates.set(column, [...(row.certificates.get(column) ?? []), a.certificateNumber]);
       }
@@ -332,8 +326,9 @@ export interface GraduatesScope {
   /** YYYY-MM-DD, a Latvian calendar date. */
   selectionDate: string;
   education: 'basic' | 'secondary';
-  /** Only certificates of results released by then; null: all. */
-  releasedAsOf: Date | null;
+  /** Who the report is for, and when: only certificates of results they may see by then. */
+  viewer: ResultsViewer;
+  now: Date;
 }
 
 export interface GraduateRow {
@@ -360,9 +355,7 @@ function certificatesValidOn(db: Db, scope: GraduatesScope, paged = false) {
     .$if(institutionId !== null, (q) =>
       q.where(paged ? candidateOfInstitution(institutionId!) : (eb) => eb('candidates.institution_id', '=', institutionId!)),
     )
-    .$if(scope.releasedAsOf !== null, (q) =>
-      q.where(scope.education === 'basic' ? 'school_years.basic_results_at' : 'school_years.secondary_results_at', '<=', scope.releasedAsOf!.toISOString()),
-    );
+    .$call(whereReleased(scope.viewer, scope.now));
 }
 
 export async function countGraduates(db: Db, scope: GraduatesScope): Promise<number> {

@@ -3,8 +3,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { ImportRefused, readTable, validateScoreTable, type ImportProblem, type ScoreRow } from '../import/score-file.js';
 import { audit } from './audit.js';
-import { findSession, groupPointsBySitting, scoringDefinition } from './catalogue.js';
-import { lockSession } from './locks.js';
+import { groupPointsBySitting, scoringDefinition } from './catalogue.js';
+import { findExamSessionWithExam, lockExamSession } from './exam-sessions.js';
 
 export interface ImportResult {
   sessionId: number;
@@ -31,7 +31,7 @@ export async function importScores(
   channel = 'cli',
   now = new Date(),
 ): Promise<ImportResult> {
-  const session = await findSession(db, sessionId);
+  const session = await findExamSessionWithExam(db, sessionId);
   if (!session) throw new ImportRefused([{ key: 'session.unknown', params: { id: sessionId } }]);
   if (session.exam.parts.length === 0) {
     throw new ImportRefused([{ key: 'session.no-parts', params: { exam: session.exam.code } }]);
@@ -40,7 +40,7 @@ export async function importScores(
   const definition = scoringDefinition(session.exam, session.exam.parts);
 
   return db.transaction().execute(async (trx) => {
-    await lockSession(trx, sessionId);
+    await lockExamSession(trx, sessionId);
     const existing = await loadSessionSittings(trx, sessionId);
     const rows = validateScoreTable(table, {
       parts: definition.parts,

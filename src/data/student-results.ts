@@ -6,10 +6,11 @@
 import type { Kysely } from 'kysely';
 import { preparedQuery } from '../../db/prepared.js';
 import type { Database, ExamPart } from '../../db/schema.js';
-import { isInStudentWindow, isReleased, studentWindowStart } from '../domain/release.js';
+import { isInStudentWindow, resultsVisibleTo, studentWindowStart } from '../domain/release.js';
 import { scoreExam } from '../domain/scoring.js';
 import { examParts, groupPointsBySitting, scoringDefinition } from './catalogue.js';
 import { certificatesWithHolder } from './certificate-facts.js';
+import { examReleaseMoment, whereReleased } from './release.js';
 
 export type ResultState =
   | { kind: 'pending'; releaseAt: Date }
@@ -74,8 +75,7 @@ function resultRowsQuery(db: Kysely<Database>) {
           'exams.subject_en as subjectEn',
           'exams.school_year as schoolYear',
           'exams.weighted_points_rule',
-          'school_years.basic_results_at as basicAt',
-          'school_years.secondary_results_at as secondaryAt',
+          examReleaseMoment.as('releaseAt'),
           'sittings.id as sittingId',
           'sittings.took_part as tookPart',
           'sittings.work_annulled as workAnnulled',
@@ -114,11 +114,10 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
   const rows = await prepared.rows(personId);
 
   const windowStart = studentWindowStart(now).getTime();
-  const visible = rows.filter((r) => {
-    const release = new Date(r.education === 'basic' ? r.basicAt : r.secondaryAt);
-    return !isReleased(release, now) || release.getTime() >= windowStart;
-  });
-  const anyReleased = visible.some((r) => isReleased(new Date(r.education === 'basic' ? r.basicAt : r.secondaryAt), now));
+  const released = (r: { releaseAt: string }) => resultsVisibleTo('student', new Date(r.releaseAt), now);
+  // Still to come, or released within the window.
+  const visible = rows.filter((r) => !released(r) || Date.parse(r.releaseAt) >= windowStart);
+  const anyReleased = visible.some(released);
   // Points are read only when some result is out, and used only for released results below.
   const points = anyReleased ? await prepared.points(personId) : [];
   const pointsBySitting = groupPointsBySitting(points);
@@ -126,9 +125,8 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
 
   const results: StudentResult[] = [];
   for (const r of visible) {
-    const releaseAt = new Date(r.education === 'basic' ? r.basicAt : r.secondaryAt);
     let state: ResultState;
-    if (!isReleased(releaseAt, now)) state = { kind: 'pending', releaseAt };
+    if (!released(r)) state = { kind: 'pending', releaseAt: new Date(r.releaseAt) };
     else if (r.exempted === 1) state = { kind: 'exempted', internationalCertificate: r.internationalCertificate };
     else if (r.sittingId === null) state = { kind: 'not-scored' };
     else if (r.tookPart === 'no') state = { kind: 'absent' };
@@ -175,10 +173,9 @@ export async function holderCertificate(db: Kysely<Database>, personId: number, 
     .where('certificates.number', '=', number)
     .where('candidates.person_id', '=', personId)
     .where('certificates.state', '=', 'issued')
-    .select(['certificates.id', 'exams.education', 'school_years.basic_results_at', 'school_years.secondary_results_at'])
+    .$call(whereReleased('student', now))
+    .select(['certificates.id', examReleaseMoment.as('releaseAt')])
     .executeTakeFirst();
-  if (!row) return undefined;
-  const releaseAt = new Date(row.education === 'basic' ? row.basic_results_at : row.secondary_results_at);
-  if (!isInStudentWindow(releaseAt, now)) return undefined;
+  if (!row || !isInStudentWindow(new Date(row.releaseAt), now)) return undefined;
   return { certificateId: row.id };
 }

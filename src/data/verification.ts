@@ -6,10 +6,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { CertificateFacts } from '../certificate/facts.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
-import { isReleased } from '../domain/release.js';
 import type { VerificationReport } from '../sealing/verify.js';
 import { audit } from './audit.js';
 import { certificatesWithHolder, loadCertificateFacts } from './certificate-facts.js';
+import { whereReleased } from './release.js';
 
 export interface RegisterEntry {
   state: 'issued' | 'annulled';
@@ -85,21 +85,18 @@ export async function checkCertificateByNumber(
     .leftJoin('certificate_documents', 'certificate_documents.certificate_id', 'certificates.id')
     .where('certificates.number', '=', number)
     .where('persons.personal_code', '=', personalCode)
+    // Before its release moment a result does not exist for anyone, here as on the student pages.
+    .$call(whereReleased('public', now))
     .select([
       'certificates.id',
       'certificates.state',
       'certificates.annulled_reason',
       'certificates.annulled_at',
       'certificate_documents.sha256',
-      'exams.education',
-      'school_years.basic_results_at',
-      'school_years.secondary_results_at',
     ])
     .executeTakeFirst();
-  // Before its release moment a result does not exist for anyone, here as on the student pages.
-  const released = row && isReleased(new Date(row.education === 'basic' ? row.basic_results_at : row.secondary_results_at), now);
-  await audit(db, { ...context, action: 'certificate.verify-number', subject: `certificate:${number}`, details: { found: Boolean(released) } });
-  if (!row || !released) return { found: false };
+  await audit(db, { ...context, action: 'certificate.verify-number', subject: `certificate:${number}`, details: { found: row !== undefined } });
+  if (!row) return { found: false };
   const facts = (await loadCertificateFacts(db, [row.id])).get(row.id)!;
   return {
     found: true,

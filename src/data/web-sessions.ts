@@ -1,7 +1,7 @@
 /**
- * Web sessions and OpenID Connect logins in progress, kept in the database so that any instance serves any
- * request. The cookie carries a random 32-byte token; the table holds only its SHA-256, so a copy of the table
- * signs nobody in.
+ * Web sessions (a browser's sign-in to the portal; not exam sessions, nor the e-service's embed sessions) and
+ * OpenID Connect logins in progress, kept in the database so that any instance serves any request. The cookie
+ * carries a random 32-byte token; the table holds only its SHA-256, so a copy of the table signs nobody in.
  *
  * The results page is the hot path: loading a session is one read by primary key, and the only write is
  * moving `last_seen_at` forward, at most once a minute per session.
@@ -12,19 +12,19 @@ import { preparedQuery } from '../../db/prepared.js';
 import type { Database, LoginAttemptTable, WebSessionTable } from '../../db/schema.js';
 
 /** A session ends this long after sign-in however active it is. */
-export const SESSION_ABSOLUTE_MS = 12 * 60 * 60_000;
+export const WEB_SESSION_ABSOLUTE_MS = 12 * 60 * 60_000;
 /** `last_seen_at` (and the idle deadline with it) moves at most this often. */
-export const SESSION_TOUCH_MS = 60_000;
+export const WEB_SESSION_TOUCH_MS = 60_000;
 /** A login must come back from the provider within this time, and only once. */
 export const LOGIN_ATTEMPT_MS = 10 * 60_000;
 const TOUCHES_PER_TRANSACTION = 50;
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
-export type SessionRow = Selectable<WebSessionTable>;
+export type WebSessionRow = Selectable<WebSessionTable>;
 export type LoginAttempt = Omit<Selectable<LoginAttemptTable>, 'created_at'>;
 
-export interface NewSession {
+export interface NewWebSession {
   kind: 'student' | 'staff';
   personId?: number | null;
   userId?: number | null;
@@ -32,7 +32,7 @@ export interface NewSession {
   displayName: string;
 }
 
-export interface SessionStoreOptions {
+export interface WebSessionStoreOptions {
   /** Minutes without a request after which the session ends (SESSION_IDLE_MINUTES). */
   idleMinutes: number;
   /** The clock; tests move it. */
@@ -54,19 +54,19 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export class SessionStore {
+export class WebSessionStore {
   readonly idleMs: number;
   private readonly now: () => Date;
 
   /** Every signed-in request reads its session: compiled once. */
-  private readonly byHash: (idHash: string) => Promise<SessionRow[]>;
+  private readonly byHash: (idHash: string) => Promise<WebSessionRow[]>;
   private readonly touchDelayMs: number;
   private readonly touches = new Map<string, { lastSeen: string; expires: string; previous: string }>();
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
-    options: SessionStoreOptions,
+    options: WebSessionStoreOptions,
   ) {
     this.byHash = preparedQuery(db, (idHash: string) => db
         .selectFrom('web_sessions')
@@ -80,16 +80,11 @@ export class SessionStore {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** The current moment of this store's clock. */
-  clock(): Date {
-    return this.now();
-  }
-
   /** Creates a session; the token goes into the cookie and is never stored. */
-  async create(subject: NewSession): Promise<{ token: string; row: SessionRow }> {
+  async create(subject: NewWebSession): Promise<{ token: string; row: WebSessionRow }> {
     const token = randomToken();
     const now = this.now();
-    const row: SessionRow = {
+    const row: WebSessionRow = {
       id_hash: hashToken(token),
       kind: subject.kind,
       person_id: subject.personId ?? null,
@@ -109,7 +104,7 @@ export class SessionStore {
    * The live session of a cookie token, or undefined (unknown, idle too long or past its absolute end).
    * Moves `last_seen_at` when it is a minute old or more.
    */
-  async load(token: string | undefined): Promise<SessionRow | undefined> {
+  async load(token: string | undefined): Promise<WebSessionRow | undefined> {
     if (!token || !TOKEN_SHAPE.test(token)) return undefined;
     const idHash = hashToken(token);
     const [stored] = await this.byHash(idHash);
@@ -122,7 +117,7 @@ export class SessionStore {
       await this.db.deleteFrom('web_sessions').where('id_hash', '=', idHash).execute();
       return undefined;
     }
-    if (now.getTime() - Date.parse(row.last_seen_at) >= SESSION_TOUCH_MS) {
+    if (now.getTime() - Date.parse(row.last_seen_at) >= WEB_SESSION_TOUCH_MS) {
       const lastSeen = now.toISOString();
       const expires = this.deadline(new Date(row.created_at), now);
       this.touches.set(idHash, { lastSeen, expires, previous: pending?.previous ?? stored.last_seen_at });
@@ -178,15 +173,10 @@ export class SessionStore {
     return Number(result.numDeletedRows) > 0;
   }
 
-  /** Removes expired sessions and login attempts; returns how many of each. */
+  /** Removes expired sessions and login attempts, by this store's clock; returns how many of each. */
   async purgeExpired(): Promise<{ sessions: number; loginAttempts: number }> {
     const now = this.now();
-    const sessions = await this.db.deleteFrom('web_sessions').where('expires_at', '<=', now.toISOString()).executeTakeFirst();
-    const attempts = await this.db
-      .deleteFrom('login_attempts')
-      .where('created_at', '<=', new Date(now.getTime() - LOGIN_ATTEMPT_MS).toISOString())
-      .executeTakeFirst();
-    return { sessions: Number(sessions.numDeletedRows), loginAttempts: Number(attempts.numDeletedRows) };
+    return { sessions: await purgeExpiredWebSessions(this.db, now), loginAttempts: await purgeStaleLoginAttempts(this.db, now) };
   }
 
   /** Remembers a login sent to a provider until it comes back (state is the key). */
@@ -212,6 +202,24 @@ export class SessionStore {
 
   /** The idle deadline, never past the absolute end. */
   private deadline(created: Date, lastSeen: Date): string {
-    return new Date(Math.min(lastSeen.getTime() + this.idleMs, created.getTime() + SESSION_ABSOLUTE_MS)).toISOString();
+    return new Date(Math.min(lastSeen.getTime() + this.idleMs, created.getTime() + WEB_SESSION_ABSOLUTE_MS)).toISOString();
   }
+}
+
+/**
+ * Removes sessions past their idle or absolute end. Loading such a session refuses it (and deletes it) anyway;
+ * this removes the ones nobody comes back to. Returns how many.
+ */
+export async function purgeExpiredWebSessions(db: Kysely<Database>, now: Date): Promise<number> {
+  const result = await db.deleteFrom('web_sessions').where('expires_at', '<=', now.toISOString()).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Removes logins that never came back from the provider within LOGIN_ATTEMPT_MS; returns how many. */
+export async function purgeStaleLoginAttempts(db: Kysely<Database>, now: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('login_attempts')
+    .where('created_at', '<=', new Date(now.getTime() - LOGIN_ATTEMPT_MS).toISOString())
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

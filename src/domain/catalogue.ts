@@ -93,13 +93,7 @@ function secondary(subject: Subject, level: Level, parts: CataloguePart[], rule:
   return exam(subject, 'secondary', level, parts, rule);
 }
 
-function exam(
-  subject: Subject,
-  education: Education,
-  level: Level | null,
-  parts: CataloguePart[],
-  rule: WeightedPointsRule = 'exact',
-): CatalogueExam {
+function exam(subject: Subject, education: Education, level: Level | null, parts: CataloguePart[], rule: WeightedPointsRule = 'exact'): CatalogueExam {
   return {
     code: subject.prefix + (level ? LEVEL_SUFFIX[level] : '09'),
     education,

@@ -6,9 +6,7 @@
 
 export type PersonalCodeProblem = 'format' | 'date' | 'check-digit';
 
-export type PersonalCodeResult =
-  | { ok: true; code: string; form: 'old' | 'new'; birthDate?: string }
-  | { ok: false; problem: PersonalCodeProblem };
+export type PersonalCodeResult = { ok: true; code: string; form: 'old' | 'new'; birthDate?: string } | { ok: false; problem: PersonalCodeProblem };
 
 const CHECK_WEIGHTS = [1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 
@@ -60,8 +58,7 @@ export function maskPersonalCode(code: string): string {
  */
 export function oldFormCode(birthDate: { year: number; month: number; day: number }, serial: number): string | undefined {
   const century = Math.floor(birthDate.year / 100) - 18;
-  const firstTen =
-    pad2(birthDate.day) + pad2(birthDate.month) + pad2(birthDate.year % 100) + String(century) + String(serial).padStart(3, '0');
+  const firstTen = pad2(birthDate.day) + pad2(birthDate.month) + pad2(birthDate.year % 100) + String(century) + String(serial).padStart(3, '0');
   const digit = checkDigit(firstTen);
   return digit === undefined ? undefined : firstTen + String(digit);
 }

@@ -1,14 +1,15 @@
 /**
- * When results become visible, and for how long the student portal keeps showing them.
+ * When results become visible, to whom, and for how long the student portal keeps showing them. The one place
+ * the release rule is written; src/data/release.ts says the same in SQL for the queries.
  */
 import { rigaParts, rigaToInstant } from './riga-time.js';
 
 export type Education = 'basic' | 'secondary';
 
-/** A school year is named by the calendar year it starts in: 2025 is 2025/2026. */
-export interface SchoolYearReleases {
-  basic: Date;
-  secondary: Date;
+/** A school year's release moments, one per education. A school year is named by the calendar year it starts in: 2025 is 2025/2026. */
+export interface SchoolYearReleases<Moment = Date> {
+  basic: Moment;
+  secondary: Moment;
 }
 
 /** Basic education results open on 26 June 09:00 and secondary on 3 July 09:00, Latvian time, of the year the school year ends. */
@@ -20,8 +21,32 @@ export function defaultReleaseMoments(startYear: number): SchoolYearReleases {
   };
 }
 
+/** The moment an exam's results open: its school year's moment for the exam's education. */
+export function releaseMomentOf<Moment>(education: Education, schoolYear: SchoolYearReleases<Moment>): Moment {
+  return education === 'basic' ? schoolYear.basic : schoolYear.secondary;
+}
+
 export function isReleased(releaseMoment: Date, now: Date): boolean {
   return now.getTime() >= releaseMoment.getTime();
+}
+
+/**
+ * Who looks at results: the student (results page, their own certificates), the school (its staff pages and
+ * reports), the Latvija.lv e-service, the public (verification by number) and the agency's staff.
+ */
+export type ResultsViewer = 'student' | 'school' | 'eservice' | 'public' | 'agency';
+
+/**
+ * Whether the viewer sees results before their release moment: only the agency, which loads, checks and
+ * certifies them beforehand. Everyone else sees nothing of a result (not even that a certificate exists) before it.
+ */
+export function seesUnreleasedResults(viewer: ResultsViewer): boolean {
+  return viewer === 'agency';
+}
+
+/** Whether results released at `releaseAt` are visible to `viewer` at `now`. */
+export function resultsVisibleTo(viewer: ResultsViewer, releaseAt: Date, now: Date): boolean {
+  return seesUnreleasedResults(viewer) || isReleased(releaseAt, now);
 }
 
 export const STUDENT_WINDOW_MONTHS = 6;
@@ -42,7 +67,7 @@ export function studentWindowStart(now: Date): Date {
 
 /** A result is in the student window if it was released no more than six months ago (and is released). */
 export function isInStudentWindow(releaseMoment: Date, now: Date): boolean {
-  return isReleased(releaseMoment, now) && releaseMoment.getTime() >= studentWindowStart(now).getTime();
+  return resultsVisibleTo('student', releaseMoment, now) && releaseMoment.getTime() >= studentWindowStart(now).getTime();
 }
 
 /** "2025/2026" ↔ 2025. */

@@ -63,7 +63,9 @@ export function parseRigaDateTime(value: string | undefined): Date | undefined {
   return rigaToInstant({ year: Number(match[1]), month: Number(match[2]), day: Number(match[3]), hour, minute });
 }
 
-export function parseReportForm(form: Record<string, string | undefined>): { ok: true; value: ParsedReportForm } | { ok: false; problems: ReportFormProblem[] } {
+export function parseReportForm(
+  form: Record<string, string | undefined>,
+): { ok: true; value: ParsedReportForm } | { ok: false; problems: ReportFormProblem[] } {
   const problems: ReportFormProblem[] = [];
   const need = (field: string) => {
     const value = form[field]?.trim();

@@ -89,11 +89,7 @@ export function formatPoints(hundredths: number): string {
 }
 
 /** Checks one part's raw points (hundredths) against its maximum. */
-export function checkPartPoints(
-  hundredths: number,
-  part: number,
-  definition: PartDefinition,
-): ScoringProblem | undefined {
+export function checkPartPoints(hundredths: number, part: number, definition: PartDefinition): ScoringProblem | undefined {
   if (hundredths < 0 || hundredths > definition.maxPoints * 100) {
     return { kind: 'out-of-range', part, value: formatPoints(hundredths), max: definition.maxPoints };
   }
@@ -154,10 +150,7 @@ export function scoreExam(definition: ScoringDefinition, pointsHundredths: reado
   return { parts: partScores, total: truncatedPercent(obtained, maximum) };
 }
 
-export function validatePoints(
-  definition: ScoringDefinition,
-  pointsHundredths: readonly number[],
-): ScoringProblem[] {
+export function validatePoints(definition: ScoringDefinition, pointsHundredths: readonly number[]): ScoringProblem[] {
   if (pointsHundredths.length !== definition.parts.length) {
     return [{ kind: 'part-count', expected: definition.parts.length, actual: pointsHundredths.length }];
   }
@@ -193,9 +186,7 @@ export function isSoundDefinition(definition: ScoringDefinition): boolean {
   return (
     definition.parts.length > 0 &&
     definition.parts.every(
-      (p) =>
-        p.maxPoints > 0 &&
-        (definition.weightedPointsRule === 'exact' || (p.maxPoints * p.weight.numerator) % p.weight.denominator === 0),
+      (p) => p.maxPoints > 0 && (definition.weightedPointsRule === 'exact' || (p.maxPoints * p.weight.numerator) % p.weight.denominator === 0),
     )
   );
 }

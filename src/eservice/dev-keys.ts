@@ -4,7 +4,8 @@
  * the public JWKS file is what the portal verifies them with. Production takes the real e-service's keys from
  * ESERVICE_JWKS_URL or ESERVICE_JWKS_FILE and never reaches this code.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../files.js';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
@@ -18,12 +19,6 @@ export interface DevelopmentEserviceKeys {
   jwksFile: string;
 }
 
-function writeAtomically(file: string, text: string, mode: number): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text, { mode });
-  renameSync(temporary, file);
-}
-
 /** Reads the demo e-service key from `dir`, making it first if it is not there. */
 export async function ensureDevelopmentEserviceKeys(dir: string): Promise<DevelopmentEserviceKeys> {
   const privateFile = join(dir, 'signing-key.jwk.json');
@@ -35,8 +30,8 @@ export async function ensureDevelopmentEserviceKeys(dir: string): Promise<Develo
     const kid = await calculateJwkThumbprint(publicJwk);
     const meta = { kid, alg: 'ES256', use: 'sig' };
     // The private key first: a half-written pair is made again rather than trusted.
-    writeAtomically(privateFile, JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }, null, 2) + '\n', 0o600);
-    writeAtomically(jwksFile, JSON.stringify({ keys: [{ ...publicJwk, ...meta }] }, null, 2) + '\n', 0o644);
+    writeFileAtomically(privateFile, JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }, null, 2) + '\n', 0o600);
+    writeFileAtomically(jwksFile, JSON.stringify({ keys: [{ ...publicJwk, ...meta }] }, null, 2) + '\n', 0o644);
   }
   return { dir, privateJwk: JSON.parse(readFileSync(privateFile, 'utf8')) as JWK, jwksFile };
 }

@@ -1,7 +1,14 @@
 /**
  * The OpenAPI 3.1 description of what the Latvija.lv e-service may call, served at OPENAPI_PATH: the embedded
- * list (HTML) or the same data as JSON, the download links, and the token the e-service must send.
+ * list (HTML) or the same data as JSON, the download links, and the token the e-service must send. The JSON
+ * answers are shaped here too (`certificateListJson`, `problemJson`), beside the schemas that describe them, so
+ * a change to one is seen next to the other.
  */
+import type { EserviceCertificate } from '../data/eservice.js';
+import type { PaperRequestSummary } from '../data/paper-requests.js';
+import { examTitle } from '../domain/exam-title.js';
+import { schoolYearName } from '../domain/release.js';
+import type { Language } from '../i18n.js';
 import { CLOCK_TOLERANCE_SECONDS, EMBED_PATH, PERSONAL_CODE_CLAIM, REPRESENTED_CLAIM, TOKEN_ALGORITHMS } from './claims.js';
 
 export interface OpenApiSettings {
@@ -36,14 +43,19 @@ export function eserviceOpenApi(settings: OpenApiSettings): Record<string, unkno
         `Only these origins may frame the list (Content-Security-Policy frame-ancestors): ${settings.origins.length > 0 ? settings.origins.join(', ') : 'none configured'}.`,
         'The HTML flow: the token opens a 15-minute embed session and the browser is redirected to the list with the',
         'session id (`s`) in the address; links and forms inside the frame carry it, so no third-party cookie is needed.',
-        'Certificates appear from their results\' release moment; annulled ones are listed as annulled, without a download link.',
+        "Certificates appear from their results' release moment; annulled ones are listed as annulled, without a download link.",
       ].join(' '),
     },
     servers: [{ url: settings.publicUrl }],
     components: {
       securitySchemes: {
         eserviceToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: tokenText },
-        eserviceTokenQuery: { type: 'apiKey', in: 'query', name: 'token', description: `The same token as a query parameter, for a frame's \`src\`. ${tokenText}` },
+        eserviceTokenQuery: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'token',
+          description: `The same token as a query parameter, for a frame's \`src\`. ${tokenText}`,
+        },
       },
       schemas: {
         TokenClaims: {
@@ -66,7 +78,10 @@ export function eserviceOpenApi(settings: OpenApiSettings): Record<string, unkno
           required: ['holder', 'representative', 'certificates', 'linksExpireAt'],
           properties: {
             holder: {
-              oneOf: [{ type: 'null' }, { type: 'object', required: ['firstName', 'lastName'], properties: { firstName: { type: 'string' }, lastName: { type: 'string' } } }],
+              oneOf: [
+                { type: 'null' },
+                { type: 'object', required: ['firstName', 'lastName'], properties: { firstName: { type: 'string' }, lastName: { type: 'string' } } },
+              ],
               description: 'null when the register does not know the person (then the list is empty).',
             },
             representative: { type: 'boolean', description: 'True when the token named a represented person.' },
@@ -88,7 +103,11 @@ export function eserviceOpenApi(settings: OpenApiSettings): Record<string, unkno
             total: { type: 'integer', minimum: 0, maximum: 100, description: 'Total percent, truncated to a whole number.' },
             state: { type: 'string', enum: ['issued', 'annulled'] },
             annulledOn: { type: ['string', 'null'], format: 'date' },
-            downloadUrl: { type: ['string', 'null'], format: 'uri', description: 'A short-lived link to the sealed .edoc for this person only; null for an annulled certificate.' },
+            downloadUrl: {
+              type: ['string', 'null'],
+              format: 'uri',
+              description: 'A short-lived link to the sealed .edoc for this person only; null for an annulled certificate.',
+            },
             paperRequest: {
               oneOf: [
                 { type: 'null' },
@@ -113,8 +132,9 @@ export function eserviceOpenApi(settings: OpenApiSettings): Record<string, unkno
     paths: {
       [EMBED_PATH]: {
         get: {
-          summary: 'The certificates of the token\'s person (or of the person they represent), all school years',
-          description: 'With `Accept: application/json`: the list as JSON. Otherwise the embeddable page: the token opens an embed session and the answer is a 303 to the list (`?s=…`).',
+          summary: "The certificates of the token's person (or of the person they represent), all school years",
+          description:
+            'With `Accept: application/json`: the list as JSON. Otherwise the embeddable page: the token opens an embed session and the answer is a 303 to the list (`?s=…`).',
           security: [{ eserviceToken: [] }, { eserviceTokenQuery: [] }],
           parameters: [{ name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['lv', 'en'] } }],
           responses: {
@@ -128,7 +148,10 @@ export function eserviceOpenApi(settings: OpenApiSettings): Record<string, unkno
               headers: { 'WWW-Authenticate': { schema: { type: 'string' } } },
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
             },
-            '503': { description: 'The e-service\'s keys could not be fetched.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+            '503': {
+              description: "The e-service's keys could not be fetched.",
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            },
           },
         },
         post: {
@@ -138,10 +161,17 @@ export function eserviceOpenApi(settings: OpenApiSettings): Record<string, unkno
           parameters: [{ name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['lv', 'en'] } }],
           requestBody: {
             required: true,
-            content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['token'], properties: { token: { type: 'string', description: tokenText } } } } },
+            content: {
+              'application/x-www-form-urlencoded': {
+                schema: { type: 'object', required: ['token'], properties: { token: { type: 'string', description: tokenText } } },
+              },
+            },
           },
           responses: {
-            '200': { description: 'JSON, when asked for with Accept: application/json.', content: { 'application/json': { schema: { $ref: '#/components/schemas/CertificateList' } } } },
+            '200': {
+              description: 'JSON, when asked for with Accept: application/json.',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/CertificateList' } } },
+            },
             '303': { description: 'To the list in the new embed session.' },
             '401': { description: 'As for GET.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
           },
@@ -152,12 +182,63 @@ export function eserviceOpenApi(settings: OpenApiSettings): Record<string, unkno
           summary: 'The sealed certificate (.edoc) behind a download link',
           parameters: [{ name: 'link', in: 'query', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' } }],
           responses: {
-            '200': { description: 'The ASiC-E container.', content: { 'application/vnd.etsi.asic-e+zip': { schema: { type: 'string', contentMediaType: 'application/vnd.etsi.asic-e+zip' } } } },
+            '200': {
+              description: 'The ASiC-E container.',
+              content: { 'application/vnd.etsi.asic-e+zip': { schema: { type: 'string', contentMediaType: 'application/vnd.etsi.asic-e+zip' } } },
+            },
             '404': { description: 'Unknown or expired link, or the certificate is no longer valid.' },
             '503': { description: 'Sealing is busy; try again after Retry-After seconds.' },
           },
         },
       },
     },
+  };
+}
+
+/** The `Problem` schema: why a token was refused. */
+export type ProblemJson = { error: 'invalid_token' | 'temporarily_unavailable' };
+
+export function problemJson(error: ProblemJson['error']): ProblemJson {
+  return { error };
+}
+
+/** What the `CertificateList` answer is made of; the embedded page shows the same. */
+export interface CertificateListData {
+  /** Undefined when the register does not know the person (the list is then empty). */
+  holder: { firstName: string; lastName: string } | undefined;
+  representative: boolean;
+  linksExpireAt: Date;
+  certificates: readonly EserviceCertificate[];
+  /** Absolute download address by certificate id; only valid certificates have one. */
+  downloadUrls: ReadonlyMap<number, string>;
+  /** The newest paper copy request by certificate id. */
+  papers: ReadonlyMap<number, PaperRequestSummary>;
+}
+
+/** The `CertificateList` schema, filled; exam names in `lang`. */
+export function certificateListJson(list: CertificateListData, lang: Language) {
+  return {
+    holder: list.holder ? { firstName: list.holder.firstName, lastName: list.holder.lastName } : null,
+    representative: list.representative,
+    linksExpireAt: list.linksExpireAt.toISOString(),
+    certificates: list.certificates.map((cert) => {
+      const paper = list.papers.get(cert.certificateId);
+      return {
+        number: cert.number,
+        issuedOn: cert.issuedOn,
+        examCode: cert.examCode,
+        examName: examTitle(cert, lang),
+        education: cert.education,
+        level: cert.level,
+        schoolYear: schoolYearName(cert.schoolYear),
+        total: cert.total,
+        state: cert.state,
+        annulledOn: cert.annulledOn,
+        downloadUrl: list.downloadUrls.get(cert.certificateId) ?? null,
+        paperRequest: paper
+          ? { status: paper.status, delivery: paper.delivery, requestedAt: paper.requestedAt, printedAt: paper.printedAt, sentAt: paper.sentAt }
+          : null,
+      };
+    }),
   };
 }

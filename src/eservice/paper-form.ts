@@ -2,32 +2,22 @@
  * The "Request on paper" form: delivery by post (with an address) or pick-up at the agency. Pure: the form's
  * fields in, a delivery choice or the problems (message keys under `paperRequests.problem.`) out.
  */
-import type { PaperDelivery } from '../../db/schema.js';
-
-export interface PostalAddress {
-  recipient: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  postcode: string;
-  country: string;
-}
-
-export type DeliveryChoice = { delivery: 'pickup' } | { delivery: 'post'; address: PostalAddress };
+import type { DeliveryChoice } from '../data/paper-requests.js';
 
 export interface PaperFormProblem {
   field: 'delivery' | 'recipient' | 'line1' | 'line2' | 'city' | 'postcode' | 'country';
   problem: 'required' | 'too-long' | 'invalid';
 }
 
-export const DELIVERIES: readonly PaperDelivery[] = ['post', 'pickup'];
-
 const LIMITS = { recipient: 120, line1: 120, line2: 120, city: 80, postcode: 12, country: 60 } as const;
 const LATVIA = new Set(['latvija', 'latvia', 'lv']);
 
 /** Spaces squeezed, control characters dropped: what a label printer and a spreadsheet can take. */
 function clean(value: string | undefined): string {
-  return (value ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim();
+  return (value ?? '')
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export function isLatvia(country: string): boolean {

@@ -3,8 +3,23 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import type { Sealer } from '../data/sealing.js';
-import type { EserviceDependencies } from '../web/routes/eservice.js';
-import { eserviceKeySet, eserviceTokenVerifier } from './token.js';
+import type { OpenApiSettings } from './openapi.js';
+import { eserviceKeySet, eserviceTokenVerifier, type TokenVerifier } from './token.js';
+
+/** What the web application needs to offer the e-service (src/web/routes/eservice.ts). */
+export interface EserviceDependencies {
+  /** Verifies the e-service's token (src/eservice/token.ts). */
+  verify: TokenVerifier;
+  /** ESERVICE_ORIGINS: who may frame the embed pages. */
+  origins: readonly string[];
+  /** PUBLIC_URL: absolute links in the JSON answer, and the origin forms must come from. */
+  publicUrl: string;
+  /** What the OpenAPI document states about the token. */
+  token: Omit<OpenApiSettings, 'publicUrl' | 'origins'>;
+  /** Seals a certificate that has no document yet. */
+  seal?: Sealer;
+  clock?: () => Date;
+}
 
 export async function prepareEservice(
   config: Pick<Config, 'eservice' | 'dataDir' | 'publicUrl' | 'environment'>,

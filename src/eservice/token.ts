@@ -6,7 +6,8 @@
  * `jti` present; not expired and not issued in the future (CLOCK_TOLERANCE_SECONDS either way); a lifetime
  * exp − iat of at most ESERVICE_MAX_TOKEN_SECONDS and an age of no more than that; a valid Latvian personal code
  * in `personal_code` (and in `represented_personal_code` when present); and a `jti` never seen before, on any
- * instance (the database remembers it until the token would have expired anyway).
+ * instance (the database remembers it at least until the token would have expired anyway; housekeeping removes
+ * it after that, see src/housekeeping.ts).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebK
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { EserviceConfig } from '../config.js';
-import { purgeExpiredEserviceState, tokenIdHash, useTokenId } from '../data/eservice.js';
+import { tokenIdHash, useTokenId } from '../data/eservice.js';
 import { parsePersonalCode } from '../domain/personal-code.js';
 import { CLOCK_TOLERANCE_SECONDS, PERSONAL_CODE_CLAIM, REPRESENTED_CLAIM, TOKEN_ALGORITHMS } from './claims.js';
 import { ensureDevelopmentEserviceKeys } from './dev-keys.js';
@@ -46,7 +47,6 @@ export interface VerifiedToken {
 export type TokenVerifier = (token: string | undefined) => Promise<VerifiedToken>;
 
 const MAX_TOKEN_CHARS = 8192;
-const PURGE_EVERY_MS = 10 * 60_000;
 
 /** A JWKS file read again whenever it changes, so the e-service's keys can be rotated without a restart. */
 function fileKeySet(file: string): JWTVerifyGetKey {
@@ -107,7 +107,6 @@ export interface TokenVerifierOptions {
 
 export function eserviceTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const clock = options.clock ?? (() => new Date());
-  let lastPurge = 0;
   return async (token) => {
     if (!token) throw new EserviceTokenError('missing');
     if (token.length > MAX_TOKEN_CHARS || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new EserviceTokenError('malformed');
@@ -142,10 +141,6 @@ export function eserviceTokenVerifier(options: TokenVerifierOptions): TokenVerif
     const idHash = tokenIdHash(options.issuer, claims.jti);
     const keepUntil = new Date((claims.exp + CLOCK_TOLERANCE_SECONDS) * 1000);
     if (!(await useTokenId(options.db, idHash, keepUntil))) throw new EserviceTokenError('replayed');
-    if (now.getTime() - lastPurge > PURGE_EVERY_MS) {
-      lastPurge = now.getTime();
-      await purgeExpiredEserviceState(options.db, now);
-    }
     const representative = claims.represented !== undefined && claims.represented !== claims.actorCode;
     return {
       tokenIdHash: idHash,

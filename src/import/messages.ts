@@ -6,8 +6,6 @@ export function describeImportProblem(problem: ImportProblem, t: Translate): str
   const message = t(problem.key, problem.params ?? {});
   if (problem.row === undefined) return message;
   const where =
-    problem.column !== undefined
-      ? t('import.where.rowColumn', { row: problem.row, column: problem.column })
-      : t('import.where.row', { row: problem.row });
+    problem.column !== undefined ? t('import.where.rowColumn', { row: problem.row, column: problem.column }) : t('import.where.row', { row: problem.row });
   return `${where}: ${message}`;
 }

@@ -84,9 +84,7 @@ function readCsv(bytes: Uint8Array): RawTable {
   }
   text = text.replace(/^\uFEFF/, '');
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
-  const delimiter = [';', '\t', ','].reduce((best, d) =>
-    firstLine.split(d).length > firstLine.split(best).length ? d : best,
-  );
+  const delimiter = [';', '\t', ','].reduce((best, d) => (firstLine.split(d).length > firstLine.split(best).length ? d : best));
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: true, info: true, trim: true }) as unknown as typeof records;
@@ -98,9 +96,7 @@ function readCsv(bytes: Uint8Array): RawTable {
   if (!first) throw new ImportRefused([{ key: 'import.file.empty' }]);
   return {
     header: first.record,
-    rows: rest
-      .filter((r) => r.record.some((c) => c !== ''))
-      .map((r) => ({ row: r.info.lines, cells: r.record })),
+    rows: rest.filter((r) => r.record.some((c) => c !== '')).map((r) => ({ row: r.info.lines, cells: r.record })),
   };
 }
 
@@ -181,7 +177,11 @@ function cellText(value: ExcelJS.CellValue): string {
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return value.trim();
   if (value instanceof Date) return value.toISOString();
-  if ('richText' in value) return value.richText.map((r) => r.text).join('').trim();
+  if ('richText' in value)
+    return value.richText
+      .map((r) => r.text)
+      .join('')
+      .trim();
   if ('text' in value) return String(value.text).trim();
   if ('error' in value) return String(value.error);
   return '';

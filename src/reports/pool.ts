@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import { Piscina } from 'piscina';
 import type { Database } from '../../db/schema.js';
-import type { ReportOutcome, ReportWorkerData } from '../../workers/report.js';
+import type { ReportOutcome, ReportWorkerData } from './report-worker.js';
 import type { FinishedFile } from '../data/report-jobs.js';
 import { ReportFailure, type ReportTask } from './task.js';
 
@@ -33,7 +33,7 @@ export interface ReportPoolOptions {
 
 // From source (tsx, vitest) the worker is TypeScript and needs tsx's loader; the built portal runs dist/*.js.
 const runningFromSource = import.meta.url.endsWith('.ts');
-const workerFile = fileURLToPath(new URL(`../../workers/report.${runningFromSource ? 'ts' : 'js'}`, import.meta.url));
+const workerFile = fileURLToPath(new URL(`./report-worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url));
 
 export class ReportPool implements ReportExecutor {
   private readonly piscina: Piscina<ReportTask, ReportOutcome>;

@@ -4,20 +4,12 @@
  * of them only (see claimNextReport). While a job runs its lease is renewed; if the lease is lost (this
  * instance stalled and another took the job) the work here is abandoned. A clean stop puts running jobs back in
  * the queue; a crash leaves leases that lapse, after which another runner (or this one, restarted) takes them.
+ * Files past their retention are removed by housekeeping (src/housekeeping.ts), on every instance.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, ReportJob } from '../../db/schema.js';
-import {
-  claimNextReport,
-  completeReport,
-  expireReports,
-  failReport,
-  releaseRunnerJobs,
-  removeOrphanReportFiles,
-  renewLease,
-  type ReportQueueSettings,
-} from '../data/report-jobs.js';
+import { claimNextReport, completeReport, failReport, releaseRunnerJobs, renewLease, type ReportQueueSettings } from '../data/report-jobs.js';
 import type { ReportParameters } from '../domain/report-parameters.js';
 import type { Logger } from '../log.js';
 import { ReportFailure, type ReportExecutor } from './pool.js';
@@ -31,8 +23,6 @@ export interface ReportRunnerOptions {
   log: Logger;
   /** How often the queue is looked at when nobody calls notify() (default 2 s). */
   pollMs?: number;
-  /** How often finished files past their retention, and pieces of files nobody will download, are removed (default hourly). */
-  expireEveryMs?: number;
 }
 
 export class ReportRunner {
@@ -41,7 +31,6 @@ export class ReportRunner {
   private wake: (() => void) | undefined;
   private stopped = true;
   private loop: Promise<void> | undefined;
-  private lastExpiry = 0;
 
   constructor(private readonly options: ReportRunnerOptions) {}
 
@@ -77,7 +66,6 @@ export class ReportRunner {
     const { db, settings, log } = this.options;
     while (!this.stopped) {
       try {
-        await this.expireNowAndThen();
         while (!this.stopped && this.running.size < this.options.concurrency) {
           const job = await claimNextReport(db, this.runnerId, settings);
           if (!job) break;
@@ -97,16 +85,6 @@ export class ReportRunner {
     }
   }
 
-  private async expireNowAndThen(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastExpiry < (this.options.expireEveryMs ?? 3_600_000)) return;
-    this.lastExpiry = now;
-    const expired = await expireReports(this.options.db);
-    if (expired > 0) this.options.log.info('report files past retention removed', { reports: expired });
-    const orphaned = await removeOrphanReportFiles(this.options.db);
-    if (orphaned > 0) this.options.log.info('partial report files of unfinished jobs removed', { reports: orphaned });
-  }
-
   private launch(job: ReportJob): void {
     const abort = new AbortController();
     const done = this.execute(job, abort).finally(() => {
@@ -119,16 +97,19 @@ export class ReportRunner {
 
   private async execute(job: ReportJob, abort: AbortController): Promise<void> {
     const { db, settings, log, executor } = this.options;
-    const renewal = setInterval(() => {
-      renewLease(db, job.id, this.runnerId, settings)
-        .then((held) => {
-          if (!held) {
-            log.warn('report lease lost; abandoning the job here', { job: job.id });
-            abort.abort();
-          }
-        })
-        .catch((error: unknown) => log.warn('report lease could not be renewed', { job: job.id, error }));
-    }, Math.max(1000, Math.floor(settings.leaseMs / 3)));
+    const renewal = setInterval(
+      () => {
+        renewLease(db, job.id, this.runnerId, settings)
+          .then((held) => {
+            if (!held) {
+              log.warn('report lease lost; abandoning the job here', { job: job.id });
+              abort.abort();
+            }
+          })
+          .catch((error: unknown) => log.warn('report lease could not be renewed', { job: job.id, error }));
+      },
+      Math.max(1000, Math.floor(settings.leaseMs / 3)),
+    );
     const started = performance.now();
     try {
       const parameters = JSON.parse(job.parameters) as ReportParameters;
@@ -136,12 +117,22 @@ export class ReportRunner {
       const abandoned = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(new Error('abandoned')), { once: true }));
       abandoned.catch(() => {}); // may reject after the race is decided; that is not an error
       const file = await Promise.race([
-        executor.run({ jobId: job.id, runnerId: this.runnerId, type: job.type, format: job.format, institutionId: job.institution_id, parameters }, abort.signal),
+        executor.run(
+          { jobId: job.id, runnerId: this.runnerId, type: job.type, format: job.format, institutionId: job.institution_id, parameters },
+          abort.signal,
+        ),
         abandoned,
       ]);
       if (abort.signal.aborted) return;
       const recorded = await completeReport(db, job.id, this.runnerId, file, settings);
-      log.info('report finished', { job: job.id, type: job.type, rows: file.rows, bytes: file.fileSize, ms: Math.round(performance.now() - started), recorded });
+      log.info('report finished', {
+        job: job.id,
+        type: job.type,
+        rows: file.rows,
+        bytes: file.fileSize,
+        ms: Math.round(performance.now() - started),
+        recorded,
+      });
     } catch (error) {
       // Stopping or a lost lease: the job is someone else's now (or goes back to the queue on stop).
       if (abort.signal.aborted) return;

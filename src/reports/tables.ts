@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { findSession } from '../data/catalogue.js';
+import { findExamSessionWithExam } from '../data/exam-sessions.js';
 import {
   applicationRows,
   applicationSubjects,
@@ -18,7 +18,7 @@ import {
 } from '../data/report-rows.js';
 import { examTitle } from '../domain/exam-title.js';
 import { formatPersonalCode } from '../domain/personal-code.js';
-import { schoolYearLabel, schoolYearName } from '../domain/release.js';
+import { schoolYearLabel, schoolYearName, type ResultsViewer } from '../domain/release.js';
 import { rigaDate } from '../domain/riga-time.js';
 import type { ReportParameters } from '../domain/report-parameters.js';
 import { countPostalList, postalListRows, type PostalListRow } from '../data/paper-requests.js';
@@ -65,8 +65,9 @@ export async function reportTable(
   now = new Date(),
 ): Promise<ReportTable> {
   const { request, lang } = parameters;
-  // Results not yet released stay out of any report but the agency's (at the moment the report is made).
-  const releasedAsOf = parameters.allResults ? null : now;
+  // A report shows results as the one who asked sees them at the moment it is made: a school's report leaves out
+  // results not yet released; the agency's holds everything.
+  const viewer: ResultsViewer = parameters.allResults ? 'agency' : 'school';
   const translate = translator(lang);
   const t = (key: string, params?: Record<string, number>) => translate(`reportFile.${key}`, params);
   const heading = (key: string) => t(`column.${key}`);
@@ -74,14 +75,14 @@ export async function reportTable(
 
   switch (request.type) {
     case 'institution-results': {
-      const session = await findSession(db, request.sessionId);
+      const session = await findExamSessionWithExam(db, request.sessionId);
       if (!session) throw new ReportFailure('no-session');
       const title = examTitle(examNaming(session.exam), lang);
       const { parts } = session.exam;
       const yes = t('value.yes');
       const no = t('value.no');
       const none = t('value.none');
-      const rows = institutionResultRows(db, { institutionId, session, releasedAsOf }, batchSize);
+      const rows = institutionResultRows(db, { institutionId, session, viewer, now }, batchSize);
       return {
         sheetName,
         columns: [
@@ -114,7 +115,7 @@ export async function reportTable(
       };
     }
     case 'applications': {
-      const scope = { institutionId, from: request.from, to: request.to, releasedAsOf };
+      const scope = { institutionId, from: request.from, to: request.to, viewer, now };
       const collator = new Intl.Collator(lang);
       const otherSubjects = (await applicationSubjects(db, scope))
         .map((s) => ({ key: s.subject, heading: capitalised(lang === 'lv' ? s.nameLv : s.nameEn) }))
@@ -143,7 +144,7 @@ export async function reportTable(
       };
     }
     case 'graduates': {
-      const scope = { institutionId, selectionDate: request.selectionDate, education: request.education, releasedAsOf };
+      const scope = { institutionId, selectionDate: request.selectionDate, education: request.education, viewer, now };
       const year = lang === 'lv' ? schoolYearLabel : schoolYearName;
       return {
         sheetName,

@@ -26,7 +26,9 @@ function manifestXml(objects: readonly DataObject[]): string {
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n` +
     `<manifest:manifest xmlns:manifest="${NS.manifest}" manifest:version="1.2">\n` +
     ` <manifest:file-entry manifest:full-path="/" manifest:media-type="${ASICE_MIMETYPE}"/>\n` +
-    objects.map((o) => ` <manifest:file-entry manifest:full-path="${escapeAttribute(o.name)}" manifest:media-type="${escapeAttribute(o.mimeType)}"/>\n`).join('') +
+    objects
+      .map((o) => ` <manifest:file-entry manifest:full-path="${escapeAttribute(o.name)}" manifest:media-type="${escapeAttribute(o.mimeType)}"/>\n`)
+      .join('') +
     `</manifest:manifest>\n`
   );
 }

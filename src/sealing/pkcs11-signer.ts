@@ -18,7 +18,8 @@ import { X509Certificate, constants as cryptoConstants, createHash, createHmac, 
 import { endianness } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import pkcs11js from 'pkcs11js';
-import { orderCertificateChain, parsePemCertificates } from './file-signer.js';
+import { orderCertificateChain } from './certificate-chain.js';
+import { parsePemCertificates } from './pem.js';
 import type { SignatureAlgorithm, Signer } from './signer.js';
 
 export interface Pkcs11SignerOptions {
@@ -311,13 +312,7 @@ interface PrivateKey {
   description: string;
 }
 
-function findPrivateKey(
-  pkcs11: pkcs11js.PKCS11,
-  session: Handle,
-  tokenName: string,
-  keyLabel: string | undefined,
-  keyId: Buffer | undefined,
-): PrivateKey {
+function findPrivateKey(pkcs11: pkcs11js.PKCS11, session: Handle, tokenName: string, keyLabel: string | undefined, keyId: Buffer | undefined): PrivateKey {
   const template: pkcs11js.Template = [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }];
   const criteria: string[] = [];
   if (keyLabel !== undefined) {
@@ -488,5 +483,5 @@ function ckrCode(error: unknown): number | undefined {
 function ckrName(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const match = /CKR_[A-Z0-9_]+/.exec(message);
-  return match ? match[0] : message.split('\n')[0] ?? 'unknown error';
+  return match ? match[0] : (message.split('\n')[0] ?? 'unknown error');
 }

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { CertificateFacts } from '../certificate/facts.js';
-import type { SealTask, SealWorkerData } from '../../workers/seal.js';
+import type { SealTask, SealWorkerData } from './seal-worker.js';
 import type { SealedDocument } from './seal.js';
 import type { SignerSpec } from './signer-spec.js';
 
@@ -27,7 +27,7 @@ export interface PoolOptions {
 
 // From source (tsx, vitest) the worker is TypeScript and needs tsx's loader; the built portal runs dist/*.js.
 const runningFromSource = import.meta.url.endsWith('.ts');
-const workerFile = fileURLToPath(new URL(`../../workers/seal.${runningFromSource ? 'ts' : 'js'}`, import.meta.url));
+const workerFile = fileURLToPath(new URL(`./seal-worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url));
 
 export class SealingPool {
   readonly piscina: Piscina<SealTask, SealedDocument>;

@@ -6,7 +6,6 @@ import { buildAsice } from './asic.js';
 import type { Signer } from './signer.js';
 import { signXades, type DataObject } from './xades.js';
 
-
 export interface SealedDocument {
   edoc: Uint8Array;
   sha256: string;

@@ -1,16 +1,17 @@
 /**
  * Everything sealing and verification need, from configuration: the seal key (as a spec for the workers), the
- * time-stamp authority and the trust anchors. In development the keys are made on the first start and a test
- * time-stamp authority runs inside the process, so the demo produces B-T documents out of the box.
+ * time-stamp authority and the trust anchors. In development the keys are made on the first start and the
+ * development time-stamp authority runs inside the process, so the demo produces B-T documents out of the box.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
 import type { Config } from '../config.js';
-import { ensureDevelopmentPki, TEST_ORGANIZATION_IDENTIFIER } from './dev-pki.js';
-import { parsePemCertificates } from './file-signer.js';
+import { ensureDevelopmentPki, TEST_ORGANIZATION_IDENTIFIER } from './dev/pki.js';
+import { createDevelopmentTsa } from './dev/tsa.js';
+import { startDevelopmentTsaServer } from './dev/tsa-server.js';
+import { parsePemCertificates } from './pem.js';
 import type { SignerSpec } from './signer-spec.js';
-import { createTestTsa, startTestTsaServer } from './test-tsa.js';
 import type { TrustAnchors } from './verify.js';
 
 export interface SealingSetup {
@@ -44,11 +45,11 @@ export async function prepareSealing(config: Pick<Config, 'environment' | 'dataD
   if (!tsaUrl) {
     const keyDer = Buffer.from(readFileSync(pki.tsaKeyFile, 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64');
     const privateKey = await webcrypto.subtle.importKey('pkcs8', keyDer, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
-    const tsa = createTestTsa({
-      keyPair: { privateKey, publicKey: privateKey } as unknown as Parameters<typeof createTestTsa>[0]['keyPair'],
+    const tsa = createDevelopmentTsa({
+      keyPair: { privateKey, publicKey: privateKey } as unknown as Parameters<typeof createDevelopmentTsa>[0]['keyPair'],
       certificateChainDer: parsePemCertificates(readFileSync(pki.tsaChainFile, 'utf8')),
     });
-    const server = await startTestTsaServer(tsa, { host: '127.0.0.1', port: 0 });
+    const server = await startDevelopmentTsaServer(tsa, { host: '127.0.0.1', port: 0 });
     tsaUrl = server.url;
     close = () => server.close();
   }

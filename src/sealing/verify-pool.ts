@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { VerifyTask, VerifyWorkerData } from '../../workers/verify.js';
+import type { VerifyTask, VerifyWorkerData } from './verify-worker.js';
 import { PoolBusyError } from './pool.js';
 import type { TrustAnchors, VerificationReport } from './verify.js';
 
@@ -37,7 +37,7 @@ export interface VerificationPoolOptions {
 
 // From source (tsx, vitest) the worker is TypeScript and needs tsx's loader; the built portal runs dist/*.js.
 const runningFromSource = import.meta.url.endsWith('.ts');
-const workerFile = fileURLToPath(new URL(`../../workers/verify.${runningFromSource ? 'ts' : 'js'}`, import.meta.url));
+const workerFile = fileURLToPath(new URL(`./verify-worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url));
 
 export class VerificationPool {
   private readonly piscina: Piscina<VerifyTask, VerificationReport>;

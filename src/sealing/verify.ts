@@ -8,7 +8,9 @@ import * as pkijs from 'pkijs';
 import { CERTIFICATE_DATA_FILE, type CertificateFacts } from '../certificate/facts.js';
 import { ContainerError, openAsice, type OpenedContainer } from './asic.js';
 import { SIGNATURE_METHOD_URI } from './signer.js';
-import { pkiCryptoEngine, TimestampError, verifyTimestampToken } from './timestamp.js';
+import { pkiCryptoEngine } from './pki-engine.js';
+import { TimestampError } from './timestamp-error.js';
+import { verifyTimestampToken } from './timestamp-token.js';
 import { issuerSerialV2, referenceUri } from './xades.js';
 import { ALGORITHM, NS, childrenNS, descendantsNS, elementById, excC14n, parseXml, UnsafeXmlError } from './xml.js';
 
@@ -211,7 +213,11 @@ function readFacts(data: Uint8Array): CertificateFacts | undefined {
     const texts = ['number', 'firstName', 'lastName', 'personalCode', 'examCode', 'subjectLvLocative', 'subjectLv', 'subjectEn', 'issuedOn'] as const;
     if (texts.some((k) => typeof value[k] !== 'string')) return undefined;
     if ((value.kind !== 'basic' && value.kind !== 'secondary') || typeof value.total !== 'number' || typeof value.schoolYear !== 'number') return undefined;
-    if (!Array.isArray(value.parts) || value.parts.some((p) => typeof p?.nameLv !== 'string' || typeof p?.nameEn !== 'string' || typeof p?.percent !== 'number')) return undefined;
+    if (
+      !Array.isArray(value.parts) ||
+      value.parts.some((p) => typeof p?.nameLv !== 'string' || typeof p?.nameEn !== 'string' || typeof p?.percent !== 'number')
+    )
+      return undefined;
     return value as CertificateFacts;
   } catch {
     return undefined;

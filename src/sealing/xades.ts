@@ -71,7 +71,10 @@ function signedPropertiesXml(objects: readonly DataObject[], certificateDer: Uin
     `</xades:SignedSignatureProperties>` +
     `<xades:SignedDataObjectProperties>` +
     objects
-      .map((o, i) => `<xades:DataObjectFormat ObjectReference="#${SIGNATURE_ID}-ref-${i}"><xades:MimeType>${escapeText(o.mimeType)}</xades:MimeType></xades:DataObjectFormat>`)
+      .map(
+        (o, i) =>
+          `<xades:DataObjectFormat ObjectReference="#${SIGNATURE_ID}-ref-${i}"><xades:MimeType>${escapeText(o.mimeType)}</xades:MimeType></xades:DataObjectFormat>`,
+      )
       .join('') +
     `</xades:SignedDataObjectProperties>` +
     `</xades:SignedProperties>`
@@ -93,7 +96,13 @@ function signedInfoXml(objects: readonly DataObject[], signer: Signer, signedPro
   );
 }
 
-function documentXml(parts: { signedInfo: string; signatureValue: string; certificates: readonly Uint8Array[]; signedProperties: string; unsigned: string }): string {
+function documentXml(parts: {
+  signedInfo: string;
+  signatureValue: string;
+  certificates: readonly Uint8Array[];
+  signedProperties: string;
+  unsigned: string;
+}): string {
   return (
     `<?xml version="1.0" encoding="UTF-8" standalone="no"?>` +
     `<asic:XAdESSignatures xmlns:asic="${NS.asic}" xmlns:ds="${NS.ds}" xmlns:xades="${NS.xades}">` +

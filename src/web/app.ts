@@ -7,35 +7,29 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { errorPage } from '../../views/error.js';
 import { homePage } from '../../views/home.js';
-import type { PageContext } from '../../views/layout.js';
-import { DEFAULT_LANGUAGE, translator } from '../i18n.js';
+import type { AuthDependencies } from '../auth/setup.js';
+import type { EserviceDependencies } from '../eservice/setup.js';
 import type { Logger } from '../log.js';
 import { loadAssets, type Assets } from './assets.js';
 import { compression } from './compression.js';
-import { language, type LanguageVariables } from './language.js';
-import type { SessionVariables } from './session-types.js';
+import { pageContext, provideAssets, type AppEnv } from './context.js';
+import { language } from './language.js';
 import { verifyRoutes } from './routes/verify.js';
-import { trustedProxies as trustedProxyList } from './client-address.js';
+import { trustedProxies as trustedProxyList } from '../net/trusted-proxies.js';
 import { balticOnly, isGeoGuardedPath } from './geo.js';
-import { defaultCountryDatabase, type CountryDatabase, type GeoAttribution } from './country-database.js';
+import { defaultCountryDatabase, type CountryDatabase } from '../net/country-database.js';
 import { overloadGuard } from './overload.js';
 import { studentRoutes, type StudentDependencies } from './routes/student.js';
-import { authRoutes, type AuthDependencies } from './routes/auth.js';
+import { authRoutes } from './routes/auth.js';
 import { ForbiddenError, sessionMiddleware } from './session.js';
 import { forbiddenPage } from '../../views/login.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
 import { sendHtml } from './respond.js';
-import type { Sealer } from '../data/sealing.js';
 import type { EdocVerifier } from '../data/verification.js';
-import type { ReportQueueSettings } from '../data/report-jobs.js';
-import { requireStaff } from './staff.js';
-import { staffSessionRoutes } from './routes/staff-sessions.js';
-import { staffReportRoutes } from './routes/staff-reports.js';
+import { staffRoutes, type StaffDependencies } from './routes/staff.js';
 import { staffAuthRoutes } from './routes/staff-auth.js';
-// Issue 6: the Latvija.lv e-service and the agency's paper copies.
-import { eserviceFraming, eserviceRoutes, type EserviceDependencies } from './routes/eservice.js';
-import { agencyPaperRequestRoutes } from './routes/agency-paper-requests.js';
+import { eserviceFraming, eserviceRoutes } from './routes/eservice.js';
 
 export interface AppDependencies {
   db: Kysely<Database>;
@@ -59,38 +53,13 @@ export interface AppDependencies {
    */
   overload?: { maxLagMs: number; maxInFlight: number };
   /** The student pages: how to require a signed-in student, and how to seal on demand. */
-  student?: Omit<StudentDependencies, 'db' | 'assets'>;
+  student?: Omit<StudentDependencies, 'db'>;
   /** Sign-in (E-klase, Mykoob, demo) and web sessions; without it nobody can sign in. */
   auth?: AuthDependencies;
   /** The school and agency staff pages (they need `auth` for sign-in). */
   staff?: StaffDependencies;
-  /** Issue 6: the Latvija.lv e-service's embedded certificate list, downloads, paper requests and API. */
+  /** The Latvija.lv e-service's embedded certificate list, downloads, paper requests and API. */
   eservice?: EserviceDependencies;
-}
-
-export interface StaffDependencies {
-  /** Seals a certificate that has no document yet (bulk downloads). */
-  seal?: Sealer;
-  /** The report queue's settings, and a wake-up call for this instance's runner when a job is queued. */
-  reports: { settings: ReportQueueSettings; notify?: () => void };
-  clock?: () => Date;
-}
-
-export type AppEnv = { Variables: LanguageVariables & SessionVariables & { requestId: string; geoAttribution?: GeoAttribution } };
-
-export function pageContext(c: Context<AppEnv>, assets: Assets): PageContext {
-  const url = new URL(c.req.url);
-  // An error raised before the language middleware ran still gets a page, in Latvian.
-  const lang = c.get('lang') ?? DEFAULT_LANGUAGE;
-  const session = c.get('session');
-  return {
-    t: translator(lang),
-    lang,
-    path: url.pathname + url.search,
-    assets: { css: assets.url('app.css'), htmx: assets.url('htmx.min.js') },
-    ...(c.get('geoAttribution') ? { geoAttribution: c.get('geoAttribution') } : {}),
-    ...(session ? { user: { name: session.displayName, csrfToken: session.csrfToken, kind: session.kind, agency: c.get('staff')?.kind === 'agency' } } : {}),
-  };
 }
 
 function safePathname(url: URL): string {
@@ -106,7 +75,10 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const trustedProxies = trustedProxyList(deps.trustedProxies);
 
-  // First: on results day, refuse new requests at once with a light 503 rather than let them all time out.
+  // Before anything that may end in a page: every page, an error page too, links the static files.
+  app.use(provideAssets(assets));
+  // Then, before any real work: on results day, refuse new requests at once with a light 503 rather than let them
+  // all time out.
   if (deps.overload) app.use(overloadGuard({ ...deps.overload, log: deps.log }).middleware);
   app.use(async (c, next) => {
     const started = performance.now();
@@ -125,7 +97,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
-  // Issue 6: the e-service's embed pages replace frame-ancestors 'none' and X-Frame-Options (runs after secureHeaders).
+  // The e-service's embed pages replace frame-ancestors 'none' and X-Frame-Options (runs after secureHeaders).
   if (deps.eservice) app.use(eserviceFraming(deps.eservice.origins));
   app.use(
     secureHeaders({
@@ -151,14 +123,19 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     // Pages depend on the language cookie (and later on who is signed in): never shared between visitors.
     if (c.res.headers.get('content-type')?.startsWith('text/html')) {
       // A signed-in page stays out of caches and history (shared school computers); others may be revalidated.
-      c.header('Cache-Control', c.get('session') ? 'no-store' : 'private, no-cache');
+      c.header('Cache-Control', c.get('signedIn') ? 'no-store' : 'private, no-cache');
       c.header('Vary', 'Cookie', { append: true });
     }
   });
 
   // The student pages only from Latvia, Lithuania and Estonia (see GEO_GUARDED_PREFIXES in geo.ts).
   const countries = deps.geo ?? defaultCountryDatabase();
-  const geo = balticOnly({ trustedProxies, allowPrivateAddresses: deps.allowPrivateAddresses ?? process.env.NODE_ENV !== 'production', css: assets.url('app.css'), database: countries });
+  const geo = balticOnly({
+    trustedProxies,
+    allowPrivateAddresses: deps.allowPrivateAddresses ?? process.env.NODE_ENV !== 'production',
+    css: assets.url('app.css'),
+    database: countries,
+  });
   app.use((c, next) => {
     // Every page's footer credits the geo data, as its licence asks (read per request: a reload may change it).
     const credit = countries.attribution();
@@ -166,7 +143,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     return isGeoGuardedPath(c.req.path) ? geo(c, next) : next();
   });
   if (deps.auth) {
-    // Sets c.var.session from the session cookie; static files and health checks need no database read.
+    // Sets c.var.signedIn from the session cookie; static files and health checks need no database read.
     const session = sessionMiddleware({ store: deps.auth.sessions, secureCookies: deps.secureCookies ?? false });
     app.use((c, next) => (c.req.path.startsWith('/static/') || c.req.path === '/healthz' ? next() : session(c, next)));
   }
@@ -197,25 +174,24 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     });
   });
 
-  app.get('/', (c) => sendHtml(c, homePage(pageContext(c, assets))));
-  if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, verify: deps.verifyUpload, assets, trustedProxies }));
-  if (deps.student) app.route('/', studentRoutes({ db: deps.db, assets, ...deps.student }));
-  if (deps.auth) app.route('/', authRoutes({ ...deps.auth, db: deps.db, log: deps.log, assets, secureCookies: deps.secureCookies ?? false }));
+  app.get('/', (c) => sendHtml(c, homePage(pageContext(c))));
+  if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, verify: deps.verifyUpload, trustedProxies }));
+  if (deps.student) app.route('/', studentRoutes({ db: deps.db, ...deps.student }));
+  if (deps.auth) app.route('/', authRoutes({ ...deps.auth, db: deps.db, log: deps.log, secureCookies: deps.secureCookies ?? false }));
   if (deps.auth && deps.staff) {
-    const guard = requireStaff(deps.db);
-    app.route('/', staffAuthRoutes({ ...deps.auth, db: deps.db, log: deps.log, assets, secureCookies: deps.secureCookies ?? false }));
-    app.route('/', staffSessionRoutes({ db: deps.db, assets, requireStaff: guard, seal: deps.staff.seal, clock: deps.staff.clock }));
-    app.route('/', staffReportRoutes({ db: deps.db, assets, requireStaff: guard, ...deps.staff.reports, clock: deps.staff.clock }));
-    // Issue 6: agency staff work through paper copy requests.
-    app.route('/', agencyPaperRequestRoutes({ db: deps.db, assets, requireStaff: guard, reports: deps.staff.reports, clock: deps.staff.clock }));
+    // The sign-in first, outside the guard of the staff pages (see routes/staff.ts).
+    app.route('/staff', staffAuthRoutes({ ...deps.auth, db: deps.db, log: deps.log, secureCookies: deps.secureCookies ?? false }));
+    app.route('/staff', staffRoutes({ db: deps.db, ...deps.staff }));
   }
-  // Issue 6: not geo-guarded (the e-service serves Latvians abroad too).
-  if (deps.eservice) app.route('/', eserviceRoutes({ db: deps.db, log: deps.log, assets, ...deps.eservice }));
+  // The e-service is not geo-guarded: it serves Latvians abroad too.
+  if (deps.eservice) app.route('/', eserviceRoutes({ db: deps.db, log: deps.log, ...deps.eservice }));
 
-  app.notFound((c) => sendHtml(c, errorPage(pageContext(c as Context<AppEnv>, assets), 404), 404));
+  app.notFound((c) => sendHtml(c, errorPage(pageContext(c as Context<AppEnv>), 404), 404));
   app.onError((error, c) => {
     const requestId = (c as Context<AppEnv>).get('requestId');
-    const page = pageContext(c as Context<AppEnv>, assets);
+    // A refusal that brings its own answer (the e-service's embed pages and JSON).
+    if (error instanceof HTTPException && error.res) return error.res;
+    const page = pageContext(c as Context<AppEnv>);
     if (error instanceof HTTPException && (error.status === 400 || error.status === 413 || error.status === 404)) {
       return sendHtml(c, errorPage(page, error.status), error.status);
     }

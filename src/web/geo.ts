@@ -10,8 +10,9 @@ import { BlockList, isIPv4 } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { geoRefusedPage } from '../../views/geo-refused.js';
 import { PROVIDER_AUDIENCE, PROVIDER_NAMES } from '../auth/oidc.js';
-import { clientAddress, type TrustedProxies } from './client-address.js';
-import { defaultCountryDatabase, type CountryDatabase, type GeoAttribution } from './country-database.js';
+import type { TrustedProxies } from '../net/trusted-proxies.js';
+import { clientAddress } from './client-address.js';
+import { defaultCountryDatabase, type CountryDatabase, type GeoAttribution } from '../net/country-database.js';
 import { sendHtml } from './respond.js';
 
 export const BALTIC_COUNTRIES: ReadonlySet<string> = new Set(['LV', 'LT', 'EE']);
@@ -50,13 +51,15 @@ for (const [net, prefix] of [
   ['169.254.0.0', 16], // link-local
   ['172.16.0.0', 12], // RFC 1918
   ['192.168.0.0', 16], // RFC 1918
-] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
+] as const)
+  NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
   ['fc00::', 7], // unique local (ULA)
   ['fe80::', 10], // link-local
-] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
+] as const)
+  NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
 
 /** Loopback, RFC 1918, CGNAT, link-local, ULA (a normalised address, see normaliseAddress). */
 export function isPrivateAddress(address: string): boolean {

@@ -10,7 +10,11 @@ import { gzipEncoded, MIN_COMPRESSED_BYTES } from './compression.js';
 
 const encoder = new TextEncoder();
 
-export async function sendHtml(c: Context, content: string | HtmlEscapedString | Promise<HtmlEscapedString | string>, status: ContentfulStatusCode = 200): Promise<Response> {
+export async function sendHtml(
+  c: Context,
+  content: string | HtmlEscapedString | Promise<HtmlEscapedString | string>,
+  status: ContentfulStatusCode = 200,
+): Promise<Response> {
   const bytes = encoder.encode(String(await content));
   c.header('Content-Type', 'text/html; charset=UTF-8');
   c.header('Vary', 'Accept-Encoding', { append: true });

@@ -1,7 +1,7 @@
 /**
- * Web sessions in the browser: the session cookie, `c.var.session`, the student guard and CSRF protection.
+ * Web sessions in the browser: the session cookie, `c.var.signedIn`, the student guard and CSRF protection.
  *
- * - `sessionMiddleware()` reads the cookie and sets `c.var.session` (a `SessionInfo`) when it names a live
+ * - `sessionMiddleware()` reads the cookie and sets `c.var.signedIn` (who is signed in) when it names a live
  *   session; one read by primary key per request, a write at most once a minute.
  * - `requireStudent()` lets only signed-in students through; others go to `/login?return_to=<path>` (302).
  * - `csrfProtection()` refuses (403) a state-changing request unless it carries the session's token, as the
@@ -12,9 +12,9 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
-import type { SessionRow, SessionStore } from '../data/web-sessions.js';
-import type { AppEnv } from './app.js';
-import type { SessionInfo } from './session-types.js';
+import type { WebSessionRow, WebSessionStore } from '../data/web-sessions.js';
+import type { AppEnv } from './context.js';
+import type { SignedIn, SignedInStudent } from './signed-in.js';
 
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
@@ -33,15 +33,12 @@ export class ForbiddenError extends HTTPException {
   }
 }
 
-export function sessionInfo(row: SessionRow): SessionInfo {
-  return {
-    kind: row.kind,
-    personId: row.person_id,
-    userId: row.user_id,
-    displayName: row.display_name,
-    csrfToken: row.csrf_token,
-    provider: row.provider,
-  };
+/** Who a live web session signed in; the table's check constraint gives a student a person and staff a user. */
+export function signedInFrom(row: WebSessionRow): SignedIn {
+  const common = { displayName: row.display_name, csrfToken: row.csrf_token, provider: row.provider };
+  if (row.kind === 'student' && row.person_id !== null) return { kind: 'student', personId: row.person_id, userId: null, ...common };
+  if (row.kind === 'staff' && row.user_id !== null) return { kind: 'staff', userId: row.user_id, personId: null, ...common };
+  throw new Error(`web session of kind ${row.kind} without its person or user`);
 }
 
 export function setSessionCookie(c: Context, token: string, secure: boolean): void {
@@ -58,17 +55,17 @@ export function sessionToken(c: Context, secure: boolean): string | undefined {
 }
 
 export interface SessionMiddlewareOptions {
-  store: SessionStore;
+  store: WebSessionStore;
   secureCookies: boolean;
 }
 
-/** Sets `c.var.session` from the session cookie; a cookie naming no live session is cleared. */
+/** Sets `c.var.signedIn` from the session cookie; a cookie naming no live session is cleared. */
 export function sessionMiddleware(options: SessionMiddlewareOptions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = sessionToken(c, options.secureCookies);
     if (token !== undefined) {
       const row = await options.store.load(token);
-      if (row) c.set('session', sessionInfo(row));
+      if (row) c.set('signedIn', signedInFrom(row));
       else clearSessionCookie(c, options.secureCookies);
     }
     await next();
@@ -83,8 +80,7 @@ export function loginHref(returnTo?: string): string {
 /** Only signed-in students pass; anyone else is sent to sign in (302), and back here afterwards. */
 export function requireStudent(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const session = c.get('session');
-    if (session?.kind === 'student' && session.personId !== null) return next();
+    if (c.get('signedIn')?.kind === 'student') return next();
     const url = new URL(c.req.url);
     const target = SAFE_METHODS.has(c.req.method) ? loginHref(url.pathname + url.search) : loginHref();
     if (c.req.header('HX-Request')) {
@@ -94,6 +90,13 @@ export function requireStudent(): MiddlewareHandler<AppEnv> {
     }
     return c.redirect(target, SAFE_METHODS.has(c.req.method) ? 302 : 303);
   };
+}
+
+/** The student `requireStudent()` let through; a student route without it is a programming error. */
+export function signedInStudent(c: Context<AppEnv>): SignedInStudent {
+  const signedIn = c.get('signedIn');
+  if (signedIn?.kind !== 'student') throw new Error('student route without requireStudent()');
+  return signedIn;
 }
 
 /** Constant-time comparison of two tokens (of any lengths). */
@@ -122,10 +125,10 @@ async function submittedToken(c: Context): Promise<string | undefined> {
 export function csrfProtection(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (SAFE_METHODS.has(c.req.method)) return next();
-    const session = c.get('session');
-    if (!session) throw new ForbiddenError('csrf: no session');
+    const signedIn = c.get('signedIn');
+    if (!signedIn) throw new ForbiddenError('csrf: no session');
     const given = await submittedToken(c);
-    if (!given || !tokensEqual(session.csrfToken, given)) throw new ForbiddenError('csrf: token missing or wrong');
+    if (!given || !tokensEqual(signedIn.csrfToken, given)) throw new ForbiddenError('csrf: token missing or wrong');
     await next();
   };
 }

@@ -8,7 +8,9 @@ import { HTTPException } from 'hono/http-exception';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { loadStaffScope, type StaffScope } from '../data/staff.js';
-import type { AppEnv } from './app.js';
+import type { AppEnv } from './context.js';
+import { wholeNumber } from './forms.js';
+import { signedInActor, type SignedInStaff } from './signed-in.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -18,8 +20,8 @@ export function staffLoginHref(returnTo?: string): string {
 
 export function requireStaff(db: Kysely<Database>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const session = c.get('session');
-    const scope = session?.kind === 'staff' && session.userId !== null ? await loadStaffScope(db, session.userId) : undefined;
+    const signedIn = c.get('signedIn');
+    const scope = signedIn?.kind === 'staff' ? await loadStaffScope(db, signedIn.userId) : undefined;
     if (scope) {
       c.set('staff', scope);
       return next();
@@ -41,13 +43,20 @@ export function staffScope(c: Context<AppEnv>): StaffScope {
   return scope;
 }
 
+/** The staff user `requireStaff()` let through. */
+export function staffUser(c: Context<AppEnv>): SignedInStaff {
+  const signedIn = c.get('signedIn');
+  if (signedIn?.kind !== 'staff' || !c.get('staff')) throw new Error('staff route without requireStaff()');
+  return signedIn;
+}
+
 /**
  * The institution a request is about. A school user gets their own; naming any other gives 404, the same as a
  * page that does not exist. Agency staff get the one named, or null (all institutions) when none is named.
  */
 export function institutionInScope(scope: StaffScope, requested: string | undefined | null): number | null {
-  const named = requested && /^\d{1,9}$/.test(requested) ? Number(requested) : requested ? Number.NaN : null;
-  if (Number.isNaN(named)) throw new HTTPException(404);
+  const named = requested ? wholeNumber(requested) : null;
+  if (named === undefined) throw new HTTPException(404);
   if (scope.kind === 'agency') return named;
   if (named !== null && named !== scope.institutionId) throw new HTTPException(404);
   return scope.institutionId;
@@ -55,5 +64,5 @@ export function institutionInScope(scope: StaffScope, requested: string | undefi
 
 /** Who did it, as the audit log names staff. */
 export function staffActor(c: Context<AppEnv>): string {
-  return `user:${c.get('session')?.userId ?? 'unknown'}`;
+  return signedInActor(staffUser(c));
 }

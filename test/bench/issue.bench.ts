@@ -18,7 +18,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'issue-bench-'));
 const env = { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'development' };
 
 function cli(args: string[]) {
-  return spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/main.ts'), ...args], { env, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/main.ts'), ...args], {
+    env,
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 function finish(child: ReturnType<typeof cli>): Promise<{ code: number | null; out: string }> {

@@ -80,9 +80,16 @@ async function main(): Promise<void> {
     const demoSeconds = (performance.now() - started) / 1000;
     started = performance.now();
     const exam = (await findExam(handle.db, 'MAT09', latestYear))!;
-    const session = await handle.db.selectFrom('exam_sessions').select('id').where('exam_id', '=', exam.id).where('term', '=', 'main').executeTakeFirstOrThrow();
+    const session = await handle.db
+      .selectFrom('exam_sessions')
+      .select('id')
+      .where('exam_id', '=', exam.id)
+      .where('term', '=', 'main')
+      .executeTakeFirstOrThrow();
     const institutionId = await addLargeSchool(handle.db, { sessionId: session.id, year: latestYear, rows });
-    console.log(`database: SQLite; demo data for ${students * 4} students and ${cookies.length} sign-ins in ${demoSeconds.toFixed(1)} s; ${rows} registrations of one school added in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `database: SQLite; demo data for ${students * 4} students and ${cookies.length} sign-ins in ${demoSeconds.toFixed(1)} s; ${rows} registrations of one school added in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
 
     // 1. One report, one worker, a process of its own.
     const userId = await saveStaffUser(handle.db, { personalCode: '01018012345', displayName: 'Mērījumu lietotājs', role: 'agency' });
@@ -93,7 +100,10 @@ async function main(): Promise<void> {
     await queue('xlsx');
     const job = (await claimNextReport(handle.db, 'bench', settings))!;
     const task: ReportTask = { jobId: job.id, runnerId: 'bench', type: job.type, format: job.format, institutionId, parameters: { request, lang: 'lv' } };
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify({ databaseUrl, task })], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify({ databaseUrl, task })], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    });
     if (child.status !== 0) throw new Error(`the report child failed: ${child.stderr}`);
     const measured = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { seconds: number; file: FinishedFile; maxRssMb: number };
     await handle.db.updateTable('report_jobs').set({ status: 'done' }).where('id', '=', job.id).execute();
@@ -104,7 +114,16 @@ async function main(): Promise<void> {
 
     // 2. The results page, idle and while the portal's own workers run reports.
     const portalPort = await freePort();
-    const env = { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PORT: String(portalPort), NODE_ENV: 'development', DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off', REPORT_WORKERS: String(jobs), LOG_LEVEL: 'warn' };
+    const env = {
+      DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      PORT: String(portalPort),
+      NODE_ENV: 'development',
+      DEMO_STUDENTS: '0',
+      BACKGROUND_SEALING: 'off',
+      REPORT_WORKERS: String(jobs),
+      LOG_LEVEL: 'warn',
+    };
     children.push(await startProcess(['src/main.ts'], env, portalPort));
     const url = `http://127.0.0.1:${portalPort}/results`;
     const cookieFile = join(dataDir, 'cookies.txt');
@@ -180,7 +199,9 @@ async function waitFor(condition: () => Promise<boolean>, what: string): Promise
  */
 function pacedLoad(url: string, rate: number, seconds: number, cookieFile: string): Promise<Figures> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/bench/paced-load.ts'), url, String(rate), String(seconds), cookieFile], { cwd: PROJECT_ROOT });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/bench/paced-load.ts'), url, String(rate), String(seconds), cookieFile], {
+      cwd: PROJECT_ROOT,
+    });
     let output = '';
     child.stdout.on('data', (data: Buffer) => (output += data.toString()));
     child.on('error', reject);
@@ -195,7 +216,8 @@ function pacedLoad(url: string, rate: number, seconds: number, cookieFile: strin
 async function addLargeSchool(db: Kysely<Database>, options: { sessionId: number; year: number; rows: number }): Promise<number> {
   const firstNames = ['Jānis', 'Līga', 'Ērika', 'Ģirts', 'Ņikita', 'Šarlote', 'Žanis', 'Ķelda', 'Ūna', 'Čaba'];
   const lastNames = ['Bērziņš', 'Kalniņa', 'Ozoliņš', 'Ābola', 'Šmits', 'Žagare', 'Ķiploks', 'Ģērmane', 'Lāce', 'Čakste'];
-  const nextId = async (table: string) => Number((await sql<{ id: number }>`select coalesce(max(id), 0) + 1 as id from ${sql.table(table)}`.execute(db)).rows[0]!.id);
+  const nextId = async (table: string) =>
+    Number((await sql<{ id: number }>`select coalesce(max(id), 0) + 1 as id from ${sql.table(table)}`.execute(db)).rows[0]!.id);
   const [person, candidate, registration, sitting, certificate] = [
     await nextId('persons'),
     await nextId('candidates'),
@@ -215,20 +237,47 @@ async function addLargeSchool(db: Kysely<Database>, options: { sessionId: number
       const chunk = Math.floor(30_000 / columns / 2);
       for (let from = 0; from < options.rows; from += chunk) {
         const values = Array.from({ length: Math.min(chunk, options.rows - from) }, (_, k) => make(from + k)).flat();
-        await trx.insertInto(table).values(values as never).execute();
+        await trx
+          .insertInto(table)
+          .values(values as never)
+          .execute();
       }
     };
     const absent = (i: number) => i % 50 === 7;
     const code = (i: number) => `1${String(i).padStart(11, '0')}`;
-    await insert('persons', (i) => [{ id: person + i, personal_code: `31${String(i).padStart(9, '0')}`, first_name: firstNames[i % 10], last_name: lastNames[(i * 7) % 10] }]);
-    await insert('candidates', (i) => [{ id: candidate + i, code: code(i), person_id: person + i, school_year: options.year, institution_id: institution.id, class_name: `9.${'abcd'[i % 4]}` }]);
-    await insert('registrations', (i) => [{ id: registration + i, session_id: options.sessionId, candidate_id: candidate + i, applied_at: `${options.year}-12-01T10:00:00.000Z`, exempted: 0 }]);
-    await insert('sittings', (i) => [{ id: sitting + i, registration_id: registration + i, took_part: absent(i) ? 'no' : 'yes', updated_at: `${options.year + 1}-06-10T12:00:00.000Z` }]);
+    await insert('persons', (i) => [
+      { id: person + i, personal_code: `31${String(i).padStart(9, '0')}`, first_name: firstNames[i % 10], last_name: lastNames[(i * 7) % 10] },
+    ]);
+    await insert('candidates', (i) => [
+      { id: candidate + i, code: code(i), person_id: person + i, school_year: options.year, institution_id: institution.id, class_name: `9.${'abcd'[i % 4]}` },
+    ]);
+    await insert('registrations', (i) => [
+      { id: registration + i, session_id: options.sessionId, candidate_id: candidate + i, applied_at: `${options.year}-12-01T10:00:00.000Z`, exempted: 0 },
+    ]);
+    await insert('sittings', (i) => [
+      { id: sitting + i, registration_id: registration + i, took_part: absent(i) ? 'no' : 'yes', updated_at: `${options.year + 1}-06-10T12:00:00.000Z` },
+    ]);
     await insert('sitting_points', (i) =>
-      absent(i) ? [] : [{ sitting_id: sitting + i, part_no: 1, points_hundredths: ((i * 37) % 121) * 50 }, { sitting_id: sitting + i, part_no: 2, points_hundredths: ((i * 11) % 41) * 50 }],
+      absent(i)
+        ? []
+        : [
+            { sitting_id: sitting + i, part_no: 1, points_hundredths: ((i * 37) % 121) * 50 },
+            { sitting_id: sitting + i, part_no: 2, points_hundredths: ((i * 11) % 41) * 50 },
+          ],
     );
     await insert('certificates', (i) =>
-      absent(i) ? [] : [{ id: certificate + i, number: `${options.year + 1}/${code(i)}-MAT09`, sitting_id: sitting + i, issued_on: `${options.year + 1}-06-17`, state: 'issued', created_at: `${options.year + 1}-06-17T08:00:00.000Z` }],
+      absent(i)
+        ? []
+        : [
+            {
+              id: certificate + i,
+              number: `${options.year + 1}/${code(i)}-MAT09`,
+              sitting_id: sitting + i,
+              issued_on: `${options.year + 1}-06-17`,
+              state: 'issued',
+              created_at: `${options.year + 1}-06-17T08:00:00.000Z`,
+            },
+          ],
     );
     return institution.id;
   });

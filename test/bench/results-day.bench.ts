@@ -84,7 +84,11 @@ try {
   const portalPort = await freePort();
   const helloPort = await freePort();
   children.push(
-    await startProcess([...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []), 'src/main.ts'], { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PORT: String(portalPort), NODE_ENV: 'development', DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off' }, portalPort),
+    await startProcess(
+      [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []), 'src/main.ts'],
+      { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PORT: String(portalPort), NODE_ENV: 'development', DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off' },
+      portalPort,
+    ),
     await startProcess(['test/bench/hello-server.ts'], { PORT: String(helloPort) }, helloPort),
   );
   console.log(`database: ${pgUrl ? 'PostgreSQL' : 'SQLite'}; ${cookies.length} students signed in; ${connections} connections, ${duration} s per run`);

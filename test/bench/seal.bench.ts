@@ -38,10 +38,11 @@ async function run(label: string, pool: SealingPool, quiet = false): Promise<{ r
   const cpu = process.cpuUsage(cpuBefore);
   const cores = (cpu.user + cpu.system) / 1e6 / seconds;
   const rate = count / seconds;
-  if (!quiet) console.log(
-    `${label.padEnd(28)} ${rate.toFixed(0).padStart(5)} certificates/s  (${count} in ${seconds.toFixed(2)} s, ` +
-      `${cores.toFixed(2)} cores busy, ${((cpu.user + cpu.system) / 1000 / count).toFixed(2)} ms CPU per certificate)`,
-  );
+  if (!quiet)
+    console.log(
+      `${label.padEnd(28)} ${rate.toFixed(0).padStart(5)} certificates/s  (${count} in ${seconds.toFixed(2)} s, ` +
+        `${cores.toFixed(2)} cores busy, ${((cpu.user + cpu.system) / 1000 / count).toFixed(2)} ms CPU per certificate)`,
+    );
   return { rate, documents };
 }
 
@@ -57,9 +58,13 @@ function describe(documents: SealedDocument[]): string {
 
 /** One worker in a child process pinned to core 0 with everything else it runs (time-stamp authority included). */
 function oneCore(level: 'B-T' | 'B-B'): number {
-  const child = spawnSync('taskset', ['-c', '0', process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--count', String(count), '--child', level], {
-    encoding: 'utf8',
-  });
+  const child = spawnSync(
+    'taskset',
+    ['-c', '0', process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--count', String(count), '--child', level],
+    {
+      encoding: 'utf8',
+    },
+  );
   const line = child.stdout.trim().split('\n').at(-1) ?? '';
   return Number(JSON.parse(line).rate);
 }

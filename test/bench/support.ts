@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { SessionStore } from '../../src/data/web-sessions.js';
+import { WebSessionStore } from '../../src/data/web-sessions.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { sessionCookieName } from '../../src/web/session.js';
 
@@ -11,7 +11,11 @@ export { freePort } from '../support/ports.js';
 
 /** Starts `node --import tsx <args>` and waits until it answers /healthz on the port. */
 export async function startProcess(args: string[], env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
@@ -39,7 +43,7 @@ export async function signInStudents(db: Kysely<Database>, schoolYear: number, c
     .limit(count)
     .execute();
   const signedInAt = new Date(Date.now() - 5 * 60_000);
-  const store = new SessionStore(db, { idleMinutes: 60, now: () => signedInAt });
+  const store = new WebSessionStore(db, { idleMinutes: 60, now: () => signedInAt });
   const cookies: string[] = [];
   for (const p of people) {
     const { token } = await store.create({ kind: 'student', personId: p.id, provider: 'bench', displayName: `${p.first_name} ${p.last_name}` });

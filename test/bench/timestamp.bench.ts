@@ -1,5 +1,5 @@
 /**
- * What one RFC 3161 time stamp costs against the test TSA:
+ * What one RFC 3161 time stamp costs against the development TSA:
  * `npx tsx test/bench/timestamp.bench.ts [--requests 500 --concurrency 32 --warmup 2000]`.
  * Client and TSA share this process and talk over loopback HTTP, so the round-trip CPU is both sides together.
  * The split times the TSA (`tsa.handle`) and the client's request building and answer checking directly,
@@ -7,13 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createTestTsa, generateTestTsaIdentity, startTestTsaServer } from '../../src/sealing/test-tsa.js';
-import {
-  encodeTimestampRequest,
-  readTimestampResponse,
-  requestTimestamp,
-  verifyTimestampToken,
-} from '../../src/sealing/timestamp.js';
+import { createDevelopmentTsa } from '../../src/sealing/dev/tsa.js';
+import { generateDevelopmentTsaIdentity } from '../../src/sealing/dev/tsa-identity.js';
+import { startDevelopmentTsaServer } from '../../src/sealing/dev/tsa-server.js';
+import { verifyTimestampToken } from '../../src/sealing/timestamp-token.js';
+import { readTimestampResponse } from '../../src/sealing/timestamp-response.js';
+import { encodeTimestampRequest, requestTimestamp } from '../../src/sealing/tsa-client.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,15 +43,13 @@ async function measure(run: () => Promise<void>): Promise<Cost> {
   return { wallMs: performance.now() - wall, cpuMs: cpuMs() - cpu };
 }
 
-const digests = Array.from({ length: requests }, (_, i) =>
-  new Uint8Array(createHash('sha256').update(`certificate ${i}`).digest()),
-);
+const digests = Array.from({ length: requests }, (_, i) => new Uint8Array(createHash('sha256').update(`certificate ${i}`).digest()));
 const digestAt = (i: number) => digests[i % digests.length]!;
 const ms = (value: number) => value.toFixed(3).padStart(8);
 
-const identity = await generateTestTsaIdentity();
-const tsa = createTestTsa(identity);
-const server = await startTestTsaServer(tsa);
+const identity = await generateDevelopmentTsaIdentity();
+const tsa = createDevelopmentTsa(identity);
+const server = await startDevelopmentTsaServer(tsa);
 
 try {
   for (let i = 0; i < warmup; i++) await requestTimestamp(server.url, digestAt(i));

@@ -16,10 +16,20 @@ import { SealingPool } from '../../src/sealing/pool.js';
 import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
 import { createApp } from '../../src/web/app.js';
-import { axeViolations, launchChromium } from '../support/browser.js';
+import { axeViolations, launchChromium, BROWSER_STEP_TIMEOUT_MS, BROWSER_TEST_TIMEOUT_MS } from '../support/browser.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { serveFetch, serveNode, type Listening } from '../support/http-browser.js';
-import { AUDIENCE, ISSUER, MAX_TOKEN_SECONDS, seedEserviceRegister, signingKey, token, verifierFor, type EserviceRegister, type SigningKey } from '../eservice/fixture.js';
+import {
+  AUDIENCE,
+  ISSUER,
+  MAX_TOKEN_SECONDS,
+  seedEserviceRegister,
+  signingKey,
+  token,
+  verifierFor,
+  type EserviceRegister,
+  type SigningKey,
+} from '../eservice/fixture.js';
 
 let test: TestDatabase;
 let register: EserviceRegister;
@@ -81,7 +91,7 @@ beforeAll(async () => {
     },
   }).fetch;
   browser = await launchChromium();
-}, 120_000);
+}, BROWSER_TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   await browser?.close();
@@ -131,8 +141,12 @@ describe('the e-service embeds the certificate list in Chromium', () => {
       await expect.poll(() => frame.locator('h1').textContent()).toBe('Pārbaudiet un apstipriniet pieprasījumu');
       expect(await frame.locator('.address').textContent()).toContain('LV-1010 Rīga');
       await frame.getByRole('button', { name: 'Apstiprināt pieprasījumu' }).click();
-      await expect.poll(() => frame.locator('[role=status]').textContent()).toContain(`Papīra kopijas pieprasījums sertifikātam ${register.numbers.kumalOf2025} ir saņemts.`);
-      expect(await frame.locator('li.certificate').filter({ hasText: register.numbers.kumalOf2025 }).locator('.paper-status').textContent()).toContain('pieprasījums saņemts');
+      await expect
+        .poll(() => frame.locator('[role=status]').textContent())
+        .toContain(`Papīra kopijas pieprasījums sertifikātam ${register.numbers.kumalOf2025} ir saņemts.`);
+      expect(await frame.locator('li.certificate').filter({ hasText: register.numbers.kumalOf2025 }).locator('.paper-status').textContent()).toContain(
+        'pieprasījums saņemts',
+      );
 
       const stored = await test.handle.db
         .selectFrom('paper_requests')
@@ -140,7 +154,9 @@ describe('the e-service embeds the certificate list in Chromium', () => {
         .select(['paper_requests.delivery', 'paper_requests.postcode', 'paper_requests.status', 'paper_requests.recipient'])
         .where('certificates.number', '=', register.numbers.kumalOf2025)
         .execute();
-      expect(stored).toEqual([{ delivery: 'post', postcode: 'LV-1010', status: 'received', recipient: `${register.holder.firstName} ${register.holder.lastName}` }]);
+      expect(stored).toEqual([
+        { delivery: 'post', postcode: 'LV-1010', status: 'received', recipient: `${register.holder.firstName} ${register.holder.lastName}` },
+      ]);
       // The top page never left the e-service.
       expect(new URL(page.url()).origin).toBe(eserviceOrigin);
     } finally {
@@ -155,7 +171,7 @@ describe('the e-service embeds the certificate list in Chromium', () => {
     page.on('console', (message) => console.push(message.text()));
     try {
       await page.goto(`${strangerOrigin}/?person=${register.holder.personalCode}`, { waitUntil: 'load' });
-      await expect.poll(() => console.some((m) => /frame-ancestors/.test(m)), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => console.some((m) => /frame-ancestors/.test(m)), { timeout: BROWSER_STEP_TIMEOUT_MS }).toBe(true);
       const child = page.frames().find((f) => f !== page.mainFrame())!;
       expect(child.url()).not.toContain('/eservice/certificates?s=');
       expect(await child.locator('li.certificate').count()).toBe(0);
@@ -171,10 +187,16 @@ describe('the e-service embeds the certificate list in Chromium', () => {
     const page = await context.newPage();
     try {
       for (const lang of ['lv', 'en']) {
-        await page.goto(`${portal.url}/eservice/certificates?lang=${lang}&token=${await token(key, { personalCode: register.holder.personalCode, now: new Date() })}`);
+        await page.goto(
+          `${portal.url}/eservice/certificates?lang=${lang}&token=${await token(key, { personalCode: register.holder.personalCode, now: new Date() })}`,
+        );
         expect(await page.locator('html').getAttribute('lang')).toBe(lang);
         await expectAccessible(page);
-        await page.locator('li.certificate').filter({ hasText: register.numbers.lat09Of2022 }).getByRole('link', { name: /papīra|paper/ }).click();
+        await page
+          .locator('li.certificate')
+          .filter({ hasText: register.numbers.lat09Of2022 })
+          .getByRole('link', { name: /papīra|paper/ })
+          .click();
         await expectAccessible(page);
         await page.getByRole('button', { name: /Turpināt|Continue/ }).click();
         expect(await page.locator('[aria-invalid=true]').count()).toBeGreaterThan(0);

@@ -19,7 +19,7 @@ import { DEFAULT_QUEUE_SETTINGS } from '../../src/data/report-jobs.js';
 import { sealPendingCertificates } from '../../src/data/sealing.js';
 import { prepareDatabase } from '../../src/data/setup.js';
 import { saveStaffUser } from '../../src/data/staff.js';
-import { SessionStore } from '../../src/data/web-sessions.js';
+import { WebSessionStore } from '../../src/data/web-sessions.js';
 import { createLogger } from '../../src/log.js';
 import { ReportPool } from '../../src/reports/pool.js';
 import { ReportRunner } from '../../src/reports/runner.js';
@@ -27,7 +27,7 @@ import { SealingPool } from '../../src/sealing/pool.js';
 import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
 import { createApp } from '../../src/web/app.js';
-import { axeViolations, launchChromium } from '../support/browser.js';
+import { axeViolations, launchChromium, BROWSER_STEP_TIMEOUT_MS, BROWSER_TEST_TIMEOUT_MS } from '../support/browser.js';
 import { serveFetch, type Listening } from '../support/http-browser.js';
 import { OIDC_CLIENT_SECRET, startOidcProvider } from '../support/oidc-server.js';
 import { validPersonalCode } from '../support/register.js';
@@ -91,7 +91,7 @@ beforeAll(async () => {
     db,
     log: createLogger('silent'),
     auth: {
-      sessions: new SessionStore(db, { idleMinutes: 30 }),
+      sessions: new WebSessionStore(db, { idleMinutes: 30 }),
       oidc: new OidcLogin({ publicUrl: portal.url, providers: { latvija: { issuer: provider.issuer, clientId: 'portal', clientSecret: OIDC_CLIENT_SECRET } } }),
       environment: 'development',
       publicUrl: portal.url,
@@ -99,7 +99,7 @@ beforeAll(async () => {
     staff: { seal: (facts) => pool.seal(facts), reports: { settings: DEFAULT_QUEUE_SETTINGS, notify: () => runner.notify() } },
   }).fetch;
   browser = await launchChromium();
-}, 180_000);
+}, BROWSER_TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   await browser?.close();
@@ -143,125 +143,141 @@ async function downloaded(page: Page, click: () => Promise<void>): Promise<Buffe
 }
 
 describe('a school superuser in Chromium', () => {
-  it('opens a session, filters candidates and downloads every certificate as one ZIP', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signIn(page);
-    await expectAccessible(page);
-    await page.locator(`a[href^="/staff/sessions/${schoolA.sessionId}/candidates"]`).first().click();
-    await page.waitForURL(new RegExp(`/staff/sessions/${schoolA.sessionId}/candidates`));
-    await expectAccessible(page);
-    const rows = await page.locator('table tbody tr').count();
-    expect(rows).toBeGreaterThan(0);
+  it(
+    'opens a session, filters candidates and downloads every certificate as one ZIP',
+    async () => {
+      const context = await newContext();
+      const page = await context.newPage();
+      await signIn(page);
+      await expectAccessible(page);
+      await page.locator(`a[href^="/staff/sessions/${schoolA.sessionId}/candidates"]`).first().click();
+      await page.waitForURL(new RegExp(`/staff/sessions/${schoolA.sessionId}/candidates`));
+      await expectAccessible(page);
+      const rows = await page.locator('table tbody tr').count();
+      expect(rows).toBeGreaterThan(0);
 
-    await page.getByRole('link', { name: 'Atbrīvotie' }).click();
-    await page.waitForURL(/filter=exempted/);
-    await expectAccessible(page);
+      await page.getByRole('link', { name: 'Atbrīvotie' }).click();
+      await page.waitForURL(/filter=exempted/);
+      await expectAccessible(page);
 
-    const zip = await downloaded(page, () => page.getByRole('link', { name: /Lejupielādēt sertifikātus/ }).click());
-    const entries = unzipSync(new Uint8Array(zip));
-    const expected = await handle.db
-      .selectFrom('certificates')
-      .innerJoin('sittings', 'sittings.id', 'certificates.sitting_id')
-      .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
-      .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
-      .select('certificates.number')
-      .where('registrations.session_id', '=', schoolA.sessionId)
-      .where('candidates.institution_id', '=', schoolA.id)
-      .where('certificates.state', '=', 'issued')
-      .execute();
-    const edocs = Object.keys(entries).filter((name) => name.endsWith('.edoc'));
-    expect(edocs.sort()).toEqual(expected.map((c) => `${c.number.replace('/', '-')}.edoc`).sort());
-    const first = await verifyEdoc(entries[edocs[0]!]!, setup.trust);
-    expect(first.genuine).toBe(true);
-    await context.close();
-  }, 120_000);
+      const zip = await downloaded(page, () => page.getByRole('link', { name: /Lejupielādēt sertifikātus/ }).click());
+      const entries = unzipSync(new Uint8Array(zip));
+      const expected = await handle.db
+        .selectFrom('certificates')
+        .innerJoin('sittings', 'sittings.id', 'certificates.sitting_id')
+        .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
+        .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+        .select('certificates.number')
+        .where('registrations.session_id', '=', schoolA.sessionId)
+        .where('candidates.institution_id', '=', schoolA.id)
+        .where('certificates.state', '=', 'issued')
+        .execute();
+      const edocs = Object.keys(entries).filter((name) => name.endsWith('.edoc'));
+      expect(edocs.sort()).toEqual(expected.map((c) => `${c.number.replace('/', '-')}.edoc`).sort());
+      const first = await verifyEdoc(entries[edocs[0]!]!, setup.trust);
+      expect(first.genuine).toBe(true);
+      await context.close();
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
 
-  it('requests a report, sees it complete without reloading, and downloads it', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signIn(page);
-    await page.getByRole('link', { name: 'Pārskati' }).click();
-    await page.waitForURL(`${portal.url}/staff/reports`);
-    await expectAccessible(page);
-    await page.locator('#report_type').selectOption('institution-results');
-    await page.locator('#session').selectOption(String(schoolA.sessionId));
-    await page.getByRole('button', { name: 'Pieprasīt datus' }).click();
-    await page.waitForURL(/\/staff\/reports#report-\d+$/);
-    const row = page.locator(new URL(page.url()).hash);
-    // Mark the document: a reload would lose the mark, so seeing the result with it proves no reload happened.
-    await page.evaluate(() => ((globalThis as unknown as { stillHere: boolean }).stillHere = true));
-    await row.getByText('Pabeigts veiksmīgi').waitFor({ timeout: 60_000 });
-    expect(await page.evaluate(() => (globalThis as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
-    await expectAccessible(page);
-    const file = await downloaded(page, () => row.getByRole('link', { name: /^Lejupielādēt/ }).click());
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(file as unknown as ArrayBuffer);
-    const sheet = workbook.worksheets[0]!;
-    const registered = await handle.db
-      .selectFrom('registrations')
-      .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('registrations.session_id', '=', schoolA.sessionId)
-      .where('candidates.institution_id', '=', schoolA.id)
-      .executeTakeFirstOrThrow();
-    expect(sheet.actualRowCount).toBe(1 + Number(registered.n));
-    await context.close();
-  }, 120_000);
+  it(
+    'requests a report, sees it complete without reloading, and downloads it',
+    async () => {
+      const context = await newContext();
+      const page = await context.newPage();
+      await signIn(page);
+      await page.getByRole('link', { name: 'Pārskati' }).click();
+      await page.waitForURL(`${portal.url}/staff/reports`);
+      await expectAccessible(page);
+      await page.locator('#report_type').selectOption('institution-results');
+      await page.locator('#session').selectOption(String(schoolA.sessionId));
+      await page.getByRole('button', { name: 'Pieprasīt datus' }).click();
+      await page.waitForURL(/\/staff\/reports#report-\d+$/);
+      const row = page.locator(new URL(page.url()).hash);
+      // Mark the document: a reload would lose the mark, so seeing the result with it proves no reload happened.
+      await page.evaluate(() => ((globalThis as unknown as { stillHere: boolean }).stillHere = true));
+      await row.getByText('Pabeigts veiksmīgi').waitFor({ timeout: BROWSER_STEP_TIMEOUT_MS });
+      expect(await page.evaluate(() => (globalThis as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+      await expectAccessible(page);
+      const file = await downloaded(page, () => row.getByRole('link', { name: /^Lejupielādēt/ }).click());
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(file as unknown as ArrayBuffer);
+      const sheet = workbook.worksheets[0]!;
+      const registered = await handle.db
+        .selectFrom('registrations')
+        .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('registrations.session_id', '=', schoolA.sessionId)
+        .where('candidates.institution_id', '=', schoolA.id)
+        .executeTakeFirstOrThrow();
+      expect(sheet.actualRowCount).toBe(1 + Number(registered.n));
+      await context.close();
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
 
-  it('does all of it without JavaScript too: filters, report request, and a reload shows the finished report', async () => {
-    const context = await newContext(false);
-    const page = await context.newPage();
-    await signIn(page, false);
-    await page.goto(`${portal.url}/staff/sessions/${schoolA.sessionId}/candidates`);
-    await page.getByRole('link', { name: 'Atbrīvotie' }).click();
-    await page.waitForURL(/filter=exempted/);
-    await page.goto(`${portal.url}/staff/reports`);
-    await page.locator('#report_type').selectOption('graduates');
-    await page.locator('#format').selectOption('csv');
-    await page.locator('#selection_date').fill('2026-07-15');
-    await page.locator('#education').selectOption('basic');
-    await page.getByRole('button', { name: 'Pieprasīt datus' }).click();
-    await page.waitForURL(/\/staff\/reports#report-\d+$/);
-    const row = page.locator(new URL(page.url()).hash);
-    for (let i = 0; i < 60 && !(await row.getByText('Pabeigts veiksmīgi').count()); i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      await page.reload();
-    }
-    const file = await downloaded(page, () => row.getByRole('link', { name: /^Lejupielādēt/ }).click());
-    // UTF-8 with a byte-order mark, so spreadsheet programs read the Latvian letters right.
-    expect([...file.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    await context.close();
-  }, 120_000);
+  it(
+    'does all of it without JavaScript too: filters, report request, and a reload shows the finished report',
+    async () => {
+      const context = await newContext(false);
+      const page = await context.newPage();
+      await signIn(page, false);
+      await page.goto(`${portal.url}/staff/sessions/${schoolA.sessionId}/candidates`);
+      await page.getByRole('link', { name: 'Atbrīvotie' }).click();
+      await page.waitForURL(/filter=exempted/);
+      await page.goto(`${portal.url}/staff/reports`);
+      await page.locator('#report_type').selectOption('graduates');
+      await page.locator('#format').selectOption('csv');
+      await page.locator('#selection_date').fill('2026-07-15');
+      await page.locator('#education').selectOption('basic');
+      await page.getByRole('button', { name: 'Pieprasīt datus' }).click();
+      await page.waitForURL(/\/staff\/reports#report-\d+$/);
+      const row = page.locator(new URL(page.url()).hash);
+      for (let i = 0; i < 60 && !(await row.getByText('Pabeigts veiksmīgi').count()); i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        await page.reload();
+      }
+      const file = await downloaded(page, () => row.getByRole('link', { name: /^Lejupielādēt/ }).click());
+      // UTF-8 with a byte-order mark, so spreadsheet programs read the Latvian letters right.
+      expect([...file.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      await context.close();
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
 
-  it('reaches nothing of another school by any URL', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signIn(page);
-    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
-    const paths = [
-      `/staff/sessions?institution=${schoolB.id}`,
-      `/staff/sessions/${schoolB.sessionId}/candidates?institution=${schoolB.id}`,
-      `/staff/sessions/${schoolB.sessionId}/certificates.zip?institution=${schoolB.id}`,
-    ];
-    for (const path of paths) {
-      const res = await page.request.get(`${portal.url}${path}`);
-      expect(res.status(), path).toBe(404);
-      expect(await res.text()).not.toContain(schoolB.name);
-    }
-    const reveal = await page.request.post(`${portal.url}/staff/sessions/${schoolB.sessionId}/candidates/${schoolB.registrationId}/reveal`, {
-      form: { _csrf: csrf },
-      headers: { origin: portal.url },
-    });
-    expect(reveal.status()).toBe(404);
-    const report = await page.request.post(`${portal.url}/staff/reports`, {
-      form: { _csrf: csrf, report_type: 'graduates', format: 'xlsx', selection_date: '2026-07-01', education: 'basic', institution: String(schoolB.id) },
-      headers: { origin: portal.url },
-    });
-    expect(report.status()).toBe(404);
-    // School B's session, asked for without naming B: only A's own candidates (none here), never B's.
-    const candidates = await page.request.get(`${portal.url}/staff/sessions/${schoolB.sessionId}/candidates`);
-    expect(await candidates.text()).not.toContain(schoolB.name);
-    await context.close();
-  }, 120_000);
+  it(
+    'reaches nothing of another school by any URL',
+    async () => {
+      const context = await newContext();
+      const page = await context.newPage();
+      await signIn(page);
+      const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+      const paths = [
+        `/staff/sessions?institution=${schoolB.id}`,
+        `/staff/sessions/${schoolB.sessionId}/candidates?institution=${schoolB.id}`,
+        `/staff/sessions/${schoolB.sessionId}/certificates.zip?institution=${schoolB.id}`,
+      ];
+      for (const path of paths) {
+        const res = await page.request.get(`${portal.url}${path}`);
+        expect(res.status(), path).toBe(404);
+        expect(await res.text()).not.toContain(schoolB.name);
+      }
+      const reveal = await page.request.post(`${portal.url}/staff/sessions/${schoolB.sessionId}/candidates/${schoolB.registrationId}/reveal`, {
+        form: { _csrf: csrf },
+        headers: { origin: portal.url },
+      });
+      expect(reveal.status()).toBe(404);
+      const report = await page.request.post(`${portal.url}/staff/reports`, {
+        form: { _csrf: csrf, report_type: 'graduates', format: 'xlsx', selection_date: '2026-07-01', education: 'basic', institution: String(schoolB.id) },
+        headers: { origin: portal.url },
+      });
+      expect(report.status()).toBe(404);
+      // School B's session, asked for without naming B: only A's own candidates (none here), never B's.
+      const candidates = await page.request.get(`${portal.url}/staff/sessions/${schoolB.sessionId}/candidates`);
+      expect(await candidates.text()).not.toContain(schoolB.name);
+      await context.close();
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
 });

@@ -13,7 +13,7 @@ import { OidcLogin } from '../../src/auth/oidc.js';
 import { findExam, installCatalogue } from '../../src/data/catalogue.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { demoStudents, type SignInPerson } from '../../src/data/sign-in.js';
-import { SessionStore } from '../../src/data/web-sessions.js';
+import { WebSessionStore } from '../../src/data/web-sessions.js';
 import { createLogger } from '../../src/log.js';
 import { SealingPool } from '../../src/sealing/pool.js';
 import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
@@ -21,7 +21,7 @@ import { verifyEdoc } from '../../src/sealing/verify.js';
 import { createApp } from '../../src/web/app.js';
 import { requireStudent } from '../../src/web/session.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { axeViolations, launchChromium } from '../support/browser.js';
+import { axeViolations, launchChromium, BROWSER_TEST_TIMEOUT_MS } from '../support/browser.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { serveFetch, type Listening } from '../support/http-browser.js';
 import { OIDC_CLIENT_SECRET, startOidcProvider } from '../support/oidc-server.js';
@@ -48,14 +48,22 @@ beforeAll(async () => {
   // One exam whose results are not out yet, so the pages are also checked in their "pending" state.
   await installCatalogue(test.handle.db, 2030);
   const future = (await findExam(test.handle.db, 'KUMAL', 2030))!;
-  const session = await test.handle.db.selectFrom('exam_sessions').select('id').where('exam_id', '=', future.id).where('term', '=', 'main').executeTakeFirstOrThrow();
+  const session = await test.handle.db
+    .selectFrom('exam_sessions')
+    .select('id')
+    .where('exam_id', '=', future.id)
+    .where('term', '=', 'main')
+    .executeTakeFirstOrThrow();
   const institution = await test.handle.db.selectFrom('institutions').select('id').limit(1).executeTakeFirstOrThrow();
   const candidate = await test.handle.db
     .insertInto('candidates')
     .values({ code: '999999000001', person_id: student.personId, school_year: 2030, institution_id: institution.id, class_name: '12.a' })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await test.handle.db.insertInto('registrations').values({ session_id: session.id, candidate_id: candidate.id, applied_at: '2030-12-01T10:00:00.000Z' }).execute();
+  await test.handle.db
+    .insertInto('registrations')
+    .values({ session_id: session.id, candidate_id: candidate.id, applied_at: '2030-12-01T10:00:00.000Z' })
+    .execute();
   dataDir = mkdtempSync(join(tmpdir(), 'browser-'));
   setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers: 1, queue: 100 } });
   pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: 1, queue: 100 });
@@ -67,7 +75,7 @@ beforeAll(async () => {
     log: createLogger('silent'),
     trust: setup.trust,
     auth: {
-      sessions: new SessionStore(test.handle.db, { idleMinutes: 30 }),
+      sessions: new WebSessionStore(test.handle.db, { idleMinutes: 30 }),
       oidc: new OidcLogin({ publicUrl: portal.url, providers: { eklase: { issuer: provider.issuer, clientId: 'portal', clientSecret: OIDC_CLIENT_SECRET } } }),
       environment: 'development',
       publicUrl: portal.url,
@@ -76,9 +84,11 @@ beforeAll(async () => {
   });
   handler.fetch = app.fetch;
   // 127.0.0.1 as a trusted proxy and private addresses refused, as in production behind a load balancer.
-  abroad = await serveFetch({ fetch: createApp({ db: test.handle.db, log: createLogger('silent'), trustedProxies: ['127.0.0.1'], allowPrivateAddresses: false }).fetch });
+  abroad = await serveFetch({
+    fetch: createApp({ db: test.handle.db, log: createLogger('silent'), trustedProxies: ['127.0.0.1'], allowPrivateAddresses: false }).fetch,
+  });
   browser = await launchChromium();
-}, 120_000);
+}, BROWSER_TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   await browser?.close();
@@ -97,10 +107,12 @@ async function newContext(javaScriptEnabled: boolean): Promise<BrowserContext> {
 }
 
 async function expectAccessible(page: Page, javaScriptEnabled: boolean): Promise<void> {
-  const overflow = await page.evaluate(() => {
-    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-    return root.scrollWidth - root.clientWidth;
-  }).catch(() => 0);
+  const overflow = await page
+    .evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    })
+    .catch(() => 0);
   expect(overflow, `${page.url()} scrolls sideways at 360 px`).toBeLessThanOrEqual(0);
   if (javaScriptEnabled) expect(await axeViolations(page), page.url()).toEqual([]);
 }
@@ -134,7 +146,10 @@ for (const javaScriptEnabled of [true, false]) {
         expect(await page.locator('.pending').first().textContent()).toContain('Rezultāti būs pieejami 03.07.2031 09:00');
         await expectAccessible(page, javaScriptEnabled);
 
-        const firstExam = page.locator('li.exam').filter({ has: page.locator('a.download') }).first();
+        const firstExam = page
+          .locator('li.exam')
+          .filter({ has: page.locator('a.download') })
+          .first();
         const details = firstExam.locator('details');
         expect(await details.evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(false);
         await details.locator('summary').click();

@@ -94,7 +94,11 @@ let dir = '';
 let counter = 0;
 
 beforeAll(() => {
-  for (const [tool, args] of [['qpdf', ['--version']], ['pdftotext', ['-v']], ['pdfinfo', ['-v']]] as const) {
+  for (const [tool, args] of [
+    ['qpdf', ['--version']],
+    ['pdftotext', ['-v']],
+    ['pdfinfo', ['-v']],
+  ] as const) {
     try {
       execFileSync(tool, args, { stdio: 'pipe' });
     } catch {
@@ -181,7 +185,13 @@ function shownStrings(pdf: Uint8Array): string[] {
   let font = '';
   for (const [, name, hex] of content.matchAll(/\/(F\d+) [\d.]+ Tf|<([0-9A-F]*)> Tj/g)) {
     if (name) font = name;
-    else shown.push(hex!.match(/.{4}/g)!.map((cid) => cmaps.get(font)!.get(cid) ?? '\uFFFD').join(''));
+    else
+      shown.push(
+        hex!
+          .match(/.{4}/g)!
+          .map((cid) => cmaps.get(font)!.get(cid) ?? '\uFFFD')
+          .join(''),
+      );
   }
   return shown;
 }

@@ -3,7 +3,7 @@
  * visitor together, a new window starts afresh, limits and visitors stay apart, and addresses are not stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counterKey, RateLimiter, RateLimits } from '../../src/data/rate-limits.js';
+import { counterKey, pruneEndedRateLimitWindows, RateLimiter, RateLimits } from '../../src/data/rate-limits.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 describe.each(DATABASE_KINDS)('rate limits on %s', (kind) => {
@@ -40,6 +40,8 @@ describe.each(DATABASE_KINDS)('rate limits on %s', (kind) => {
     expect(stored.map((r) => r.key_hash).join()).not.toContain('192.0.2');
     now = new Date(now.getTime() + 3 * rule.windowMs);
     await new RateLimiter(test.handle.db, rule, clock).allow('198.51.100.1');
+    // Housekeeping's task (src/housekeeping.ts).
+    await pruneEndedRateLimitWindows(test.handle.db, now);
     expect(await test.handle.db.selectFrom('rate_limit_counters').select('key_hash').execute()).toEqual([{ key_hash: counterKey(rule.name, '198.51.100.1') }]);
   });
 

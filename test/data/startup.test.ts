@@ -145,5 +145,5 @@ describe.each(DATABASE_KINDS)('processes starting together on a new %s database'
       await database.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 });

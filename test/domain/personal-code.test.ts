@@ -50,15 +50,19 @@ describe('Latvian personal codes', () => {
 
   it('every generated old-form code validates, and a changed check digit is always caught', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('1900-01-01'), max: new Date('2025-12-31'), noInvalidDate: true }), fc.integer({ min: 0, max: 999 }), (date, serial) => {
-        const code = oldFormCode({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() }, serial);
-        fc.pre(code !== undefined);
-        const parsed = parsePersonalCode(code!);
-        expect(parsed.ok).toBe(true);
-        // Changing the check digit alone always fails.
-        const wrong = code!.slice(0, 10) + String((Number(code![10]) + 1) % 10);
-        expect(parsePersonalCode(wrong)).toEqual({ ok: false, problem: 'check-digit' });
-      }),
+      fc.property(
+        fc.date({ min: new Date('1900-01-01'), max: new Date('2025-12-31'), noInvalidDate: true }),
+        fc.integer({ min: 0, max: 999 }),
+        (date, serial) => {
+          const code = oldFormCode({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() }, serial);
+          fc.pre(code !== undefined);
+          const parsed = parsePersonalCode(code!);
+          expect(parsed.ok).toBe(true);
+          // Changing the check digit alone always fails.
+          const wrong = code!.slice(0, 10) + String((Number(code![10]) + 1) % 10);
+          expect(parsePersonalCode(wrong)).toEqual({ ok: false, problem: 'check-digit' });
+        },
+      ),
     );
   });
 

@@ -4,9 +4,12 @@ import {
   isInStudentWindow,
   isReleased,
   parseSchoolYear,
+  releaseMomentOf,
+  resultsVisibleTo,
   schoolYearLabel,
   schoolYearName,
   studentWindowStart,
+  type ResultsViewer,
 } from '../../src/domain/release.js';
 import { formatRigaDateTime, isIsoDate, rigaDate, rigaDay, rigaToInstant } from '../../src/domain/riga-time.js';
 
@@ -22,6 +25,37 @@ describe('release moments', () => {
     const { basic } = defaultReleaseMoments(2025);
     expect(isReleased(basic, new Date(basic.getTime() - 1))).toBe(false);
     expect(isReleased(basic, basic)).toBe(true);
+  });
+});
+
+describe('who sees results when', () => {
+  const year = defaultReleaseMoments(2025);
+
+  it('takes an exam’s release moment from its school year by education', () => {
+    expect(releaseMomentOf('basic', year)).toBe(year.basic);
+    expect(releaseMomentOf('secondary', year)).toBe(year.secondary);
+    // The same rule for moments as the database stores them.
+    expect(releaseMomentOf('secondary', { basic: '2026-06-26T06:00:00.000Z', secondary: '2026-07-03T06:00:00.000Z' })).toBe('2026-07-03T06:00:00.000Z');
+  });
+
+  it('shows students, schools, the e-service and the public nothing before the release moment, everything from it', () => {
+    const before = new Date(year.secondary.getTime() - 1);
+    for (const viewer of ['student', 'school', 'eservice', 'public'] as const satisfies readonly ResultsViewer[]) {
+      expect(resultsVisibleTo(viewer, year.secondary, before), viewer).toBe(false);
+      expect(resultsVisibleTo(viewer, year.secondary, year.secondary), viewer).toBe(true);
+      expect(resultsVisibleTo(viewer, year.secondary, new Date(year.secondary.getTime() + 86_400_000)), viewer).toBe(true);
+    }
+  });
+
+  it('shows the agency, which loads and checks results, everything at any time', () => {
+    expect(resultsVisibleTo('agency', year.secondary, new Date(year.secondary.getTime() - 1))).toBe(true);
+    expect(resultsVisibleTo('agency', year.secondary, new Date('2025-09-01T00:00:00Z'))).toBe(true);
+  });
+
+  it('keeps basic and secondary apart: between 26 June and 3 July only basic results are out', () => {
+    const between = new Date('2026-06-30T12:00:00Z');
+    expect(resultsVisibleTo('school', releaseMomentOf('basic', year), between)).toBe(true);
+    expect(resultsVisibleTo('school', releaseMomentOf('secondary', year), between)).toBe(false);
   });
 });
 

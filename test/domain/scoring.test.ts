@@ -1,15 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE, catalogueExam } from '../../src/domain/catalogue.js';
-import {
-  isSoundDefinition,
-  parsePoints,
-  parseWeight,
-  scoreExam,
-  scoreFromText,
-  ScoringError,
-  type ScoringDefinition,
-} from '../../src/domain/scoring.js';
+import { isSoundDefinition, parsePoints, parseWeight, scoreExam, scoreFromText, ScoringError, type ScoringDefinition } from '../../src/domain/scoring.js';
 
 function definitionOf(code: string): ScoringDefinition {
   const exam = catalogueExam(code);
@@ -60,8 +52,24 @@ describe('the seed’s worked examples', () => {
 
 describe('the catalogue matches the seed’s scoring table', () => {
   const TOTALS: Record<string, number> = {
-    LAT09: 100, MAT09: 80, ANG09: 80, LATOL: 100, MATOL: 100, ANGOL: 100, LATAL: 80, MATAL: 160, ANGAL: 100,
-    KIMAL: 90, BIOAL: 90, FIZAL: 100, GEOAL: 100, VESAL: 97, SOCAL: 106, KUMAL: 87, DITAL: 120, PROAL: 120,
+    LAT09: 100,
+    MAT09: 80,
+    ANG09: 80,
+    LATOL: 100,
+    MATOL: 100,
+    ANGOL: 100,
+    LATAL: 80,
+    MATAL: 160,
+    ANGAL: 100,
+    KIMAL: 90,
+    BIOAL: 90,
+    FIZAL: 100,
+    GEOAL: 100,
+    VESAL: 97,
+    SOCAL: 106,
+    KUMAL: 87,
+    DITAL: 120,
+    PROAL: 120,
   };
   for (const [code, total] of Object.entries(TOTALS)) {
     it(`${code} totals ${total} weighted points`, () => {
@@ -143,10 +151,23 @@ describe('exact arithmetic', () => {
   it('gives 100 % for full marks and 0 % for nothing, whatever the weights', () => {
     fc.assert(
       fc.property(arbitraryExam, ({ rule, parts }) => {
-        const definition: ScoringDefinition = { weightedPointsRule: rule, parts: parts.map((p) => ({ maxPoints: p.maxPoints, weight: parseWeight(p.weight) })) };
+        const definition: ScoringDefinition = {
+          weightedPointsRule: rule,
+          parts: parts.map((p) => ({ maxPoints: p.maxPoints, weight: parseWeight(p.weight) })),
+        };
         fc.pre(isSoundDefinition(definition));
-        expect(scoreExam(definition, parts.map((p) => p.maxPoints * 100)).parts.every((x) => x === 100)).toBe(true);
-        expect(scoreExam(definition, parts.map(() => 0)).total).toBe(0);
+        expect(
+          scoreExam(
+            definition,
+            parts.map((p) => p.maxPoints * 100),
+          ).parts.every((x) => x === 100),
+        ).toBe(true);
+        expect(
+          scoreExam(
+            definition,
+            parts.map(() => 0),
+          ).total,
+        ).toBe(0);
       }),
     );
   });

@@ -14,7 +14,18 @@ import { createApp } from '../../src/web/app.js';
 import { eserviceOpenApi } from '../../src/eservice/openapi.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startTestSealing, type TestSealing } from '../support/sealing.js';
-import { AUDIENCE, ISSUER, MAX_TOKEN_SECONDS, rawToken, seedEserviceRegister, signingKey, token, verifierFor, type EserviceRegister, type SigningKey } from './fixture.js';
+import {
+  AUDIENCE,
+  ISSUER,
+  MAX_TOKEN_SECONDS,
+  rawToken,
+  seedEserviceRegister,
+  signingKey,
+  token,
+  verifierFor,
+  type EserviceRegister,
+  type SigningKey,
+} from './fixture.js';
 
 const PUBLIC_URL = 'http://127.0.0.1:3000';
 const FRAMER = 'https://www.latvija.lv';
@@ -22,7 +33,7 @@ const FRAMER = 'https://www.latvija.lv';
 let sealing: TestSealing;
 beforeAll(async () => {
   sealing = await startTestSealing(1);
-}, 60_000);
+});
 afterAll(async () => sealing?.close());
 
 describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
@@ -53,7 +64,7 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
         clock: () => now,
       },
     });
-  }, 60_000);
+  });
   afterAll(async () => test?.close());
 
   const holderToken = (extra: Partial<Parameters<typeof token>[1]> = {}) => token(key, { personalCode: register.holder.personalCode, now, ...extra });
@@ -118,9 +129,20 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
     const body = (await res.json()) as { holder: unknown; representative: boolean; certificates: Record<string, unknown>[] };
     expect(body.holder).toEqual({ firstName: register.holder.firstName, lastName: register.holder.lastName });
     expect(body.representative).toBe(false);
-    expect(body.certificates.map((c) => c.number).sort()).toEqual([register.numbers.lat09Of2022, register.numbers.mat09Of2022Annulled, register.numbers.kumalOf2025].sort());
+    expect(body.certificates.map((c) => c.number).sort()).toEqual(
+      [register.numbers.lat09Of2022, register.numbers.mat09Of2022Annulled, register.numbers.kumalOf2025].sort(),
+    );
     const kumal = body.certificates.find((c) => c.number === register.numbers.kumalOf2025)!;
-    expect(kumal).toMatchObject({ issuedOn: '2026-06-30', examCode: 'KUMAL', education: 'secondary', level: 'higher', schoolYear: '2025/2026', total: 88, state: 'issued', paperRequest: null });
+    expect(kumal).toMatchObject({
+      issuedOn: '2026-06-30',
+      examCode: 'KUMAL',
+      education: 'secondary',
+      level: 'higher',
+      schoolYear: '2025/2026',
+      total: 88,
+      state: 'issued',
+      paperRequest: null,
+    });
     expect(kumal.downloadUrl).toMatch(new RegExp(`^${PUBLIC_URL}/eservice/download\\?link=[\\w-]{43}$`));
     const annulled = body.certificates.find((c) => c.number === register.numbers.mat09Of2022Annulled)!;
     expect(annulled).toMatchObject({ state: 'annulled', annulledOn: '2023-08-01', downloadUrl: null });
@@ -141,7 +163,11 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
     const body = (await (await json(await holderToken())).json()) as { certificates: { number: string }[] };
     expect(body.certificates.map((c) => c.number)).not.toContain(register.numbers.kumalOf2025);
     // Not even a download link is made for it.
-    const linked = await db().selectFrom('eservice_links').innerJoin('certificates', 'certificates.id', 'eservice_links.certificate_id').select('certificates.number').execute();
+    const linked = await db()
+      .selectFrom('eservice_links')
+      .innerJoin('certificates', 'certificates.id', 'eservice_links.certificate_id')
+      .select('certificates.number')
+      .execute();
     expect(linked.map((l) => l.number)).toContain(register.numbers.lat09Of2022);
     expect(linked.map((l) => l.number)).not.toContain(register.numbers.kumalOf2025);
     now = new Date('2026-07-03T06:00:00Z');
@@ -276,7 +302,9 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
   it('downloads the sealed certificate through a short-lived single-person link, audited with the channel', async () => {
     now = new Date('2026-09-01T10:00:00Z');
     const { html } = await openEmbed(await holderToken());
-    const links = [...html.matchAll(/href="(\/eservice\/download\?link=[\w-]{43})" download>[^<]*<span class="visually-hidden"> ([^<]+)<\/span>/g)].map((m) => ({ href: m[1]!, number: m[2]! }));
+    const links = [...html.matchAll(/href="(\/eservice\/download\?link=[\w-]{43})" download>[^<]*<span class="visually-hidden"> ([^<]+)<\/span>/g)].map(
+      (m) => ({ href: m[1]!, number: m[2]! }),
+    );
     const kumal = links.find((l) => l.number === register.numbers.kumalOf2025)!;
     const res = await app.request(kumal.href);
     expect(res.status).toBe(200);
@@ -285,8 +313,18 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
     expect(report.genuine).toBe(true);
     expect(report.facts?.number).toBe(register.numbers.kumalOf2025);
     expect(report.facts?.total).toBe(88);
-    const audits = await db().selectFrom('audit_log').select(['actor', 'channel', 'subject', 'details']).where('action', '=', 'certificate.download').where('subject', '=', `certificate:${register.numbers.kumalOf2025}`).execute();
-    expect(audits).toContainEqual({ actor: `person:${register.holder.personId}`, channel: 'eservice', subject: `certificate:${register.numbers.kumalOf2025}`, details: JSON.stringify({ representative: false }) });
+    const audits = await db()
+      .selectFrom('audit_log')
+      .select(['actor', 'channel', 'subject', 'details'])
+      .where('action', '=', 'certificate.download')
+      .where('subject', '=', `certificate:${register.numbers.kumalOf2025}`)
+      .execute();
+    expect(audits).toContainEqual({
+      actor: `person:${register.holder.personId}`,
+      channel: 'eservice',
+      subject: `certificate:${register.numbers.kumalOf2025}`,
+      details: JSON.stringify({ representative: false }),
+    });
 
     // Unknown and malformed links, a link past its time, and a certificate annulled since: the same 404.
     expect((await app.request('/eservice/download?link=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
@@ -294,6 +332,22 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
     const lat09 = links.find((l) => l.number === register.numbers.lat09Of2022)!;
     now = new Date(now.getTime() + 16 * 60_000);
     expect((await app.request(lat09.href)).status).toBe(404);
+  });
+
+  it('answers 304 Not Modified to a download the browser already holds, as the student download does', async () => {
+    now = new Date('2026-09-01T10:00:00Z');
+    const { html } = await openEmbed(await holderToken());
+    const href = /href="(\/eservice\/download\?link=[\w-]{43})"/.exec(html)![1]!;
+    const first = await app.request(href);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
+    const again = await app.request(href, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(again.headers.get('cache-control')).toBe('no-store');
+    expect(await again.text()).toBe('');
+    expect((await app.request(href, { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
   });
 
   it('lets a representative see and download the represented person’s certificates, auditing who acted for whom', async () => {
@@ -306,9 +360,19 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
     expect(html).not.toContain(register.numbers.kumalOf2025);
     const href = /href="(\/eservice\/download\?link=[\w-]{43})"/.exec(html)![1]!;
     expect((await app.request(href)).status).toBe(200);
-    const audit = await db().selectFrom('audit_log').select(['actor', 'actor_personal_code', 'channel', 'details']).where('action', '=', 'certificate.download').where('subject', '=', `certificate:${register.numbers.childLat09}`).executeTakeFirstOrThrow();
+    const audit = await db()
+      .selectFrom('audit_log')
+      .select(['actor', 'actor_personal_code', 'channel', 'details'])
+      .where('action', '=', 'certificate.download')
+      .where('subject', '=', `certificate:${register.numbers.childLat09}`)
+      .executeTakeFirstOrThrow();
     // The representative's code in full only in its own column (for telling the child who acted), masked in `actor`.
-    expect(audit).toEqual({ actor: `representative:${maskPersonalCode(register.parentCode)}`, actor_personal_code: register.parentCode, channel: 'eservice', details: JSON.stringify({ representative: true, onBehalfOf: `person:${register.child.personId}` }) });
+    expect(audit).toEqual({
+      actor: `representative:${maskPersonalCode(register.parentCode)}`,
+      actor_personal_code: register.parentCode,
+      channel: 'eservice',
+      details: JSON.stringify({ representative: true, onBehalfOf: `person:${register.child.personId}` }),
+    });
     expect(audit.actor).not.toContain(register.parentCode.slice(6));
     // The parent, unknown to the register, has no list of their own.
     const own = await app.request(`/eservice/certificates?token=${await token(key, { personalCode: register.parentCode, now })}`);
@@ -325,7 +389,9 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
 
   it('stops serving a link whose certificate was annulled after the list was shown', async () => {
     now = new Date('2026-09-01T10:00:00Z');
-    const body = (await (await json(await token(key, { personalCode: register.other.personalCode, now }))).json()) as { certificates: { number: string; downloadUrl: string }[] };
+    const body = (await (await json(await token(key, { personalCode: register.other.personalCode, now }))).json()) as {
+      certificates: { number: string; downloadUrl: string }[];
+    };
     const url = new URL(body.certificates[0]!.downloadUrl);
     await annulCertificate(db(), register.numbers.otherKumal, 'Pārbaude', { actor: 'test' });
     expect((await app.request(url.pathname + url.search)).status).toBe(404);
@@ -334,21 +400,43 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
   it('takes the token as a posted form field too, keeping it out of every address, and records who opened whose list', async () => {
     now = new Date('2026-09-01T10:00:00Z');
     const jwt = await token(key, { personalCode: register.parentCode, represented: register.child.personalCode, now });
-    const res = await app.request('/eservice/certificates?lang=en', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://www.latvija.lv' }, body: new URLSearchParams({ token: jwt }).toString() });
+    const res = await app.request('/eservice/certificates?lang=en', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://www.latvija.lv' },
+      body: new URLSearchParams({ token: jwt }).toString(),
+    });
     expect(res.status).toBe(303);
     const location = res.headers.get('location')!;
     expect(location).toMatch(/^\/eservice\/certificates\?s=[\w-]{43}&lang=en$/);
     expect(await (await app.request(location)).text()).toContain(register.numbers.childLat09);
-    const replay = await app.request('/eservice/certificates', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: jwt }).toString() });
+    const replay = await app.request('/eservice/certificates', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: jwt }).toString(),
+    });
     expect(replay.status).toBe(401);
-    const opened = await db().selectFrom('audit_log').select(['actor', 'channel', 'subject', 'details']).where('action', '=', 'certificates.list').where('subject', '=', `person:${register.child.personId}`).execute();
-    expect(opened).toContainEqual({ actor: `representative:${maskPersonalCode(register.parentCode)}`, channel: 'eservice', subject: `person:${register.child.personId}`, details: JSON.stringify({ representative: true, onBehalfOf: `person:${register.child.personId}`, json: false }) });
+    const opened = await db()
+      .selectFrom('audit_log')
+      .select(['actor', 'channel', 'subject', 'details'])
+      .where('action', '=', 'certificates.list')
+      .where('subject', '=', `person:${register.child.personId}`)
+      .execute();
+    expect(opened).toContainEqual({
+      actor: `representative:${maskPersonalCode(register.parentCode)}`,
+      channel: 'eservice',
+      subject: `person:${register.child.personId}`,
+      details: JSON.stringify({ representative: true, onBehalfOf: `person:${register.child.personId}`, json: false }),
+    });
   });
 
   it('describes itself in an OpenAPI 3.1 document', async () => {
     const res = await app.request('/api/eservice/openapi.json');
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as ReturnType<typeof eserviceOpenApi> & { openapi: string; paths: Record<string, unknown>; components: { schemas: { TokenClaims: { required: string[] } } } };
+    const doc = (await res.json()) as ReturnType<typeof eserviceOpenApi> & {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: { TokenClaims: { required: string[] } } };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(['/eservice/certificates', '/eservice/download']);
     expect(Object.keys(doc.paths['/eservice/certificates'] as object)).toEqual(['get', 'post']);

@@ -116,7 +116,10 @@ async function sitting(
       .values({ code, person_id: p.personId, school_year: year, institution_id: institutionId, class_name: '9.a' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await db.insertInto('registrations').values({ session_id: session.id, candidate_id: candidate.id, applied_at: `${year}-12-01T10:00:00.000Z` }).execute();
+    await db
+      .insertInto('registrations')
+      .values({ session_id: session.id, candidate_id: candidate.id, applied_at: `${year}-12-01T10:00:00.000Z` })
+      .execute();
     rows.push(`${code},yes,${points}`);
     codes.push(code);
   }
@@ -151,7 +154,17 @@ export async function seedEserviceRegister(db: Kysely<Database>): Promise<Eservi
   const [lat09Of2022] = await sitting(db, institution.id, 2022, 'LAT09', [{ person: holder, points: '28,21,19' }], '2023-06-17');
   const [mat09Of2022Annulled] = await sitting(db, institution.id, 2022, 'MAT09', [{ person: holder, points: '28,16' }], '2023-06-17');
   await annulCertificate(db, mat09Of2022Annulled!, 'Kļūda datos', { actor: 'test', now: new Date('2023-08-01T10:00:00Z') });
-  const [kumalOf2025, otherKumal] = await sitting(db, institution.id, 2025, 'KUMAL', [{ person: holder, points: '48,29' }, { person: other, points: '40,20' }], '2026-06-30');
+  const [kumalOf2025, otherKumal] = await sitting(
+    db,
+    institution.id,
+    2025,
+    'KUMAL',
+    [
+      { person: holder, points: '48,29' },
+      { person: other, points: '40,20' },
+    ],
+    '2026-06-30',
+  );
   const [childLat09] = await sitting(db, institution.id, 2025, 'LAT09', [{ person: child, points: '50,30,20' }], '2026-06-17');
   const parentCode = validPersonalCode(690_000 + Math.floor(Math.random() * 9000));
   return {
@@ -159,6 +172,12 @@ export async function seedEserviceRegister(db: Kysely<Database>): Promise<Eservi
     other,
     child,
     parentCode,
-    numbers: { lat09Of2022: lat09Of2022!, mat09Of2022Annulled: mat09Of2022Annulled!, kumalOf2025: kumalOf2025!, otherKumal: otherKumal!, childLat09: childLat09! },
+    numbers: {
+      lat09Of2022: lat09Of2022!,
+      mat09Of2022Annulled: mat09Of2022Annulled!,
+      kumalOf2025: kumalOf2025!,
+      otherKumal: otherKumal!,
+      childLat09: childLat09!,
+    },
   };
 }

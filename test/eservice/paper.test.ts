@@ -18,7 +18,7 @@ import { readWithLibreOffice } from '../reports/libreoffice.js';
 import { storedFile } from '../reports/jobs.js';
 import { createPaperRequest, PaperRequestError, paperRequestsOfPerson, postalListRows, advancePaperRequest } from '../../src/data/paper-requests.js';
 import { prepareDatabase } from '../../src/data/setup.js';
-import { SessionStore } from '../../src/data/web-sessions.js';
+import { WebSessionStore } from '../../src/data/web-sessions.js';
 import { maskPersonalCode } from '../../src/domain/personal-code.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
@@ -26,7 +26,17 @@ import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/
 import { validPersonalCode } from '../support/register.js';
 import { agencyUser, schoolUser } from '../support/staff.js';
 import { parsePaperForm } from '../../src/eservice/paper-form.js';
-import { AUDIENCE, ISSUER, MAX_TOKEN_SECONDS, seedEserviceRegister, signingKey, token, verifierFor, type EserviceRegister, type SigningKey } from './fixture.js';
+import {
+  AUDIENCE,
+  ISSUER,
+  MAX_TOKEN_SECONDS,
+  seedEserviceRegister,
+  signingKey,
+  token,
+  verifierFor,
+  type EserviceRegister,
+  type SigningKey,
+} from './fixture.js';
 
 const PUBLIC_URL = 'http://127.0.0.1:3000';
 const SAME_ORIGIN = { origin: PUBLIC_URL, 'sec-fetch-site': 'same-origin' };
@@ -34,7 +44,13 @@ const SAME_ORIGIN = { origin: PUBLIC_URL, 'sec-fetch-site': 'same-origin' };
 describe('the paper request form', () => {
   it('takes a Latvian address and writes its postcode as LV-NNNN, or a pick-up', () => {
     const address = { delivery: 'post', recipient: ' Anna  Kalniņa ', line1: 'Brīvības iela 1-2', city: 'Rīga', postcode: '1050', country: 'Latvija' };
-    expect(parsePaperForm(address)).toEqual({ ok: true, value: { delivery: 'post', address: { recipient: 'Anna Kalniņa', line1: 'Brīvības iela 1-2', line2: null, city: 'Rīga', postcode: 'LV-1050', country: 'Latvija' } } });
+    expect(parsePaperForm(address)).toEqual({
+      ok: true,
+      value: {
+        delivery: 'post',
+        address: { recipient: 'Anna Kalniņa', line1: 'Brīvības iela 1-2', line2: null, city: 'Rīga', postcode: 'LV-1050', country: 'Latvija' },
+      },
+    });
     expect(parsePaperForm({ ...address, country: 'Ireland', postcode: 'D02 X285' })).toMatchObject({ ok: true });
     expect(parsePaperForm({ delivery: 'pickup', recipient: 'ignored' })).toEqual({ ok: true, value: { delivery: 'pickup' } });
   });
@@ -50,7 +66,10 @@ describe('the paper request form', () => {
         { field: 'postcode', problem: 'invalid' },
       ],
     });
-    expect(parsePaperForm({ delivery: 'post', recipient: 'x'.repeat(121), line1: 'a', city: 'b', postcode: 'LV-1000', country: 'LV' })).toEqual({ ok: false, problems: [{ field: 'recipient', problem: 'too-long' }] });
+    expect(parsePaperForm({ delivery: 'post', recipient: 'x'.repeat(121), line1: 'a', city: 'b', postcode: 'LV-1000', country: 'LV' })).toEqual({
+      ok: false,
+      problems: [{ field: 'recipient', problem: 'too-long' }],
+    });
   });
 });
 
@@ -60,7 +79,7 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
   let key: SigningKey;
   let now = new Date('2026-09-01T10:00:00Z');
   let app: ReturnType<typeof createApp>;
-  let sessions: SessionStore;
+  let sessions: WebSessionStore;
   let agencyCookie: string;
   let schoolCookie: string;
   const db = () => test.handle.db;
@@ -69,7 +88,7 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     test = await openTestDatabase(kind);
     register = await seedEserviceRegister(db());
     key = await signingKey();
-    sessions = new SessionStore(db(), { idleMinutes: 30, touchDelayMs: 0 });
+    sessions = new WebSessionStore(db(), { idleMinutes: 30, touchDelayMs: 0 });
     app = createApp({
       db: db(),
       log: createLogger('silent'),
@@ -87,7 +106,7 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     agencyCookie = await cookie(await agencyUser(db(), validPersonalCode(650_001)));
     const institution = await db().selectFrom('institutions').select('id').limit(1).executeTakeFirstOrThrow();
     schoolCookie = await cookie(await schoolUser(db(), institution.id, validPersonalCode(650_002)));
-  }, 60_000);
+  });
   afterAll(async () => test?.close());
 
   /** Opens the embed for a person and returns its session id. */
@@ -97,10 +116,28 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
   };
   const paperPath = (number: string) => `/eservice/paper/${encodeURIComponent(number)}`;
   const post = (path: string, form: Record<string, string>, headers: Record<string, string> = SAME_ORIGIN) =>
-    app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() });
-  const address = { delivery: 'post', recipient: 'Anna Kalniņa', line1: 'Brīvības iela 10-5', line2: '', city: 'Rīga', postcode: 'LV-1010', country: 'Latvija' };
+    app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+    });
+  const address = {
+    delivery: 'post',
+    recipient: 'Anna Kalniņa',
+    line1: 'Brīvības iela 10-5',
+    line2: '',
+    city: 'Rīga',
+    postcode: 'LV-1010',
+    country: 'Latvija',
+  };
   const requestsOf = (number: string) =>
-    db().selectFrom('paper_requests').innerJoin('certificates', 'certificates.id', 'paper_requests.certificate_id').selectAll('paper_requests').where('certificates.number', '=', number).orderBy('paper_requests.id').execute();
+    db()
+      .selectFrom('paper_requests')
+      .innerJoin('certificates', 'certificates.id', 'paper_requests.certificate_id')
+      .selectAll('paper_requests')
+      .where('certificates.number', '=', number)
+      .orderBy('paper_requests.id')
+      .execute();
 
   it('asks for delivery, shows the request for review, and files it on confirmation', async () => {
     now = new Date('2026-09-01T10:00:00Z');
@@ -136,8 +173,22 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     expect(listHtml.match(/Pieprasīt papīra formā/g)).toHaveLength(1);
     const stored = await requestsOf(number);
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ delivery: 'post', status: 'received', recipient: 'Anna Kalniņa', postcode: 'LV-1010', address_line2: null, requested_by_code: register.holder.personalCode, representative: 0, channel: 'eservice' });
-    const audit = await db().selectFrom('audit_log').select(['actor', 'channel']).where('action', '=', 'paper-request.create').where('subject', '=', `certificate:${number}`).execute();
+    expect(stored[0]).toMatchObject({
+      delivery: 'post',
+      status: 'received',
+      recipient: 'Anna Kalniņa',
+      postcode: 'LV-1010',
+      address_line2: null,
+      requested_by_code: register.holder.personalCode,
+      representative: 0,
+      channel: 'eservice',
+    });
+    const audit = await db()
+      .selectFrom('audit_log')
+      .select(['actor', 'channel'])
+      .where('action', '=', 'paper-request.create')
+      .where('subject', '=', `certificate:${number}`)
+      .execute();
     expect(audit).toEqual([{ actor: `person:${register.holder.personId}`, channel: 'eservice' }]);
   });
 
@@ -155,14 +206,38 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     // Straight to the data layer (two pages open at once): the partial unique index refuses it.
     const certificate = await db().selectFrom('certificates').select('id').where('number', '=', number).executeTakeFirstOrThrow();
     const subject = { personId: register.holder.personId, actorCode: register.holder.personalCode, representative: false };
-    await expect(createPaperRequest(db(), { certificateId: certificate.id, certificateNumber: number, subject, choice: { delivery: 'pickup' } }, now)).rejects.toBeInstanceOf(PaperRequestError);
     await expect(
-      db().insertInto('paper_requests').values({ certificate_id: certificate.id, person_id: register.holder.personId, requested_by_code: register.holder.personalCode, channel: 'eservice', delivery: 'pickup', status: 'received', requested_at: now.toISOString() }).execute(),
+      createPaperRequest(db(), { certificateId: certificate.id, certificateNumber: number, subject, choice: { delivery: 'pickup' } }, now),
+    ).rejects.toBeInstanceOf(PaperRequestError);
+    await expect(
+      db()
+        .insertInto('paper_requests')
+        .values({
+          certificate_id: certificate.id,
+          person_id: register.holder.personId,
+          requested_by_code: register.holder.personalCode,
+          channel: 'eservice',
+          delivery: 'pickup',
+          status: 'received',
+          requested_at: now.toISOString(),
+        })
+        .execute(),
     ).rejects.toThrow();
     expect(await requestsOf(number)).toHaveLength(1);
     // Checks in the schema: an address for post, none for pick-up, times that match the status.
     await expect(
-      db().insertInto('paper_requests').values({ certificate_id: certificate.id, person_id: register.holder.personId, requested_by_code: register.holder.personalCode, channel: 'eservice', delivery: 'post', status: 'sent', requested_at: now.toISOString() }).execute(),
+      db()
+        .insertInto('paper_requests')
+        .values({
+          certificate_id: certificate.id,
+          person_id: register.holder.personId,
+          requested_by_code: register.holder.personalCode,
+          channel: 'eservice',
+          delivery: 'post',
+          status: 'sent',
+          requested_at: now.toISOString(),
+        })
+        .execute(),
     ).rejects.toThrow();
   });
 
@@ -171,8 +246,15 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     const s = await embedSession(register.parentCode, register.child.personalCode);
     const res = await post(paperPath(register.numbers.childLat09), { s, delivery: 'pickup', step: 'confirm' });
     expect(res.status).toBe(303);
-    expect(await requestsOf(register.numbers.childLat09)).toMatchObject([{ person_id: register.child.personId, requested_by_code: register.parentCode, representative: 1, delivery: 'pickup', recipient: null }]);
-    const audit = await db().selectFrom('audit_log').select(['actor', 'actor_personal_code', 'details']).where('action', '=', 'paper-request.create').where('subject', '=', `certificate:${register.numbers.childLat09}`).executeTakeFirstOrThrow();
+    expect(await requestsOf(register.numbers.childLat09)).toMatchObject([
+      { person_id: register.child.personId, requested_by_code: register.parentCode, representative: 1, delivery: 'pickup', recipient: null },
+    ]);
+    const audit = await db()
+      .selectFrom('audit_log')
+      .select(['actor', 'actor_personal_code', 'details'])
+      .where('action', '=', 'paper-request.create')
+      .where('subject', '=', `certificate:${register.numbers.childLat09}`)
+      .executeTakeFirstOrThrow();
     expect(audit.actor).toBe(`representative:${maskPersonalCode(register.parentCode)}`);
     expect(audit.actor_personal_code).toBe(register.parentCode);
     expect(JSON.parse(audit.details!)).toMatchObject({ delivery: 'pickup', representative: true, onBehalfOf: `person:${register.child.personId}` });
@@ -182,7 +264,9 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     now = new Date('2026-09-01T13:00:00Z');
     const s = await embedSession(register.holder.personalCode);
     const number = register.numbers.lat09Of2022;
-    expect((await post(paperPath(number), { s, delivery: 'pickup', step: 'confirm' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect(
+      (await post(paperPath(number), { s, delivery: 'pickup', step: 'confirm' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' })).status,
+    ).toBe(403);
     expect((await post(paperPath(number), { s, delivery: 'pickup', step: 'confirm' }, {})).status).toBe(403);
     expect((await post(paperPath(number), { s: 'A'.repeat(43), delivery: 'pickup', step: 'confirm' })).status).toBe(401);
     expect((await app.request(`${paperPath(register.numbers.mat09Of2022Annulled)}?s=${s}`)).status).toBe(404);
@@ -210,7 +294,11 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
     const [request] = await requestsOf(register.numbers.kumalOf2025);
     const step = (path: string, form: Record<string, string>) =>
-      app.request(path, { method: 'POST', headers: { cookie: agencyCookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+      app.request(path, {
+        method: 'POST',
+        headers: { cookie: agencyCookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      });
     expect((await step(`/staff/paper-requests/${request!.id}/printed`, { filters: 'status=open' })).status).toBe(403);
     // Sent before printed is refused; printed, then sent, go through.
     const skipped = await step(`/staff/paper-requests/${request!.id}/sent`, { _csrf: csrf, filters: 'status=open' });
@@ -234,7 +322,16 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     // The postal list of the day: the rows, and the queued report job.
     const rows = [];
     for await (const batch of postalListRows(db(), '2026-09-02')) rows.push(...batch);
-    expect(rows).toEqual([expect.objectContaining({ certificateNumber: register.numbers.kumalOf2025, recipient: 'Anna Kalniņa', addressLine1: 'Brīvības iela 10-5', postcode: 'LV-1010', city: 'Rīga', country: 'Latvija' })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        certificateNumber: register.numbers.kumalOf2025,
+        recipient: 'Anna Kalniņa',
+        addressLine1: 'Brīvības iela 10-5',
+        postcode: 'LV-1010',
+        city: 'Rīga',
+        country: 'Latvija',
+      }),
+    ]);
     const none = [];
     for await (const batch of postalListRows(db(), '2026-09-03')) none.push(...batch);
     expect(none).toEqual([]);
@@ -252,12 +349,36 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     expect(await runReport(db(), task)).toMatchObject({ fileName: `pasta-saraksts-${job.id}.xlsx`, rows: 1 });
     const { postal } = await readWithLibreOffice({ postal: await storedFile(db(), job.id) });
     expect(postal!.map((row) => row.map((cell) => cell.value))).toEqual([
-      ['Pieprasījums', 'Sertifikāta numurs', 'Sertifikāta īpašnieks', 'Saņēmējs', 'Adrese', 'Adreses turpinājums', 'Pilsēta', 'Pasta indekss', 'Valsts', 'Pieprasīts', 'Nosūtīts'],
-      [String(request!.id), register.numbers.kumalOf2025, `${register.holder.firstName} ${register.holder.lastName}`, 'Anna Kalniņa', 'Brīvības iela 10-5', '', 'Rīga', 'LV-1010', 'Latvija', expect.stringMatching(/^\d\d\.\d\d\.2026$/), '02.09.2026'],
+      [
+        'Pieprasījums',
+        'Sertifikāta numurs',
+        'Sertifikāta īpašnieks',
+        'Saņēmējs',
+        'Adrese',
+        'Adreses turpinājums',
+        'Pilsēta',
+        'Pasta indekss',
+        'Valsts',
+        'Pieprasīts',
+        'Nosūtīts',
+      ],
+      [
+        String(request!.id),
+        register.numbers.kumalOf2025,
+        `${register.holder.firstName} ${register.holder.lastName}`,
+        'Anna Kalniņa',
+        'Brīvības iela 10-5',
+        '',
+        'Rīga',
+        'LV-1010',
+        'Latvija',
+        expect.stringMatching(/^\d\d\.\d\d\.2026$/),
+        '02.09.2026',
+      ],
     ]);
     // A school's job for it is refused with a reason, not run.
     await expect(runReport(db(), { ...task, institutionId: 1 })).rejects.toMatchObject({ key: 'agency-only' });
-  }, 120_000);
+  });
 
   it('does not exist for a school user', async () => {
     expect((await app.request('/staff/paper-requests', { headers: { cookie: schoolCookie } })).status).toBe(404);
@@ -308,8 +429,8 @@ describe.each(DATABASE_KINDS)('paper requests across a restart on %s', (kind) =>
     expect(requests.get(certificate.id)).toMatchObject({ id, status: 'received', delivery: 'pickup' });
     await expect(createPaperRequest(handle.db, request)).rejects.toMatchObject({ key: 'paperRequests.error.open' });
     // Once it has gone out, a new request may be made.
-    await advancePaperRequest(handle.db, id, 'printed', { userId: (await agencyUser(handle.db, validPersonalCode(650_003))), actor: 'test' });
-    await advancePaperRequest(handle.db, id, 'sent', { userId: (await agencyUser(handle.db, validPersonalCode(650_003))), actor: 'test' });
+    await advancePaperRequest(handle.db, id, 'printed', { userId: await agencyUser(handle.db, validPersonalCode(650_003)), actor: 'test' });
+    await advancePaperRequest(handle.db, id, 'sent', { userId: await agencyUser(handle.db, validPersonalCode(650_003)), actor: 'test' });
     expect(await createPaperRequest(handle.db, request)).toBeGreaterThan(id);
     await handle.db.destroy();
   });

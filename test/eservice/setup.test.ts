@@ -28,26 +28,66 @@ function problems(env: NodeJS.ProcessEnv): string {
 
 describe('e-service settings', () => {
   const file = new URL('../../package.json', import.meta.url).pathname;
-  const production = { NODE_ENV: 'production', SEAL_KEY_FILE: file, SEAL_CERT_FILE: file, TRUSTED_SEAL_ROOTS_FILE: file, SEAL_ORGANIZATION_ID: 'NTRLV-90001234567' };
+  const production = {
+    NODE_ENV: 'production',
+    SEAL_KEY_FILE: file,
+    SEAL_CERT_FILE: file,
+    TRUSTED_SEAL_ROOTS_FILE: file,
+    SEAL_ORGANIZATION_ID: 'NTRLV-90001234567',
+  };
 
   it('outside production, without settings, is the demo e-service with its key in DATA_DIR/eservice', () => {
-    expect(loadConfig({}).eservice).toEqual({ issuer: 'urn:eksameni:development-eservice', audience: 'http://127.0.0.1:3000', keys: { kind: 'development' }, origins: [], maxTokenSeconds: 300 });
-    expect(loadConfig({ ESERVICE_ORIGINS: 'http://localhost:8080, https://www.latvija.lv/', ESERVICE_MAX_TOKEN_SECONDS: '120' }).eservice).toMatchObject({ origins: ['http://localhost:8080', 'https://www.latvija.lv'], maxTokenSeconds: 120 });
+    expect(loadConfig({}).eservice).toEqual({
+      issuer: 'urn:eksameni:development-eservice',
+      audience: 'http://127.0.0.1:3000',
+      keys: { kind: 'development' },
+      origins: [],
+      maxTokenSeconds: 300,
+    });
+    expect(loadConfig({ ESERVICE_ORIGINS: 'http://localhost:8080, https://www.latvija.lv/', ESERVICE_MAX_TOKEN_SECONDS: '120' }).eservice).toMatchObject({
+      origins: ['http://localhost:8080', 'https://www.latvija.lv'],
+      maxTokenSeconds: 120,
+    });
   });
 
   it('in production is off without settings, and needs issuer, audience, keys and https origins together', () => {
     expect(loadConfig(production).eservice).toBeUndefined();
-    const config = loadConfig({ ...production, ESERVICE_ISSUER: 'https://eservice.latvija.lv', ESERVICE_AUDIENCE: 'https://eksameni.lv', ESERVICE_JWKS_URL: 'https://eservice.latvija.lv/jwks', ESERVICE_ORIGINS: 'https://latvija.gov.lv' });
-    expect(config.eservice).toEqual({ issuer: 'https://eservice.latvija.lv', audience: 'https://eksameni.lv', keys: { kind: 'url', url: 'https://eservice.latvija.lv/jwks' }, origins: ['https://latvija.gov.lv'], maxTokenSeconds: 300 });
-    const message = problems({ ...production, ESERVICE_ISSUER: 'https://eservice.latvija.lv', ESERVICE_JWKS_URL: 'http://eservice.latvija.lv/jwks', ESERVICE_ORIGINS: 'http://latvija.gov.lv' });
+    const config = loadConfig({
+      ...production,
+      ESERVICE_ISSUER: 'https://eservice.latvija.lv',
+      ESERVICE_AUDIENCE: 'https://eksameni.lv',
+      ESERVICE_JWKS_URL: 'https://eservice.latvija.lv/jwks',
+      ESERVICE_ORIGINS: 'https://latvija.gov.lv',
+    });
+    expect(config.eservice).toEqual({
+      issuer: 'https://eservice.latvija.lv',
+      audience: 'https://eksameni.lv',
+      keys: { kind: 'url', url: 'https://eservice.latvija.lv/jwks' },
+      origins: ['https://latvija.gov.lv'],
+      maxTokenSeconds: 300,
+    });
+    const message = problems({
+      ...production,
+      ESERVICE_ISSUER: 'https://eservice.latvija.lv',
+      ESERVICE_JWKS_URL: 'http://eservice.latvija.lv/jwks',
+      ESERVICE_ORIGINS: 'http://latvija.gov.lv',
+    });
     expect(message).toContain('production with the e-service needs ESERVICE_AUDIENCE');
     expect(message).toContain('ESERVICE_JWKS_URL="http://eservice.latvija.lv/jwks" must be https:// in production');
     expect(message).toContain('ESERVICE_ORIGINS: "http://latvija.gov.lv" must be https:// in production');
-    expect(problems({ ...production, ESERVICE_ISSUER: 'x', ESERVICE_AUDIENCE: 'y', ESERVICE_JWKS_FILE: file })).toContain('production with the e-service needs ESERVICE_ORIGINS');
+    expect(problems({ ...production, ESERVICE_ISSUER: 'x', ESERVICE_AUDIENCE: 'y', ESERVICE_JWKS_FILE: file })).toContain(
+      'production with the e-service needs ESERVICE_ORIGINS',
+    );
   });
 
   it('names every wrong value', () => {
-    const message = problems({ ESERVICE_ORIGINS: 'https://a.lv/path, *', ESERVICE_MAX_TOKEN_SECONDS: '3600', ESERVICE_ISSUER: 'a b', ESERVICE_JWKS_FILE: '/no/such/jwks.json', ESERVICE_JWKS_URL: 'https://x/jwks' });
+    const message = problems({
+      ESERVICE_ORIGINS: 'https://a.lv/path, *',
+      ESERVICE_MAX_TOKEN_SECONDS: '3600',
+      ESERVICE_ISSUER: 'a b',
+      ESERVICE_JWKS_FILE: '/no/such/jwks.json',
+      ESERVICE_JWKS_URL: 'https://x/jwks',
+    });
     expect(message).toContain('ESERVICE_ORIGINS: "https://a.lv/path" is not an origin');
     expect(message).toContain('ESERVICE_ORIGINS: "*" is not an origin');
     expect(message).toContain('ESERVICE_MAX_TOKEN_SECONDS="3600" must be a whole number from 10 to 600');
@@ -65,7 +105,7 @@ describe('the demo e-service token on the command line', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'eservice-cli-'));
     test = await openTestDatabase('sqlite');
     register = await seedEserviceRegister(test.handle.db);
-  }, 60_000);
+  });
   afterAll(async () => {
     await test?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -133,7 +173,13 @@ describe('the e-service’s published keys', () => {
       res.end(JSON.stringify({ keys: [key.publicJwk] }));
     });
     try {
-      const verify = eserviceTokenVerifier({ db: test.handle.db, keys: await eserviceKeySet({ kind: 'url', url: `${published.url}/jwks` }, '/nonexistent'), issuer: ISSUER, audience: AUDIENCE, maxTokenSeconds: 300 });
+      const verify = eserviceTokenVerifier({
+        db: test.handle.db,
+        keys: await eserviceKeySet({ kind: 'url', url: `${published.url}/jwks` }, '/nonexistent'),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        maxTokenSeconds: 300,
+      });
       const verified = await verify(await token(key, { personalCode: register.holder.personalCode, now: new Date() }));
       expect(verified).toMatchObject({ holderCode: register.holder.personalCode, representative: false });
       await verify(await token(key, { personalCode: register.holder.personalCode, now: new Date() }));
@@ -143,7 +189,13 @@ describe('the e-service’s published keys', () => {
       const deadUrl = `${closed.url}/jwks`;
       await closed.close();
       const eservice = {
-        verify: eserviceTokenVerifier({ db: test.handle.db, keys: await eserviceKeySet({ kind: 'url', url: deadUrl }, '/nonexistent'), issuer: ISSUER, audience: AUDIENCE, maxTokenSeconds: 300 }),
+        verify: eserviceTokenVerifier({
+          db: test.handle.db,
+          keys: await eserviceKeySet({ kind: 'url', url: deadUrl }, '/nonexistent'),
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          maxTokenSeconds: 300,
+        }),
         origins: [],
         publicUrl: 'http://127.0.0.1:3000',
         token: { issuer: ISSUER, audience: AUDIENCE, maxTokenSeconds: 300 },

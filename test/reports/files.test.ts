@@ -14,8 +14,18 @@ import { claimedJob, storedFile } from './jobs.js';
 import { readWithLibreOffice, type ReadCell } from './libreoffice.js';
 
 const RESULTS_HEADINGS = [
-  'Personas kods', 'Vārds', 'Uzvārds', 'Klase, kurss', 'Kārtotāja numurs', 'Eksāmena nosaukums',
-  'Vērtējums 1. daļā', 'Vērtējums 2. daļā', 'Vērtējums kopā', 'Ieradās', 'Starptautiskais sertifikāts', 'Sertifikāta numurs',
+  'Personas kods',
+  'Vārds',
+  'Uzvārds',
+  'Klase, kurss',
+  'Kārtotāja numurs',
+  'Eksāmena nosaukums',
+  'Vērtējums 1. daļā',
+  'Vērtējums 2. daļā',
+  'Vērtējums kopā',
+  'Ieradās',
+  'Starptautiskais sertifikāts',
+  'Sertifikāta numurs',
 ];
 
 async function loadXlsx(bytes: Buffer): Promise<ExcelJS.Worksheet> {
@@ -69,10 +79,17 @@ describe.each(DATABASE_KINDS)('report files on %s', (kind) => {
 
     const certificate = read.graduates!.find((row) => row[7]!.value === `2026/${p[0].candidateCode}-MAT09`);
     expect(certificate).toEqual([
-      text(p[0].printedCode), text('Ērika'), text(LATVIAN_NAME), text('12.a'), text(MAT09_TITLE), text('2025./2026.'), numeric('16'),
-      text(`2026/${p[0].candidateCode}-MAT09`), numeric('17.06.2026'),
+      text(p[0].printedCode),
+      text('Ērika'),
+      text(LATVIAN_NAME),
+      text('12.a'),
+      text(MAT09_TITLE),
+      text('2025./2026.'),
+      numeric('16'),
+      text(`2026/${p[0].candidateCode}-MAT09`),
+      numeric('17.06.2026'),
     ]);
-  }, 120_000);
+  });
 
   it('writes XLSX with a frozen, filtered header, typed cells and readable widths (as exceljs reads it)', async () => {
     const task = await claimedJob(db(), { institutionId: f.institutionA, format: 'xlsx', request: basicGraduates });
@@ -90,7 +107,10 @@ describe.each(DATABASE_KINDS)('report files on %s', (kind) => {
     expect((row.getCell(9).value as Date).toISOString()).toBe('2026-06-17T00:00:00.000Z');
     expect(row.getCell(9).numFmt).toBe('dd.mm.yyyy');
     expect(row.getCell(3).value).toBe(LATVIAN_NAME);
-    const formula = sheet.getRows(2, sheet.rowCount - 1)!.find((r) => r.getCell(8).value === `2026/${p[1].candidateCode}-MAT09`)!.getCell(2);
+    const formula = sheet
+      .getRows(2, sheet.rowCount - 1)!
+      .find((r) => r.getCell(8).value === `2026/${p[1].candidateCode}-MAT09`)!
+      .getCell(2);
     expect(formula.type).toBe(ExcelJS.ValueType.String);
     expect(formula.value).toBe(FORMULA_NAME);
     expect(formula.formula).toBeUndefined();
@@ -124,7 +144,11 @@ describe.each(DATABASE_KINDS)('report files on %s', (kind) => {
   });
 
   it('writes CSV dates as dd.mm.yyyy', async () => {
-    const task = await claimedJob(db(), { institutionId: f.institutionA, format: 'csv', request: { type: 'graduates', selectionDate: '2026-07-01', education: 'secondary' } });
+    const task = await claimedJob(db(), {
+      institutionId: f.institutionA,
+      format: 'csv',
+      request: { type: 'graduates', selectionDate: '2026-07-01', education: 'secondary' },
+    });
     await runReport(db(), task);
     const csv = (await storedFile(db(), task.jobId)).toString('utf8');
     expect(csv).toContain(`;2025./2026.;77;2026/${f.secondCode}-BIOAL;30.06.2026\r\n`);
@@ -165,7 +189,11 @@ describe.each(DATABASE_KINDS)('report files on %s', (kind) => {
     sink.end();
     await new Promise((resolve, reject) => sink.on('finish', resolve).on('error', reject));
     const chunks = await db().selectFrom('report_file_chunks').select(['chunk_no', 'data']).where('job_id', '=', task.jobId).orderBy('chunk_no').execute();
-    expect(chunks.map((c) => [c.chunk_no, c.data.length])).toEqual([[0, 1000], [1, 1000], [2, 500]]);
+    expect(chunks.map((c) => [c.chunk_no, c.data.length])).toEqual([
+      [0, 1000],
+      [1, 1000],
+      [2, 500],
+    ]);
     expect(await storedFile(db(), task.jobId)).toEqual(data);
     expect(sink.bytes).toBe(2500);
   });

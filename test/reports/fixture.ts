@@ -55,9 +55,18 @@ function scores(header: string, rows: string[]) {
   return { bytes: new TextEncoder().encode([header, ...rows].join('\n')), name: 'scores.csv' };
 }
 
-async function register(db: Kysely<Database>, sessionId: number, candidateCode: string, appliedAt: string, extra: { exempted?: 0 | 1; international_certificate?: string } = {}) {
+async function register(
+  db: Kysely<Database>,
+  sessionId: number,
+  candidateCode: string,
+  appliedAt: string,
+  extra: { exempted?: 0 | 1; international_certificate?: string } = {},
+) {
   const candidate = await db.selectFrom('candidates').select('id').where('code', '=', candidateCode).executeTakeFirstOrThrow();
-  await db.insertInto('registrations').values({ session_id: sessionId, candidate_id: candidate.id, applied_at: appliedAt, ...extra }).execute();
+  await db
+    .insertInto('registrations')
+    .values({ session_id: sessionId, candidate_id: candidate.id, applied_at: appliedAt, ...extra })
+    .execute();
 }
 
 async function people(db: Kysely<Database>, candidateCodes: string[]): Promise<Person[]> {
@@ -91,7 +100,19 @@ export async function buildReportFixture(db: Kysely<Database>): Promise<ReportFi
   // Mathematics: the seed's rows "20 7 16", "71 15 57" and "55 10 43" (points 12 + 1.5, 43 + 3, 33 + 2 of 60 + 20).
   const mat09 = schoolA.sessionId;
   const [q0, q1] = schoolB.candidateCodes as [string, string];
-  await importScores(db, mat09, scores('candidate_code,took_part,part_1,part_2', [`${c0},yes,12,1.5`, `${c1},yes,43,3`, `${c2},no,,`, `${c3},partly,33,2`, `${q0},yes,60,20`, `${q1},yes,30,10`]), 't');
+  await importScores(
+    db,
+    mat09,
+    scores('candidate_code,took_part,part_1,part_2', [
+      `${c0},yes,12,1.5`,
+      `${c1},yes,43,3`,
+      `${c2},no,,`,
+      `${c3},partly,33,2`,
+      `${q0},yes,60,20`,
+      `${q1},yes,30,10`,
+    ]),
+    't',
+  );
 
   // English (9th grade, part 4 weighted 0.8) and Latvian (README's example 28, 21, 19 → 56, 70, 95; 68).
   const ang09 = await mainSession(db, 'ANG09');
@@ -107,7 +128,10 @@ export async function buildReportFixture(db: Kysely<Database>): Promise<ReportFi
   // A second candidate code of the same person at the same school and year, with a subject outside the groups.
   const first = await db.selectFrom('candidates').selectAll().where('code', '=', c0).executeTakeFirstOrThrow();
   const secondCode = `8${c0.slice(1)}`;
-  await db.insertInto('candidates').values({ code: secondCode, person_id: first.person_id, school_year: YEAR, institution_id: first.institution_id, class_name: first.class_name }).execute();
+  await db
+    .insertInto('candidates')
+    .values({ code: secondCode, person_id: first.person_id, school_year: YEAR, institution_id: first.institution_id, class_name: first.class_name })
+    .execute();
   const bioal = await mainSession(db, 'BIOAL');
   await register(db, bioal, secondCode, applied);
   await importScores(db, bioal, scores('candidate_code,took_part,part_1,part_2,part_3', [`${secondCode},yes,20,40,10`]), 't');

@@ -16,7 +16,11 @@ export async function claimedJob(
 ): Promise<ReportTask> {
   const userId = await saveStaffUser(db, { personalCode: validPersonalCode(700_000 + ++users), displayName: 'Testa lietotājs', role: 'agency' });
   const parameters = { request: report.request, lang: report.lang ?? 'lv' };
-  const jobId = await enqueueReport(db, { userId, institutionId: report.institutionId, type: report.request.type, format: report.format, parameters }, DEFAULT_QUEUE_SETTINGS);
+  const jobId = await enqueueReport(
+    db,
+    { userId, institutionId: report.institutionId, type: report.request.type, format: report.format, parameters },
+    DEFAULT_QUEUE_SETTINGS,
+  );
   const job = await claimNextReport(db, 'runner-test', DEFAULT_QUEUE_SETTINGS);
   if (job?.id !== jobId) throw new Error(`expected to claim job ${jobId}, got ${job?.id}`);
   return { jobId, runnerId: 'runner-test', type: job.type, format: job.format, institutionId: job.institution_id, parameters };

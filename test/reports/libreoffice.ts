@@ -31,7 +31,9 @@ export async function readWithLibreOffice(files: Record<string, Buffer>): Promis
     });
     // A profile of its own, so parallel runs (and a desktop session) do not clash.
     const profile = pathToFileURL(join(dir, 'profile')).href;
-    await promisify(execFile)('soffice', [`-env:UserInstallation=${profile}`, '--headless', '--convert-to', CSV_EXPORT, '--outdir', dir, ...paths], { timeout: 60_000 });
+    await promisify(execFile)('soffice', [`-env:UserInstallation=${profile}`, '--headless', '--convert-to', CSV_EXPORT, '--outdir', dir, ...paths], {
+      timeout: 60_000,
+    });
     return Object.fromEntries(paths.map((path) => [basename(path, '.xlsx'), parseCsv(readFileSync(path.replace(/\.xlsx$/, '.csv'), 'utf8'))]));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -81,12 +81,16 @@ describe.each(DATABASE_KINDS)('the report worker pool on %s', (kind) => {
     expect(sheet.getRow(2).getCell(9).value).toBe(16);
     const job = await db.selectFrom('report_jobs').select('rows_total').where('id', '=', task.jobId).executeTakeFirstOrThrow();
     expect(job.rows_total).toBe(5);
-  }, 60_000);
+  });
 
   it('brings a known failure back across the thread boundary with its key', async () => {
-    const task = await claimedJob(database.handle.db, { institutionId: f.institutionA, format: 'csv', request: { type: 'institution-results', sessionId: 999_999 } });
+    const task = await claimedJob(database.handle.db, {
+      institutionId: f.institutionA,
+      format: 'csv',
+      request: { type: 'institution-results', sessionId: 999_999 },
+    });
     const failure = await database.pool.run(task).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ReportFailure);
     expect((failure as ReportFailure).key).toBe('no-session');
-  }, 60_000);
+  });
 });

@@ -32,11 +32,21 @@ describe.each(DATABASE_KINDS)('report rows on %s', (kind) => {
     it('has one row per registration of the school, with the seed’s percentages, attendance and certificates', async () => {
       const { headings, kinds, total, rows } = await table(f.institutionA, { type: 'institution-results', sessionId: f.mat09Session });
       expect(headings).toEqual([
-        'Personas kods', 'Vārds', 'Uzvārds', 'Klase, kurss', 'Kārtotāja numurs', 'Eksāmena nosaukums',
-        'Vērtējums 1. daļā', 'Vērtējums 2. daļā', 'Vērtējums kopā', 'Ieradās', 'Starptautiskais sertifikāts', 'Sertifikāta numurs',
+        'Personas kods',
+        'Vārds',
+        'Uzvārds',
+        'Klase, kurss',
+        'Kārtotāja numurs',
+        'Eksāmena nosaukums',
+        'Vērtējums 1. daļā',
+        'Vērtējums 2. daļā',
+        'Vērtējums kopā',
+        'Ieradās',
+        'Starptautiskais sertifikāts',
+        'Sertifikāta numurs',
       ]);
       expect(kinds).toEqual(['text', 'text', 'text', 'text', 'text', 'text', 'number', 'number', 'number', 'text', 'text', 'text']);
-      const [p0, p1, p2, p3, p4] = f.a as [typeof f.a[0], typeof f.a[0], typeof f.a[0], typeof f.a[0], typeof f.a[0]];
+      const [p0, p1, p2, p3, p4] = f.a as [(typeof f.a)[0], (typeof f.a)[0], (typeof f.a)[0], (typeof f.a)[0], (typeof f.a)[0]];
       const person = (p: typeof p0) => [p.printedCode, p.firstName, p.lastName, '12.a', p.candidateCode, MAT09_TITLE];
       expect(rows).toEqual([
         [...person(p0), 20, 7, 16, 'Jā', 'Nav', `2026/${p0.candidateCode}-MAT09`],
@@ -65,10 +75,22 @@ describe.each(DATABASE_KINDS)('report rows on %s', (kind) => {
     it('shows weighted parts, exemption with an international certificate, and English headings', async () => {
       const { headings, rows } = await table(f.institutionA, { type: 'institution-results', sessionId: f.ang09Session }, 'en');
       expect(headings).toEqual([
-        'Personal code', 'First name', 'Last name', 'Class, course', 'Candidate number', 'Exam name',
-        'Score part 1', 'Score part 2', 'Score part 3', 'Score part 4', 'Total', 'Attended', 'International certificate', 'Certificate number',
+        'Personal code',
+        'First name',
+        'Last name',
+        'Class, course',
+        'Candidate number',
+        'Exam name',
+        'Score part 1',
+        'Score part 2',
+        'Score part 3',
+        'Score part 4',
+        'Total',
+        'Attended',
+        'International certificate',
+        'Certificate number',
       ]);
-      const [p0, p1, p2] = f.a as [typeof f.a[0], typeof f.a[0], typeof f.a[0]];
+      const [p0, p1, p2] = f.a as [(typeof f.a)[0], (typeof f.a)[0], (typeof f.a)[0]];
       const title = 'Exam in English for 9th grade 2025/2026';
       expect(rows).toEqual([
         [p0.printedCode, p0.firstName, p0.lastName, '12.a', p0.candidateCode, title, 100, 100, 100, 100, 100, 'Yes', 'None', `2026/${p0.candidateCode}-ANG09`],
@@ -103,11 +125,20 @@ describe.each(DATABASE_KINDS)('report rows on %s', (kind) => {
     it('has one row per candidate with all their codes and a certificate per subject group and other subject', async () => {
       const { headings, total, rows } = await table(f.institutionA, wide);
       expect(headings).toEqual(['Uzvārds', 'Vārds', 'Klase', 'Kārtotāja kods', 'Iestāde', 'Latviešu valoda', 'Matemātika', 'Svešvaloda', 'Bioloģija']);
-      const [p0, p1, p2, p3, p4] = f.a as [typeof f.a[0], typeof f.a[0], typeof f.a[0], typeof f.a[0], typeof f.a[0]];
+      const [p0, p1, p2, p3, p4] = f.a as [(typeof f.a)[0], (typeof f.a)[0], (typeof f.a)[0], (typeof f.a)[0], (typeof f.a)[0]];
       const school = f.institutionAName;
       expect(rows).toEqual([
-        [LATVIAN_NAME, 'Ērika', '12.a', [p0.candidateCode, f.secondCode].sort().join(', '), school,
-          `2026/${p0.candidateCode}-LAT09`, `2026/${p0.candidateCode}-MAT09`, `2026/${p0.candidateCode}-ANG09`, `2026/${f.secondCode}-BIOAL`],
+        [
+          LATVIAN_NAME,
+          'Ērika',
+          '12.a',
+          [p0.candidateCode, f.secondCode].sort().join(', '),
+          school,
+          `2026/${p0.candidateCode}-LAT09`,
+          `2026/${p0.candidateCode}-MAT09`,
+          `2026/${p0.candidateCode}-ANG09`,
+          `2026/${f.secondCode}-BIOAL`,
+        ],
         // Annulled mathematics, exempted English: applied, but no certificate.
         ['Liepa', FORMULA_NAME, '12.a', p1.candidateCode, school, null, null, null, null],
         [QUOTED_NAME, 'Anna', '12.a', p2.candidateCode, school, null, null, `2026/${p2.candidateCode}-ANG09`, null],
@@ -147,9 +178,18 @@ describe.each(DATABASE_KINDS)('report rows on %s', (kind) => {
       const { headings, kinds, total, rows } = await table(f.institutionA, basicOn('2026-06-19'));
       expect(headings).toEqual(['Personas kods', 'Vārds', 'Uzvārds', 'Klase', 'Eksāmens', 'Mācību gads', 'Kopvērtējums', 'Sertifikāta numurs', 'Izsniegts']);
       expect(kinds).toEqual(['text', 'text', 'text', 'text', 'text', 'text', 'number', 'text', 'date']);
-      const [p0, p1, p2, p3] = f.a as [typeof f.a[0], typeof f.a[0], typeof f.a[0], typeof f.a[0]];
-      const row = (p: typeof p0, exam: string, title: string, totalPercent: number) =>
-        [p.printedCode, p.firstName, p.lastName, '12.a', title, '2025./2026.', totalPercent, `2026/${p.candidateCode}-${exam}`, '2026-06-17'];
+      const [p0, p1, p2, p3] = f.a as [(typeof f.a)[0], (typeof f.a)[0], (typeof f.a)[0], (typeof f.a)[0]];
+      const row = (p: typeof p0, exam: string, title: string, totalPercent: number) => [
+        p.printedCode,
+        p.firstName,
+        p.lastName,
+        '12.a',
+        title,
+        '2025./2026.',
+        totalPercent,
+        `2026/${p.candidateCode}-${exam}`,
+        '2026-06-17',
+      ];
       const english = 'Eksāmens angļu valodā 9. klasei 2025./2026. m.g.';
       expect(byNumber(rows)).toEqual(
         byNumber([
@@ -176,7 +216,17 @@ describe.each(DATABASE_KINDS)('report rows on %s', (kind) => {
     it('keeps education types apart, and the agency sees every school', async () => {
       const secondary = await table(f.institutionA, { type: 'graduates', selectionDate: '2026-07-01', education: 'secondary' }, 'en');
       expect(secondary.rows).toEqual([
-        [f.a[0]!.printedCode, 'Ērika', LATVIAN_NAME, '12.a', 'Centralised exam in biology (higher level) 2025/2026', '2025/2026', 77, `2026/${f.secondCode}-BIOAL`, '2026-06-30'],
+        [
+          f.a[0]!.printedCode,
+          'Ērika',
+          LATVIAN_NAME,
+          '12.a',
+          'Centralised exam in biology (higher level) 2025/2026',
+          '2025/2026',
+          77,
+          `2026/${f.secondCode}-BIOAL`,
+          '2026-06-30',
+        ],
       ]);
       const all = await table(null, basicOn('2026-06-19'));
       expect(all.total).toBe(8);
@@ -221,7 +271,10 @@ describe.each(DATABASE_KINDS)('report rows on %s', (kind) => {
       expect(applied.rows.flatMap((r) => r.slice(5)).filter((cell) => cell !== null)).toEqual([]);
       // Basic results released, the secondary biology not yet (3 July).
       expect((await rowsAt(f.institutionA, applications, release)).rows[0]!.slice(5)).toEqual([
-        `2026/${f.a[0]!.candidateCode}-LAT09`, `2026/${f.a[0]!.candidateCode}-MAT09`, `2026/${f.a[0]!.candidateCode}-ANG09`, null,
+        `2026/${f.a[0]!.candidateCode}-LAT09`,
+        `2026/${f.a[0]!.candidateCode}-MAT09`,
+        `2026/${f.a[0]!.candidateCode}-ANG09`,
+        null,
       ]);
     });
   });

@@ -2,11 +2,13 @@
  * The report runner: a job whose runner died (a portal killed mid-job) is finished by another runner once the
  * lease lapses; a clean stop hands running jobs back; a refused report is marked failed with its reason.
  */
+import { until } from '../support/progress.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { claimNextReport, DEFAULT_QUEUE_SETTINGS, enqueueReport, writeReportChunk, type ReportQueueSettings } from '../../src/data/report-jobs.js';
 import { createLogger } from '../../src/log.js';
 import { InlineReportExecutor, type ReportExecutor } from '../../src/reports/pool.js';
 import { ReportRunner } from '../../src/reports/runner.js';
+import { runHousekeepingOnce } from '../../src/housekeeping.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { seedSession, validPersonalCode, type SeededSession } from '../support/register.js';
 import { agencyUser } from '../support/staff.js';
@@ -28,15 +30,18 @@ describe.each(DATABASE_KINDS)('report runner on %s', (kind) => {
     return made;
   };
   const job = (id: number) => db().selectFrom('report_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  async function until(check: () => Promise<boolean>, ms = 10_000) {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
   const queue = (sessionId: number) =>
-    enqueueReport(db(), { userId, institutionId: session.institutionId, type: 'institution-results', format: 'csv', parameters: { request: { type: 'institution-results', sessionId }, lang: 'lv' } }, settings);
+    enqueueReport(
+      db(),
+      {
+        userId,
+        institutionId: session.institutionId,
+        type: 'institution-results',
+        format: 'csv',
+        parameters: { request: { type: 'institution-results', sessionId }, lang: 'lv' },
+      },
+      settings,
+    );
 
   beforeAll(async () => {
     test = await openTestDatabase(kind);
@@ -97,7 +102,7 @@ describe.each(DATABASE_KINDS)('report runner on %s', (kind) => {
     const broken = await queue(session.sessionId);
     const failing = runner(halfway('break'));
     failing.start();
-    await until(async () => (await job(broken)).status === 'failed', 60_000);
+    await until(async () => (await job(broken)).status === 'failed');
     expect((await job(broken)).failure).toBe('internal');
     expect(await chunks(broken)).toEqual([]);
     await failing.stop();
@@ -105,22 +110,26 @@ describe.each(DATABASE_KINDS)('report runner on %s', (kind) => {
     const stopped = await queue(session.sessionId);
     const stopping = runner(halfway('hang'));
     stopping.start();
-    await until(async () => (await chunks(stopped)).length === 2, 60_000);
+    await until(async () => (await chunks(stopped)).length === 2);
     await stopping.stop();
     expect(await job(stopped)).toMatchObject({ status: 'queued', claimed_by: null });
     expect(await chunks(stopped)).toEqual([]);
   });
 
-  it('removes pieces left by an older version for failed jobs when it sweeps, leaving finished files alone', async () => {
+  it('removes pieces left by an older version for failed jobs when housekeeping sweeps, leaving finished files alone', async () => {
     const failed = await queue(session.sessionId);
     await db().updateTable('report_jobs').set({ status: 'failed', failure: 'interrupted' }).where('id', '=', failed).execute();
-    await db().insertInto('report_file_chunks').values({ job_id: failed, chunk_no: 0, data: new Uint8Array([1]) }).execute();
+    await db()
+      .insertInto('report_file_chunks')
+      .values({ job_id: failed, chunk_no: 0, data: new Uint8Array([1]) })
+      .execute();
     const finished = runner(new InlineReportExecutor(db()));
     const done = await queue(session.sessionId);
     finished.start();
-    await until(async () => (await job(done)).status === 'done', 60_000);
-    // The runner sweeps when it starts (and hourly after that).
-    await until(async () => (await db().selectFrom('report_file_chunks').select('chunk_no').where('job_id', '=', failed).execute()).length === 0, 60_000);
+    await until(async () => (await job(done)).status === 'done');
+    // Housekeeping sweeps on every instance (soon after start, and hourly after that).
+    await runHousekeepingOnce({ db: db(), log: createLogger('silent') });
+    await until(async () => (await db().selectFrom('report_file_chunks').select('chunk_no').where('job_id', '=', failed).execute()).length === 0);
     expect((await db().selectFrom('report_file_chunks').select('chunk_no').where('job_id', '=', done).execute()).length).toBeGreaterThan(0);
   });
 

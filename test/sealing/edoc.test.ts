@@ -16,14 +16,16 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateFacts } from '../../src/certificate/facts.js';
 import { kumalFacts } from '../support/facts.js';
-import { generateTestSeal } from '../../src/sealing/dev-pki.js';
+import { generateTestSeal } from '../../src/sealing/dev/pki.js';
 import { loadPemSigner } from '../../src/sealing/file-signer.js';
 import { sealCertificate, type SealedDocument } from '../../src/sealing/seal.js';
 import type { Signer } from '../../src/sealing/signer.js';
-import { createTestTsa, generateTestTsaIdentity, startTestTsaServer, type TestTsaServer } from '../../src/sealing/test-tsa.js';
-import { requestTimestamp } from '../../src/sealing/timestamp.js';
+import { createDevelopmentTsa } from '../../src/sealing/dev/tsa.js';
+import { generateDevelopmentTsaIdentity } from '../../src/sealing/dev/tsa-identity.js';
+import { startDevelopmentTsaServer, type DevelopmentTsaServer } from '../../src/sealing/dev/tsa-server.js';
+import { requestTimestamp } from '../../src/sealing/tsa-client.js';
 import { verifyEdoc, type TrustAnchors, type VerificationReport } from '../../src/sealing/verify.js';
-import { derToPem } from '../../src/sealing/x509.js';
+import { derToPem } from '../../src/sealing/pem.js';
 import {
   SIGNATURE_ENTRY,
   UTF8_NAME_FLAG,
@@ -59,7 +61,7 @@ const keys = (report: VerificationReport) => report.problems.map((p) => p.key);
 
 let work: string;
 let signer: Signer;
-let server: TestTsaServer;
+let server: DevelopmentTsaServer;
 let trust: TrustAnchors;
 let sealDer: Uint8Array;
 /** Another test seal: same subject and issuer names as ours, other keys. */
@@ -81,9 +83,9 @@ beforeAll(async () => {
   otherSealDer = new Uint8Array(other.seal.rawData);
   otherSealRootDer = new Uint8Array(other.root.rawData);
 
-  const tsaIdentity = await generateTestTsaIdentity();
-  server = await startTestTsaServer(createTestTsa(tsaIdentity), { host: '127.0.0.1', port: 0 });
-  otherTsaRootDer = (await generateTestTsaIdentity()).rootDer;
+  const tsaIdentity = await generateDevelopmentTsaIdentity();
+  server = await startDevelopmentTsaServer(createDevelopmentTsa(tsaIdentity), { host: '127.0.0.1', port: 0 });
+  otherTsaRootDer = (await generateDevelopmentTsaIdentity()).rootDer;
 
   trust = { sealRoots: [new Uint8Array(root.rawData)], timestampRoots: [tsaIdentity.rootDer] };
   const write = (name: string, der: Uint8Array) => {
@@ -297,7 +299,7 @@ describe('XAdES rules xmlsec1 does not check', () => {
     expect(propertiesReference[0]!.getAttribute('Type')).toBe('http://uri.etsi.org/01903#SignedProperties');
   });
 
-  it("time-stamps (B-T) the canonical SignatureValue, and OpenSSL accepts the token", () => {
+  it('time-stamps (B-T) the canonical SignatureValue, and OpenSSL accepts the token', () => {
     const doc = signatureDoc(sealedBT.edoc);
     const canonical = excC14nOfLeaf(one(doc, NS.ds, 'SignatureValue'));
     expect(canonical).toMatch(/^<ds:SignatureValue xmlns:ds="http:\/\/www\.w3\.org\/2000\/09\/xmldsig#" Id="S1-SIG">[A-Za-z0-9+/=]+<\/ds:SignatureValue>$/);
@@ -407,7 +409,10 @@ describe('tampering is detected by xmlsec1 and by verifyEdoc', () => {
       const forged = signed
         .replace('Id="S1-SignedProperties"', 'Id="S1-SignedProperties-2"')
         .replace(/<xades:SigningTime>[^<]+</, `<xades:SigningTime>${forgedTime}<`);
-      return xml.replace('</ds:KeyInfo>', `</ds:KeyInfo><ds:Object><xades:QualifyingProperties Target="#S1">${forged}</xades:QualifyingProperties></ds:Object>`);
+      return xml.replace(
+        '</ds:KeyInfo>',
+        `</ds:KeyInfo><ds:Object><xades:QualifyingProperties Target="#S1">${forged}</xades:QualifyingProperties></ds:Object>`,
+      );
     });
     // xmlsec1 checks only what SignedInfo references, and that is untouched.
     expectXmlsecOk(xmlsec(tampered));
@@ -432,7 +437,10 @@ describe('tampering is detected by xmlsec1 and by verifyEdoc', () => {
     for (const anchors of [trust, { ...trust, sealRoots: [...trust.sealRoots, otherSealRootDer] }]) {
       const report = await verifyEdoc(tampered, anchors);
       expect(report.genuine).toBe(false);
-      expect(keys(report).some((k) => k === 'verify.signature.certificate-swapped' || k === 'verify.signature.invalid'), keys(report).join()).toBe(true);
+      expect(
+        keys(report).some((k) => k === 'verify.signature.certificate-swapped' || k === 'verify.signature.invalid'),
+        keys(report).join(),
+      ).toBe(true);
     }
   });
 
@@ -566,7 +574,11 @@ describe('hostile uploads are refused cleanly', () => {
         const rest = sealedEntries().map(([name, data]) => ({ name, data, deflated: false, declaredSize: data.length }));
         const bytes = await lyingAsice({ bombs: 4, mebibytes: 1024, rest });
         expect(bytes.length).toBeLessThan(5 * 1024 * 1024);
-        expect(readZipDirectory(bytes).filter((e) => e.name.startsWith('data-')).map((e) => e.uncompressedSize)).toEqual([1000, 1000, 1000, 1000]);
+        expect(
+          readZipDirectory(bytes)
+            .filter((e) => e.name.startsWith('data-'))
+            .map((e) => e.uncompressedSize),
+        ).toEqual([1000, 1000, 1000, 1000]);
         return bytes;
       },
       'verify.container.entry-too-large',

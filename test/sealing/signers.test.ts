@@ -14,7 +14,8 @@ import 'reflect-metadata'; // @peculiar/x509 (through tsyringe) needs the Reflec
 import * as x509 from '@peculiar/x509';
 import pkcs11js from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PKCS12_WRONG_PASSWORD, loadPemSigner, loadPkcs12Signer } from '../../src/sealing/file-signer.js';
+import { loadPemSigner, loadPkcs12Signer } from '../../src/sealing/file-signer.js';
+import { PKCS12_WRONG_PASSWORD } from '../../src/sealing/pkcs12.js';
 import { openPkcs11Signer } from '../../src/sealing/pkcs11-signer.js';
 import type { Signer } from '../../src/sealing/signer.js';
 
@@ -174,7 +175,10 @@ describe('loadPemSigner', () => {
       keys: await importPair(rsa.privateKey.export({ type: 'pkcs8', format: 'der' }), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }),
       pkcs8Pem: '',
     });
-    const rsaSigner = await loadPemSigner({ keyPem: rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), certificateChainPem: rsaCertificate.pem });
+    const rsaSigner = await loadPemSigner({
+      keyPem: rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      certificateChainPem: rsaCertificate.pem,
+    });
     await expectSignatureVerifies(rsaSigner);
   });
 
@@ -186,9 +190,7 @@ describe('loadPemSigner', () => {
       /private key does not match the first certificate/,
     );
     // the key's certificate later in the PEM is not enough: the seal certificate comes first
-    await expect(loadPemSigner({ keyPem: ecSeal.key.pkcs8Pem, certificateChainPem: intermediate.pem + ecSeal.pem })).rejects.toThrow(
-      /does not match/,
-    );
+    await expect(loadPemSigner({ keyPem: ecSeal.key.pkcs8Pem, certificateChainPem: intermediate.pem + ecSeal.pem })).rejects.toThrow(/does not match/);
   });
 
   it('orders the chain by issuer and leaves out unrelated certificates', async () => {
@@ -365,7 +367,6 @@ describe('loadPkcs12Signer', () => {
     run('openssl', ['pkcs12', '-export', '-nocerts', '-inkey', join(dir, 'nocert.key.pem'), '-passout', 'pass:x', '-out', join(dir, 'nocert.p12')]);
     await expect(loadPkcs12Signer(new Uint8Array(readFileSync(join(dir, 'nocert.p12'))), 'x')).rejects.toThrow(/no certificate for its private key/);
   });
-
 });
 
 /** Node prints subjects one attribute a line; @peculiar/x509 with commas. */

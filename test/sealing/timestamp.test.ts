@@ -9,17 +9,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  TEST_TSA_MAX_REQUEST_BYTES,
-  createTestTsa,
-  generateTestTsaIdentity,
-  startTestTsaServer,
-  type TestTsa,
-  type TestTsaServer,
-} from '../../src/sealing/test-tsa.js';
-import { TimestampError, requestTimestamp, verifyTimestampToken } from '../../src/sealing/timestamp.js';
+import { createDevelopmentTsa, type DevelopmentTsa } from '../../src/sealing/dev/tsa.js';
+import { generateDevelopmentTsaIdentity } from '../../src/sealing/dev/tsa-identity.js';
+import { DEVELOPMENT_TSA_MAX_REQUEST_BYTES, startDevelopmentTsaServer, type DevelopmentTsaServer } from '../../src/sealing/dev/tsa-server.js';
+import { TimestampError } from '../../src/sealing/timestamp-error.js';
+import { verifyTimestampToken } from '../../src/sealing/timestamp-token.js';
+import { requestTimestamp } from '../../src/sealing/tsa-client.js';
 
-type Identity = Awaited<ReturnType<typeof generateTestTsaIdentity>>;
+type Identity = Awaited<ReturnType<typeof generateDevelopmentTsaIdentity>>;
 
 const sha256 = (text: string) => new Uint8Array(createHash('sha256').update(text).digest());
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -68,20 +65,20 @@ function failInfoBits(resp: pkijs.TimeStampResp): number[] {
 const CLOCK_OFFSET_MS = -10 * 60 * 1000;
 
 let identity: Identity;
-let tsa: TestTsa;
-let server: TestTsaServer;
+let tsa: DevelopmentTsa;
+let server: DevelopmentTsaServer;
 
 beforeAll(async () => {
-  identity = await generateTestTsaIdentity();
-  tsa = createTestTsa({ ...identity, clock: () => new Date(Date.now() + CLOCK_OFFSET_MS) });
-  server = await startTestTsaServer(tsa, { host: '127.0.0.1', port: 0 });
+  identity = await generateDevelopmentTsaIdentity();
+  tsa = createDevelopmentTsa({ ...identity, clock: () => new Date(Date.now() + CLOCK_OFFSET_MS) });
+  server = await startDevelopmentTsaServer(tsa, { host: '127.0.0.1', port: 0 });
 });
 
 afterAll(async () => {
   await server?.close();
 });
 
-describe('test TSA identity', () => {
+describe('development TSA identity', () => {
   it('is a P-256 root CA and a TSA certificate with the critical timeStamping usage, valid 10 years', async () => {
     const root = new x509.X509Certificate(identity.rootDer);
     const tsaCert = new x509.X509Certificate(identity.certificateChainDer[0]!);
@@ -95,9 +92,7 @@ describe('test TSA identity', () => {
     const eku = tsaCert.getExtension(x509.ExtendedKeyUsageExtension)!;
     expect(eku.critical).toBe(true);
     expect(eku.usages).toEqual([x509.ExtendedKeyUsage.timeStamping]);
-    expect(tsaCert.getExtension(x509.KeyUsagesExtension)!.usages).toBe(
-      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation,
-    );
+    expect(tsaCert.getExtension(x509.KeyUsagesExtension)!.usages).toBe(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation);
     expect(tsaCert.getExtension(x509.BasicConstraintsExtension)?.ca).toBe(false);
     expect(tsaCert.publicKey.algorithm).toMatchObject({ name: 'ECDSA', namedCurve: 'P-256' });
     const years = (tsaCert.notAfter.getTime() - tsaCert.notBefore.getTime()) / (365.25 * 24 * 3600 * 1000);
@@ -106,7 +101,7 @@ describe('test TSA identity', () => {
   });
 });
 
-describe('requestTimestamp and verifyTimestampToken through the HTTP test TSA', () => {
+describe('requestTimestamp and verifyTimestampToken through the HTTP development TSA', () => {
   const digest = sha256('<ds:SignatureValue>…</ds:SignatureValue>');
   let token: Uint8Array;
   let before: number;
@@ -130,10 +125,7 @@ describe('requestTimestamp and verifyTimestampToken through the HTTP test TSA', 
 
   it('gives every token its own serial number', async () => {
     const other = await requestTimestamp(server.url, digest);
-    const [a, b] = await Promise.all([
-      verifyTimestampToken(token, digest, [identity.rootDer]),
-      verifyTimestampToken(other, digest, [identity.rootDer]),
-    ]);
+    const [a, b] = await Promise.all([verifyTimestampToken(token, digest, [identity.rootDer]), verifyTimestampToken(other, digest, [identity.rootDer])]);
     expect(a.serialNumber).not.toBe(b.serialNumber);
   });
 
@@ -143,7 +135,7 @@ describe('requestTimestamp and verifyTimestampToken through the HTTP test TSA', 
   });
 
   it('refuses the token when only another root is trusted', async () => {
-    const stranger = await generateTestTsaIdentity();
+    const stranger = await generateDevelopmentTsaIdentity();
     const error = await refusal(verifyTimestampToken(token, digest, [stranger.rootDer]));
     expect(error.reason).toBe('untrusted');
     expect((await refusal(verifyTimestampToken(token, digest, []))).reason).toBe('untrusted');
@@ -177,9 +169,7 @@ describe('requestTimestamp and verifyTimestampToken through the HTTP test TSA', 
     await refusal(verifyTimestampToken(badCert, digest, [identity.rootDer]));
 
     await refusal(verifyTimestampToken(token.slice(0, -1), digest, [identity.rootDer]));
-    expect((await refusal(verifyTimestampToken(new Uint8Array([0x30, 0x00]), digest, [identity.rootDer]))).reason).toBe(
-      'malformed',
-    );
+    expect((await refusal(verifyTimestampToken(new Uint8Array([0x30, 0x00]), digest, [identity.rootDer]))).reason).toBe('malformed');
   });
 
   it('refuses a token signed by a certificate without the timeStamping usage', async () => {
@@ -200,8 +190,8 @@ describe('requestTimestamp and verifyTimestampToken through the HTTP test TSA', 
       signingAlgorithm: alg,
       extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.codeSigning], true)],
     });
-    const impostor = createTestTsa({ keyPair: leafKeys, certificateChainDer: [new Uint8Array(leaf.rawData)] });
-    const impostorServer = await startTestTsaServer(impostor, { host: '127.0.0.1', port: 0 });
+    const impostor = createDevelopmentTsa({ keyPair: leafKeys, certificateChainDer: [new Uint8Array(leaf.rawData)] });
+    const impostorServer = await startDevelopmentTsaServer(impostor, { host: '127.0.0.1', port: 0 });
     try {
       const badToken = await requestTimestamp(impostorServer.url, digest);
       const error = await refusal(verifyTimestampToken(badToken, digest, [new Uint8Array(root.rawData)]));
@@ -215,7 +205,7 @@ describe('requestTimestamp and verifyTimestampToken through the HTTP test TSA', 
   it('refuses a replayed answer (nonce) and an answer for another digest (imprint)', async () => {
     // A "TSA" that always sends back one earlier answer.
     const earlier = await post(server.url, await requestDerFor(digest));
-    const replaying = await startTestTsaServer({ handle: async () => earlier.body }, { host: '127.0.0.1', port: 0 });
+    const replaying = await startDevelopmentTsaServer({ handle: async () => earlier.body }, { host: '127.0.0.1', port: 0 });
     try {
       expect((await refusal(requestTimestamp(replaying.url, digest))).reason).toBe('mismatch');
       expect((await refusal(requestTimestamp(replaying.url, sha256('other')))).reason).toBe('mismatch');
@@ -233,8 +223,8 @@ describe('requestTimestamp reading answers without parsing them in full', () => 
 
   /** Serves `tsa`'s answers after passing each request and answer through the given rewrites. */
   async function relay({ request = same, answer = same }: { request?: Rewrite; answer?: Rewrite }) {
-    const relaying: TestTsa = { handle: async (der) => answer(await tsa.handle(request(der))) };
-    return startTestTsaServer(relaying, { host: '127.0.0.1', port: 0 });
+    const relaying: DevelopmentTsa = { handle: async (der) => answer(await tsa.handle(request(der))) };
+    return startDevelopmentTsaServer(relaying, { host: '127.0.0.1', port: 0 });
   }
 
   it('accepts answers in BER (indefinite lengths, eContent in segments), as some TSAs send them', async () => {
@@ -374,7 +364,7 @@ describe('independent check with OpenSSL', () => {
   });
 });
 
-describe('test TSA server refusals', () => {
+describe('development TSA server refusals', () => {
   it('answers a garbage body with a rejection (status 2, badDataFormat), not a crash', async () => {
     for (const garbage of [new Uint8Array([1, 2, 3]), new Uint8Array(0), new TextEncoder().encode('GET / HTTP/1.1')]) {
       const reply = await post(server.url, garbage);
@@ -410,20 +400,20 @@ describe('test TSA server refusals', () => {
   });
 
   it('refuses bodies over 64 KB with HTTP 413 and methods other than POST with 405', async () => {
-    const big = await post(server.url, new Uint8Array(TEST_TSA_MAX_REQUEST_BYTES + 1));
+    const big = await post(server.url, new Uint8Array(DEVELOPMENT_TSA_MAX_REQUEST_BYTES + 1));
     expect(big.status).toBe(413);
-    const huge = await post(server.url, new Uint8Array(4 * TEST_TSA_MAX_REQUEST_BYTES));
+    const huge = await post(server.url, new Uint8Array(4 * DEVELOPMENT_TSA_MAX_REQUEST_BYTES));
     expect(huge.status).toBe(413);
     const get = await post(server.url, new Uint8Array(0), 'GET');
     expect(get.status).toBe(405);
     // Exactly at the limit is read (and, not being a request, rejected as a time-stamp request).
-    const atLimit = await post(server.url, new Uint8Array(TEST_TSA_MAX_REQUEST_BYTES));
+    const atLimit = await post(server.url, new Uint8Array(DEVELOPMENT_TSA_MAX_REQUEST_BYTES));
     expect(atLimit.status).toBe(200);
     expect(parseResponse(atLimit.body).status.status).toBe(2);
   });
 
   it('makes requestTimestamp report rejections as "rejected"', async () => {
-    const refusing = await startTestTsaServer({ handle: () => tsa.handle(new Uint8Array([0])) }, { host: '127.0.0.1' });
+    const refusing = await startDevelopmentTsaServer({ handle: () => tsa.handle(new Uint8Array([0])) }, { host: '127.0.0.1' });
     try {
       const error = await refusal(requestTimestamp(refusing.url, sha256('x')));
       expect(error.reason).toBe('rejected');
@@ -434,7 +424,7 @@ describe('test TSA server refusals', () => {
   });
 
   it('makes requestTimestamp report a closed port or a silent server as "unreachable"', async () => {
-    const closed = await startTestTsaServer(tsa, { host: '127.0.0.1', port: 0 });
+    const closed = await startDevelopmentTsaServer(tsa, { host: '127.0.0.1', port: 0 });
     await closed.close();
     expect((await refusal(requestTimestamp(closed.url, sha256('x'), { timeoutMs: 2000 }))).reason).toBe('unreachable');
 

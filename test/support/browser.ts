@@ -8,8 +8,16 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 const require = createRequire(import.meta.url);
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
+/**
+ * How long one browser step (a click, a navigation, a wait for text) may take. CI shares two cores with other
+ * work, so a step can be many times slower than here; a broken page still fails, only later.
+ */
+export const BROWSER_STEP_TIMEOUT_MS = 300_000;
+/** For a whole browser test: several slow steps. */
+export const BROWSER_TEST_TIMEOUT_MS = 900_000;
+
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless=new',
@@ -23,6 +31,15 @@ export function launchChromium(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
+  // Every context the tests open gets the generous step timeout, so no test can forget it.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.setDefaultTimeout(BROWSER_STEP_TIMEOUT_MS);
+    context.setDefaultNavigationTimeout(BROWSER_STEP_TIMEOUT_MS);
+    return context;
+  };
+  return browser;
 }
 
 export interface AxeViolation {

@@ -209,7 +209,8 @@ export function excC14nOfLeaf(element: LeafElement): string {
   const attributes = Array.from(element.attributes).filter((a) => a.name !== 'xmlns' && !a.name.startsWith('xmlns:'));
   if (attributes.some((a) => a.namespaceURI)) throw new Error(`${element.tagName} has namespaced attributes`);
   const ns = element.namespaceURI ? (element.prefix ? ` xmlns:${element.prefix}="${element.namespaceURI}"` : ` xmlns="${element.namespaceURI}"`) : '';
-  const escapeAttr = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;');
+  const escapeAttr = (v: string) =>
+    v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;');
   const escapeText = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;');
   const attrs = attributes
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

@@ -12,7 +12,12 @@ export interface SeededSession {
   personalCodes: string[];
 }
 
-let personCounter = 0;
+/**
+ * Numbers that tell seeded persons and schools apart. A random start per test file, then counting: never the same
+ * number twice in one database (drawing each one at random did, now and then, and failed a unique constraint).
+ */
+let personCounter = Math.floor(Math.random() * 100_000);
+let institutionCounter = Math.floor(Math.random() * 50_000);
 
 export function validPersonalCode(n: number): string {
   for (let serial = n % 900; ; serial++) {
@@ -28,13 +33,8 @@ export async function seedSession(
   const year = options.year ?? 2025;
   await installCatalogue(db, year);
   const exam = (await findExam(db, options.examCode, year))!;
-  const session = await db
-    .selectFrom('exam_sessions')
-    .select('id')
-    .where('exam_id', '=', exam.id)
-    .where('term', '=', 'main')
-    .executeTakeFirstOrThrow();
-  const registrationNumber = options.registrationNumber ?? `40000${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+  const session = await db.selectFrom('exam_sessions').select('id').where('exam_id', '=', exam.id).where('term', '=', 'main').executeTakeFirstOrThrow();
+  const registrationNumber = options.registrationNumber ?? `40000${String(++institutionCounter).padStart(5, '0')}`;
   const institution = await db
     .insertInto('institutions')
     .values({ registration_number: registrationNumber, name: `Testa vidusskola ${registrationNumber}`, municipality: 'Rīga' })
@@ -43,7 +43,7 @@ export async function seedSession(
   const candidateCodes: string[] = [];
   const personalCodes: string[] = [];
   for (let i = 0; i < (options.candidates ?? 3); i++) {
-    const n = ++personCounter + Math.floor(Math.random() * 100000);
+    const n = ++personCounter;
     const personalCode = validPersonalCode(n);
     const person = await db
       .insertInto('persons')

@@ -8,7 +8,7 @@ import { OidcLogin } from '../../src/auth/oidc.js';
 import { DEFAULT_QUEUE_SETTINGS, type ReportQueueSettings } from '../../src/data/report-jobs.js';
 import type { Sealer } from '../../src/data/sealing.js';
 import { saveStaffUser } from '../../src/data/staff.js';
-import { SessionStore } from '../../src/data/web-sessions.js';
+import { WebSessionStore } from '../../src/data/web-sessions.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
 
@@ -16,13 +16,16 @@ export const TEST_PUBLIC_URL = 'http://127.0.0.1:3000';
 
 export interface StaffApp {
   app: ReturnType<typeof createApp>;
-  sessions: SessionStore;
+  sessions: WebSessionStore;
   /** A signed-in cookie header for the user. */
   cookieFor(userId: number): Promise<string>;
 }
 
-export function createStaffApp(db: Kysely<Database>, options: { seal?: Sealer; reports?: Partial<ReportQueueSettings>; clock?: () => Date; notify?: () => void } = {}): StaffApp {
-  const sessions = new SessionStore(db, { idleMinutes: 30, touchDelayMs: 0 });
+export function createStaffApp(
+  db: Kysely<Database>,
+  options: { seal?: Sealer; reports?: Partial<ReportQueueSettings>; clock?: () => Date; notify?: () => void } = {},
+): StaffApp {
+  const sessions = new WebSessionStore(db, { idleMinutes: 30, touchDelayMs: 0 });
   const app = createApp({
     db,
     log: createLogger('silent'),

@@ -2,7 +2,7 @@
  * A verification worker that never answers, for tests of the pool's time limit and queue: an upload starting
  * with "spin" keeps its thread's CPU busy (only stopping the thread ends it), any other one waits forever.
  */
-import type { VerifyTask } from '../../workers/verify.js';
+import type { VerifyTask } from '../../src/sealing/verify-worker.js';
 import type { VerificationReport } from '../../src/sealing/verify.js';
 
 export default async function stuck(task: VerifyTask): Promise<VerificationReport> {

@@ -68,7 +68,10 @@ describe('the portal shell', () => {
   it('reports health with the database checked, and the age of the geo data', async () => {
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', geo: { builtAt: expect.any(String), ageDays: expect.any(Number), maxAgeDays: 35, stale: expect.any(Boolean) } });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      geo: { builtAt: expect.any(String), ageDays: expect.any(Number), maxAgeDays: 35, stale: expect.any(Boolean) },
+    });
   });
 
   it('sends security headers', async () => {

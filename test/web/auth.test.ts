@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { demoStudents } from '../../src/data/sign-in.js';
 import { maskPersonalCode } from '../../src/domain/personal-code.js';
-import { hashToken, SESSION_ABSOLUTE_MS, SessionStore } from '../../src/data/web-sessions.js';
+import { hashToken, WEB_SESSION_ABSOLUTE_MS, WebSessionStore } from '../../src/data/web-sessions.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
 import { safeReturnTo } from '../../src/web/routes/auth.js';
@@ -27,7 +27,22 @@ describe('return_to after signing in', () => {
   it('keeps a same-site path and refuses everything else', () => {
     expect(safeReturnTo('/results?lang=en')).toBe('/results?lang=en');
     expect(safeReturnTo('/certificates/2026%2F1-KUMAL.edoc')).toBe('/certificates/2026%2F1-KUMAL.edoc');
-    for (const bad of ['https://evil.example/', '//evil.example/x', '/.//evil.example/x', '/..//evil.example', '/%2e//evil.example', '/\\evil.example', '\\\\evil', 'javascript:alert(1)', '/login?return_to=/x', '/logout', '/auth/eklase/callback', '', undefined, '/a\nb']) {
+    for (const bad of [
+      'https://evil.example/',
+      '//evil.example/x',
+      '/.//evil.example/x',
+      '/..//evil.example',
+      '/%2e//evil.example',
+      '/\\evil.example',
+      '\\\\evil',
+      'javascript:alert(1)',
+      '/login?return_to=/x',
+      '/logout',
+      '/auth/eklase/callback',
+      '',
+      undefined,
+      '/a\nb',
+    ]) {
       expect(safeReturnTo(bad)).toBe('/results');
     }
   });
@@ -105,12 +120,22 @@ describe('sign-in settings', () => {
 
   it('in production, wants https for the portal and the providers', () => {
     const file = new URL('../../package.json', import.meta.url).pathname;
-    const base = { NODE_ENV: 'production', SEAL_KEY_FILE: file, SEAL_CERT_FILE: file, TRUSTED_SEAL_ROOTS_FILE: file, SEAL_ORGANIZATION_ID: 'NTRLV-90001234567' };
+    const base = {
+      NODE_ENV: 'production',
+      SEAL_KEY_FILE: file,
+      SEAL_CERT_FILE: file,
+      TRUSTED_SEAL_ROOTS_FILE: file,
+      SEAL_ORGANIZATION_ID: 'NTRLV-90001234567',
+    };
     const provider = { EKLASE_ISSUER: 'http://login.e-klase.example', EKLASE_CLIENT_ID: 'p', EKLASE_CLIENT_SECRET: 's' };
     expect(problems({ ...base, ...provider })).toMatch(/EKLASE_ISSUER="http:\/\/login\.e-klase\.example" must be https:\/\/ in production/);
-    expect(problems({ ...base, ...provider, EKLASE_ISSUER: 'https://login.e-klase.example' })).toContain('production with EKLASE_/MYKOOB_/LATVIJA_ sign-in needs PUBLIC_URL');
+    expect(problems({ ...base, ...provider, EKLASE_ISSUER: 'https://login.e-klase.example' })).toContain(
+      'production with EKLASE_/MYKOOB_/LATVIJA_ sign-in needs PUBLIC_URL',
+    );
     expect(problems({ ...base, PUBLIC_URL: 'http://eksameni.example.lv' })).toContain('must be https:// in production');
-    expect(loadConfig({ ...base, ...provider, EKLASE_ISSUER: 'https://login.e-klase.example', PUBLIC_URL: 'https://eksameni.example.lv' }).auth.providers.eklase).toBeDefined();
+    expect(
+      loadConfig({ ...base, ...provider, EKLASE_ISSUER: 'https://login.e-klase.example', PUBLIC_URL: 'https://eksameni.example.lv' }).auth.providers.eklase,
+    ).toBeDefined();
   });
 });
 
@@ -120,7 +145,7 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
   let op: Listening & { issuer: string };
   let clock = Date.now();
   const now = () => new Date(clock);
-  let sessions: SessionStore;
+  let sessions: WebSessionStore;
   const handler: { fetch?: (request: Request, env: unknown) => Response | Promise<Response> } = {};
   let students: { personId: number; personalCode: string; displayName: string }[];
   const logLines: string[] = [];
@@ -140,7 +165,7 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
     accounts.set('stranger', validPersonalCode(999_999));
     accounts.set('nocode', undefined);
 
-    sessions = new SessionStore(db(), { idleMinutes: 30, now });
+    sessions = new WebSessionStore(db(), { idleMinutes: 30, now });
     const oidc = new OidcLogin({
       publicUrl: portal.url,
       providers: { eklase: { issuer: op.issuer, clientId: 'portal', clientSecret: CLIENT_SECRET } },
@@ -150,8 +175,8 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
       log: createLogger('info', (line) => logLines.push(line)),
       auth: { sessions, oidc, environment: 'development', publicUrl: portal.url },
     });
-    // What a student page sees: c.var.session, behind requireStudent(); and a CSRF-protected form target.
-    app.get('/whoami', requireStudent(), (c) => c.json(c.get('session')!));
+    // What a student page sees: c.var.signedIn, behind requireStudent(); and a CSRF-protected form target.
+    app.get('/whoami', requireStudent(), (c) => c.json(c.get('signedIn')!));
     app.post('/whoami', requireStudent(), csrfProtection(), (c) => c.json({ changed: true }));
     handler.fetch = app.fetch;
   });
@@ -216,7 +241,13 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
     const me = await whoami(jar);
     expect(me.status).toBe(200);
     const session = (await me.json()) as Record<string, unknown>;
-    expect(session).toMatchObject({ kind: 'student', personId: students[0]!.personId, userId: null, displayName: students[0]!.displayName, provider: 'eklase' });
+    expect(session).toMatchObject({
+      kind: 'student',
+      personId: students[0]!.personId,
+      userId: null,
+      displayName: students[0]!.displayName,
+      provider: 'eklase',
+    });
     expect(session.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const after = await db().selectFrom('audit_log').selectAll().where('action', '=', 'sign-in').execute();
@@ -406,11 +437,11 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
     // Active all the time, still ended 12 hours after signing in.
     const active = await signIn('anna');
     const started = clock;
-    while (clock < started + SESSION_ABSOLUTE_MS - 20 * 60_000) {
+    while (clock < started + WEB_SESSION_ABSOLUTE_MS - 20 * 60_000) {
       clock += 20 * 60_000;
       expect((await whoami(active.jar)).status).toBe(200);
     }
-    clock = started + SESSION_ABSOLUTE_MS;
+    clock = started + WEB_SESSION_ABSOLUTE_MS;
     expect((await whoami(active.jar)).status).toBe(302);
   });
 
@@ -454,8 +485,20 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
     expect(res.headers.get('location')).toBe('/whoami');
     expect(await (await whoami(jar)).json()).toMatchObject({ personId: person.personId, provider: 'demo' });
     // Only the students the page offers: anyone else in the register cannot be chosen.
-    const others = await db().selectFrom('persons').select('id').where('id', 'not in', students.map((s) => s.personId)).limit(1).execute();
-    const outsider = await request(new CookieJar(), `${portal.url}/login/demo`, { form: { person_id: String(others[0]!.id) }, headers: { origin: portal.url } });
+    const others = await db()
+      .selectFrom('persons')
+      .select('id')
+      .where(
+        'id',
+        'not in',
+        students.map((s) => s.personId),
+      )
+      .limit(1)
+      .execute();
+    const outsider = await request(new CookieJar(), `${portal.url}/login/demo`, {
+      form: { person_id: String(others[0]!.id) },
+      headers: { origin: portal.url },
+    });
     expect(outsider.status).toBe(404);
   });
 
@@ -467,7 +510,10 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
       allowPrivateAddresses: true,
       auth: {
         sessions,
-        oidc: new OidcLogin({ publicUrl: 'https://eksameni.example.lv', providers: { eklase: { issuer: op.issuer, clientId: 'portal', clientSecret: CLIENT_SECRET } } }),
+        oidc: new OidcLogin({
+          publicUrl: 'https://eksameni.example.lv',
+          providers: { eklase: { issuer: op.issuer, clientId: 'portal', clientSecret: CLIENT_SECRET } },
+        }),
         environment: 'production',
         publicUrl: 'https://eksameni.example.lv',
       },
@@ -492,10 +538,19 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
       await served.close();
     }
     // The development app, told to use secure cookies, names its session cookie __Host-sid.
-    const secure = createApp({ db: db(), log: createLogger('silent'), secureCookies: true, allowPrivateAddresses: true, auth: { sessions, oidc: new OidcLogin({ publicUrl: portal.url, providers: {} }), environment: 'development', publicUrl: portal.url } });
+    const secure = createApp({
+      db: db(),
+      log: createLogger('silent'),
+      secureCookies: true,
+      allowPrivateAddresses: true,
+      auth: { sessions, oidc: new OidcLogin({ publicUrl: portal.url, providers: {} }), environment: 'development', publicUrl: portal.url },
+    });
     const served2 = await serveFetch({ fetch: secure.fetch });
     try {
-      const res = await request(new CookieJar(), `${served2.url}/login/demo`, { form: { person_id: String(students[0]!.personId) }, headers: { origin: served2.url } });
+      const res = await request(new CookieJar(), `${served2.url}/login/demo`, {
+        form: { person_id: String(students[0]!.personId) },
+        headers: { origin: served2.url },
+      });
       expect(res.status).toBe(303);
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith('__Host-sid='))!;
       expect(cookie).toMatch(/; Path=\//);

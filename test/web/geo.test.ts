@@ -9,12 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OidcLogin } from '../../src/auth/oidc.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { demoStudents } from '../../src/data/sign-in.js';
-import { SessionStore } from '../../src/data/web-sessions.js';
+import { WebSessionStore } from '../../src/data/web-sessions.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../../src/data/report-jobs.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
-import { clientAddress, normaliseAddress, parseTrustedProxies, trustedProxies } from '../../src/web/client-address.js';
-import { CountryDatabase, defaultCountryDatabase, defaultCountryDatabaseFile, GeoDatabaseError } from '../../src/web/country-database.js';
+import { normaliseAddress } from '../../src/net/ip.js';
+import { parseTrustedProxies, trustedProxies } from '../../src/net/trusted-proxies.js';
+import { clientAddress } from '../../src/web/client-address.js';
+import { CountryDatabase, defaultCountryDatabase, defaultCountryDatabaseFile, GeoDatabaseError } from '../../src/net/country-database.js';
 import { GEO_GUARDED_PREFIXES, GEO_OPEN_PATHS, geoVerdict, isGeoGuardedPath, isPrivateAddress } from '../../src/web/geo.js';
 import { requireStudent } from '../../src/web/session.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -41,7 +43,13 @@ function from(remoteAddress: string) {
 describe('the shipped geo data', () => {
   it('places the test addresses where the tests assume', () => {
     const shipped = defaultCountryDatabase();
-    for (const [code, addresses] of [['LV', LATVIA], ['LT', LITHUANIA], ['EE', ESTONIA], ['DE', GERMANY], ['US', USA]] as const) {
+    for (const [code, addresses] of [
+      ['LV', LATVIA],
+      ['LT', LITHUANIA],
+      ['EE', ESTONIA],
+      ['DE', GERMANY],
+      ['US', USA],
+    ] as const) {
       for (const address of addresses) expect(shipped.country(address), address).toBe(code);
     }
     expect(shipped.country('::ffff:85.254.0.1')).toBe('LV');
@@ -158,10 +166,41 @@ describe('Baltic-only student pages', () => {
   it('guards the student pages and nothing public, nothing of the staff and not signing out', () => {
     expect(GEO_GUARDED_PREFIXES).toEqual(['/results', '/certificates/', '/login', '/auth/']);
     expect(GEO_OPEN_PATHS).toEqual(['/login/latvija', '/auth/latvija/callback']);
-    for (const path of ['/results', '/results/2026', '/certificates/2026%2F1-KUMAL.edoc', '/login', '/login/demo', '/login/eklase', '/login/mykoob', '/auth/eklase/callback', '/auth/mykoob/callback', '/login/latvija/x', '/auth/latvija/other']) {
+    for (const path of [
+      '/results',
+      '/results/2026',
+      '/certificates/2026%2F1-KUMAL.edoc',
+      '/login',
+      '/login/demo',
+      '/login/eklase',
+      '/login/mykoob',
+      '/auth/eklase/callback',
+      '/auth/mykoob/callback',
+      '/login/latvija/x',
+      '/auth/latvija/other',
+    ]) {
       expect(isGeoGuardedPath(path), path).toBe(true);
     }
-    for (const path of ['/', '/healthz', '/static/app.css', '/verify', '/verify/number', '/embed', '/embed/x', '/api/certificates', '/eservice/', '/logout', '/staff', '/staff/login', '/staff/login/demo', '/staff/sessions', '/staff/reports/1/download', '/staff/paper-requests', '/login/latvija', '/auth/latvija/callback']) {
+    for (const path of [
+      '/',
+      '/healthz',
+      '/static/app.css',
+      '/verify',
+      '/verify/number',
+      '/embed',
+      '/embed/x',
+      '/api/certificates',
+      '/eservice/',
+      '/logout',
+      '/staff',
+      '/staff/login',
+      '/staff/login/demo',
+      '/staff/sessions',
+      '/staff/reports/1/download',
+      '/staff/paper-requests',
+      '/login/latvija',
+      '/auth/latvija/callback',
+    ]) {
       expect(isGeoGuardedPath(path), path).toBe(false);
     }
   });
@@ -280,7 +319,7 @@ describe.each(DATABASE_KINDS)('signing out and the staff pages from abroad on %s
   const ABROAD = ['217.160.0.1', '2607:f8b0:4004::1'];
   let test: TestDatabase;
   let app: ReturnType<typeof createApp>;
-  let sessions: SessionStore;
+  let sessions: WebSessionStore;
   let studentId: number;
   let staffId: number;
   const started: string[] = [];
@@ -302,7 +341,7 @@ describe.each(DATABASE_KINDS)('signing out and the staff pages from abroad on %s
     await generateDemo(test.handle.db, { students: 5, seed: 11 });
     studentId = (await demoStudents(test.handle.db, 1))[0]!.personId;
     staffId = await agencyUser(test.handle.db, validPersonalCode(600_001));
-    sessions = new SessionStore(test.handle.db, { idleMinutes: 30, touchDelayMs: 0 });
+    sessions = new WebSessionStore(test.handle.db, { idleMinutes: 30, touchDelayMs: 0 });
     app = createApp({
       db: test.handle.db,
       log: createLogger('silent'),
@@ -338,7 +377,12 @@ describe.each(DATABASE_KINDS)('signing out and the staff pages from abroad on %s
       expect(out.headers.get('set-cookie')).toMatch(/__Host-sid=;.*Max-Age=0/i);
       expect(await sessionRow(row.id_hash), address).toBeUndefined();
     }
-    const audit = await test.handle.db.selectFrom('audit_log').select('action').where('actor', '=', `person:${studentId}`).where('action', '=', 'sign-out').execute();
+    const audit = await test.handle.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('actor', '=', `person:${studentId}`)
+      .where('action', '=', 'sign-out')
+      .execute();
     expect(audit).toHaveLength(ABROAD.length);
   });
 
@@ -348,7 +392,11 @@ describe.each(DATABASE_KINDS)('signing out and the staff pages from abroad on %s
     expect((await signOut(cookie, 'wrong', ABROAD[0]!)).status).toBe(403);
     const foreignOrigin = await app.request(
       `${PUBLIC_URL}/logout`,
-      { method: 'POST', headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${row.csrf_token}` },
+      {
+        method: 'POST',
+        headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+        body: `_csrf=${row.csrf_token}`,
+      },
       from(ABROAD[0]!),
     );
     expect(foreignOrigin.status).toBe(403);

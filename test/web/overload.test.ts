@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { until } from '../support/progress.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
@@ -26,19 +27,13 @@ async function expectBusyPage(res: Response) {
   expect(body).not.toContain('<script');
 }
 
-async function until(condition: () => boolean, ms: number) {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('overload protection', () => {
   it('has its settings with defaults, checked at start', () => {
     expect(loadConfig({}).overload).toEqual({ maxLagMs: 200, maxInFlight: 1000 });
     expect(loadConfig({ OVERLOAD_MAX_LAG_MS: '50', OVERLOAD_MAX_IN_FLIGHT: '20' }).overload).toEqual({ maxLagMs: 50, maxInFlight: 20 });
-    expect(() => loadConfig({ OVERLOAD_MAX_LAG_MS: '0', OVERLOAD_MAX_IN_FLIGHT: 'lots' })).toThrow(/OVERLOAD_MAX_LAG_MS="0"[\s\S]*OVERLOAD_MAX_IN_FLIGHT="lots"/);
+    expect(() => loadConfig({ OVERLOAD_MAX_LAG_MS: '0', OVERLOAD_MAX_IN_FLIGHT: 'lots' })).toThrow(
+      /OVERLOAD_MAX_LAG_MS="0"[\s\S]*OVERLOAD_MAX_IN_FLIGHT="lots"/,
+    );
   });
 
   it('refuses new requests at once when too many are in flight, and lets the ones in progress finish', async () => {
@@ -54,7 +49,7 @@ describe('overload protection', () => {
     });
 
     const held = [1, 2, 3].map(() => app.request('/held'));
-    await until(() => entered === 3, 2000);
+    await until(() => entered === 3);
 
     const started = performance.now();
     const refused = await app.request('/');
@@ -64,7 +59,9 @@ describe('overload protection', () => {
     expect(entered).toBe(3); // the refused ones never reached a handler
     // Health checks and static files are never refused.
     expect((await app.request('/healthz')).status).toBe(200);
-    const css = /href="(\/static\/app\.[0-9a-f]{10}\.css)"/.exec(await (await createApp({ db: test.handle.db, log: createLogger('silent') }).request('/')).text())![1]!;
+    const css = /href="(\/static\/app\.[0-9a-f]{10}\.css)"/.exec(
+      await (await createApp({ db: test.handle.db, log: createLogger('silent') }).request('/')).text(),
+    )![1]!;
     expect((await app.request(css)).status).toBe(200);
     expect(logLines.some((line) => line.includes('overloaded'))).toBe(true);
 
@@ -93,7 +90,7 @@ describe('overload protection', () => {
     });
 
     it('refuses the next page request but not /healthz, and recovers within about a second', async () => {
-      await until(() => eventLoopLagMs() < 100, 5000);
+      await until(() => eventLoopLagMs() < 100);
       expect((await fetch(`${base}/`)).status).toBe(200);
 
       const blockedUntil = Date.now() + 300;
@@ -106,7 +103,7 @@ describe('overload protection', () => {
       expect(eventLoopLagMs()).toBeGreaterThan(250);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
 
-      await until(() => eventLoopLagMs() < 200, 3000);
+      await until(() => eventLoopLagMs() < 200);
       expect((await fetch(`${base}/`)).status).toBe(200);
     });
   });

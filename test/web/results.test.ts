@@ -6,7 +6,8 @@ import { createLogger } from '../../src/log.js';
 import { SealingPool } from '../../src/sealing/pool.js';
 import type { SealingSetup } from '../../src/sealing/setup.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
-import { createApp, type AppEnv } from '../../src/web/app.js';
+import { createApp } from '../../src/web/app.js';
+import type { AppEnv } from '../../src/web/context.js';
 import { startTestSealing, type TestSealing } from '../support/sealing.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { seedSession, type SeededSession } from '../support/register.js';
@@ -15,7 +16,7 @@ import { seedSession, type SeededSession } from '../support/register.js';
 const testSignIn: MiddlewareHandler<AppEnv> = async (c, next) => {
   const person = c.req.header('x-test-person');
   if (!person) return c.redirect('/login', 302);
-  c.set('session', { kind: 'student', personId: Number(person), userId: null, displayName: 'Test', csrfToken: 'x', provider: 'test' });
+  c.set('signedIn', { kind: 'student', personId: Number(person), userId: null, displayName: 'Test', csrfToken: 'x', provider: 'test' });
   await next();
 };
 
@@ -48,8 +49,22 @@ describe.each(DATABASE_KINDS)('student results and downloads on %s', (kind) => {
     kumal = await seedSession(db, { examCode: 'KUMAL', candidates: 3 });
     lat09 = await seedSession(db, { examCode: 'LAT09', candidates: 3, exempted: [2] });
     const csv = (header: string, rows: string[]) => ({ bytes: new TextEncoder().encode([header, ...rows].join('\n')), name: 's.csv' });
-    await importScores(db, kumal.sessionId, csv('candidate_code,took_part,part_1,part_2', [`${kumal.candidateCodes[0]},yes,48,29`, `${kumal.candidateCodes[1]},yes,10,10`, `${kumal.candidateCodes[2]},no,,`]), 't');
-    await importScores(db, lat09.sessionId, csv('candidate_code,took_part,part_1,part_2,part_3', [`${lat09.candidateCodes[0]},yes,28,21,19`, `${lat09.candidateCodes[1]},yes,1,1,1`]), 't');
+    await importScores(
+      db,
+      kumal.sessionId,
+      csv('candidate_code,took_part,part_1,part_2', [
+        `${kumal.candidateCodes[0]},yes,48,29`,
+        `${kumal.candidateCodes[1]},yes,10,10`,
+        `${kumal.candidateCodes[2]},no,,`,
+      ]),
+      't',
+    );
+    await importScores(
+      db,
+      lat09.sessionId,
+      csv('candidate_code,took_part,part_1,part_2,part_3', [`${lat09.candidateCodes[0]},yes,28,21,19`, `${lat09.candidateCodes[1]},yes,1,1,1`]),
+      't',
+    );
     await issueCertificates(db, kumal.sessionId, { actor: 't', issuedOn: '2026-06-30' });
     await issueCertificates(db, lat09.sessionId, { actor: 't', issuedOn: '2026-06-17' });
     await annulCertificate(db, `2026/${kumal.candidateCodes[1]}-KUMAL`, 'Kļūda', { actor: 't' });

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { demoStudents } from '../../src/data/sign-in.js';
 import { loadStaffScope, removeStaffUser, saveStaffUser } from '../../src/data/staff.js';
-import { hashToken, SessionStore } from '../../src/data/web-sessions.js';
+import { hashToken, WebSessionStore } from '../../src/data/web-sessions.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
 import { requireStudent } from '../../src/web/session.js';
@@ -23,7 +23,14 @@ const accounts = new Map<string, string | undefined>();
 
 describe('staff sign-in settings', () => {
   it('offers Latvija.lv to staff only', () => {
-    const config = loadConfig({ LATVIJA_ISSUER: 'https://lvp.example.lv', LATVIJA_CLIENT_ID: 'vps', LATVIJA_CLIENT_SECRET: 's', EKLASE_ISSUER: 'https://e.example', EKLASE_CLIENT_ID: 'p', EKLASE_CLIENT_SECRET: 's' });
+    const config = loadConfig({
+      LATVIJA_ISSUER: 'https://lvp.example.lv',
+      LATVIJA_CLIENT_ID: 'vps',
+      LATVIJA_CLIENT_SECRET: 's',
+      EKLASE_ISSUER: 'https://e.example',
+      EKLASE_CLIENT_ID: 'p',
+      EKLASE_CLIENT_SECRET: 's',
+    });
     expect(config.auth.providers.latvija).toEqual({ issuer: 'https://lvp.example.lv', clientId: 'vps', clientSecret: 's' });
     const oidc = new OidcLogin({ publicUrl: 'https://x.example', providers: config.auth.providers });
     expect(oidc.configured('staff')).toEqual(['latvija']);
@@ -49,7 +56,12 @@ describe.each(DATABASE_KINDS)('staff sign-in on %s', (kind) => {
     schoolName = school.name;
     const superuserCode = validPersonalCode(500_001);
     const agencyCode = validPersonalCode(500_002);
-    schoolUserId = await saveStaffUser(db(), { personalCode: superuserCode, displayName: 'Skolas Virslietotāja', role: 'school', institution: school.registration_number });
+    schoolUserId = await saveStaffUser(db(), {
+      personalCode: superuserCode,
+      displayName: 'Skolas Virslietotāja',
+      role: 'school',
+      institution: school.registration_number,
+    });
     agencyUserId = await saveStaffUser(db(), { personalCode: agencyCode, displayName: 'Aģentūras Darbinieks', role: 'agency' });
     portal = await serveFetch(handler);
     op = await startOidcProvider(portal.url, accounts);
@@ -57,7 +69,7 @@ describe.each(DATABASE_KINDS)('staff sign-in on %s', (kind) => {
     accounts.set('agency', agencyCode);
     accounts.set('nobody', validPersonalCode(500_003));
     accounts.set('student', (await demoStudents(db(), 1))[0]!.personalCode);
-    const sessions = new SessionStore(db(), { idleMinutes: 30, touchDelayMs: 0 });
+    const sessions = new WebSessionStore(db(), { idleMinutes: 30, touchDelayMs: 0 });
     const oidc = new OidcLogin({ publicUrl: portal.url, providers: { latvija: { issuer: op.issuer, clientId: 'portal', clientSecret: OIDC_CLIENT_SECRET } } });
     const app = createApp({
       db: db(),
@@ -80,7 +92,9 @@ describe.each(DATABASE_KINDS)('staff sign-in on %s', (kind) => {
   /** From "sign in with Latvija.lv" through the provider's forms back to our callback, as `account`. */
   async function signIn(account: string, returnTo?: string, headers: Record<string, string> = {}) {
     const jar = new CookieJar();
-    let next: { url: string; form?: Record<string, string> } = { url: `${portal.url}/login/latvija${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}` };
+    let next: { url: string; form?: Record<string, string> } = {
+      url: `${portal.url}/login/latvija${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`,
+    };
     for (let step = 0; step < 20; step++) {
       const res = await request(jar, next.url, next.form ? { form: next.form, headers } : { headers });
       if (isRedirect(res)) {

@@ -41,7 +41,14 @@ describe.each(DATABASE_KINDS)('staff reports on %s', (kind) => {
 
   /** Runs the queue until it is empty, with the same runner the portal uses and the report code in this thread. */
   async function runQueue() {
-    const runner = new ReportRunner({ db: db(), executor: new InlineReportExecutor(db()), settings: DEFAULT_QUEUE_SETTINGS, concurrency: 1, log: createLogger('silent'), pollMs: 20 });
+    const runner = new ReportRunner({
+      db: db(),
+      executor: new InlineReportExecutor(db()),
+      settings: DEFAULT_QUEUE_SETTINGS,
+      concurrency: 1,
+      log: createLogger('silent'),
+      pollMs: 20,
+    });
     runner.start();
     for (let i = 0; i < 500; i++) {
       const active = await db().selectFrom('report_jobs').select('id').where('status', 'in', ['queued', 'running']).execute();
@@ -56,7 +63,16 @@ describe.each(DATABASE_KINDS)('staff reports on %s', (kind) => {
     schoolA = await seedSession(db(), { examCode: 'MAT09', candidates: 3 });
     schoolB = await seedSession(db(), { examCode: 'LAT09', candidates: 2 });
     const csv = (header: string, rows: string[]) => ({ bytes: new TextEncoder().encode([header, ...rows].join('\n')), name: 's.csv' });
-    await importScores(db(), schoolA.sessionId, csv('candidate_code,took_part,part_1,part_2', [`${schoolA.candidateCodes[0]},yes,28,16`, `${schoolA.candidateCodes[1]},yes,60,20`, `${schoolA.candidateCodes[2]},no,,`]), 't');
+    await importScores(
+      db(),
+      schoolA.sessionId,
+      csv('candidate_code,took_part,part_1,part_2', [
+        `${schoolA.candidateCodes[0]},yes,28,16`,
+        `${schoolA.candidateCodes[1]},yes,60,20`,
+        `${schoolA.candidateCodes[2]},no,,`,
+      ]),
+      't',
+    );
     await issueCertificates(db(), schoolA.sessionId, { actor: 't', issuedOn: '2026-06-17' });
     staff = createStaffApp(db(), { notify: () => notified++ });
     cookieA = await staff.cookieFor(await schoolUser(db(), schoolA.institutionId, validPersonalCode(800_001)));
@@ -86,7 +102,12 @@ describe.each(DATABASE_KINDS)('staff reports on %s', (kind) => {
 
   it('queues a valid request for the user’s institution, audits it and wakes the runner', async () => {
     const before = notified;
-    const res = await post(cookieA, { report_type: 'institution-results', format: 'xlsx', session: String(schoolA.sessionId), institution: String(schoolA.institutionId) });
+    const res = await post(cookieA, {
+      report_type: 'institution-results',
+      format: 'xlsx',
+      session: String(schoolA.sessionId),
+      institution: String(schoolA.institutionId),
+    });
     expect(res.status).toBe(303);
     const [job] = await jobs();
     expect(job).toMatchObject({ status: 'queued', type: 'institution-results', format: 'xlsx', institution_id: schoolA.institutionId });
@@ -94,11 +115,21 @@ describe.each(DATABASE_KINDS)('staff reports on %s', (kind) => {
     expect(JSON.parse(job!.parameters)).toEqual({ request: { type: 'institution-results', sessionId: schoolA.sessionId }, lang: 'lv' });
     expect(res.headers.get('location')).toBe(`/staff/reports#report-${job!.id}`);
     expect(notified).toBe(before + 1);
-    const byAgency = await post(cookieAgency, { report_type: 'institution-results', format: 'csv', session: String(schoolA.sessionId), institution: String(schoolA.institutionId) });
+    const byAgency = await post(cookieAgency, {
+      report_type: 'institution-results',
+      format: 'csv',
+      session: String(schoolA.sessionId),
+      institution: String(schoolA.institutionId),
+    });
     expect(byAgency.status).toBe(303);
     const agencyJob = (await jobs()).find((j) => j.format === 'csv')!;
     expect(JSON.parse(agencyJob.parameters)).toEqual({ request: { type: 'institution-results', sessionId: schoolA.sessionId }, lang: 'lv', allResults: true });
-    const audit = await db().selectFrom('audit_log').selectAll().where('action', '=', 'report.request').where('subject', '=', `report:${job!.id}`).executeTakeFirst();
+    const audit = await db()
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'report.request')
+      .where('subject', '=', `report:${job!.id}`)
+      .executeTakeFirst();
     expect(audit).toBeDefined();
   });
 
@@ -112,7 +143,13 @@ describe.each(DATABASE_KINDS)('staff reports on %s', (kind) => {
     const en = await staff.app.request('/staff/reports?lang=en', {
       method: 'POST',
       headers: { cookie: `${cookieA}; lang=en`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: await csrfOf(cookieA), report_type: 'graduates', format: 'pdf', selection_date: '2026-02-30', education: 'basic' }).toString(),
+      body: new URLSearchParams({
+        _csrf: await csrfOf(cookieA),
+        report_type: 'graduates',
+        format: 'pdf',
+        selection_date: '2026-02-30',
+        education: 'basic',
+      }).toString(),
     });
     expect(en.status).toBe(400);
     expect(await en.text()).toContain('This value is not valid.');
@@ -120,7 +157,17 @@ describe.each(DATABASE_KINDS)('staff reports on %s', (kind) => {
   });
 
   it('refuses another school’s institution (404) and session (400), and a missing CSRF token (403)', async () => {
-    expect((await post(cookieA, { report_type: 'graduates', format: 'csv', selection_date: '2026-07-01', education: 'basic', institution: String(schoolB.institutionId) })).status).toBe(404);
+    expect(
+      (
+        await post(cookieA, {
+          report_type: 'graduates',
+          format: 'csv',
+          selection_date: '2026-07-01',
+          education: 'basic',
+          institution: String(schoolB.institutionId),
+        })
+      ).status,
+    ).toBe(404);
     expect((await post(cookieA, { report_type: 'institution-results', format: 'xlsx', session: String(schoolB.sessionId) })).status).toBe(400);
     expect((await post(cookieA, { report_type: 'graduates', format: 'csv', selection_date: '2026-07-01', education: 'basic' }, 'forged')).status).toBe(403);
     expect(await jobs()).toEqual([]);
@@ -177,7 +224,9 @@ describe.each(DATABASE_KINDS)('staff reports on %s', (kind) => {
   });
 
   it('lets agency staff ask about all institutions at once', async () => {
-    expect((await post(cookieAgency, { report_type: 'graduates', format: 'csv', selection_date: '2026-07-01', education: 'basic', institution: '' })).status).toBe(303);
+    expect(
+      (await post(cookieAgency, { report_type: 'graduates', format: 'csv', selection_date: '2026-07-01', education: 'basic', institution: '' })).status,
+    ).toBe(303);
     expect((await jobs())[0]).toMatchObject({ institution_id: null });
   });
 });

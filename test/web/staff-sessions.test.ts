@@ -11,7 +11,7 @@ import type { Database } from '../../db/schema.js';
 import { installCatalogue } from '../../src/data/catalogue.js';
 import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
 import { listCandidates } from '../../src/data/candidates.js';
-import { sessionsWithCounts } from '../../src/data/school-sessions.js';
+import { examSessionsWithCounts } from '../../src/data/exam-sessions.js';
 import { importScores } from '../../src/data/scores.js';
 import { sealPendingCertificates, storedDocument } from '../../src/data/sealing.js';
 import { formatPersonalCode, maskPersonalCode, oldFormCode } from '../../src/domain/personal-code.js';
@@ -25,7 +25,7 @@ let sealing: TestSealing;
 
 beforeAll(async () => {
   sealing = await startTestSealing(1);
-}, 60_000);
+});
 
 afterAll(async () => sealing.close());
 
@@ -91,7 +91,11 @@ async function largeSchool(db: Kysely<Database>, count: number) {
     // each candidate has a birthday of their own.
     let personalCode: string | undefined;
     for (let serial = 0; !personalCode; serial++) personalCode = oldFormCode({ year: 2007, month: 1 + (i % 12), day: 1 + (Math.floor(i / 12) % 28) }, serial);
-    const person = await db.insertInto('persons').values({ personal_code: personalCode, first_name: 'Anna', last_name: `Kalna-${String(i).padStart(3, '0')}` }).returning('id').executeTakeFirstOrThrow();
+    const person = await db
+      .insertInto('persons')
+      .values({ personal_code: personalCode, first_name: 'Anna', last_name: `Kalna-${String(i).padStart(3, '0')}` })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const code = `8${String(institution.id).padStart(4, '0')}${String(i).padStart(7, '0')}`;
     const candidate = await db
       .insertInto('candidates')
@@ -101,7 +105,15 @@ async function largeSchool(db: Kysely<Database>, count: number) {
     await register(db, sessionId, candidate.id);
     codes.push(code);
   }
-  await importScores(db, sessionId, csv('candidate_code,took_part,part_1,part_2,part_3', codes.map((c) => `${c},yes,40,20,10`)), 't');
+  await importScores(
+    db,
+    sessionId,
+    csv(
+      'candidate_code,took_part,part_1,part_2,part_3',
+      codes.map((c) => `${c},yes,40,20,10`),
+    ),
+    't',
+  );
   await issueCertificates(db, sessionId, { actor: 't', issuedOn: '2026-06-17' });
   const certificates = await db
     .selectFrom('certificates')
@@ -197,12 +209,34 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
     await db().updateTable('registrations').set({ international_certificate: 'IELTS Academic' }).where('candidate_id', '=', international.id).execute();
 
     const points = 'candidate_code,took_part,part_1,part_2,part_3,part_4';
-    await importScores(db(), a.sessionId, csv(points, [`${a.candidateCodes[0]},yes,20,20,15,20`, `${a.candidateCodes[1]},yes,10,10,10,10`, `${a.candidateCodes[2]},no,,,,`, `${a.candidateCodes[3]},partly,5,5,0,0`]), 't');
-    await importScores(db(), b.sessionId, csv(points, b.candidateCodes.map((c) => `${c},yes,12,12,12,12`)), 't');
+    await importScores(
+      db(),
+      a.sessionId,
+      csv(points, [
+        `${a.candidateCodes[0]},yes,20,20,15,20`,
+        `${a.candidateCodes[1]},yes,10,10,10,10`,
+        `${a.candidateCodes[2]},no,,,,`,
+        `${a.candidateCodes[3]},partly,5,5,0,0`,
+      ]),
+      't',
+    );
+    await importScores(
+      db(),
+      b.sessionId,
+      csv(
+        points,
+        b.candidateCodes.map((c) => `${c},yes,12,12,12,12`),
+      ),
+      't',
+    );
     await issueCertificates(db(), a.sessionId, { actor: 't', issuedOn: '2026-06-30' });
     await annulCertificate(db(), number(a.candidateCodes[1]!), 'Kļūda vērtējumā', { actor: 't', now: new Date('2026-07-08T09:00:00Z') });
     const first = await candidateOf(db(), a.candidateCodes[0]!);
-    await db().updateTable('sittings').set({ support: 1, work_ref: 'W-00000001' }).where('registration_id', '=', await registrationOf(a.candidateCodes[0]!)).execute();
+    await db()
+      .updateTable('sittings')
+      .set({ support: 1, work_ref: 'W-00000001' })
+      .where('registration_id', '=', await registrationOf(a.candidateCodes[0]!))
+      .execute();
 
     // A's absent candidate sits the additional term; A's first candidate also sat an exam the year before.
     additionalSessionId = await sessionIdOf(db(), 'ANGAL', 2025, 'additional');
@@ -229,7 +263,7 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
     cookieA = await staff.cookieFor(userA);
     cookieAgency = await staff.cookieFor(await agencyUser(db(), 'agency'));
     cookieLarge = await staff.cookieFor(await schoolUser(db(), large.institutionId, 'school-large'));
-  }, 120_000);
+  });
   afterAll(async () => test.close());
 
   describe('the session list', () => {
@@ -278,14 +312,41 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
     it('shows the seed’s columns with masked personal codes and yes/no as words', async () => {
       const html = await page(path(), cookieA);
       expect(html).toContain('<h1>Kārtotāji</h1>');
-      for (const heading of ['Personas kods', 'Vārds', 'Uzvārds', 'Klase/kurss', 'Kārtotāja kods', 'Atbrīvots', 'Piedalījās', 'Papildtermiņš', 'Atbalsts', 'Anulēts', 'Darbs', 'Starpt. sert.']) {
+      for (const heading of [
+        'Personas kods',
+        'Vārds',
+        'Uzvārds',
+        'Klase/kurss',
+        'Kārtotāja kods',
+        'Atbrīvots',
+        'Piedalījās',
+        'Papildtermiņš',
+        'Atbalsts',
+        'Anulēts',
+        'Darbs',
+        'Starpt. sert.',
+      ]) {
         expect(html).toContain(heading);
       }
       const rows = tableRows(html);
       expect(rows).toHaveLength(6);
       const byCode = new Map(rows.map((r) => [r[5], r]));
       const cells = (i: number) => byCode.get(a.candidateCodes[i])!;
-      expect(cells(0)).toEqual(['5', maskPersonalCode(a.personalCodes[0]!), 'Anna', 'Ozola', '12.b', a.candidateCodes[0], '× nē', '✓ jā', '× nē', '✓ jā', '× nē', '✓ ir', '× nav']);
+      expect(cells(0)).toEqual([
+        '5',
+        maskPersonalCode(a.personalCodes[0]!),
+        'Anna',
+        'Ozola',
+        '12.b',
+        a.candidateCodes[0],
+        '× nē',
+        '✓ jā',
+        '× nē',
+        '✓ jā',
+        '× nē',
+        '✓ ir',
+        '× nav',
+      ]);
       expect(cells(1).slice(6)).toEqual(['× nē', '✓ jā', '× nē', '× nē', '✓ jā', '× nav', '× nav']); // certificate annulled
       expect(cells(2).slice(6, 9)).toEqual(['× nē', '× nē', '✓ jā']); // absent, registered for the additional term
       expect(cells(3)[7]).toBe('✓ daļēji');
@@ -313,7 +374,10 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
       expect(html).toContain('Pieteiktie <span class="count">(4)</span>');
       expect(html).toContain('Atbrīvotie <span class="count">(2)</span>');
       expect(html).toContain('Ar starptautisko sertifikātu <span class="count">(1)</span>');
-      const codes = async (filter: string) => tableRows(await page(`${path()}?filter=${filter}`, cookieA)).map((r) => r[5]).sort();
+      const codes = async (filter: string) =>
+        tableRows(await page(`${path()}?filter=${filter}`, cookieA))
+          .map((r) => r[5])
+          .sort();
       expect(await codes('applied')).toEqual(a.candidateCodes.slice(0, 4).sort());
       expect(await codes('exempted')).toEqual(a.candidateCodes.slice(4, 6).sort());
       expect(await codes('international')).toEqual([a.candidateCodes[5]]);
@@ -412,7 +476,9 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
       const bInShared = await registrationOf(b.candidateCodes[0]!);
       expect((await reveal(`/staff/sessions/${a.sessionId}/candidates/${bInShared}/reveal`, cookieA, { csrf })).status).toBe(404);
       expect((await reveal(`/staff/sessions/${bOnlySessionId}/candidates/${bOnlyRegistrationId}/reveal`, cookieA, { csrf })).status).toBe(404);
-      expect((await reveal(`/staff/sessions/${a.sessionId}/candidates/${bInShared}/reveal?institution=${b.institutionId}`, cookieA, { csrf })).status).toBe(404);
+      expect((await reveal(`/staff/sessions/${a.sessionId}/candidates/${bInShared}/reveal?institution=${b.institutionId}`, cookieA, { csrf })).status).toBe(
+        404,
+      );
       expect((await reveal(`/staff/sessions/${a.sessionId}/candidates/999999/reveal`, cookieA, { csrf })).status).toBe(404);
       expect(await auditRows('personal-code.reveal')).toHaveLength(before);
     });
@@ -423,7 +489,9 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
       const res = await get(`/staff/sessions/${a.sessionId}/certificates.zip`, cookieA);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/zip');
-      const registrationNumber = (await db().selectFrom('institutions').select('registration_number').where('id', '=', a.institutionId).executeTakeFirstOrThrow()).registration_number;
+      const registrationNumber = (
+        await db().selectFrom('institutions').select('registration_number').where('id', '=', a.institutionId).executeTakeFirstOrThrow()
+      ).registration_number;
       expect(res.headers.get('content-disposition')).toBe(`attachment; filename="sertifikati-ANGAL-2025-2026-${registrationNumber}.zip"`);
       expect(res.headers.get('cache-control')).toBe('no-store');
       const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
@@ -443,7 +511,13 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
       for (const code of b.candidateCodes) expect(Object.keys(files).join()).not.toContain(code);
 
       expect(await auditRows('certificates.bulk-download', `user:${userA}`)).toEqual([
-        { actor: `user:${userA}`, action: 'certificates.bulk-download', subject: `session:${a.sessionId}`, channel: 'school', details: JSON.stringify({ institution: a.institutionId, count: 2 }) },
+        {
+          actor: `user:${userA}`,
+          action: 'certificates.bulk-download',
+          subject: `session:${a.sessionId}`,
+          channel: 'school',
+          details: JSON.stringify({ institution: a.institutionId, count: 2 }),
+        },
       ]);
       const downloads = await auditRows('certificate.download', `user:${userA}`);
       expect(downloads.map((d) => d.subject).sort()).toEqual([a.candidateCodes[0]!, a.candidateCodes[3]!].map((c) => `certificate:${number(c)}`).sort());
@@ -463,7 +537,14 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
       expect(res.status).toBe(200);
       const reader = res.body!.getReader();
       const downloadsSoFar = async () =>
-        (await db().selectFrom('audit_log').select('subject').where('action', '=', 'certificate.download').where('subject', 'like', 'certificate:2026/8%').execute()).length;
+        (
+          await db()
+            .selectFrom('audit_log')
+            .select('subject')
+            .where('action', '=', 'certificate.download')
+            .where('subject', 'like', 'certificate:2026/8%')
+            .execute()
+        ).length;
       const chunks: Uint8Array[] = [];
       const first = await reader.read();
       chunks.push(first.value!);
@@ -500,7 +581,9 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
       const list = await (await early.app.request(`/staff/sessions/${a.sessionId}/candidates`, { headers: { cookie: schoolCookie } })).text();
       expect(list).not.toContain('certificates.zip');
       expect(list).toContain('Sertifikāti būs pieejami lejupielādei no 03.07.2026 09:00');
-      const agency = await early.app.request(`/staff/sessions/${a.sessionId}/certificates.zip?institution=${a.institutionId}`, { headers: { cookie: agencyCookie } });
+      const agency = await early.app.request(`/staff/sessions/${a.sessionId}/certificates.zip?institution=${a.institutionId}`, {
+        headers: { cookie: agencyCookie },
+      });
       expect(agency.status).toBe(200);
       expect(Object.keys(unzipSync(new Uint8Array(await agency.arrayBuffer())))).toHaveLength(3);
     });
@@ -521,7 +604,12 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
       // A's absent candidate sat the additional term and had the work annulled there for breaking the rules.
       const sitting = await db()
         .insertInto('sittings')
-        .values({ registration_id: await registrationOf(a.candidateCodes[2]!, additionalSessionId), took_part: 'yes', work_annulled: 1, updated_at: '2026-06-20T10:00:00.000Z' })
+        .values({
+          registration_id: await registrationOf(a.candidateCodes[2]!, additionalSessionId),
+          took_part: 'yes',
+          work_annulled: 1,
+          updated_at: '2026-06-20T10:00:00.000Z',
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       try {
@@ -543,10 +631,19 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
         expect(annulledColumn(await earlyPage(`/staff/sessions/${additionalSessionId}/candidates`, schoolCookie), a.candidateCodes[2]!)).toBe('✓ jā');
 
         // In the queries themselves, up to the moment and from it.
-        const session = await db().selectFrom('exam_sessions').select(['id', 'exam_id as examId', 'term']).where('id', '=', a.sessionId).executeTakeFirstOrThrow();
-        const counts = async (asOf: Date | null) => (await sessionsWithCounts(db(), { institutionId: a.institutionId, schoolYear: 2025, releasedAsOf: asOf })).find((c) => c.id === a.sessionId);
+        const session = await db()
+          .selectFrom('exam_sessions')
+          .select(['id', 'exam_id as examId', 'term'])
+          .where('id', '=', a.sessionId)
+          .executeTakeFirstOrThrow();
+        // The school at a moment; null: the agency, which sees everything at once.
+        const viewing = (asOf: Date | null) => (asOf === null ? { viewer: 'agency' as const, now: new Date() } : { viewer: 'school' as const, now: asOf });
+        const counts = async (asOf: Date | null) =>
+          (await examSessionsWithCounts(db(), { institutionId: a.institutionId, schoolYear: 2025, ...viewing(asOf) })).find((c) => c.id === a.sessionId);
         const annulledOf = async (asOf: Date | null) =>
-          (await listCandidates(db(), session, { institutionId: a.institutionId, releasedAsOf: asOf, filter: 'registered', sort: 'lastName', direction: 'asc' })).find((r) => r.candidateCode === a.candidateCodes[1])!.annulled;
+          (
+            await listCandidates(db(), session, { institutionId: a.institutionId, ...viewing(asOf), filter: 'registered', sort: 'lastName', direction: 'asc' })
+          ).find((r) => r.candidateCode === a.candidateCodes[1])!.annulled;
         const justBefore = new Date(RELEASE.getTime() - 1);
         expect(await counts(justBefore)).toMatchObject({ registered: 6, tookPart: 3, issued: null, annulled: null, resultsAt: RELEASE });
         expect(await counts(RELEASE)).toMatchObject({ issued: 2, annulled: 1 });
@@ -596,11 +693,19 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
 
     it('lets agency staff see both schools, or pick one', async () => {
       const all = await page(`/staff/sessions/${a.sessionId}/candidates`, cookieAgency);
-      expect(tableRows(all).map((r) => r[5]).sort()).toEqual([...a.candidateCodes, ...b.candidateCodes].sort());
+      expect(
+        tableRows(all)
+          .map((r) => r[5])
+          .sort(),
+      ).toEqual([...a.candidateCodes, ...b.candidateCodes].sort());
       expect(all).toContain('name="institution"');
       expect(all).toContain('<th scope="col">Iestāde</th>');
       const onlyB = await page(`/staff/sessions/${a.sessionId}/candidates?institution=${b.institutionId}`, cookieAgency);
-      expect(tableRows(onlyB).map((r) => r[5]).sort()).toEqual([...b.candidateCodes].sort());
+      expect(
+        tableRows(onlyB)
+          .map((r) => r[5])
+          .sort(),
+      ).toEqual([...b.candidateCodes].sort());
       expect(onlyB).toContain(`href="/staff/sessions/${a.sessionId}/certificates.zip?institution=${b.institutionId}"`);
       const bOnly = await page(`/staff/sessions/${bOnlySessionId}/candidates`, cookieAgency);
       expect(tableRows(bOnly)).toHaveLength(3);
@@ -612,7 +717,12 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
 
       const zip = await get(`/staff/sessions/${a.sessionId}/certificates.zip`, cookieAgency);
       const names = Object.keys(unzipSync(new Uint8Array(await zip.arrayBuffer()))).sort();
-      expect(names).toEqual([a.candidateCodes[0]!, a.candidateCodes[3]!, ...b.candidateCodes].map((c) => `2026-${c}-ANGAL.edoc`).concat('anuletie-sertifikati.txt').sort());
+      expect(names).toEqual(
+        [a.candidateCodes[0]!, a.candidateCodes[3]!, ...b.candidateCodes]
+          .map((c) => `2026-${c}-ANGAL.edoc`)
+          .concat('anuletie-sertifikati.txt')
+          .sort(),
+      );
     });
 
     it('sends visitors who are not signed in to the staff sign-in', async () => {

@@ -35,7 +35,11 @@ beforeAll(async () => {
   const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: 1, queue: 100 });
   await sealPendingCertificates(db, (f) => pool.seal(f), { actor: 't' });
   await pool.close();
-  for (const row of await db.selectFrom('certificate_documents').innerJoin('certificates', 'certificates.id', 'certificate_id').select(['number', 'edoc']).execute()) {
+  for (const row of await db
+    .selectFrom('certificate_documents')
+    .innerJoin('certificates', 'certificates.id', 'certificate_id')
+    .select(['number', 'edoc'])
+    .execute()) {
     documents.set(row.number, new Uint8Array(row.edoc));
   }
   await annulCertificate(db, `2026/${s.candidateCodes[1]}-KUMAL`, 'Darbs anulēts', { actor: 't' });
@@ -92,7 +96,13 @@ describe('the public verification page', () => {
 
   it('refuses a validly sealed file that is not the document the register sealed under its number', async () => {
     const number = `2026/${s.candidateCodes[0]}-KUMAL`;
-    const facts = (await loadCertificateFacts(test.handle.db, [(await test.handle.db.selectFrom('certificates').select('id').where('number', '=', number).executeTakeFirstOrThrow()).id])).values().next().value!;
+    const facts = (
+      await loadCertificateFacts(test.handle.db, [
+        (await test.handle.db.selectFrom('certificates').select('id').where('number', '=', number).executeTakeFirstOrThrow()).id,
+      ])
+    )
+      .values()
+      .next().value!;
     const signer = await openSigner(setup.signer);
     const resealed = await sealCertificate({ ...facts, total: 99 }, { signer });
     await signer.close();
@@ -159,7 +169,12 @@ describe('the public verification page', () => {
     await test.handle.db.deleteFrom('rate_limit_counters').execute();
     const limited = createApp({ db: test.handle.db, log: createLogger('silent'), trust: setup.trust });
     // Numbers of their own, so that only the visitor's limit can refuse.
-    const ask = (i: number) => limited.request('/verify/number', { method: 'POST', body: new URLSearchParams({ number: unknownNumber(i), code: s.personalCodes[1]! }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const ask = (i: number) =>
+      limited.request('/verify/number', {
+        method: 'POST',
+        body: new URLSearchParams({ number: unknownNumber(i), code: s.personalCodes[1]! }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
     for (let i = 0; i < 20; i++) expect((await ask(i)).status).toBe(200);
     const refused = await ask(20);
     expect(refused.status).toBe(429);
@@ -175,11 +190,15 @@ describe('limits on number look-ups', () => {
   // Behind our proxy, as in production: X-Forwarded-For names the visitor.
   let proxied: ReturnType<typeof createApp>[];
   const ask = (via: number, visitor: string, number: string, code: string, lang = 'en') =>
-    proxied[via % proxied.length]!.request(`/verify/number?lang=${lang}`, {
-      method: 'POST',
-      body: new URLSearchParams({ number, code }),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': visitor },
-    }, { incoming: { socket: { remoteAddress: '10.0.0.5', remotePort: 40000, remoteFamily: 'IPv4' } } });
+    proxied[via % proxied.length]!.request(
+      `/verify/number?lang=${lang}`,
+      {
+        method: 'POST',
+        body: new URLSearchParams({ number, code }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': visitor },
+      },
+      { incoming: { socket: { remoteAddress: '10.0.0.5', remotePort: 40000, remoteFamily: 'IPv4' } } },
+    );
 
   beforeAll(() => {
     // Two instances on one database: every count below is shared between them.

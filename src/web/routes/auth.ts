@@ -4,47 +4,36 @@
  * sign-in page is in staff-auth.ts; the provider round trip is the same and lives here).
  */
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { HTTPException } from 'hono/http-exception';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import { loginErrorPage, loginPage, noResultsPage } from '../../../views/login.js';
-import { LoginError, PROVIDER_AUDIENCE, PROVIDER_LABELS, type LoginProblem, type OidcLogin, type ProviderName } from '../../auth/oidc.js';
-import type { Environment } from '../../config.js';
+import { LoginError, PROVIDER_AUDIENCE, PROVIDER_LABELS, type LoginProblem, type ProviderName } from '../../auth/oidc.js';
+import type { AuthDependencies } from '../../auth/setup.js';
 import { audit } from '../../data/audit.js';
 import { demoStudents, findPersonByCode, type SignInPerson } from '../../data/sign-in.js';
 import { findStaffUser } from '../../data/staff.js';
 import { noStaffAccessPage } from '../../../views/staff-login.js';
-import { LOGIN_ATTEMPT_MS, type SessionStore } from '../../data/web-sessions.js';
+import { LOGIN_ATTEMPT_MS } from '../../data/web-sessions.js';
 import { maskPersonalCode } from '../../domain/personal-code.js';
 import type { Logger } from '../../log.js';
-import type { AppEnv } from '../app.js';
-import { pageContext } from '../app.js';
-import type { Assets } from '../assets.js';
+import { pageContext, type AppEnv } from '../context.js';
+import { limitBody } from '../forms.js';
 import { clearSessionCookie, csrfProtection, sameOrigin, sessionToken, setSessionCookie } from '../session.js';
 import { sendHtml } from '../respond.js';
-
-/** What `createApp` needs to offer sign-in (see `createAuthDependencies` in src/auth/setup.ts). */
-export interface AuthDependencies {
-  sessions: SessionStore;
-  oidc: OidcLogin;
-  /** The demo sign-in exists everywhere except in production. */
-  environment: Environment;
-  /** PUBLIC_URL: the origin forms must come from. */
-  publicUrl: string;
-}
+import { signedInActor, type SignedInStaff, type SignedInStudent } from '../signed-in.js';
 
 export interface AuthRouteDependencies extends AuthDependencies {
   db: Kysely<Database>;
   log: Logger;
-  assets: Assets;
   secureCookies: boolean;
 }
 
+/** The sign-in forms hold a choice and a return path. */
+export const SIGN_IN_FORM_BYTES = 8192;
+
 export const DEFAULT_RETURN_TO = '/results';
 export const STAFF_HOME = '/staff/sessions';
-const PURGE_EVERY_MS = 10 * 60_000;
 
 /**
  * A same-site path to go to after signing in: a path starting with one `/` (no scheme, no host, no `//` or
@@ -66,35 +55,27 @@ export function safeReturnTo(value: string | undefined | null, fallback = DEFAUL
   return url.pathname + url.search;
 }
 
-/** Who a new session is for: a student (a person of the register) or a staff user. */
-export type SessionSubject = { kind: 'student'; personId: number; displayName: string } | { kind: 'staff'; userId: number; displayName: string };
+/** Whom a sign-in is for: a student (a person of the register) or a staff user. */
+export type SignInSubject = Pick<SignedInStudent, 'kind' | 'personId' | 'displayName'> | Pick<SignedInStaff, 'kind' | 'userId' | 'displayName'>;
 
 /**
  * Starts sessions: any earlier session of this browser ends, the new one is audited, its cookie set, and the
  * browser sent on to `returnTo`. Shared by the student and staff sign-ins.
  */
 export function sessionStarter(deps: AuthRouteDependencies) {
-  let lastPurge = 0;
-  const purgeNowAndThen = () => {
-    const now = deps.sessions.clock().getTime();
-    if (now - lastPurge < PURGE_EVERY_MS) return;
-    lastPurge = now;
-    deps.sessions.purgeExpired().catch((error: unknown) => deps.log.warn('purging expired sessions failed', { error }));
-  };
-  const begin = async (c: Context<AppEnv>, subject: SessionSubject, provider: string, returnTo: string) => {
-    purgeNowAndThen();
+  const begin = async (c: Context<AppEnv>, subject: SignInSubject, provider: string, returnTo: string) => {
     await deps.sessions.delete(sessionToken(c, deps.secureCookies));
     const { token } = await deps.sessions.create(
       subject.kind === 'student'
         ? { kind: 'student', personId: subject.personId, provider, displayName: subject.displayName }
         : { kind: 'staff', userId: subject.userId, provider, displayName: subject.displayName },
     );
-    const who = subject.kind === 'student' ? `person:${subject.personId}` : `user:${subject.userId}`;
+    const who = signedInActor(subject);
     await audit(deps.db, { actor: who, action: 'sign-in', subject: who, channel: subject.kind === 'student' ? 'student' : 'staff', details: { provider } });
     setSessionCookie(c, token, deps.secureCookies);
     return c.redirect(returnTo, 303);
   };
-  return { begin, purgeNowAndThen };
+  return { begin };
 }
 
 export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
@@ -102,12 +83,12 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
   const secure = deps.secureCookies;
   const stateCookie = secure ? '__Host-login_state' : 'login_state';
   const demo = deps.environment !== 'production';
-  const formLimit = bodyLimit({ maxSize: 8192, onError: () => { throw new HTTPException(413); } });
-  const { begin, purgeNowAndThen } = sessionStarter(deps);
+  const formLimit = limitBody(SIGN_IN_FORM_BYTES);
+  const { begin } = sessionStarter(deps);
   const homeOf = (provider: ProviderName | undefined) => (provider && PROVIDER_AUDIENCE[provider] === 'staff' ? STAFF_HOME : DEFAULT_RETURN_TO);
 
   const failure = (c: Context<AppEnv>, problem: LoginProblem, provider: ProviderName | undefined, returnTo?: string) => {
-    const page = pageContext(c, deps.assets);
+    const page = pageContext(c);
     const staff = provider !== undefined && PROVIDER_AUDIENCE[provider] === 'staff';
     const label = provider ? PROVIDER_LABELS[provider] : 'E-klase / Mykoob';
     const start = staff ? '/staff/login' : '/login';
@@ -120,8 +101,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
 
   app.get('/login', async (c) => {
     const returnTo = safeReturnTo(c.req.query('return_to'));
-    const session = c.get('session');
-    if (session?.kind === 'student') return c.redirect(returnTo, 302);
+    if (c.get('signedIn')?.kind === 'student') return c.redirect(returnTo, 302);
     const providers = deps.oidc.configured().map((name) => ({
       label: PROVIDER_LABELS[name],
       href: `/login/${name}${returnTo !== DEFAULT_RETURN_TO ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`,
@@ -129,14 +109,13 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     const students = demo
       ? (await demoStudents(deps.db, 6)).map((s) => ({ personId: s.personId, displayName: s.displayName, maskedCode: maskPersonalCode(s.personalCode) }))
       : undefined;
-    return sendHtml(c, loginPage(pageContext(c, deps.assets), { providers, demo: students ? { students } : undefined, returnTo }));
+    return sendHtml(c, loginPage(pageContext(c), { providers, demo: students ? { students } : undefined, returnTo }));
   });
 
   app.get('/login/:provider', async (c) => {
     const name = c.req.param('provider');
     if (!deps.oidc.has(name)) return c.notFound();
     const returnTo = safeReturnTo(c.req.query('return_to'), homeOf(name));
-    purgeNowAndThen();
     let start;
     try {
       start = await deps.oidc.start(name, { lang: c.get('lang') });
@@ -190,8 +169,14 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     if (PROVIDER_AUDIENCE[name] === 'staff') {
       const user = await findStaffUser(deps.db, result.personalCode);
       if (!user) {
-        await audit(deps.db, { actor: 'public', action: 'staff-sign-in.no-role', subject: maskPersonalCode(result.personalCode), channel: 'staff', details: { provider: name } });
-        return sendHtml(c, noStaffAccessPage(pageContext(c, deps.assets)), 403);
+        await audit(deps.db, {
+          actor: 'public',
+          action: 'staff-sign-in.no-role',
+          subject: maskPersonalCode(result.personalCode),
+          channel: 'staff',
+          details: { provider: name },
+        });
+        return sendHtml(c, noStaffAccessPage(pageContext(c)), 403);
       }
       return begin(c, { kind: 'staff', userId: user.userId, displayName: user.displayName }, name, attempt.return_to);
     }
@@ -204,29 +189,35 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
         channel: 'student',
         details: { provider: name },
       });
-      return sendHtml(c, noResultsPage(pageContext(c, deps.assets)));
+      return sendHtml(c, noResultsPage(pageContext(c)));
     }
     return signIn(c, person, name, attempt.return_to);
   });
 
-  app.post('/logout', formLimit, sameOrigin(deps.publicUrl), async (c, next) => {
-    // With a session, its CSRF token is needed too; without one there is nothing to end.
-    if (c.get('session')) return csrfProtection()(c, next);
-    return next();
-  }, async (c) => {
-    const session = c.get('session');
-    const token = sessionToken(c, secure);
-    if (session && (await deps.sessions.delete(token))) {
-      await audit(deps.db, {
-        actor: session.personId !== null ? `person:${session.personId}` : `user:${session.userId}`,
-        action: 'sign-out',
-        channel: session.kind === 'student' ? 'student' : 'staff',
-        details: { provider: session.provider },
-      });
-    }
-    clearSessionCookie(c, secure);
-    return c.redirect('/', 303);
-  });
+  app.post(
+    '/logout',
+    formLimit,
+    sameOrigin(deps.publicUrl),
+    async (c, next) => {
+      // With a session, its CSRF token is needed too; without one there is nothing to end.
+      if (c.get('signedIn')) return csrfProtection()(c, next);
+      return next();
+    },
+    async (c) => {
+      const signedIn = c.get('signedIn');
+      const token = sessionToken(c, secure);
+      if (signedIn && (await deps.sessions.delete(token))) {
+        await audit(deps.db, {
+          actor: signedInActor(signedIn),
+          action: 'sign-out',
+          channel: signedIn.kind === 'student' ? 'student' : 'staff',
+          details: { provider: signedIn.provider },
+        });
+      }
+      clearSessionCookie(c, secure);
+      return c.redirect('/', 303);
+    },
+  );
 
   if (demo) {
     app.post('/login/demo', formLimit, sameOrigin(deps.publicUrl), async (c) => {

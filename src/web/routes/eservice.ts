@@ -1,5 +1,5 @@
 /**
- * The Latvija.lv e-service (issue 6).
+ * The Latvija.lv e-service.
  *
  * - `GET /eservice/certificates` with the e-service's token (`?token=` or `Authorization: Bearer`; or `POST` with
  *   the form field `token`, which keeps it out of every address): as JSON when
@@ -16,7 +16,6 @@
  * Random ids travel only in query strings and form bodies: request logs keep query names, never values.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
@@ -44,45 +43,30 @@ import {
   findEservicePerson,
   loadDownloadLink,
   loadEmbedSession,
-  type EmbedSession,
-  type EserviceCertificate,
   type EserviceSubject,
 } from '../../data/eservice.js';
 import { createPaperRequest, isOpen, PaperRequestError, paperRequestsOfPerson } from '../../data/paper-requests.js';
-import { sealOne, storedDocument, type Sealer } from '../../data/sealing.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../../domain/certificate-number.js';
-import { examTitle } from '../../domain/exam-title.js';
-import { schoolYearName } from '../../domain/release.js';
 import { EMBED_PATH, OPENAPI_PATH } from '../../eservice/claims.js';
-import { eserviceOpenApi, type OpenApiSettings } from '../../eservice/openapi.js';
+import { certificateListJson, eserviceOpenApi, problemJson, type ProblemJson } from '../../eservice/openapi.js';
 import { parsePaperForm } from '../../eservice/paper-form.js';
-import { EserviceTokenError, type TokenVerifier } from '../../eservice/token.js';
+import type { EserviceDependencies } from '../../eservice/setup.js';
+import { EserviceTokenError } from '../../eservice/token.js';
 import { translator, type Language } from '../../i18n.js';
 import type { Logger } from '../../log.js';
-import type { AppEnv } from '../app.js';
-import type { Assets } from '../assets.js';
+import type { AppEnv } from '../context.js';
+import { documentFor, sendEdoc } from '../edoc.js';
+import { limitBody, textFields } from '../forms.js';
 import { sendHtml } from '../respond.js';
 import { isSameOriginRequest } from '../session.js';
-
-export interface EserviceDependencies {
-  /** Verifies the e-service's token (src/eservice/token.ts). */
-  verify: TokenVerifier;
-  /** ESERVICE_ORIGINS: who may frame the embed pages. */
-  origins: readonly string[];
-  /** PUBLIC_URL: absolute links in the JSON answer, and the origin forms must come from. */
-  publicUrl: string;
-  /** What the OpenAPI document states about the token. */
-  token: Omit<OpenApiSettings, 'publicUrl' | 'origins'>;
-  /** Seals a certificate that has no document yet. */
-  seal?: Sealer;
-  clock?: () => Date;
-}
 
 export interface EserviceRouteDependencies extends EserviceDependencies {
   db: Kysely<Database>;
   log: Logger;
-  assets: Assets;
 }
+
+/** The token form and the paper request form: a few fields each. */
+const EMBED_FORM_BYTES = 16 * 1024;
 
 // Requests answered by one of the routes the e-service frames. Marked by the route itself, not by the path, so
 // that a 404 under /eservice/, a method a route does not take, or anything added later stays unframeable.
@@ -139,28 +123,33 @@ function certificateNumberParam(raw: string): string | undefined {
 export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const clock = deps.clock ?? (() => new Date());
-  const css = deps.assets.url('app.css');
   const openApi = JSON.stringify(eserviceOpenApi({ ...deps.token, publicUrl: deps.publicUrl, origins: deps.origins }));
 
   const embed = (c: Context<AppEnv>, switchHref?: string): EmbedContext => {
     const lang = c.get('lang');
-    return { t: translator(lang), lang, css, ...(switchHref ? { switchHref } : {}) };
+    return { t: translator(lang), lang, css: c.get('assets').url('app.css'), ...(switchHref ? { switchHref } : {}) };
   };
   const otherLanguage = (lang: Language): Language => (lang === 'lv' ? 'en' : 'lv');
 
-  const refuse = (c: Context<AppEnv>, kind: EmbedRefusal, status: 401 | 403 | 404 | 409 | 503, sessionId?: string) => {
+  // Refusals are thrown (`throw await refusal(…)`), carrying the answer: the handler stops there, and the
+  // application's error handler sends it as it is.
+  /** The embed page saying why not. */
+  const refusal = async (c: Context<AppEnv>, kind: EmbedRefusal, status: 401 | 403 | 404 | 503, sessionId?: string) => {
     if (status === 401) c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-    return sendHtml(c, embedRefusedPage(embed(c), kind, sessionId), status);
+    return new HTTPException(status, { res: await sendHtml(c, embedRefusedPage(embed(c), kind, sessionId), status) });
   };
+  /** The JSON answer's refusal, with no data. */
+  const jsonRefusal = (c: Context<AppEnv>, error: ProblemJson['error'], status: 401 | 503) =>
+    new HTTPException(status, { res: c.json(problemJson(error), status, { 'Cache-Control': 'no-store' }) });
 
-  const tokenRefused = (c: Context<AppEnv>, error: EserviceTokenError) => {
+  const tokenRefusal = async (c: Context<AppEnv>, error: EserviceTokenError) => {
     deps.log.warn('e-service token refused', { id: c.get('requestId'), reason: error.reason });
     const unavailable = error.reason === 'keys-unavailable';
     if (wantsJson(c)) {
       if (!unavailable) c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-      return c.json({ error: unavailable ? 'temporarily_unavailable' : 'invalid_token' }, unavailable ? 503 : 401, { 'Cache-Control': 'no-store' });
+      return unavailable ? jsonRefusal(c, 'temporarily_unavailable', 503) : jsonRefusal(c, 'invalid_token', 401);
     }
-    return refuse(c, unavailable ? 'unavailable' : 'token', unavailable ? 503 : 401);
+    return unavailable ? refusal(c, 'unavailable', 503) : refusal(c, 'token', 401);
   };
 
   /** The list with fresh download links, as JSON or as the embed page. */
@@ -170,38 +159,21 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     const holder = subject ? await eservicePerson(deps.db, subject.personId) : undefined;
     const certificates = subject ? await eserviceCertificates(deps.db, subject.personId, now) : [];
     const valid = certificates.filter((cert) => cert.state === 'issued');
-    const links = subject ? await createDownloadLinks(deps.db, subject, valid.map((cert) => cert.certificateId), expiresAt, now) : new Map<number, string>();
+    const links = subject
+      ? await createDownloadLinks(
+          deps.db,
+          subject,
+          valid.map((cert) => cert.certificateId),
+          expiresAt,
+          now,
+        )
+      : new Map<number, string>();
     const papers = subject ? await paperRequestsOfPerson(deps.db, subject.personId) : new Map();
     const downloads = new Map([...links].map(([id, link]) => [id, `/eservice/download?${new URLSearchParams({ link }).toString()}`]));
     if (wantsJson(c)) {
-      return c.json(
-        {
-          holder: holder ? { firstName: holder.firstName, lastName: holder.lastName } : null,
-          representative: subject?.representative ?? false,
-          linksExpireAt: expiresAt.toISOString(),
-          certificates: certificates.map((cert) => {
-            const paper = papers.get(cert.certificateId);
-            return {
-              number: cert.number,
-              issuedOn: cert.issuedOn,
-              examCode: cert.examCode,
-              examName: examTitle(cert, lang),
-              education: cert.education,
-              level: cert.level,
-              schoolYear: schoolYearName(cert.schoolYear),
-              total: cert.total,
-              state: cert.state,
-              annulledOn: cert.annulledOn,
-              downloadUrl: downloads.has(cert.certificateId) ? `${deps.publicUrl}${downloads.get(cert.certificateId)}` : null,
-              paperRequest: paper
-                ? { status: paper.status, delivery: paper.delivery, requestedAt: paper.requestedAt, printedAt: paper.printedAt, sentAt: paper.sentAt }
-                : null,
-            };
-          }),
-        },
-        200,
-        { 'Cache-Control': 'no-store' },
-      );
+      const downloadUrls = new Map([...downloads].map(([id, path]) => [id, `${deps.publicUrl}${path}`]));
+      const list = { holder, representative: subject?.representative ?? false, linksExpireAt: expiresAt, certificates, downloadUrls, papers };
+      return c.json(certificateListJson(list, lang), 200, { 'Cache-Control': 'no-store' });
     }
     const requested = c.req.query('requested');
     const page = embed(c, sessionId ? embedHref(EMBED_PATH, sessionId, otherLanguage(lang)) : undefined);
@@ -225,15 +197,29 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     try {
       verified = await deps.verify(token);
     } catch (error) {
-      if (error instanceof EserviceTokenError) return tokenRefused(c, error);
+      if (error instanceof EserviceTokenError) throw await tokenRefusal(c, error);
       throw error;
     }
     const now = clock();
     const person = await findEservicePerson(deps.db, verified.holderCode);
-    const subject: EserviceSubject | undefined = person && { personId: person.personId, actorCode: verified.actorCode, representative: verified.representative };
+    const subject: EserviceSubject | undefined = person && {
+      personId: person.personId,
+      actorCode: verified.actorCode,
+      representative: verified.representative,
+    };
     if (subject) {
       // Who looked at whose certificates, through which way in: a representative's access is on record too.
-      await audit(deps.db, { ...eserviceAuditActor(subject), channel: 'eservice', action: 'certificates.list', subject: `person:${subject.personId}`, details: { ...eserviceAuditDetails(subject), json: wantsJson(c) } }, now);
+      await audit(
+        deps.db,
+        {
+          ...eserviceAuditActor(subject),
+          channel: 'eservice',
+          action: 'certificates.list',
+          subject: `person:${subject.personId}`,
+          details: { ...eserviceAuditDetails(subject), json: wantsJson(c) },
+        },
+        now,
+      );
     }
     if (wantsJson(c) || !subject) return showList(c, subject, new Date(now.getTime() + EMBED_SESSION_MS));
     const opened = await createEmbedSession(deps.db, subject, verified.tokenIdHash, now);
@@ -246,7 +232,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     const sessionId = c.req.query('s');
     if (token === undefined && sessionId !== undefined) {
       const session = await loadEmbedSession(deps.db, sessionId, clock());
-      if (!session) return wantsJson(c) ? c.json({ error: 'invalid_token' }, 401, { 'Cache-Control': 'no-store' }) : refuse(c, 'expired', 401);
+      if (!session) throw wantsJson(c) ? jsonRefusal(c, 'invalid_token', 401) : await refusal(c, 'expired', 401);
       return showList(c, session, session.expiresAt, sessionId);
     }
     return open(c, token);
@@ -254,7 +240,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
 
   // The token as a form field (a form the e-service posts into the frame): the token, which carries the personal
   // code, then never appears in an address, a history entry or a proxy's access log.
-  app.post(EMBED_PATH, framed, bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new HTTPException(413); } }), async (c) => {
+  app.post(EMBED_PATH, framed, limitBody(EMBED_FORM_BYTES), async (c) => {
     const body = await c.req.parseBody();
     return open(c, typeof body.token === 'string' ? body.token : bearerToken(c));
   });
@@ -263,45 +249,45 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     const now = clock();
     const link = await loadDownloadLink(deps.db, c.req.query('link'), now);
     const certificate = link ? await downloadableCertificate(deps.db, link.personId, link.certificateId, now) : undefined;
-    if (!link || !certificate) return refuse(c, 'not-found', 404);
-    let document = await storedDocument(deps.db, link.certificateId);
-    if (!document && deps.seal) {
-      await sealOne(deps.db, link.certificateId, deps.seal, { actor: eserviceActor(link), channel: 'eservice' });
-      document = await storedDocument(deps.db, link.certificateId);
-    }
-    if (!document) return refuse(c, 'not-found', 404);
+    if (!link || !certificate) throw await refusal(c, 'not-found', 404);
+    const document = await documentFor(deps.db, link.certificateId, { seal: deps.seal, actor: eserviceActor(link), channel: 'eservice' });
+    if (!document) throw await refusal(c, 'not-found', 404);
     await audit(
       deps.db,
-      { ...eserviceAuditActor(link), channel: 'eservice', action: 'certificate.download', subject: `certificate:${certificate.number}`, details: eserviceAuditDetails(link) },
+      {
+        ...eserviceAuditActor(link),
+        channel: 'eservice',
+        action: 'certificate.download',
+        subject: `certificate:${certificate.number}`,
+        details: eserviceAuditDetails(link),
+      },
       now,
     );
-    return c.body(new Uint8Array(document.edoc) as Uint8Array<ArrayBuffer>, 200, {
-      'Content-Type': 'application/vnd.etsi.asic-e+zip',
-      'Content-Disposition': `attachment; filename="sertifikats-${certificate.number.replace('/', '-')}.edoc"`,
-      ETag: `"${document.sha256}"`,
-      'X-Content-Type-Options': 'nosniff',
-    });
+    return sendEdoc(c, document, certificate.number);
   });
 
-  /** The session and the certificate a paper request is about, or the refusal page to answer with. */
+  /** The session and the certificate a paper request is about; refused when either is gone. */
   const paperContext = async (c: Context<AppEnv>, sessionId: string | undefined) => {
     const now = clock();
     const session = await loadEmbedSession(deps.db, sessionId, now);
-    if (!session) return { refusal: await refuse(c, 'expired', 401) };
+    if (!session || sessionId === undefined) throw await refusal(c, 'expired', 401);
     const number = certificateNumberParam(c.req.param('number') ?? '');
     const certificates = await eserviceCertificates(deps.db, session.personId, now);
     const certificate = certificates.find((cert) => cert.number === number && cert.state === 'issued');
-    if (!certificate) return { refusal: await refuse(c, 'not-found', 404, sessionId) };
+    if (!certificate) throw await refusal(c, 'not-found', 404, sessionId);
     const existing = (await paperRequestsOfPerson(deps.db, session.personId)).get(certificate.certificateId);
     const holder = await eservicePerson(deps.db, session.personId);
-    return { session: session as EmbedSession, sessionId: sessionId!, certificate: certificate as EserviceCertificate, existing, holderName: holder ? `${holder.firstName} ${holder.lastName}` : '' };
+    return { session, sessionId, certificate, existing, holderName: holder ? `${holder.firstName} ${holder.lastName}` : '' };
   };
 
-  const formDefaults = (page: EmbedContext, holderName: string): Record<string, string> => ({ delivery: 'post', recipient: holderName, country: page.t('eservice.paper.defaultCountry') });
+  const formDefaults = (page: EmbedContext, holderName: string): Record<string, string> => ({
+    delivery: 'post',
+    recipient: holderName,
+    country: page.t('eservice.paper.defaultCountry'),
+  });
 
   app.get('/eservice/paper/:number', framed, async (c) => {
     const context = await paperContext(c, c.req.query('s'));
-    if ('refusal' in context) return context.refusal;
     const lang = c.get('lang');
     const page = embed(c, embedHref(paperPath(context.certificate.number), context.sessionId, otherLanguage(lang)));
     return sendHtml(
@@ -317,13 +303,11 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     );
   });
 
-  app.post('/eservice/paper/:number', framed, bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new HTTPException(413); } }), async (c) => {
-    const body = await c.req.parseBody();
-    const values = Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  app.post('/eservice/paper/:number', framed, limitBody(EMBED_FORM_BYTES), async (c) => {
+    const values = textFields(await c.req.parseBody());
     // The session id in the form already defeats cross-site forgery (it is not ambient); the origin is checked too.
-    if (!isSameOriginRequest(c, deps.publicUrl)) return refuse(c, 'forbidden', 403);
+    if (!isSameOriginRequest(c, deps.publicUrl)) throw await refusal(c, 'forbidden', 403);
     const context = await paperContext(c, values.s);
-    if ('refusal' in context) return context.refusal;
     const lang = c.get('lang');
     const page = embed(c, embedHref(paperPath(context.certificate.number), context.sessionId, otherLanguage(lang)));
     const formView = { sessionId: context.sessionId, certificate: context.certificate, holderName: context.holderName };
@@ -336,18 +320,24 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
       return sendHtml(c, paperReviewPage(page, { sessionId: context.sessionId, certificate: context.certificate, choice: parsed.value, values }));
     }
     try {
-      await createPaperRequest(deps.db, { certificateId: context.certificate.certificateId, certificateNumber: context.certificate.number, subject: context.session, choice: parsed.value }, clock());
+      await createPaperRequest(
+        deps.db,
+        { certificateId: context.certificate.certificateId, certificateNumber: context.certificate.number, subject: context.session, choice: parsed.value },
+        clock(),
+      );
     } catch (error) {
       if (!(error instanceof PaperRequestError)) throw error;
       const existing = (await paperRequestsOfPerson(deps.db, context.session.personId)).get(context.certificate.certificateId);
-      return sendHtml(c, paperFormPage(page, { ...formView, values, problems: [], ...(existing ? { existing } : {}), message: page.t(error.key, error.params) }), 409);
+      return sendHtml(
+        c,
+        paperFormPage(page, { ...formView, values, problems: [], ...(existing ? { existing } : {}), message: page.t(error.key, error.params) }),
+        409,
+      );
     }
     return c.redirect(embedHref(EMBED_PATH, context.sessionId, lang, { requested: context.certificate.number }), 303);
   });
 
-  app.get(OPENAPI_PATH, (c) =>
-    c.body(openApi, 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
-  );
+  app.get(OPENAPI_PATH, (c) => c.body(openApi, 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
 
   return app;
 }

@@ -5,7 +5,7 @@
  * A session without certificates still downloads, as a ZIP holding only the list file, so the answer never
  * depends on how far issuance has come.
  */
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
@@ -20,23 +20,21 @@ import {
 } from '../../../views/candidates.js';
 import { ARCHIVE_NOTE_NAME, archiveNoteText, certificatesNotYetPage, sessionsPage } from '../../../views/staff-sessions.js';
 import { audit } from '../../data/audit.js';
-import { CANDIDATE_FILTERS, CANDIDATE_SORTS, candidateCounts, listCandidates, revealPersonalCode, type CandidateFilter, type CandidateSort } from '../../data/candidates.js';
+import { candidateCounts, listCandidates, revealPersonalCode } from '../../data/candidates.js';
+import { CANDIDATE_FILTERS, CANDIDATE_SORTS, type CandidateFilter, type CandidateSort } from '../../domain/staff-lists.js';
 import { certificateArchive } from '../../data/certificate-archive.js';
-import { findInstitution, institutionChoices, sessionInScope, sessionYears, sessionsWithCounts, type StaffSession } from '../../data/school-sessions.js';
+import { examSessionInScope, examSessionYears, examSessionsWithCounts, type ExamSession } from '../../data/exam-sessions.js';
+import { findInstitution, institutionChoices } from '../../data/institutions.js';
 import type { Sealer } from '../../data/sealing.js';
-import type { AppEnv } from '../app.js';
-import { pageContext } from '../app.js';
-import type { Assets } from '../assets.js';
+import { resultsVisibleTo, type ResultsViewer } from '../../domain/release.js';
+import { pageContext, type AppEnv } from '../context.js';
+import { idParam, pageNumber, wholeNumber } from '../forms.js';
 import { sendHtml } from '../respond.js';
-import { csrfProtection } from '../session.js';
 import { institutionInScope, staffActor, staffScope } from '../staff.js';
 import { zipStream } from '../zip-stream.js';
 
 export interface StaffSessionDependencies {
   db: Kysely<Database>;
-  assets: Assets;
-  /** Lets only signed-in staff with a role through and sets `c.var.staff`. */
-  requireStaff: MiddlewareHandler<AppEnv>;
   /** Seals a certificate that has no document yet, in the worker pool. */
   seal?: Sealer;
   clock?: () => Date;
@@ -48,15 +46,10 @@ function oneOf<T extends string>(allowed: readonly T[], value: string | undefine
   return value !== undefined && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 }
 
-function positiveInteger(value: string | undefined): number | undefined {
-  return value && /^\d{1,9}$/.test(value) ? Number(value) : undefined;
-}
-
+/** Mounted at /staff/sessions inside the staff pages (routes/staff.ts), which let only staff through. */
 export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const clock = deps.clock ?? (() => new Date());
-  // hono's "/staff/sessions/*" also matches "/staff/sessions" itself.
-  app.use('/staff/sessions/*', deps.requireStaff, csrfProtection());
 
   /** The institution the request may see (null: all, agency only); an unknown one is 404 like any other. */
   async function scopedInstitution(c: Context<AppEnv>): Promise<number | null> {
@@ -66,34 +59,34 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
     return institutionId;
   }
 
-  async function scopedSession(c: Context<AppEnv>, institutionId: number | null): Promise<StaffSession> {
-    const sessionId = positiveInteger(c.req.param('sessionId'));
-    const session = sessionId === undefined ? undefined : await sessionInScope(deps.db, sessionId, institutionId);
+  async function scopedSession(c: Context<AppEnv>, institutionId: number | null): Promise<ExamSession> {
+    const session = await examSessionInScope(deps.db, idParam(c.req.param('sessionId')), institutionId);
     if (!session) throw new HTTPException(404);
     return session;
   }
 
   /** Results (certificates and their counts) reach a school when they reach its students; the agency sees them at once. */
-  function resultsAsOf(c: Context<AppEnv>): Date | null {
-    return staffScope(c).kind === 'school' ? clock() : null;
+  function resultsViewer(c: Context<AppEnv>): ResultsViewer {
+    return staffScope(c).kind;
   }
 
   /** The agency issues certificates before students may see them; schools get them when students do. */
-  function certificatesFrom(c: Context<AppEnv>, session: StaffSession): Date | undefined {
-    return staffScope(c).kind === 'school' && clock() < session.resultsAt ? session.resultsAt : undefined;
+  function certificatesFrom(c: Context<AppEnv>, session: ExamSession): Date | undefined {
+    return resultsVisibleTo(resultsViewer(c), session.resultsAt, clock()) ? undefined : session.resultsAt;
   }
 
-  app.get('/staff/sessions', async (c) => {
+  app.get('/', async (c) => {
     const scope = staffScope(c);
     const institutionId = await scopedInstitution(c);
-    const years = await sessionYears(deps.db, institutionId);
-    const requested = positiveInteger(c.req.query('year'));
+    const years = await examSessionYears(deps.db, institutionId);
+    const requested = wholeNumber(c.req.query('year'));
     const year = requested !== undefined && years.includes(requested) ? requested : years[0];
-    const sessions = year === undefined ? [] : await sessionsWithCounts(deps.db, { institutionId, schoolYear: year, releasedAsOf: resultsAsOf(c) });
+    const sessions =
+      year === undefined ? [] : await examSessionsWithCounts(deps.db, { institutionId, schoolYear: year, viewer: resultsViewer(c), now: clock() });
     const institutions = scope.kind === 'agency' ? await institutionChoices(deps.db) : [];
     return sendHtml(
       c,
-      sessionsPage(pageContext(c, deps.assets), { scope, institutions, institution: scope.kind === 'agency' ? institutionId : null, years, year, sessions }),
+      sessionsPage(pageContext(c), { scope, institutions, institution: scope.kind === 'agency' ? institutionId : null, years, year, sessions }),
     );
   });
 
@@ -107,7 +100,7 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
       filter: oneOf<CandidateFilter>(CANDIDATE_FILTERS, query.filter, 'registered'),
       sort: oneOf<CandidateSort>(CANDIDATE_SORTS, query.sort, DEFAULT_SORT),
       direction: query.dir === 'desc' ? 'desc' : 'asc',
-      page: positiveInteger(query.page) ?? 1,
+      page: pageNumber(query.page),
     };
     const counts = await candidateCounts(deps.db, session.id, institutionId);
     const lastPage = Math.max(1, Math.ceil(counts[state.filter] / CANDIDATES_PER_PAGE));
@@ -115,7 +108,8 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
     const offset = print ? 0 : (state.page - 1) * CANDIDATES_PER_PAGE;
     const rows = await listCandidates(deps.db, session, {
       institutionId,
-      releasedAsOf: resultsAsOf(c),
+      viewer: resultsViewer(c),
+      now: clock(),
       filter: state.filter,
       sort: state.sort,
       direction: state.direction,
@@ -137,30 +131,40 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
     };
   }
 
-  app.get('/staff/sessions/:sessionId/candidates', async (c) => {
+  app.get('/:sessionId/candidates', async (c) => {
     const print = c.req.query('print') === '1';
     const view = await candidatesView(c, print);
-    const page = pageContext(c, deps.assets);
+    const page = pageContext(c);
     return sendHtml(c, print ? candidatesPrintPage(page, view, clock()) : candidatesPage(page, view));
   });
 
-  app.post('/staff/sessions/:sessionId/candidates/:registrationId/reveal', async (c) => {
+  app.post('/:sessionId/candidates/:registrationId/reveal', async (c) => {
     const institutionId = await scopedInstitution(c);
     const session = await scopedSession(c, institutionId);
-    const registrationId = positiveInteger(c.req.param('registrationId'));
-    const person = registrationId === undefined ? undefined : await revealPersonalCode(deps.db, { sessionId: session.id, registrationId, institutionId });
-    if (!person || registrationId === undefined) throw new HTTPException(404);
-    await audit(deps.db, { actor: staffActor(c), action: 'personal-code.reveal', subject: `person:${person.personId}`, channel: 'school', details: { session: session.id, registration: registrationId } }, clock());
+    const registrationId = idParam(c.req.param('registrationId'));
+    const person = await revealPersonalCode(deps.db, { sessionId: session.id, registrationId, institutionId });
+    if (!person) throw new HTTPException(404);
+    await audit(
+      deps.db,
+      {
+        actor: staffActor(c),
+        action: 'personal-code.reveal',
+        subject: `person:${person.personId}`,
+        channel: 'school',
+        details: { session: session.id, registration: registrationId },
+      },
+      clock(),
+    );
     if (c.req.header('HX-Request')) return sendHtml(c, revealedCode(person.personalCode));
     const view = await candidatesView(c, false, { registrationId, personalCode: person.personalCode });
-    return sendHtml(c, candidatesPage(pageContext(c, deps.assets), view));
+    return sendHtml(c, candidatesPage(pageContext(c), view));
   });
 
-  app.get('/staff/sessions/:sessionId/certificates.zip', async (c) => {
+  app.get('/:sessionId/certificates.zip', async (c) => {
     const institutionId = await scopedInstitution(c);
     const session = await scopedSession(c, institutionId);
     if (certificatesFrom(c, session)) {
-      return sendHtml(c, certificatesNotYetPage(pageContext(c, deps.assets), session, candidatesPath(session.id)), 403);
+      return sendHtml(c, certificatesNotYetPage(pageContext(c), session, candidatesPath(session.id)), 403);
     }
     const institution = institutionId === null ? undefined : await findInstitution(deps.db, institutionId);
     const entries = certificateArchive(deps.db, {
@@ -170,7 +174,13 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
       seal: deps.seal,
       note: (note) => ({ name: ARCHIVE_NOTE_NAME, text: archiveNoteText(session, note) }),
     });
-    const fileName = ['sertifikati', session.examCode, `${session.schoolYear}-${session.schoolYear + 1}`, session.term === 'additional' ? 'papildtermins' : '', institution?.registrationNumber ?? 'visas-iestades']
+    const fileName = [
+      'sertifikati',
+      session.examCode,
+      `${session.schoolYear}-${session.schoolYear + 1}`,
+      session.term === 'additional' ? 'papildtermins' : '',
+      institution?.registrationNumber ?? 'visas-iestades',
+    ]
       .filter(Boolean)
       .join('-');
     return c.body(zipStream(entries), 200, {

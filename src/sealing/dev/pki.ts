@@ -1,13 +1,15 @@
 /**
  * Keys for development only, generated at the first start into the data folder (never committed): a test CA,
- * the agency's test seal certificate issued by it, and a test time-stamp authority. Production takes all of
- * these from configuration.
+ * the agency's test seal certificate issued by it, and the identity of the development time-stamp authority.
+ * Production takes all of these from configuration.
  */
 import { webcrypto } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { writeFileAtomically } from '../../files.js';
 import { join } from 'node:path';
-import { generateTestTsaIdentity } from './test-tsa.js';
-import { derToPem, x509 } from './x509.js';
+import { derToPem } from '../pem.js';
+import { x509 } from '../x509.js';
+import { generateDevelopmentTsaIdentity } from './tsa-identity.js';
 
 export const SEAL_ORGANIZATION = 'Valsts izglītības attīstības aģentūra';
 /** organizationIdentifier (2.5.4.97) of the test seal; a real seal carries the agency's own NTRLV- number. */
@@ -85,17 +87,13 @@ export async function ensureDevelopmentPki(dir: string): Promise<DevelopmentPki>
   if (existsSync(paths.sealKeyFile) && existsSync(paths.tsaKeyFile)) return paths;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { root, seal, sealKeys } = await generateTestSeal();
-  writeFileSync(paths.sealRootFile, root.toString('pem') + '\n');
-  writeFileSync(paths.sealChainFile, seal.toString('pem') + '\n' + root.toString('pem') + '\n');
-  writeFileSync(paths.sealKeyFile, await pkcs8Pem(sealKeys.privateKey), { mode: 0o600 });
+  writeFileAtomically(paths.sealRootFile, root.toString('pem') + '\n');
+  writeFileAtomically(paths.sealChainFile, seal.toString('pem') + '\n' + root.toString('pem') + '\n');
+  writeFileAtomically(paths.sealKeyFile, await pkcs8Pem(sealKeys.privateKey), 0o600);
 
-  const tsa = await generateTestTsaIdentity();
-  writeFileSync(paths.tsaRootFile, derToPem(tsa.rootDer));
-  writeFileSync(paths.tsaChainFile, tsa.certificateChainDer.map((der) => derToPem(der)).join(''));
-  writeFileSync(paths.tsaKeyFile, await pkcs8Pem(tsa.keyPair.privateKey), { mode: 0o600 });
+  const tsa = await generateDevelopmentTsaIdentity();
+  writeFileAtomically(paths.tsaRootFile, derToPem(tsa.rootDer));
+  writeFileAtomically(paths.tsaChainFile, tsa.certificateChainDer.map((der) => derToPem(der)).join(''));
+  writeFileAtomically(paths.tsaKeyFile, await pkcs8Pem(tsa.keyPair.privateKey), 0o600);
   return paths;
-}
-
-export function readText(file: string): string {
-  return readFileSync(file, 'utf8');
 }

@@ -1,9 +1,9 @@
 /**
- * Piscina worker: checks one uploaded .edoc per task (container, XML, signature, time-stamp, chain). Only the
- * bytes go in and the report comes out; the register look-up stays with the caller.
+ * The verification pool's worker (verify-pool.ts): checks one uploaded .edoc per task (container, XML, signature,
+ * time-stamp, chain). Only the bytes go in and the report comes out; the register look-up stays with the caller.
  */
 import { workerData } from 'node:worker_threads';
-import { verifyEdoc, type TrustAnchors, type VerificationReport } from '../src/sealing/verify.js';
+import { verifyEdoc, type TrustAnchors, type VerificationReport } from './verify.js';
 
 export interface VerifyWorkerData {
   trust: TrustAnchors;

@@ -1,0 +1,29 @@
+/**
+ * The release rule of src/domain/release.ts in SQL, for every query that shows results: the moment an exam's
+ * results open, and the condition that they are open to a viewer. Results are filtered in the query itself, so
+ * nothing of an unreleased result is even read for someone who may not see it yet.
+ *
+ * Both need `exams` and `school_years` joined. Release moments are stored as ISO-8601 UTC text, which compares
+ * in time order as text on SQLite and PostgreSQL alike.
+ */
+import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { seesUnreleasedResults, type ResultsViewer } from '../domain/release.js';
+
+/** The joined exam's release moment (releaseMomentOf): its school year's moment for the exam's education. */
+export const examReleaseMoment: RawBuilder<string> = sql<string>`case when ${sql.ref('exams.education')} = 'basic' then ${sql.ref('school_years.basic_results_at')} else ${sql.ref('school_years.secondary_results_at')} end`;
+
+/**
+ * The joined exam's results are visible to `viewer` at `now` (resultsVisibleTo); undefined when the viewer sees
+ * them whatever the moment, so the query needs no condition.
+ */
+export function releasedCondition(viewer: ResultsViewer, now: Date): Expression<SqlBool> | undefined {
+  if (seesUnreleasedResults(viewer)) return undefined;
+  return sql<SqlBool>`${examReleaseMoment} <= ${now.toISOString()}`;
+}
+
+/** Keeps only rows whose exam's results are visible to `viewer` at `now`; for `$call`. */
+export function whereReleased(viewer: ResultsViewer, now: Date) {
+  const condition = releasedCondition(viewer, now);
+  return <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> =>
+    condition === undefined ? query : query.where(condition);
+}

@@ -1,0 +1,73 @@
+/** A fresh identity for the development time-stamp authority: its root CA and its time-stamping certificate. */
+import 'reflect-metadata'; // @peculiar/x509 (through tsyringe) needs the Reflect metadata API; keep it first
+import * as x509 from '@peculiar/x509';
+import type { webcrypto } from 'node:crypto';
+import { randomPositiveInteger } from '../random-integer.js';
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+/**
+ * A fresh identity: a self-signed root CA and a TSA certificate issued by it (both ECDSA P-256, 10 years),
+ * the TSA certificate with the critical timeStamping extended key usage. For development and tests only.
+ */
+export async function generateDevelopmentTsaIdentity(): Promise<{
+  keyPair: CryptoKeyPair;
+  certificateChainDer: Uint8Array[];
+  rootDer: Uint8Array;
+}> {
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const crypto = globalThis.crypto;
+  const rootKeys = (await crypto.subtle.generateKey(algorithm, false, ['sign', 'verify'])) as CryptoKeyPair;
+  // Extractable, so that development can keep its TSA across restarts (see src/sealing/dev/pki.ts).
+  const tsaKeys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const notBefore = new Date(Date.now() - 60 * 60 * 1000); // an hour back, for clocks a little behind
+  const notAfter = new Date(notBefore);
+  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + 10);
+  const rootName = [{ CN: ['Eksāmenu portāla testa TSA sakne'] }];
+
+  const root = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: randomSerialHex(),
+      name: rootName,
+      notBefore,
+      notAfter,
+      keys: rootKeys,
+      signingAlgorithm: algorithm,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey),
+      ],
+    },
+    crypto,
+  );
+  const tsa = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: randomSerialHex(),
+      subject: [{ CN: ['Eksāmenu portāla testa laika zīmogs'] }],
+      issuer: rootName,
+      notBefore,
+      notAfter,
+      publicKey: tsaKeys.publicKey,
+      signingKey: rootKeys.privateKey,
+      signingAlgorithm: algorithm,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.timeStamping], true),
+        await x509.SubjectKeyIdentifierExtension.create(tsaKeys.publicKey),
+        await x509.AuthorityKeyIdentifierExtension.create(rootKeys.publicKey),
+      ],
+    },
+    crypto,
+  );
+  return {
+    keyPair: tsaKeys,
+    certificateChainDer: [new Uint8Array(tsa.rawData)],
+    rootDer: new Uint8Array(root.rawData),
+  };
+}
+
+function randomSerialHex(): string {
+  return Buffer.from(randomPositiveInteger(16)).toString('hex');
+}

@@ -1,0 +1,47 @@
+/**
+ * What every request carries through the application (`c.var`), and the page context views are rendered with.
+ * Routes import this module, never app.ts, so the application can import the routes without a cycle.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import type { PageContext } from '../../views/layout.js';
+import { DEFAULT_LANGUAGE, translator } from '../i18n.js';
+import type { Assets } from './assets.js';
+import type { GeoAttribution } from '../net/country-database.js';
+import type { LanguageVariables } from './language.js';
+import type { SignedInVariables } from './signed-in.js';
+
+export type AppEnv = {
+  Variables: LanguageVariables &
+    SignedInVariables & {
+      requestId: string;
+      /** The static files under their hashed names, for the links pages make to them. */
+      assets: Assets;
+      geoAttribution?: GeoAttribution;
+    };
+};
+
+/** Puts the static files on every request, for `pageContext()`. */
+export function provideAssets(assets: Assets): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('assets', assets);
+    await next();
+  };
+}
+
+export function pageContext(c: Context<AppEnv>): PageContext {
+  const url = new URL(c.req.url);
+  // An error raised before the language middleware ran still gets a page, in Latvian.
+  const lang = c.get('lang') ?? DEFAULT_LANGUAGE;
+  const assets = c.get('assets');
+  const signedIn = c.get('signedIn');
+  return {
+    t: translator(lang),
+    lang,
+    path: url.pathname + url.search,
+    assets: { css: assets.url('app.css'), htmx: assets.url('htmx.min.js') },
+    ...(c.get('geoAttribution') ? { geoAttribution: c.get('geoAttribution') } : {}),
+    ...(signedIn
+      ? { user: { name: signedIn.displayName, csrfToken: signedIn.csrfToken, kind: signedIn.kind, agency: c.get('staff')?.kind === 'agency' } }
+      : {}),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The school and agency staff pages, mounted at /staff: exam sessions (staff-sessions.ts), reports
+ * (staff-reports.ts) and the agency's paper copies (agency-paper-requests.ts). The guard stands here once for all
+ * of them: only signed-in staff with a role get through (others are sent to the staff sign-in), a body is a small
+ * form, and whatever changes state carries the session's CSRF token.
+ *
+ * The staff sign-in (/staff/login, staff-auth.ts) shares the prefix but must stay open. The application mounts it
+ * before this app: hono runs handlers in the order they were added, and a sign-in route answers without calling
+ * the next, so the guard below never runs for it.
+ */
+import { Hono } from 'hono';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../db/schema.js';
+import type { ReportQueueSettings } from '../../data/report-jobs.js';
+import type { Sealer } from '../../data/sealing.js';
+import type { AppEnv } from '../context.js';
+import { limitBody } from '../forms.js';
+import { csrfProtection } from '../session.js';
+import { requireStaff } from '../staff.js';
+import { agencyPaperRequestRoutes } from './agency-paper-requests.js';
+import { staffReportRoutes } from './staff-reports.js';
+import { staffSessionRoutes } from './staff-sessions.js';
+
+export interface StaffDependencies {
+  /** Seals a certificate that has no document yet (bulk downloads). */
+  seal?: Sealer;
+  /** The report queue's settings, and a wake-up call for this instance's runner when a job is queued. */
+  reports: { settings: ReportQueueSettings; notify?: () => void };
+  clock?: () => Date;
+}
+
+export interface StaffRouteDependencies extends StaffDependencies {
+  db: Kysely<Database>;
+}
+
+/** The staff forms: a few fields and choices, never a file. */
+export const STAFF_FORM_BYTES = 16 * 1024;
+
+export function staffRoutes(deps: StaffRouteDependencies): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  // The size cap comes before the CSRF check, which reads the form.
+  app.use('*', requireStaff(deps.db), limitBody(STAFF_FORM_BYTES), csrfProtection());
+  app.route('/sessions', staffSessionRoutes({ db: deps.db, seal: deps.seal, clock: deps.clock }));
+  app.route('/reports', staffReportRoutes({ db: deps.db, ...deps.reports, clock: deps.clock }));
+  app.route('/paper-requests', agencyPaperRequestRoutes({ db: deps.db, reports: deps.reports, clock: deps.clock }));
+  return app;
+}

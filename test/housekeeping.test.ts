@@ -1,0 +1,300 @@
+/**
+ * Housekeeping, on every database: each task in the list deletes what it says it deletes (stale rows of its kind
+ * go, fresh ones stay), every task has such a check here, a failing task does not stop the others, and the
+ * schedule runs until it is stopped.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOGIN_ATTEMPT_MS } from '../src/data/web-sessions.js';
+import { HOUSEKEEPING_TASKS, runHousekeepingOnce, startHousekeeping, type HousekeepingTask } from '../src/housekeeping.js';
+import { createLogger } from '../src/log.js';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from './support/databases.js';
+import { seedSession, validPersonalCode } from './support/register.js';
+import { agencyUser } from './support/staff.js';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+describe.each(DATABASE_KINDS)('housekeeping on %s', (kind) => {
+  let test: TestDatabase;
+  const db = () => test.handle.db;
+  const now = new Date('2026-07-01T12:00:00.000Z');
+  const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
+  const ahead = (ms: number) => new Date(now.getTime() + ms).toISOString();
+  let personId: number;
+  let actorCode: string;
+  let certificateId: number;
+  let userId: number;
+
+  /** Per task: seeds one stale and one fresh row of its kind; `left` tells which of them are still there. */
+  interface Case {
+    seed(): Promise<void>;
+    left(): Promise<string[]>;
+  }
+  const reportJobs = new Map<string, number>();
+  const labelsOf = (ids: Iterable<number>) => [...reportJobs].filter(([, id]) => [...ids].includes(id)).map(([label]) => label);
+  const chunkOwners = async () => new Set((await db().selectFrom('report_file_chunks').select('job_id').execute()).map((r) => r.job_id));
+  const reportJob = async (label: string, status: 'done' | 'failed' | 'running', expiresAt: string | null) => {
+    const { id } = await db()
+      .insertInto('report_jobs')
+      .values({
+        user_id: userId,
+        institution_id: null,
+        type: 'graduates',
+        format: 'csv',
+        parameters: '{}',
+        status,
+        requested_at: ago(8 * 86_400_000),
+        ...(status === 'done' ? { file_name: `${label}.csv`, file_size: 1, finished_at: ago(8 * 86_400_000), expires_at: expiresAt } : {}),
+        ...(status === 'failed' ? { failure: 'interrupted', finished_at: ago(60_000) } : {}),
+        ...(status === 'running' ? { claimed_by: 'alive', lease_until: ahead(60_000), attempts: 1 } : {}),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db()
+      .insertInto('report_file_chunks')
+      .values({ job_id: id, chunk_no: 0, data: new Uint8Array([1]) })
+      .execute();
+    reportJobs.set(label, id);
+  };
+
+  const cases: Record<string, Case> = {
+    'web-sessions': {
+      async seed() {
+        for (const [label, expiresAt] of [
+          ['stale', ago(1000)],
+          ['fresh', ahead(60_000)],
+        ] as const) {
+          await db()
+            .insertInto('web_sessions')
+            .values({
+              id_hash: sha256(`session ${label}`),
+              kind: 'student',
+              person_id: personId,
+              user_id: null,
+              provider: 'demo',
+              display_name: label,
+              csrf_token: 'csrf',
+              created_at: ago(60 * 60_000),
+              last_seen_at: ago(60_000),
+              expires_at: expiresAt,
+            })
+            .execute();
+        }
+      },
+      left: async () => (await db().selectFrom('web_sessions').select('display_name').execute()).map((r) => r.display_name),
+    },
+    'login-attempts': {
+      async seed() {
+        for (const [label, createdAt] of [
+          ['stale', ago(LOGIN_ATTEMPT_MS + 1000)],
+          ['fresh', ago(1000)],
+        ] as const) {
+          await db()
+            .insertInto('login_attempts')
+            .values({ state: label, provider: 'eklase', nonce: 'n', code_verifier: 'v', return_to: '/results', created_at: createdAt })
+            .execute();
+        }
+      },
+      left: async () => (await db().selectFrom('login_attempts').select('state').execute()).map((r) => r.state),
+    },
+    'eservice-token-ids': {
+      async seed() {
+        await db()
+          .insertInto('eservice_token_ids')
+          .values([
+            { id_hash: sha256('token stale'), expires_at: ago(1000) },
+            { id_hash: sha256('token fresh'), expires_at: ahead(60_000) },
+          ])
+          .execute();
+      },
+      left: async () =>
+        (await db().selectFrom('eservice_token_ids').select('id_hash').execute()).map((r) => (r.id_hash === sha256('token fresh') ? 'fresh' : 'stale')),
+    },
+    'eservice-sessions': {
+      async seed() {
+        for (const [label, expiresAt] of [
+          ['stale', ago(1000)],
+          ['fresh', ahead(60_000)],
+        ] as const) {
+          await db()
+            .insertInto('eservice_sessions')
+            .values({
+              id_hash: sha256(`embed ${label}`),
+              person_id: personId,
+              actor_code: actorCode,
+              token_id_hash: sha256('t'),
+              created_at: ago(20 * 60_000),
+              expires_at: expiresAt,
+            })
+            .execute();
+        }
+      },
+      left: async () =>
+        (await db().selectFrom('eservice_sessions').select('id_hash').execute()).map((r) => (r.id_hash === sha256('embed fresh') ? 'fresh' : 'stale')),
+    },
+    'eservice-links': {
+      async seed() {
+        for (const [label, expiresAt] of [
+          ['stale', ago(1000)],
+          ['fresh', ahead(60_000)],
+        ] as const) {
+          await db()
+            .insertInto('eservice_links')
+            .values({
+              id_hash: sha256(`link ${label}`),
+              certificate_id: certificateId,
+              person_id: personId,
+              actor_code: actorCode,
+              created_at: ago(20 * 60_000),
+              expires_at: expiresAt,
+            })
+            .execute();
+        }
+      },
+      left: async () =>
+        (await db().selectFrom('eservice_links').select('id_hash').execute()).map((r) => (r.id_hash === sha256('link fresh') ? 'fresh' : 'stale')),
+    },
+    'rate-limit-counters': {
+      async seed() {
+        await db()
+          .insertInto('rate_limit_counters')
+          .values([
+            { key_hash: sha256('counter stale'), window_start: ago(20 * 60_000), window_end: ago(10 * 60_000), count: 3 },
+            { key_hash: sha256('counter fresh'), window_start: ago(5 * 60_000), window_end: ahead(5 * 60_000), count: 1 },
+          ])
+          .execute();
+      },
+      left: async () =>
+        (await db().selectFrom('rate_limit_counters').select('key_hash').execute()).map((r) => (r.key_hash === sha256('counter fresh') ? 'fresh' : 'stale')),
+    },
+    'report-files': {
+      async seed() {
+        await reportJob('report stale', 'done', ago(1000));
+        await reportJob('report fresh', 'done', ahead(86_400_000));
+      },
+      async left() {
+        const done = await db().selectFrom('report_jobs').select('id').where('status', '=', 'done').execute();
+        const owners = await chunkOwners();
+        return labelsOf(done.map((r) => r.id).filter((id) => owners.has(id)))
+          .filter((label) => label.startsWith('report '))
+          .map((label) => label.slice('report '.length));
+      },
+    },
+    'orphan-report-pieces': {
+      async seed() {
+        await reportJob('pieces stale', 'failed', null);
+        await reportJob('pieces fresh', 'running', null);
+      },
+      left: async () =>
+        labelsOf(await chunkOwners())
+          .filter((label) => label.startsWith('pieces '))
+          .map((label) => label.slice('pieces '.length)),
+    },
+  };
+
+  beforeAll(async () => {
+    test = await openTestDatabase(kind);
+    const seeded = await seedSession(db(), { examCode: 'LAT09', candidates: 1 });
+    actorCode = seeded.personalCodes[0]!;
+    const person = await db().selectFrom('persons').select('id').where('personal_code', '=', actorCode).executeTakeFirstOrThrow();
+    personId = person.id;
+    const registration = await db()
+      .selectFrom('registrations')
+      .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+      .select('registrations.id')
+      .where('candidates.person_id', '=', personId)
+      .executeTakeFirstOrThrow();
+    const sitting = await db()
+      .insertInto('sittings')
+      .values({ registration_id: registration.id, took_part: 'yes', updated_at: ago(0) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const certificate = await db()
+      .insertInto('certificates')
+      .values({ number: `2026/${seeded.candidateCodes[0]}-LAT09`, sitting_id: sitting.id, issued_on: '2026-06-17', state: 'issued', created_at: ago(0) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    certificateId = certificate.id;
+    userId = await agencyUser(db(), validPersonalCode(700_001));
+  });
+  afterAll(async () => test?.close());
+
+  it('checks every task of the list, and every task says what it deletes, for how long and how often', () => {
+    expect(Object.keys(cases).sort()).toEqual(HOUSEKEEPING_TASKS.map((task) => task.name).sort());
+    for (const task of HOUSEKEEPING_TASKS) {
+      expect(task.deletes.length, task.name).toBeGreaterThan(10);
+      expect(task.retention.length, task.name).toBeGreaterThan(3);
+      expect(task.everyMs, task.name).toBeGreaterThan(0);
+    }
+  });
+
+  it('deletes the stale rows of every kind in one run, and keeps the fresh ones', async () => {
+    for (const task of HOUSEKEEPING_TASKS) await cases[task.name]!.seed();
+    for (const task of HOUSEKEEPING_TASKS) expect((await cases[task.name]!.left()).sort(), task.name).toEqual(['fresh', 'stale']);
+
+    const lines: string[] = [];
+    const outcomes = await runHousekeepingOnce({ db: db(), log: createLogger('info', (line) => lines.push(line)), clock: () => now });
+    expect(outcomes.map((o) => o.task)).toEqual(HOUSEKEEPING_TASKS.map((task) => task.name));
+    for (const outcome of outcomes) expect(outcome, outcome.task).toEqual({ task: outcome.task, removed: 1 });
+    for (const task of HOUSEKEEPING_TASKS) expect(await cases[task.name]!.left(), task.name).toEqual(['fresh']);
+    // The expired report stays listed, as expired.
+    expect(await db().selectFrom('report_jobs').select('status').where('id', '=', reportJobs.get('report stale')!).executeTakeFirstOrThrow()).toEqual({
+      status: 'expired',
+    });
+    expect(lines.join('\n')).toContain('"task":"web-sessions"');
+
+    // Idempotent: a second run (say, on another instance) finds nothing more to remove.
+    const again = await runHousekeepingOnce({ db: db(), log: createLogger('silent'), clock: () => now });
+    expect(again.every((o) => 'removed' in o && o.removed === 0)).toBe(true);
+  });
+
+  it('logs a failing task and runs the others', async () => {
+    await db()
+      .insertInto('rate_limit_counters')
+      .values({ key_hash: sha256('counter stale again'), window_start: ago(20 * 60_000), window_end: ago(10 * 60_000), count: 1 })
+      .execute();
+    const failing: HousekeepingTask = {
+      name: 'broken',
+      deletes: 'nothing',
+      retention: 'none',
+      everyMs: 1000,
+      run: () => Promise.reject(new Error('database away')),
+    };
+    const counters = HOUSEKEEPING_TASKS.find((task) => task.name === 'rate-limit-counters')!;
+    const lines: string[] = [];
+    const outcomes = await runHousekeepingOnce({
+      db: db(),
+      log: createLogger('info', (line) => lines.push(line)),
+      clock: () => now,
+      tasks: [failing, counters],
+    });
+    expect(outcomes[0]).toMatchObject({ task: 'broken', failed: expect.any(Error) });
+    expect(outcomes[1]).toEqual({ task: 'rate-limit-counters', removed: 1 });
+    expect(lines.find((line) => line.includes('"task":"broken"'))).toMatch(/"level":"warn".*database away|database away.*"level":"warn"/);
+  });
+
+  it('runs every task on its schedule until stopped, a failing one included', async () => {
+    const runs = { good: 0, bad: 0 };
+    const tasks: HousekeepingTask[] = [
+      { name: 'good', deletes: 'nothing', retention: 'none', everyMs: 10, run: async () => (runs.good++, 0) },
+      {
+        name: 'bad',
+        deletes: 'nothing',
+        retention: 'none',
+        everyMs: 10,
+        run: async () => {
+          runs.bad++;
+          throw new Error('always');
+        },
+      },
+    ];
+    const stop = new AbortController();
+    const housekeeping = startHousekeeping({ db: db(), log: createLogger('silent'), tasks, signal: stop.signal });
+    while (runs.good < 3 || runs.bad < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    stop.abort();
+    await housekeeping.stop();
+    const after = { ...runs };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(runs).toEqual(after);
+  });
+});
