@@ -16,6 +16,7 @@ const target = new URL(url!);
 const latencies: number[] = [];
 let errors = 0;
 let non2xx = 0;
+const non2xxByStatus = new Map<number, number>();
 
 const total = rate * seconds;
 const started = performance.now();
@@ -31,7 +32,10 @@ await new Promise<void>((done) => {
       const req = request(
         { host: target.hostname, port: target.port, path: target.pathname + target.search, agent, headers: { cookie, 'accept-encoding': 'gzip' } },
         (res) => {
-          if ((res.statusCode ?? 0) >= 300) non2xx++;
+          if ((res.statusCode ?? 0) >= 300) {
+            non2xx++;
+            non2xxByStatus.set(res.statusCode ?? 0, (non2xxByStatus.get(res.statusCode ?? 0) ?? 0) + 1);
+          }
           res.resume();
           res.on('end', () => {
             latencies.push(performance.now() - scheduledAt);
@@ -53,5 +57,15 @@ await new Promise<void>((done) => {
 latencies.sort((a, b) => a - b);
 const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
 const elapsed = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), max: at(1), errors, non2xx }));
+console.log(
+  JSON.stringify({
+    rps: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: at(1),
+    errors,
+    non2xx,
+    non2xxByStatus: [...non2xxByStatus].map(([status, count]) => `${status}: ${count}`).join(', '),
+  }),
+);
 agent.destroy();

@@ -47,8 +47,8 @@ function pacedLoad(url: string, rate: number, cookies: string[], seconds = durat
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
   });
-  const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { rps: number; p50: number; p99: number; errors: number; non2xx: number };
-  return { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors, non2xx: result.non2xx };
+  const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Figures;
+  return { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors, non2xx: result.non2xx, non2xxByStatus: result.non2xxByStatus };
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'results-day-'));

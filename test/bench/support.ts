@@ -58,6 +58,8 @@ export interface Figures {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Answers other than 2xx by status, e.g. "503: 12": an overload refusal and a lost session look alike otherwise. */
+  non2xxByStatus: string;
 }
 
 export async function load(url: string, options: { cookies?: string[]; rate?: number; connections: number; duration: number }): Promise<Figures> {
@@ -74,9 +76,20 @@ export async function load(url: string, options: { cookies?: string[]; rate?: nu
     headers,
     ...(requests ? { requests } : {}),
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  const byStatus = Object.entries(result.statusCodeStats ?? {})
+    .filter(([status]) => !status.startsWith('2'))
+    .map(([status, stats]) => `${status}: ${stats.count}`)
+    .join(', ');
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    non2xxByStatus: byStatus,
+  };
 }
 
 export function line(label: string, f: Figures): string {
-  return `${label.padEnd(34)} ${f.rps.toFixed(0).padStart(6)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}   non-2xx ${f.non2xx}`;
+  return `${label.padEnd(34)} ${f.rps.toFixed(0).padStart(6)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}   non-2xx ${f.non2xx}${f.non2xxByStatus ? ` (${f.non2xxByStatus})` : ''}`;
 }
