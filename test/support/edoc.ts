@@ -218,3 +218,26 @@ export function excC14nOfLeaf(element: LeafElement): string {
     .join('');
   return `<${element.tagName}${ns}${attrs}>${escapeText(element.textContent ?? '')}</${element.tagName}>`;
 }
+
+/**
+ * The container zipped anew as another tool might: the same entries, mimetype first and stored, the others in
+ * reverse order and all deflated (the PDF too, which the sealing code stores).
+ */
+export function rezip(edoc: Uint8Array): Uint8Array {
+  const [mimetype, ...rest] = unzipEntries(edoc);
+  if (mimetype?.[0] !== 'mimetype') throw new Error('the container does not start with its mimetype');
+  return zipEntries([mimetype, ...rest.reverse()]);
+}
+
+/**
+ * A later version of a sealed B-T document, as an upgrade makes it: one unsigned signature property more (here
+ * xades:CertificateValues with the certificates its KeyInfo carries), the signature itself untouched.
+ */
+export function withCertificateValues(edoc: Uint8Array): Uint8Array {
+  return editSignatureXml(edoc, (xml) => {
+    const certificates = [...xml.matchAll(/<ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/g)].map((m) => m[1]!);
+    const values = `<xades:CertificateValues>${certificates.map((c) => `<xades:EncapsulatedX509Certificate>${c}</xades:EncapsulatedX509Certificate>`).join('')}</xades:CertificateValues>`;
+    if (!xml.includes('</xades:UnsignedSignatureProperties>')) throw new Error('not a B-T signature');
+    return xml.replace('</xades:UnsignedSignatureProperties>', `${values}</xades:UnsignedSignatureProperties>`);
+  });
+}
