@@ -167,8 +167,8 @@ export async function checkRevocation(
       const finding = await readResponse(responseDer, certificateDer, issuerDer, pool);
       if (finding) findings.push(finding);
     } catch (error) {
-      if (!(error instanceof RevocationError)) throw error;
-      firstError ??= error;
+      // Anything else the bytes make a parser throw is a response we cannot read.
+      firstError ??= error instanceof RevocationError ? error : new RevocationError('malformed');
     }
   }
   const revoked = findings.find((f) => f.status === 'revoked');

@@ -13,7 +13,6 @@ import { chainsToTrustedRoot, orderCertificateChain } from './certificate-chain.
 import { signatureFingerprint, type SignatureFingerprint } from './fingerprint.js';
 import { fileOfReference } from './reference-uri.js';
 import { checkRevocation, RevocationError } from './revocation.js';
-import { SIGNATURE_METHOD_URI } from './signer.js';
 import { findSigningCertificate } from './signing-certificate.js';
 import { TimestampError } from './timestamp-error.js';
 import { verifyTimestampToken } from './timestamp-token.js';
@@ -65,8 +64,9 @@ export interface SignatureCheck {
   revocationTime?: Date;
   /** The latest archive time-stamp's time (B-LTA). */
   archiveTimestampTime?: Date;
-  /** Container files the signature signs. */
+  /** Container files the signature signs; known only once its references were read (`referencesRead`). */
   signedFiles: Set<string>;
+  referencesRead: boolean;
   /** What the signature covers; only when every reference resolved. */
   fingerprint?: SignatureFingerprint;
 }
@@ -79,6 +79,16 @@ export interface SignatureContext {
   mediaTypes: ReadonlyMap<string, string>;
   trust: TrustAnchors;
 }
+
+/** XML signature algorithms: the hash, and whether the value is an ECDSA r‖s pair (else RSA PKCS#1 v1.5). */
+const SIGNATURE_METHODS: Readonly<Record<string, { hash: string; ecdsa: boolean }>> = {
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256': { hash: 'sha256', ecdsa: true },
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384': { hash: 'sha384', ecdsa: true },
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512': { hash: 'sha512', ecdsa: true },
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256': { hash: 'sha256', ecdsa: false },
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384': { hash: 'sha384', ecdsa: false },
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512': { hash: 'sha512', ecdsa: false },
+};
 
 /** XML digest algorithms a reference may use. */
 const REFERENCE_DIGESTS: Readonly<Record<string, string>> = {
@@ -116,7 +126,7 @@ function subjectField(certificate: X509Certificate, field: string): string | und
 class Stop extends Error {}
 
 export async function checkSignature(signature: Element, context: SignatureContext): Promise<SignatureCheck> {
-  const check: SignatureCheck = { id: signature.getAttribute('Id') ?? '', problems: [], signedFiles: new Set() };
+  const check: SignatureCheck = { id: signature.getAttribute('Id') ?? '', problems: [], signedFiles: new Set(), referencesRead: false };
   const problem = (key: string, params?: Record<string, string>) => void check.problems.push(params ? { key, params } : { key });
   const stop = (key: string, params?: Record<string, string>): never => {
     problem(key, params);
@@ -147,7 +157,9 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
   const c14nOf = (method: Element | undefined, fallback: CanonicalizationAlgorithm) => {
     if (!method) return fallback;
     const algorithm = method.getAttribute('Algorithm');
-    if (!isCanonicalization(algorithm) || method.firstChild) return stop('verify.signature.unsupported', { algorithm: algorithm ?? '' });
+    // Parameters (an InclusiveNamespaces prefix list) would change the result: not supported.
+    const parameters = Array.from(method.childNodes).some((node) => node.nodeType === 1);
+    if (!isCanonicalization(algorithm) || parameters) return stop('verify.signature.unsupported', { algorithm: algorithm ?? '' });
     return algorithm;
   };
 
@@ -157,8 +169,8 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
   const keyInfo = optionalOne(signature, NS.ds, 'KeyInfo');
   const signedInfoC14n = c14nOf(one(signedInfo, NS.ds, 'CanonicalizationMethod'), ALGORITHM.c14n10);
   const signatureMethod = one(signedInfo, NS.ds, 'SignatureMethod').getAttribute('Algorithm');
-  const algorithm = Object.entries(SIGNATURE_METHOD_URI).find(([, uri]) => uri === signatureMethod)?.[0];
-  if (!algorithm) stop('verify.signature.unsupported', { algorithm: signatureMethod ?? '' });
+  const method = SIGNATURE_METHODS[signatureMethod ?? ''];
+  if (!method) stop('verify.signature.unsupported', { algorithm: signatureMethod ?? '' });
 
   // The qualifying properties: exactly one set, for this signature. A second, unsigned copy placed anywhere in it
   // could otherwise claim another signing time (the date the chain is checked at) or certificate.
@@ -236,16 +248,20 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
     const id = reference.getAttribute('Id');
     const signedType = id ? formats.get(`#${id}`) : undefined;
     if (signedType === undefined) problem('verify.signature.mime-type-missing', { file: name! });
-    else if (signedType !== mediaTypes.get(name!))
-      problem('verify.manifest.mime-mismatch', { file: name!, manifest: mediaTypes.get(name!) ?? '', signed: signedType });
+    // A file the manifest does not list is reported once, as such (manifest.ts).
+    else if (mediaTypes.has(name!) && signedType !== mediaTypes.get(name!))
+      problem('verify.manifest.mime-mismatch', { file: name!, manifest: mediaTypes.get(name!)!, signed: signedType });
   }
   if (!propertiesSigned) malformed();
+  check.referencesRead = true;
 
   // The signing certificate: the one whose digest the signed properties name, among those the signature carries.
   const carried = [
     ...(keyInfo ? ownDescendants(keyInfo, NS.ds, 'X509Certificate') : []),
     ...certificateValues.flatMap((values) => childrenNS(values, NS.xades, 'EncapsulatedX509Certificate')),
-  ].map(base64);
+  ]
+    .map(base64)
+    .filter(isCertificate);
   const found = findSigningCertificate(signedSignatureProperties, carried);
   if ('problem' in found) {
     if (found.problem === 'unsupported') stop('verify.signature.unsupported', { algorithm: found.algorithm });
@@ -271,13 +287,18 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
     if (Number.isNaN(check.signingTime.getTime())) malformed();
   }
 
-  // The signature value over the canonical SignedInfo.
-  const valid = verifySignature(
-    'sha256',
-    Buffer.from(canonicalize(signedInfo, signedInfoC14n), 'utf8'),
-    algorithm === 'ECDSA_SHA256' ? { key: certificate.publicKey, dsaEncoding: 'ieee-p1363' } : certificate.publicKey,
-    base64(signatureValue),
-  );
+  // The signature value over the canonical SignedInfo (an ECDSA value is the raw r‖s pair in XML signatures).
+  const { hash, ecdsa } = method!;
+  const key = certificate.publicKey;
+  let valid = false;
+  try {
+    const signed = Buffer.from(canonicalize(signedInfo, signedInfoC14n), 'utf8');
+    valid =
+      key.asymmetricKeyType === (ecdsa ? 'ec' : 'rsa') &&
+      verifySignature(hash, signed, ecdsa ? { key, dsaEncoding: 'ieee-p1363' } : key, base64(signatureValue));
+  } catch (error) {
+    if (error instanceof CanonicalizationUnsupportedError) throw error;
+  }
   if (!valid) problem('verify.signature.invalid');
 
   // B-T: time-stamps over the SignatureValue element, canonicalised as each declares (C14N 1.0 by default).
@@ -301,7 +322,7 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
   if (!(await chainsToTrustedRoot(signingDer, carried, trust.sealRoots, checkDate))) problem('verify.signature.untrusted');
 
   // B-LT: the revocation status the signature carries, produced after its time-stamp.
-  if (revocationValues.length > 0 || archiveTimestamps.length > 0) {
+  if (revocationValues.length > 0) {
     const responses = revocationValues.flatMap((values) =>
       childrenNS(values, NS.xades, 'OCSPValues').flatMap((ocsp) => childrenNS(ocsp, NS.xades, 'EncapsulatedOCSPValue').map(base64)),
     );
@@ -341,9 +362,20 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
       problem(error.reason === 'untrusted' ? 'verify.timestamp.archive-untrusted' : 'verify.timestamp.archive-invalid');
     }
   }
+  // An archive time-stamp preserves long-term data: without it there is nothing to preserve.
   if (archiveTimestamps.length > 0 && !longTerm) problem('verify.revocation.missing');
 
   check.fingerprint = signatureFingerprint(signature, files);
+}
+
+/** Certificates a signature carries are anyone's bytes: those that are not certificates at all are left out. */
+function isCertificate(der: Uint8Array): boolean {
+  try {
+    new X509Certificate(der);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The one DER token of a XAdES time-stamp container. */

@@ -104,8 +104,11 @@ export async function verifyEdoc(bytes: Uint8Array, trust: TrustAnchors): Promis
       if (!report.problems.some((p) => p.key === problem.key && JSON.stringify(p.params) === JSON.stringify(params))) fail(problem.key, params);
     }
   }
-  const signed = new Set(checks.flatMap((check) => [...check.signedFiles]));
-  for (const name of container.files.keys()) if (!signed.has(name)) fail('verify.signature.unsigned-file', { file: name });
+  // Which files are signed is known only when every signature could be read that far (else it is refused anyway).
+  if (checks.every((check) => check.referencesRead)) {
+    const signed = new Set(checks.flatMap((check) => [...check.signedFiles]));
+    for (const name of container.files.keys()) if (!signed.has(name)) fail('verify.signature.unsigned-file', { file: name });
+  }
 
   // The agency's seal: its organisation's (any organisation's seal can chain to a qualified CA's root), and of
   // those a valid one over the certificate's data if there is one.
