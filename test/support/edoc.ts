@@ -160,7 +160,7 @@ const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
  * `xmlsec1 --verify` of the container's signature file, run inside the unpacked container so that the relative
  * references resolve to the data files; trusting only the given root PEM files.
  */
-export function xmlsec1Verify(workDir: string, edoc: Uint8Array, trustedPemFiles: string[]): ToolResult {
+export function xmlsec1Verify(workDir: string, edoc: Uint8Array, trustedPemFiles: string[], signatureEntry = SIGNATURE_ENTRY): ToolResult {
   const dir = unpackTo(workDir, edoc);
   return run(
     'xmlsec1',
@@ -171,7 +171,7 @@ export function xmlsec1Verify(workDir: string, edoc: Uint8Array, trustedPemFiles
       '--id-attr:Id',
       `${XADES_NS}:SignedProperties`,
       ...trustedPemFiles.flatMap((file) => ['--trusted-pem', file]),
-      SIGNATURE_ENTRY,
+      signatureEntry,
     ],
     dir,
   );
