@@ -4,8 +4,8 @@
  * OCSPResponse (RFC 6960). A response counts when it is about this certificate (its CertID: hashes of the
  * issuer's name and key, and the serial number), is signed by the certificate's CA or by a responder the CA
  * delegated (a certificate it issued with the id-kp-OCSPSigning extended key usage, valid when the response was
- * produced), says "good", and was produced no earlier than the signature time-stamp: only then does it show the
- * certificate was not revoked when the signature was proven to exist.
+ * produced), says "good", and was produced no earlier than the signature time-stamp (to the second): only then
+ * does it show the certificate was not revoked when the signature was proven to exist.
  */
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
@@ -175,7 +175,10 @@ export async function checkRevocation(
   if (revoked)
     throw new RevocationError('revoked', { time: revoked.revokedAt ? `${revoked.revokedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '?' });
   const good = findings.filter((f) => f.status === 'good');
-  const fresh = good.find((f) => f.producedAt.getTime() >= notBefore.getTime());
+  // OCSP responders state whole seconds while time-stamps may state milliseconds: a response produced in the
+  // time-stamp's own second counts as produced after it.
+  const earliest = Math.floor(notBefore.getTime() / 1000) * 1000;
+  const fresh = good.find((f) => f.producedAt.getTime() >= earliest);
   if (fresh) return { producedAt: fresh.producedAt };
   if (firstError) throw firstError;
   if (good.length > 0) throw new RevocationError('before-timestamp');

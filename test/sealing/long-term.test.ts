@@ -76,6 +76,12 @@ describe('B-LT and B-LTA documents', () => {
     expect(report).toMatchObject({ genuine: true, level: 'B-LT' });
   });
 
+  it('B-LT with a response stating whole seconds, produced in the time-stamp’s own second', async () => {
+    const report = await verifyEdoc(await longTerm({ producedAt: new Date(Math.floor(stampedAt.getTime() / 1000) * 1000) }), trust);
+    expect(report.problems).toEqual([]);
+    expect(report.level).toBe('B-LT');
+  });
+
   it('B-LTA: an archive time-stamp over the signature, its data and the validation data', async () => {
     const report = await verifyEdoc(await withArchiveTimestamp(await longTerm(), stamp), trust);
     expect(report.problems).toEqual([]);
@@ -93,7 +99,7 @@ describe('tampering with the long-term data is refused with its reason', () => {
   });
 
   it('a response produced before the time-stamp', async () => {
-    const report = await verifyEdoc(await longTerm({ producedAt: new Date(stampedAt.getTime() - 60_000) }), trust);
+    const report = await verifyEdoc(await longTerm({ producedAt: new Date(Math.floor(stampedAt.getTime() / 1000) * 1000 - 1000) }), trust);
     expect(keys(report)).toEqual(['verify.revocation.before-timestamp']);
   });
 
