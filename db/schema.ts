@@ -101,12 +101,22 @@ export interface CertificateTable {
   created_at: string;
 }
 
+/** One version of a certificate's sealed document; rows are never changed (a trigger refuses updates). */
 export interface CertificateDocumentTable {
   certificate_id: number;
+  /** 1 is the document as sealed; each later version is an upgrade of it (same signature, more unsigned data). */
+  version: number;
   edoc: Uint8Array;
   sha256: string;
-  sealed_at: string;
+  created_at: string;
+  reason: DocumentVersionReason;
+  /** SHA-256 (hex) of the signature value; null for documents stored before versions, until worked out. */
+  signature_value_sha256: string | null;
+  /** JSON object: signed file name → SHA-256 (hex); null exactly when signature_value_sha256 is. */
+  signed_data: string | null;
 }
+
+export type DocumentVersionReason = 'sealed' | 'long-term-data' | 'archive-timestamp';
 
 export interface UserTable {
   id: Generated<number>;
@@ -275,6 +285,8 @@ export interface Database {
   sitting_points: SittingPointsTable;
   certificates: CertificateTable;
   certificate_documents: CertificateDocumentTable;
+  /** View: the newest version of each certificate's document, the one every download hands out. */
+  current_certificate_documents: CertificateDocumentTable;
   users: UserTable;
   user_roles: UserRoleTable;
   audit_log: AuditLogTable;

@@ -46,6 +46,11 @@ export function uploadCheckStatements(check: UploadCheck, t: Translate, lang: La
   }
   const signer = [report.signer?.organization ?? report.signer?.commonName, report.signer?.organizationIdentifier].filter(Boolean).join(', ');
   const statements: Statement[] = [{ tone: 'ok', text: t('verify.genuine', { signer }) }];
+  if (report.level) statements.push({ tone: 'info', text: t('verify.level', { level: report.level }) });
+  if (report.cosigners?.length) {
+    const names = report.cosigners.map((s) => [s.organization ?? s.commonName, s.organizationIdentifier].filter(Boolean).join(', '));
+    statements.push({ tone: 'info', text: t('verify.also-signed', { signers: names.join('; ') }) });
+  }
   if (report.timestampTime) statements.push({ tone: 'info', text: t('verify.sealed-at', { time: formatRigaDateTime(report.timestampTime) }) });
   else if (report.signingTime) statements.push({ tone: 'warn', text: t('verify.signed-at', { time: formatRigaDateTime(report.signingTime) }) });
   if (report.facts) statements.push(...factsStatements(report.facts, t, lang));

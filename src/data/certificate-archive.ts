@@ -1,8 +1,9 @@
 /**
  * The contents of a school's bulk certificate download: every issued certificate of one session for the
  * institution, read from the database in keyset batches so that memory holds one batch at a time however large
- * the session is, then a text file listing what was left out (annulled, or not sealable right now).
- * Certificates without a stored document are sealed on demand. Each batch is audited as it is read.
+ * the session is, then a text file listing what was left out (annulled, or not sealable right now). Each
+ * certificate's newest document version is sent; certificates without a stored document are sealed on demand.
+ * Each batch is audited as it is read.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
@@ -72,10 +73,10 @@ export async function annulledCertificates(db: Kysely<Database>, scope: ArchiveS
 
 async function issuedBatch(db: Kysely<Database>, scope: ArchiveScope, afterId: number, limit: number) {
   return certificatesOfScope(db, scope)
-    .leftJoin('certificate_documents', 'certificate_documents.certificate_id', 'certificates.id')
+    .leftJoin('current_certificate_documents as document', 'document.certificate_id', 'certificates.id')
     .where('certificates.state', '=', 'issued')
     .where('certificates.id', '>', afterId)
-    .select(['certificates.id', 'certificates.number', 'certificate_documents.edoc', 'certificate_documents.sealed_at as sealedAt'])
+    .select(['certificates.id', 'certificates.number', 'document.edoc', 'document.created_at as sealedAt'])
     .orderBy('certificates.id')
     .limit(limit)
     .execute();
@@ -83,11 +84,11 @@ async function issuedBatch(db: Kysely<Database>, scope: ArchiveScope, afterId: n
 
 async function storedDocuments(db: Kysely<Database>, certificateIds: number[]) {
   const rows = await db
-    .selectFrom('certificate_documents')
-    .select(['certificate_id', 'edoc', 'sealed_at'])
+    .selectFrom('current_certificate_documents')
+    .select(['certificate_id', 'edoc', 'created_at'])
     .where('certificate_id', 'in', certificateIds)
     .execute();
-  return new Map(rows.map((r) => [r.certificate_id, { edoc: r.edoc, sealedAt: r.sealed_at }]));
+  return new Map(rows.map((r) => [r.certificate_id, { edoc: r.edoc, sealedAt: r.created_at }]));
 }
 
 /**

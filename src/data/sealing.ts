@@ -1,7 +1,7 @@
 /**
  * Sealing issued certificates into stored .edoc documents. Resumable and idempotent: it seals only what has
- * no document yet, stores each document in one insert that never overwrites (the database also refuses any
- * update), and a crashed or killed run simply leaves the rest for the next one.
+ * no document yet, stores each document as its version 1 in one insert that never overwrites (the database also
+ * refuses any update), and a crashed or killed run simply leaves the rest for the next one.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
@@ -9,6 +9,7 @@ import type { CertificateFacts } from '../certificate/facts.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { SealedDocument } from '../sealing/seal.js';
 import { audit } from './audit.js';
+import { documentVersionRow, storedDocument } from './certificate-documents.js';
 import { loadCertificateFacts } from './certificate-facts.js';
 
 export type Sealer = (facts: CertificateFacts) => Promise<SealedDocument>;
@@ -114,8 +115,8 @@ async function storeSealedDocuments(
   return db.transaction().execute(async (trx) => {
     const stored = await trx
       .insertInto('certificate_documents')
-      .values(sealed.map((s) => ({ certificate_id: s.id, edoc: s.document.edoc, sha256: s.document.sha256, sealed_at: sealedAt })))
-      .onConflict((oc) => oc.column('certificate_id').doNothing())
+      .values(sealed.map((s) => documentVersionRow(s.id, 1, s.document.edoc, s.document.sha256, 'sealed', sealedAt)))
+      .onConflict((oc) => oc.columns(['certificate_id', 'version']).doNothing())
       .returning('certificate_id')
       .execute();
     await audit(trx, {
@@ -134,9 +135,4 @@ export async function sealOne(db: Kysely<Database>, certificateId: number, seal:
   const facts = (await loadCertificateFacts(db, [certificateId])).get(certificateId);
   if (!facts) throw new Error(`certificate ${certificateId} not found`);
   await storeSealedDocuments(db, [{ id: certificateId, document: await seal(facts) }], context);
-}
-
-/** A certificate's sealed document and its SHA-256, if it has been sealed. */
-export async function storedDocument(db: Kysely<Database>, certificateId: number) {
-  return db.selectFrom('certificate_documents').select(['edoc', 'sha256']).where('certificate_id', '=', certificateId).executeTakeFirst();
 }

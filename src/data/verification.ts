@@ -6,8 +6,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { CertificateFacts } from '../certificate/facts.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
+import { sameFingerprint } from '../sealing/fingerprint.js';
 import type { VerificationReport } from '../sealing/verify.js';
 import { audit } from './audit.js';
+import { fingerprintsOf } from './certificate-documents.js';
 import { certificatesWithHolder, loadCertificateFacts } from './certificate-facts.js';
 import { whereReleased } from './release.js';
 
@@ -31,9 +33,8 @@ export interface UploadCheck {
 async function registerEntry(db: Kysely<Database>, number: string) {
   return db
     .selectFrom('certificates')
-    .leftJoin('certificate_documents', 'certificate_documents.certificate_id', 'certificates.id')
     .where('certificates.number', '=', number)
-    .select(['certificates.id', 'certificates.state', 'certificates.annulled_reason', 'certificates.annulled_at', 'certificate_documents.sha256'])
+    .select(['certificates.id', 'certificates.state', 'certificates.annulled_reason', 'certificates.annulled_at'])
     .executeTakeFirst();
 }
 
@@ -50,9 +51,12 @@ export async function checkUploadedCertificate(
     const entry = await registerEntry(db, number);
     if (entry) {
       check.register = { state: entry.state, annulledReason: entry.annulled_reason, annulledAt: entry.annulled_at };
-      // The register keeps the bytes it sealed: a validly sealed file with other bytes under this number (an
-      // older seal, a copy re-sealed elsewhere) is not the certificate.
-      if (entry.sha256 !== report.sha256) {
+      // The register keeps what its seal covers in every version it stored: the signature value and the signed
+      // files. A copy zipped again, or a later version with more unsigned data, is the certificate; a validly
+      // sealed file under this number with another signature (an older seal, a copy re-sealed elsewhere) is not.
+      const stored = await fingerprintsOf(db, entry.id);
+      const uploaded = report.fingerprint;
+      if (!uploaded || !stored.some((version) => sameFingerprint(version.fingerprint, uploaded))) {
         report.genuine = false;
         report.problems.push({ key: 'verify.register-mismatch' });
         delete report.facts;
@@ -82,7 +86,7 @@ export async function checkCertificateByNumber(
   if (!parsed) return { found: false };
   const number = buildCertificateNumber(parsed);
   const row = await certificatesWithHolder(db)
-    .leftJoin('certificate_documents', 'certificate_documents.certificate_id', 'certificates.id')
+    .leftJoin('current_certificate_documents as document', 'document.certificate_id', 'certificates.id')
     .where('certificates.number', '=', number)
     .where('persons.personal_code', '=', personalCode)
     // Before its release moment a result does not exist for anyone, here as on the student pages.
@@ -92,7 +96,7 @@ export async function checkCertificateByNumber(
       'certificates.state',
       'certificates.annulled_reason',
       'certificates.annulled_at',
-      'certificate_documents.sha256',
+      'document.sha256',
     ])
     .executeTakeFirst();
   await audit(db, { ...context, action: 'certificate.verify-number', subject: `certificate:${number}`, details: { found: row !== undefined } });

@@ -1,6 +1,7 @@
 /**
  * ASiC-E containers (ETSI EN 319 162-1), the .edoc files: `mimetype` first and stored, the data files, an ODF
- * manifest and one XAdES signature file. Reading is defensive: uploads come from anyone.
+ * manifest and XAdES signature files (ours writes one; a holder's container may carry more, e.g. a university's
+ * countersignature). Reading is defensive: uploads come from anyone.
  */
 import { zipSync, type Zippable } from 'fflate';
 import { listZipEntries, readZipEntry, ZipError, type ZipEntry } from '../unzip.js';
@@ -49,12 +50,14 @@ export type ContainerProblem =
   | 'too-large'
   | 'not-a-zip'
   | 'mimetype-not-first'
+  | 'mimetype-compressed'
+  | 'mimetype-extra-field'
   | 'wrong-mimetype'
   | 'unsafe-entry-name'
   | 'too-many-entries'
   | 'entry-too-large'
   | 'no-signature'
-  | 'several-signatures'
+  | 'no-manifest'
   | 'duplicate-entry';
 
 export class ContainerError extends Error {
@@ -67,9 +70,9 @@ export class ContainerError extends Error {
 export interface OpenedContainer {
   /** Data files by name (everything outside META-INF/ and the mimetype). */
   files: Map<string, Uint8Array>;
-  signatureName: string;
-  signatureXml: string;
-  manifestXml?: string;
+  /** Every `META-INF/*signatures*.xml`, in the container's order. */
+  signatures: { name: string; xml: string }[];
+  manifestXml: string;
 }
 
 /** Entry names that could escape a folder or confuse a file system are refused outright. */
@@ -85,7 +88,14 @@ export function isSafeEntryName(name: string): boolean {
   );
 }
 
-/** The first local file header must be an uncompressed `mimetype` entry (EN 319 162-1, A.1). */
+/** Where the media type starts: right after a 30-byte local header and the 8-byte name, with no extra field. */
+const MIMETYPE_AT = 30 + 'mimetype'.length;
+
+/**
+ * The first local file header must be a stored `mimetype` entry without an extra field, so that the bytes
+ * `mimetypeapplication/vnd.etsi.asic-e+zip` stand at offset 30: the "magic number" by which tools recognise an
+ * ASiC container without unzipping it (EN 319 162-1, A.1).
+ */
 function checkMimetypeFirst(bytes: Uint8Array): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 30 || view.getUint32(0, true) !== 0x04034b50) throw new ContainerError('not-a-zip');
@@ -93,11 +103,17 @@ function checkMimetypeFirst(bytes: Uint8Array): void {
   const nameLength = view.getUint16(26, true);
   const extraLength = view.getUint16(28, true);
   const name = new TextDecoder().decode(bytes.subarray(30, 30 + nameLength));
-  if (name !== 'mimetype' || method !== 0) throw new ContainerError('mimetype-not-first');
-  const start = 30 + nameLength + extraLength;
-  // A stored entry's size is in its header, unless a data descriptor follows it (size 0 here).
-  const size = view.getUint32(18, true) || ASICE_MIMETYPE.length;
-  if (new TextDecoder().decode(bytes.subarray(start, start + size)) !== ASICE_MIMETYPE) throw new ContainerError('wrong-mimetype');
+  if (name !== 'mimetype') throw new ContainerError('mimetype-not-first');
+  if (method !== 0) throw new ContainerError('mimetype-compressed');
+  if (extraLength !== 0) throw new ContainerError('mimetype-extra-field');
+  if (new TextDecoder().decode(bytes.subarray(MIMETYPE_AT, MIMETYPE_AT + ASICE_MIMETYPE.length)) !== ASICE_MIMETYPE) {
+    throw new ContainerError('wrong-mimetype');
+  }
+}
+
+/** ASiC-E signature files: any name in META-INF/ containing "signatures" (ours, the national edoc-signatures-S1…). */
+export function isSignatureFile(name: string): boolean {
+  return /^META-INF\/[^/]*signatures[^/]*\.xml$/.test(name);
 }
 
 export function openAsice(bytes: Uint8Array, limits = READ_LIMITS): OpenedContainer {
@@ -140,24 +156,22 @@ export function openAsice(bytes: Uint8Array, limits = READ_LIMITS): OpenedContai
     unzipped.set(entry.name, content);
   }
 
+  // The central directory must agree that the mimetype comes first, and it must hold exactly the media type.
+  if (entries[0]?.name !== 'mimetype' || entries[0].localHeaderOffset !== 0) throw new ContainerError('mimetype-not-first');
+  if (new TextDecoder().decode(unzipped.get('mimetype')) !== ASICE_MIMETYPE) throw new ContainerError('wrong-mimetype');
+
   const files = new Map<string, Uint8Array>();
-  const signatures: string[] = [];
+  const signatures: { name: string; xml: string }[] = [];
   for (const [name, data] of unzipped) {
     if (name === 'mimetype' || name === MANIFEST_FILE) continue;
     if (name.startsWith('META-INF/')) {
-      if (/signatures[^/]*\.xml$/.test(name)) signatures.push(name);
+      if (isSignatureFile(name)) signatures.push({ name, xml: new TextDecoder().decode(data) });
       continue;
     }
     files.set(name, data);
   }
   if (signatures.length === 0) throw new ContainerError('no-signature');
-  if (signatures.length > 1) throw new ContainerError('several-signatures');
-  const signatureName = signatures[0]!;
   const manifest = unzipped.get(MANIFEST_FILE);
-  return {
-    files,
-    signatureName,
-    signatureXml: new TextDecoder().decode(unzipped.get(signatureName)),
-    ...(manifest ? { manifestXml: new TextDecoder().decode(manifest) } : {}),
-  };
+  if (!manifest) throw new ContainerError('no-manifest');
+  return { files, signatures, manifestXml: new TextDecoder().decode(manifest) };
 }

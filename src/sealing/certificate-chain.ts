@@ -1,5 +1,7 @@
-/** Putting a certificate chain in order: a leaf, then its issuers, from an unordered set of candidates. */
+/** Certificate chains: putting one in order from an unordered set of candidates, and validating one to a root. */
 import { X509Certificate } from 'node:crypto';
+import * as pkijs from 'pkijs';
+import { pkiCryptoEngine } from './pki-engine.js';
 
 /**
  * The chain of `leaf`: the leaf, then its issuer, the issuer's issuer and so on, taken from `candidates` (matched
@@ -32,4 +34,24 @@ function issued(subject: X509Certificate, issuer: X509Certificate): boolean {
 
 function isSelfIssued(certificate: X509Certificate): boolean {
   return issued(certificate, certificate);
+}
+
+/**
+ * Whether `leaf` chains, through certificates of `pool`, to one of `roots`, with every certificate valid at `at`
+ * (pkijs's path validation).
+ */
+export async function chainsToTrustedRoot(leaf: Uint8Array, pool: readonly Uint8Array[], roots: readonly Uint8Array[], at: Date): Promise<boolean> {
+  if (roots.length === 0) return false;
+  const toCert = (der: Uint8Array) => pkijs.Certificate.fromBER(new Uint8Array(der).buffer);
+  const engine = new pkijs.CertificateChainValidationEngine({
+    trustedCerts: roots.map(toCert),
+    certs: [toCert(leaf), ...pool.filter((der) => der !== leaf).map(toCert)],
+    checkDate: at,
+  });
+  try {
+    const result = await engine.verify({}, pkiCryptoEngine());
+    return result.result;
+  } catch {
+    return false;
+  }
 }

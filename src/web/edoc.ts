@@ -1,12 +1,14 @@
 /**
  * A sealed certificate as a download, the same for its holder (/certificates/…) and for the e-service's links:
- * sealed on demand when it has no document yet, then sent as a file with its ETag, or as 304 Not Modified to a
- * browser that already holds this very document (a sealed document never changes).
+ * sealed on demand when it has no document yet, then its newest version sent as a file with its ETag, or as 304
+ * Not Modified to a browser that already holds this very version (a version never changes, but a later one may
+ * be added, so browsers ask again rather than keep a copy unasked).
  */
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { sealOne, storedDocument, type Sealer } from '../data/sealing.js';
+import { storedDocument } from '../data/certificate-documents.js';
+import { sealOne, type Sealer } from '../data/sealing.js';
 
 export interface SealedDocument {
   edoc: Uint8Array;

@@ -160,7 +160,7 @@ const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
  * `xmlsec1 --verify` of the container's signature file, run inside the unpacked container so that the relative
  * references resolve to the data files; trusting only the given root PEM files.
  */
-export function xmlsec1Verify(workDir: string, edoc: Uint8Array, trustedPemFiles: string[]): ToolResult {
+export function xmlsec1Verify(workDir: string, edoc: Uint8Array, trustedPemFiles: string[], signatureEntry = SIGNATURE_ENTRY): ToolResult {
   const dir = unpackTo(workDir, edoc);
   return run(
     'xmlsec1',
@@ -171,7 +171,7 @@ export function xmlsec1Verify(workDir: string, edoc: Uint8Array, trustedPemFiles
       '--id-attr:Id',
       `${XADES_NS}:SignedProperties`,
       ...trustedPemFiles.flatMap((file) => ['--trusted-pem', file]),
-      SIGNATURE_ENTRY,
+      signatureEntry,
     ],
     dir,
   );
@@ -217,4 +217,27 @@ export function excC14nOfLeaf(element: LeafElement): string {
     .map((a) => ` ${a.name}="${escapeAttr(a.value)}"`)
     .join('');
   return `<${element.tagName}${ns}${attrs}>${escapeText(element.textContent ?? '')}</${element.tagName}>`;
+}
+
+/**
+ * The container zipped anew as another tool might: the same entries, mimetype first and stored, the others in
+ * reverse order and all deflated (the PDF too, which the sealing code stores).
+ */
+export function rezip(edoc: Uint8Array): Uint8Array {
+  const [mimetype, ...rest] = unzipEntries(edoc);
+  if (mimetype?.[0] !== 'mimetype') throw new Error('the container does not start with its mimetype');
+  return zipEntries([mimetype, ...rest.reverse()]);
+}
+
+/**
+ * A later version of a sealed B-T document, as an upgrade makes it: one unsigned signature property more (here
+ * xades:CertificateValues with the certificates its KeyInfo carries), the signature itself untouched.
+ */
+export function withCertificateValues(edoc: Uint8Array): Uint8Array {
+  return editSignatureXml(edoc, (xml) => {
+    const certificates = [...xml.matchAll(/<ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/g)].map((m) => m[1]!);
+    const values = `<xades:CertificateValues>${certificates.map((c) => `<xades:EncapsulatedX509Certificate>${c}</xades:EncapsulatedX509Certificate>`).join('')}</xades:CertificateValues>`;
+    if (!xml.includes('</xades:UnsignedSignatureProperties>')) throw new Error('not a B-T signature');
+    return xml.replace('</xades:UnsignedSignatureProperties>', `${values}</xades:UnsignedSignatureProperties>`);
+  });
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDocumentVersion } from '../../src/data/certificate-documents.js';
 import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
 import { importScores } from '../../src/data/scores.js';
 import { createLogger } from '../../src/log.js';
@@ -10,6 +11,7 @@ import { createApp } from '../../src/web/app.js';
 import type { AppEnv } from '../../src/web/context.js';
 import { startTestSealing, type TestSealing } from '../support/sealing.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
+import { withCertificateValues } from '../support/edoc.js';
 import { seedSession, type SeededSession } from '../support/register.js';
 
 // Sign-in is tested on its own; here a header names the signed-in person.
@@ -117,7 +119,7 @@ describe.each(DATABASE_KINDS)('student results and downloads on %s', (kind) => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/vnd.etsi.asic-e+zip');
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="sertifikats-2026-${kumal.candidateCodes[0]}-KUMAL.edoc"`);
-    expect(res.headers.get('cache-control')).toContain('max-age=31536000');
+    expect(res.headers.get('cache-control')).toBe('private, no-cache');
     const etag = res.headers.get('etag')!;
     const bytes = new Uint8Array(await res.arrayBuffer());
     const report = await verifyEdoc(bytes, setup.trust);
@@ -127,6 +129,24 @@ describe.each(DATABASE_KINDS)('student results and downloads on %s', (kind) => {
     expect((await get(path, holder, { 'if-none-match': etag })).status).toBe(304);
     const audits = await test.handle.db.selectFrom('audit_log').select(['actor', 'subject']).where('action', '=', 'certificate.download').execute();
     expect(audits).toContainEqual({ actor: `person:${holder}`, subject: `certificate:2026/${kumal.candidateCodes[0]}-KUMAL` });
+  });
+
+  it('serves the newest version once an upgrade is stored, and a browser holding the older one gets it anew', async () => {
+    now = new Date('2026-07-10T10:00:00Z');
+    const db = test.handle.db;
+    const holder = await personOf(kumal.personalCodes[0]!);
+    const number = `2026/${kumal.candidateCodes[0]}-KUMAL`;
+    const path = `/certificates/2026%2F${kumal.candidateCodes[0]}-KUMAL.edoc`;
+    const before = await get(path, holder);
+    const oldTag = before.headers.get('etag')!;
+    const { id } = await db.selectFrom('certificates').select('id').where('number', '=', number).executeTakeFirstOrThrow();
+    const upgraded = withCertificateValues(new Uint8Array(await before.arrayBuffer()));
+    const { sha256 } = await addDocumentVersion(db, id, upgraded, 'long-term-data', { actor: 't', channel: 'cli' });
+
+    const after = await get(path, holder, { 'if-none-match': oldTag });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('etag')).toBe(`"${sha256}"`);
+    expect(Buffer.from(await after.arrayBuffer()).equals(Buffer.from(upgraded))).toBe(true);
   });
 
   it('answers 404 for another student’s, an annulled, an unknown and a malformed certificate alike', async () => {

@@ -13,7 +13,8 @@ import { annulCertificate, issueCertificates } from '../../src/data/certificates
 import { listCandidates } from '../../src/data/candidates.js';
 import { examSessionsWithCounts } from '../../src/data/exam-sessions.js';
 import { importScores } from '../../src/data/scores.js';
-import { sealPendingCertificates, storedDocument } from '../../src/data/sealing.js';
+import { storedDocument } from '../../src/data/certificate-documents.js';
+import { sealPendingCertificates } from '../../src/data/sealing.js';
 import { formatPersonalCode, maskPersonalCode, oldFormCode } from '../../src/domain/personal-code.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -131,7 +132,14 @@ async function largeSchool(db: Kysely<Database>, count: number) {
       .values(
         certificates.slice(i, i + 60).map((c) => {
           const edoc = documents.get(c.number)!;
-          return { certificate_id: c.id, edoc, sha256: createHash('sha256').update(edoc).digest('hex'), sealed_at: '2026-06-17T10:00:00.000Z' };
+          return {
+            certificate_id: c.id,
+            version: 1,
+            reason: 'sealed' as const,
+            edoc,
+            sha256: createHash('sha256').update(edoc).digest('hex'),
+            created_at: '2026-06-17T10:00:00.000Z',
+          };
         }),
       )
       .execute();

@@ -51,7 +51,8 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
       details: { provider: student.provider },
     });
     // Personal: only the holder's own browser keeps it, and only for the one signed in (a school computer is shared).
-    return sendEdoc(c, document, number, { 'Cache-Control': 'private, max-age=31536000, immutable', Vary: 'Cookie' });
+    // It asks again each time (a 304 while the version is the same): an upgraded version replaces it.
+    return sendEdoc(c, document, number, { 'Cache-Control': 'private, no-cache', Vary: 'Cookie' });
   });
 
   return app;
