@@ -5,6 +5,7 @@ import { ExclusiveCanonicalization } from 'xml-crypto';
 export const NS = {
   ds: 'http://www.w3.org/2000/09/xmldsig#',
   xades: 'http://uri.etsi.org/01903/v1.3.2#',
+  xades141: 'http://uri.etsi.org/01903/v1.4.1#',
   asic: 'http://uri.etsi.org/02918/v1.2.1#',
   manifest: 'urn:oasis:names:tc:opendocument:xmlns:manifest:1.0',
 } as const;

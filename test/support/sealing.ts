@@ -14,7 +14,7 @@ export interface TestSealing {
 export async function startTestSealing(workers = 1): Promise<TestSealing> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sealing-'));
   const setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers, queue: 1000 } });
-  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers, queue: 1000 });
+  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm: setup.longTerm, workers, queue: 1000 });
   return {
     setup,
     pool,
