@@ -6,6 +6,8 @@ import { SealingPool } from '../../src/sealing/pool.js';
 import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
 
 export interface TestSealing {
+  /** The development keys and certificates (DATA_DIR/pki). */
+  pkiDir: string;
   setup: SealingSetup;
   pool: SealingPool;
   close(): Promise<void>;
@@ -16,6 +18,7 @@ export async function startTestSealing(workers = 1): Promise<TestSealing> {
   const setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers, queue: 1000 } });
   const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm: setup.longTerm, workers, queue: 1000 });
   return {
+    pkiDir: join(dataDir, 'pki'),
     setup,
     pool,
     close: async () => {
