@@ -228,15 +228,37 @@ function sameCertId(certId: DerElement, check: OcspCheck): boolean {
 }
 
 /**
+ * Responders already found authorised, by their certificate and the issuer's: a worker meets the same one for
+ * every batch, and checking its certificate's signature again would cost as much as the response's own.
+ */
+const authorisedResponders = new Map<string, { certificate: X509Certificate; notBefore: number; notAfter: number }>();
+const MAX_REMEMBERED_RESPONDERS = 16;
+
+/**
  * The certificate whose key signed the response: the issuer itself, or a certificate in the response that the
  * issuer signed, valid when the response was produced and carrying the OCSP-signing extended key usage
  * (RFC 6960 §4.2.2.2). A responder's own certificate says nothing about whether it may answer for this CA.
  */
 function authorisedSigner(response: BasicResponse, check: OcspCheck): { certificate: X509Certificate; der: Uint8Array; delegated: boolean } {
-  const issuer = new X509Certificate(check.issuer);
-  if (namesResponder(check.issuer, response.responderId)) return { certificate: issuer, der: check.issuer, delegated: false };
+  if (namesResponder(check.issuer, response.responderId)) return { certificate: new X509Certificate(check.issuer), der: check.issuer, delegated: false };
   const der = response.certificates.find((candidate) => namesResponder(candidate, response.responderId));
   if (!der) throw new OcspError('untrusted', `the OCSP response from ${check.url} is signed by a responder it does not include`);
+  const key = `${fingerprint(der)} ${fingerprint(check.issuer)}`;
+  let known = authorisedResponders.get(key);
+  if (!known) {
+    known = delegatedResponder(der, check.issuer);
+    if (authorisedResponders.size >= MAX_REMEMBERED_RESPONDERS) authorisedResponders.clear();
+    authorisedResponders.set(key, known);
+  }
+  const at = response.producedAt.getTime();
+  if (at < known.notBefore || at > known.notAfter) {
+    throw new OcspError('untrusted', 'the OCSP responder certificate was not valid when the response was produced');
+  }
+  return { certificate: known.certificate, der, delegated: true };
+}
+
+function delegatedResponder(der: Uint8Array, issuerDer: Uint8Array): { certificate: X509Certificate; notBefore: number; notAfter: number } {
+  const issuer = new X509Certificate(issuerDer);
   let responder: X509Certificate;
   try {
     responder = new X509Certificate(der);
@@ -249,12 +271,10 @@ function authorisedSigner(response: BasicResponse, check: OcspCheck): { certific
   if (!(responder.keyUsage ?? []).includes(OID.kpOcspSigning)) {
     throw new OcspError('untrusted', 'the OCSP responder certificate lacks the OCSP-signing extended key usage');
   }
-  const at = response.producedAt.getTime();
-  if (at < Date.parse(responder.validFrom) || at > Date.parse(responder.validTo)) {
-    throw new OcspError('untrusted', 'the OCSP responder certificate was not valid when the response was produced');
-  }
-  return { certificate: responder, der, delegated: true };
+  return { certificate: responder, notBefore: Date.parse(responder.validFrom), notAfter: Date.parse(responder.validTo) };
 }
+
+const fingerprint = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
 
 /** ResponderID ::= CHOICE { byName [1] Name, byKey [2] KeyHash (SHA-1 of the subjectPublicKey bits) } */
 function namesResponder(certificateDer: Uint8Array, responderId: BasicResponse['responderId']): boolean {
