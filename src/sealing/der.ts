@@ -1,7 +1,8 @@
 /**
  * DER by hand: reading the fields of small fixed-shape ASN.1 structures and writing them. Hot paths (requesting
- * a time stamp, the development TSA answering one) take a few fields from such structures, which asn1js's
- * generic schema matching makes a hundred times slower; thorough parsing of anything else stays with pkijs.
+ * a time stamp or an OCSP response, the development TSA and OCSP responder answering them) take a few fields from
+ * such structures, which asn1js's generic schema matching makes a hundred times slower; thorough parsing of
+ * anything else stays with pkijs.
  */
 
 /** Identifier octets (universal class unless named context). */
