@@ -1,8 +1,8 @@
 /**
  * XAdES baseline signatures (ETSI EN 319 132-1) over the documents of an ASiC-E container: level B-B, B-T when a
  * time-stamp authority is at hand, and B-LT when the validation data (certificates, OCSP responses) is gathered
- * after the time-stamp. The XML is written by us in a fixed shape; every digest is
- * taken over the exclusive canonical form computed from the parsed document, never over our own text.
+ * after the time-stamp. The XML is written by us in a fixed shape; every digest is taken over the exclusive
+ * canonical form computed from the parsed document, never over our own text.
  */
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
