@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata'; // before @peculiar/x509
 import { execFile } from 'node:child_process';
-import { KeyObject, X509Certificate } from 'node:crypto';
+import { KeyObject, webcrypto, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { OcspError } from '../../src/sealing/ocsp-error.js';
 import { encodeCertId, encodeOcspRequest } from '../../src/sealing/ocsp-request.js';
 import { checkOcspResponse } from '../../src/sealing/ocsp-response.js';
 import { derToPem } from '../../src/sealing/pem.js';
+import { x509 } from '../../src/sealing/x509.js';
 
 const run = promisify(execFile);
 
@@ -199,6 +200,32 @@ describe('requestOcsp and checkOcspResponse', () => {
     // The seal certificate is the CA's, but may not sign OCSP responses.
     const sealAsResponder = await serve([authority(ours, { responderCertificate: der(ours.seal), responderKey: KeyObject.from(ours.sealKeys.privateKey) })]);
     await expect(requestOcsp(sealAsResponder.url, der(ours.seal), der(ours.root))).rejects.toThrow(/lacks the OCSP-signing extended key usage/);
+  });
+
+  it('accepts a response the CA signs itself, and then names no delegated responder', async () => {
+    const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+    const caKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const ca = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: '01',
+      name: 'CN=Self-answering test CA',
+      keys: caKeys,
+      signingAlgorithm: EC,
+      extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+    });
+    const leafKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const leaf = await x509.X509CertificateGenerator.create({
+      serialNumber: '02',
+      subject: 'CN=Leaf',
+      issuer: ca.subject,
+      publicKey: leafKeys.publicKey,
+      signingKey: caKeys.privateKey,
+      signingAlgorithm: EC,
+    });
+    const selfAnswering = await serve([
+      { caCertificate: der(ca), responderCertificate: der(ca), responderKey: KeyObject.from(caKeys.privateKey), issued: [der(leaf)] },
+    ]);
+    const checked = await requestOcsp(selfAnswering.url, der(leaf), der(ca));
+    expect(checked.responderCertificate).toBeUndefined();
   });
 
   it('refuses a replayed answer (another nonce) and an answer about another certificate', async () => {
