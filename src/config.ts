@@ -83,6 +83,8 @@ export interface SealingConfig {
   signer?: SignerSpec;
   /** RFC 3161 time-stamp authority; absent in development: a test one runs inside the process. */
   tsaUrl?: string;
+  /** OCSP responder asked about the seal certificate instead of the one its AuthorityInfoAccess names. */
+  ocspUrl?: string;
   sealRootsFile?: string;
   tsaRootsFile?: string;
   /** The agency seal's organisation identifier: verification accepts no other seal. */
@@ -125,7 +127,8 @@ export const SETTINGS = {
   SEAL_PKCS11_PIN: 'user PIN of the token',
   SEAL_PKCS11_KEY_LABEL: 'label of the seal key on the token (default: the only key)',
   SEAL_PKCS11_CHAIN_FILE: 'PEM issuers of the seal certificate, if the token holds only the seal certificate',
-  TSA_URL: 'RFC 3161 time-stamp authority; documents are B-T with it, B-B without (development runs its own TSA)',
+  TSA_URL: 'RFC 3161 time-stamp authority; documents are B-LT with it (time-stamp and OCSP response), B-B without (development runs its own TSA)',
+  OCSP_URL: 'OCSP responder asked about the seal certificate (default: the address in its AuthorityInfoAccess; development runs its own responder)',
   SEAL_ORGANIZATION_ID:
     'organisation identifier in the agency seal certificate (2.5.4.97, e.g. NTRLV-90001234567); verification accepts only that seal (required in production)',
   TRUSTED_SEAL_ROOTS_FILE: 'PEM roots a seal certificate must chain to, for verification (required in production)',
@@ -267,6 +270,8 @@ function loadSealingConfig(
   }
   const tsaUrl = env.TSA_URL || undefined;
   if (tsaUrl && !/^https?:\/\/./.test(tsaUrl)) problems.push('TSA_URL must be an http(s) URL');
+  const ocspUrl = env.OCSP_URL || undefined;
+  if (ocspUrl && !/^https?:\/\/./.test(ocspUrl)) problems.push('OCSP_URL must be an http(s) URL');
   const sealRootsFile = file('TRUSTED_SEAL_ROOTS_FILE');
   const tsaRootsFile = file('TRUSTED_TSA_ROOTS_FILE');
   if (environment === 'production') {
@@ -281,6 +286,7 @@ function loadSealingConfig(
   return {
     signer,
     tsaUrl,
+    ocspUrl,
     sealRootsFile,
     tsaRootsFile,
     organizationId,

@@ -124,7 +124,7 @@ describe('command line sealing', () => {
       expect((await run('import', file, '--session', String(s.sessionId))).code).toBe(0);
       const issued = await run('issue', '--session', String(s.sessionId), '--date', '2026-06-17', '--json');
       expect(issued.code).toBe(0);
-      expect(JSON.parse(issued.out)).toMatchObject({ issued: 2, sealing: { sealed: 2, failed: [], levels: { 'B-T': 2 } } });
+      expect(JSON.parse(issued.out)).toMatchObject({ issued: 2, sealing: { sealed: 2, failed: [], levels: { 'B-LT': 2, 'B-T': 0 } } });
       expect(JSON.parse((await run('issue', '--session', String(s.sessionId), '--json')).out)).toMatchObject({ issued: 0, sealing: { sealed: 0 } });
 
       const number = `2026/${s.candidateCodes[0]}-LAT09`;

@@ -143,7 +143,13 @@ export function cliServices(
     sealing() {
       opened ??= prepareSealing(config).then((setup) => ({
         setup,
-        pool: new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: config.sealing.workers, queue: config.sealing.queue }),
+        pool: new SealingPool({
+          signer: setup.signer,
+          tsaUrl: setup.tsaUrl,
+          longTerm: setup.longTerm,
+          workers: config.sealing.workers,
+          queue: config.sealing.queue,
+        }),
       }));
       return opened;
     },
@@ -194,7 +200,15 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
     const bar = progressBar(io.stderr);
     const report = (data: unknown, text: string) => out(json ? JSON.stringify(data) : text);
     const reportSealing = (sealing: SealRunResult) => {
-      out(t('cli.sealing', { sealed: sealing.sealed, bt: sealing.levels['B-T'], bb: sealing.levels['B-B'], failed: sealing.failed.length }));
+      out(
+        t('cli.sealing', {
+          sealed: sealing.sealed,
+          blt: sealing.levels['B-LT'],
+          bt: sealing.levels['B-T'],
+          bb: sealing.levels['B-B'],
+          failed: sealing.failed.length,
+        }),
+      );
       sealing.failed.forEach((f) => err(t('cli.sealing-failed', f)));
     };
 

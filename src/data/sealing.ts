@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { CertificateFacts } from '../certificate/facts.js';
 import { PoolBusyError } from '../sealing/pool.js';
-import type { SealedDocument } from '../sealing/seal.js';
+import type { SealedDocument, SealLevel } from '../sealing/seal.js';
 import { audit } from './audit.js';
 import { documentVersionRow, storedDocument } from './certificate-documents.js';
 import { loadCertificateFacts } from './certificate-facts.js';
@@ -18,7 +18,7 @@ export interface SealRunResult {
   sealed: number;
   /** Certificates that failed twice in this run, with the last reason; the next run tries them again. */
   failed: { number: string; reason: string }[];
-  levels: Record<'B-B' | 'B-T', number>;
+  levels: Record<SealLevel, number>;
 }
 
 export interface SealRunOptions {
@@ -54,7 +54,7 @@ export async function sealPendingCertificates(db: Kysely<Database>, seal: Sealer
   const total = Number(
     (await pendingQuery(db, options).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
   );
-  const result: SealRunResult = { sealed: 0, failed: [], levels: { 'B-B': 0, 'B-T': 0 } };
+  const result: SealRunResult = { sealed: 0, failed: [], levels: { 'B-B': 0, 'B-T': 0, 'B-LT': 0 } };
   const attempts = new Map<number, number>();
   const givenUp = new Set<number>();
   const batchSize = options.batchSize ?? 256;

@@ -1,7 +1,8 @@
 /**
  * DER by hand: reading the fields of small fixed-shape ASN.1 structures and writing them. Hot paths (requesting
- * a time stamp, the development TSA answering one) take a few fields from such structures, which asn1js's
- * generic schema matching makes a hundred times slower; thorough parsing of anything else stays with pkijs.
+ * a time stamp or an OCSP response, the development TSA and OCSP responder answering them) take a few fields from
+ * such structures, which asn1js's generic schema matching makes a hundred times slower; thorough parsing of
+ * anything else stays with pkijs.
  */
 
 /** Identifier octets (universal class unless named context). */
@@ -10,15 +11,19 @@ export const Tag = {
   integer: 0x02,
   bitString: 0x03,
   octetString: 0x04,
+  null: 0x05,
   oid: 0x06,
+  enumerated: 0x0a,
   utf8String: 0x0c,
   generalizedTime: 0x18,
   sequence: 0x30,
   set: 0x31,
   context0: 0x80,
   context1: 0x81,
+  context2: 0x82,
   context0Constructed: 0xa0,
   context1Constructed: 0xa1,
+  context2Constructed: 0xa2,
   context4Constructed: 0xa4,
 } as const;
 
@@ -245,4 +250,17 @@ export function sortedSetContent(elements: Uint8Array[]): Uint8Array {
 /** AlgorithmIdentifier without parameters (as for SHA-2, RFC 5754, and ECDSA, RFC 5758). */
 export function algorithmIdentifier(oid: string): Uint8Array {
   return encodeDer(Tag.sequence, encodeOid(oid));
+}
+
+/** The time of a GeneralizedTime element in UTC form (YYYYMMDDHHMMSS, an optional fraction, Z). */
+export function readGeneralizedTime(element: DerElement): Date {
+  if (element.tag !== Tag.generalizedTime) throw new SyntaxError(`tag ${element.tag} is not a GeneralizedTime`);
+  const text = new TextDecoder().decode(element.content);
+  const match = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d{1,9}))?Z$/.exec(text);
+  if (!match) throw new SyntaxError(`GeneralizedTime ${text} is not in UTC form`);
+  const [, year, month, day, hour, minute, second, fraction] = match;
+  const millis = fraction ? Number(`${fraction}00`.slice(0, 3)) : 0;
+  const time = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), millis);
+  if (Number.isNaN(time)) throw new SyntaxError(`GeneralizedTime ${text} is not a time`);
+  return new Date(time);
 }

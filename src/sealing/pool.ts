@@ -7,6 +7,7 @@ import { Piscina } from 'piscina';
 import type { CertificateFacts } from '../certificate/facts.js';
 import type { SealTask, SealWorkerData } from './seal-worker.js';
 import type { SealedDocument } from './seal.js';
+import type { LongTermSettings } from './setup.js';
 import type { SignerSpec } from './signer-spec.js';
 
 export class PoolBusyError extends Error {
@@ -19,9 +20,14 @@ export class PoolBusyError extends Error {
 export interface PoolOptions {
   signer: SignerSpec;
   tsaUrl?: string;
+  /** With `tsaUrl`: documents are B-LT, the validation data gathered as these settings say. */
+  longTerm?: LongTermSettings;
   workers: number;
   queue: number;
-  /** Tasks in progress at once in one worker: time-stamp requests wait on the network, not the CPU. */
+  /**
+   * Tasks in progress at once in one worker: time-stamp and OCSP requests wait on the network, not the CPU, and
+   * documents waiting for an OCSP response together share one (ocsp-batching.ts).
+   */
   tasksPerWorker?: number;
 }
 
@@ -34,14 +40,14 @@ export class SealingPool {
   private readonly maxQueue: number;
 
   constructor(options: PoolOptions) {
-    const workerData: SealWorkerData = { signer: options.signer, tsaUrl: options.tsaUrl };
+    const workerData: SealWorkerData = { signer: options.signer, tsaUrl: options.tsaUrl, longTerm: options.tsaUrl ? options.longTerm : undefined };
     this.maxQueue = options.queue;
     this.piscina = new Piscina({
       filename: workerFile,
       minThreads: options.workers,
       maxThreads: options.workers,
       maxQueue: options.queue,
-      concurrentTasksPerWorker: options.tasksPerWorker ?? 4,
+      concurrentTasksPerWorker: options.tasksPerWorker ?? 8,
       idleTimeout: 60_000,
       workerData,
       execArgv: runningFromSource ? ['--import', 'tsx'] : [],

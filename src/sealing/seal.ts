@@ -3,20 +3,29 @@ import { createHash } from 'node:crypto';
 import { CERTIFICATE_DATA_FILE, type CertificateFacts } from '../certificate/facts.js';
 import { renderCertificatePdf } from '../certificate/pdf.js';
 import { buildAsice } from './asic.js';
+import type { LongTermData } from './long-term-data.js';
 import type { Signer } from './signer.js';
 import { signXades, type DataObject } from './xades.js';
 
 export interface SealedDocument {
   edoc: Uint8Array;
   sha256: string;
-  level: 'B-B' | 'B-T';
-  /** Where the time went: building the PDF, the XML work, the signature, waiting for the time-stamp, zipping. */
-  timings: { pdfMs: number; xmlMs: number; signMs: number; timestampMs: number; zipMs: number };
+  level: SealLevel;
+  /**
+   * Where the time went: building the PDF, the XML work, the signature, waiting for the time-stamp, gathering the
+   * long-term validation data (mostly waiting for an OCSP response), zipping.
+   */
+  timings: { pdfMs: number; xmlMs: number; signMs: number; timestampMs: number; longTermMs: number; zipMs: number };
 }
+
+export type SealLevel = 'B-B' | 'B-T' | 'B-LT';
 
 export interface SealDependencies {
   signer: Signer;
+  /** A time-stamp authority: B-T. */
   timestamp?: (digestSha256: Uint8Array) => Promise<Uint8Array>;
+  /** With `timestamp`, the validation data gathered after it: B-LT. */
+  longTerm?: (timestampToken: Uint8Array) => Promise<LongTermData>;
   now?: Date;
 }
 
@@ -36,10 +45,11 @@ export async function sealCertificate(facts: CertificateFacts, deps: SealDepende
     { name: CERTIFICATE_DATA_FILE, mimeType: 'application/json', bytes: certificateData(facts) },
   ];
   const t1 = performance.now();
-  const signing = { signMs: 0, timestampMs: 0 };
+  const signing = { signMs: 0, timestampMs: 0, longTermMs: 0 };
   const signatureXml = await signXades(objects, deps.signer, {
     signingTime: now,
     timestamp: deps.timestamp,
+    longTerm: deps.longTerm,
     productionPlace: { city: 'Rīga', countryCode: 'LV' },
     timings: signing,
   });
@@ -49,7 +59,7 @@ export async function sealCertificate(facts: CertificateFacts, deps: SealDepende
   return {
     edoc,
     sha256: createHash('sha256').update(edoc).digest('hex'),
-    level: deps.timestamp ? 'B-T' : 'B-B',
-    timings: { pdfMs: t1 - t0, xmlMs: t2 - t1 - signing.signMs - signing.timestampMs, ...signing, zipMs: t3 - t2 },
+    level: deps.timestamp ? (deps.longTerm ? 'B-LT' : 'B-T') : 'B-B',
+    timings: { pdfMs: t1 - t0, xmlMs: t2 - t1 - signing.signMs - signing.timestampMs - signing.longTermMs, ...signing, zipMs: t3 - t2 },
   };
 }

@@ -3,12 +3,11 @@
  * SignatureTimeStamp (XAdES B-T). The answer is checked by readTimestampResponse; the token's signature and chain
  * later, by verifyTimestampToken.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { algorithmIdentifier, encodeDer, Tag } from './der.js';
+import { HttpPostError, postDer } from './http-post.js';
 import { OID } from './oids.js';
 import { randomPositiveInteger } from './random-integer.js';
-import { describeError, TimestampError } from './timestamp-error.js';
+import { TimestampError } from './timestamp-error.js';
 import { readTimestampResponse } from './timestamp-response.js';
 
 // RFC 5754: SHA-2 identifiers are generated without parameters.
@@ -46,82 +45,19 @@ export function encodeTimestampRequest(messageDigestSha256: Uint8Array): { der: 
   return { der, nonce };
 }
 
-/**
- * POSTs the query and reads the answer (RFC 3161 §3.4), all within `timeoutMs`. node:http rather than fetch:
- * fetch's web streams cost several times the CPU of making and checking the time stamp itself.
- */
+/** POSTs the query and reads the answer (RFC 3161 §3.4), all within `timeoutMs`. */
 async function postTimestampQuery(tsaUrl: string, requestDer: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   try {
-    const response = await openResponse(tsaUrl, requestDer, abort.signal);
-    return await readLimited(response, MAX_RESPONSE_BYTES, tsaUrl, abort.signal);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The TSA's answer once its headers are in; it must be a success (2xx). */
-async function openResponse(tsaUrl: string, requestDer: Uint8Array, signal: AbortSignal): Promise<IncomingMessage> {
-  let response: IncomingMessage;
-  try {
-    response = await sendPost(new URL(tsaUrl), requestDer, signal);
-  } catch (error) {
-    throw new TimestampError('unreachable', `time-stamp authority ${tsaUrl} did not answer: ${describeError(error)}`, {
-      cause: error,
+    return await postDer(tsaUrl, requestDer, {
+      contentType: 'application/timestamp-query',
+      accept: 'application/timestamp-reply',
+      timeoutMs,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      service: 'time-stamp authority',
     });
-  }
-  const status = response.statusCode ?? 0;
-  if (status < 200 || status > 299) {
-    response.destroy();
-    throw new TimestampError('rejected', `time-stamp authority ${tsaUrl} answered HTTP ${status}`);
-  }
-  return response;
-}
-
-function sendPost(url: URL, body: Uint8Array, signal: AbortSignal): Promise<IncomingMessage> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`${url.protocol} is not HTTP`);
-  const headers = {
-    'Content-Type': 'application/timestamp-query',
-    Accept: 'application/timestamp-reply',
-    'Content-Length': body.byteLength,
-  };
-  return new Promise((resolve, reject) => {
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(url, { method: 'POST', headers, signal }, resolve);
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
-/** The body of the answer; more than `limit` bytes, or a body that breaks off, is refused. */
-async function readLimited(response: IncomingMessage, limit: number, url: string, signal: AbortSignal): Promise<Uint8Array> {
-  const declared = Number(response.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    response.destroy();
-    throw new TimestampError('malformed', `the answer of ${url} is too large (${declared} bytes)`);
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of response as AsyncIterable<Buffer>) {
-      total += chunk.byteLength;
-      if (total > limit) {
-        response.destroy();
-        throw new TimestampError('malformed', `the answer of ${url} is larger than ${limit} bytes`);
-      }
-      chunks.push(chunk);
-    }
   } catch (error) {
-    if (error instanceof TimestampError) throw error;
-    const why = describeError(signal.aborted ? signal.reason : error);
-    throw new TimestampError('unreachable', `the answer of ${url} broke off: ${why}`, { cause: error });
+    if (!(error instanceof HttpPostError)) throw error;
+    const reason = error.failure === 'status' ? 'rejected' : error.failure === 'too-large' ? 'malformed' : 'unreachable';
+    throw new TimestampError(reason, error.message, { cause: error.cause });
   }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }

@@ -1,11 +1,13 @@
 /**
- * XAdES baseline signatures (ETSI EN 319 132-1) over the documents of an ASiC-E container: level B-B, or
- * B-T when a time-stamp authority is at hand. The XML is written by us in a fixed shape; every digest is
- * taken over the exclusive canonical form computed from the parsed document, never over our own text.
+ * XAdES baseline signatures (ETSI EN 319 132-1) over the documents of an ASiC-E container: level B-B, B-T when a
+ * time-stamp authority is at hand, and B-LT when the validation data (certificates, OCSP responses) is gathered
+ * after the time-stamp. The XML is written by us in a fixed shape; every digest is taken over the exclusive
+ * canonical form computed from the parsed document, never over our own text.
  */
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import type { LongTermData } from './long-term-data.js';
 import { SIGNATURE_METHOD_URI, type Signer } from './signer.js';
 import { ALGORITHM, NS, descendantsNS, elementById, escapeAttribute, escapeText, excC14n, parseXml } from './xml.js';
 
@@ -20,9 +22,11 @@ export interface SignOptions {
   signingTime: Date;
   /** Returns an RFC 3161 time-stamp token over a SHA-256 digest; makes the signature B-T. */
   timestamp?: (digestSha256: Uint8Array) => Promise<Uint8Array>;
+  /** Returns the validation data for the signature time-stamp token; with `timestamp`, makes the signature B-LT. */
+  longTerm?: (timestampToken: Uint8Array) => Promise<LongTermData>;
   productionPlace?: { city: string; countryCode: string };
   /** Filled in with where the time went, for benchmarks. */
-  timings?: { signMs: number; timestampMs: number };
+  timings?: { signMs: number; timestampMs: number; longTermMs: number };
 }
 
 export const SIGNATURE_ID = 'S1';
@@ -118,6 +122,30 @@ function documentXml(parts: {
   );
 }
 
+/**
+ * B-LT's unsigned properties, after the signature time-stamp they depend on: CertificateValues, RevocationValues
+ * and, for the time-stamp authority's own certificate, xades141:TimeStampValidationData.
+ */
+function longTermXml(data: LongTermData): string {
+  const certificateValues = (certificates: readonly Uint8Array[], id = '') =>
+    `<xades:CertificateValues${id}>${certificates.map((c) => `<xades:EncapsulatedX509Certificate>${b64(c)}</xades:EncapsulatedX509Certificate>`).join('')}</xades:CertificateValues>`;
+  const revocationValues = (ocspResponses: readonly Uint8Array[], id = '') =>
+    `<xades:RevocationValues${id}><xades:OCSPValues>` +
+    ocspResponses.map((r) => `<xades:EncapsulatedOCSPValue>${b64(r)}</xades:EncapsulatedOCSPValue>`).join('') +
+    `</xades:OCSPValues></xades:RevocationValues>`;
+  const stamp = data.timestampValidation;
+  return (
+    certificateValues(data.certificates, ` Id="${SIGNATURE_ID}-CV"`) +
+    revocationValues(data.ocspResponses, ` Id="${SIGNATURE_ID}-RV"`) +
+    (stamp
+      ? `<xades141:TimeStampValidationData xmlns:xades141="${NS.xades141}" Id="${SIGNATURE_ID}-T0-VD">` +
+        (stamp.certificates.length > 0 ? certificateValues(stamp.certificates) : '') +
+        revocationValues(stamp.ocspResponses) +
+        `</xades141:TimeStampValidationData>`
+      : '')
+  );
+}
+
 // Placeholders: base64 text never needs escaping, so a value can replace its placeholder in the canonical
 // form as well as in the document, and one parse serves every digest.
 const PROPERTIES_DIGEST = 'PROPERTIES-DIGEST-PLACEHOLDER';
@@ -145,10 +173,17 @@ export async function signXades(objects: readonly DataObject[], signer: Signer, 
     const stampStarted = performance.now();
     const token = await options.timestamp(sha256(canonicalValue));
     if (options.timings) options.timings.timestampMs = performance.now() - stampStarted;
+    let longTerm = '';
+    if (options.longTerm) {
+      const started = performance.now();
+      longTerm = longTermXml(await options.longTerm(token));
+      if (options.timings) options.timings.longTermMs = performance.now() - started;
+    }
     unsigned =
       `<xades:UnsignedProperties><xades:UnsignedSignatureProperties>` +
       `<xades:SignatureTimeStamp Id="${SIGNATURE_ID}-T0"><ds:CanonicalizationMethod Algorithm="${ALGORITHM.excC14n}"></ds:CanonicalizationMethod>` +
       `<xades:EncapsulatedTimeStamp>${b64(token)}</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp>` +
+      longTerm +
       `</xades:UnsignedSignatureProperties></xades:UnsignedProperties>`;
   }
   return documentXml({

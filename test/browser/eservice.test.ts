@@ -67,7 +67,7 @@ beforeAll(async () => {
   key = await signingKey();
   dataDir = mkdtempSync(join(tmpdir(), 'eservice-browser-'));
   setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers: 1, queue: 100 } });
-  pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: 1, queue: 100 });
+  pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm: setup.longTerm, workers: 1, queue: 100 });
 
   eservice = await serveNode();
   stranger = await serveNode();

@@ -78,7 +78,7 @@ beforeAll(async () => {
   accounts.set('inese', superuserCode);
 
   setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers: 1, queue: 100 } });
-  pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: 1, queue: 100 });
+  pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm: setup.longTerm, workers: 1, queue: 100 });
   await sealPendingCertificates(db, (facts) => pool.seal(facts), { actor: 'test', channel: 'test' });
   reportPool = new ReportPool({ databaseUrl: join(dataDir, 'portal.db'), workers: 1 });
   runner = new ReportRunner({ db, executor: reportPool, settings: DEFAULT_QUEUE_SETTINGS, concurrency: 1, log: createLogger('silent'), pollMs: 200 });

@@ -66,7 +66,7 @@ beforeAll(async () => {
     .execute();
   dataDir = mkdtempSync(join(tmpdir(), 'browser-'));
   setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers: 1, queue: 100 } });
-  pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: 1, queue: 100 });
+  pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm: setup.longTerm, workers: 1, queue: 100 });
   const handler: { fetch?: (request: Request, env: unknown) => Response | Promise<Response> } = {};
   portal = await serveFetch(handler);
   provider = await startOidcProvider(portal.url, accounts);

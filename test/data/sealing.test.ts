@@ -1,7 +1,11 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueCertificates } from '../../src/data/certificates.js';
 import { sealPendingCertificates } from '../../src/data/sealing.js';
 import { importScores } from '../../src/data/scores.js';
+import { parsePemCertificates } from '../../src/sealing/pem.js';
 import { PoolBusyError, SealingPool } from '../../src/sealing/pool.js';
 import type { SealingSetup } from '../../src/sealing/setup.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
@@ -30,13 +34,13 @@ async function sessionWithCertificates(db: Parameters<typeof seedSession>[0], ca
 }
 
 describe.each(DATABASE_KINDS)('sealing issued certificates on %s', (kind) => {
-  it('seals each certificate once, B-T, verifiable; a second run seals nothing; documents cannot be changed', async () => {
+  it('seals each certificate once, B-LT, verifiable; a second run seals nothing; documents cannot be changed', async () => {
     const test = await openTestDatabase(kind);
     try {
       const db = test.handle.db;
       const s = await sessionWithCertificates(db, 12);
       const first = await sealPendingCertificates(db, (f) => pool.seal(f), { sessionId: s.sessionId, actor: 't', batchSize: 5 });
-      expect(first).toEqual({ sealed: 12, failed: [], levels: { 'B-T': 12, 'B-B': 0 } });
+      expect(first).toEqual({ sealed: 12, failed: [], levels: { 'B-LT': 12, 'B-T': 0, 'B-B': 0 } });
       const again = await sealPendingCertificates(db, (f) => pool.seal(f), { sessionId: s.sessionId, actor: 't' });
       expect(again.sealed).toBe(0);
 
@@ -102,6 +106,47 @@ describe.each(DATABASE_KINDS)('sealing issued certificates on %s', (kind) => {
       expect(refusals).toBe(6);
       expect(result).toMatchObject({ sealed: 4, failed: [] });
     } finally {
+      await test.close();
+    }
+  });
+
+  it('stores nothing for a revoked seal and seals every certificate on a later run once it is good again', async () => {
+    const test = await openTestDatabase(kind);
+    const serial = new X509Certificate(parsePemCertificates(readFileSync(join(sealing.pkiDir, 'seal.chain.pem'), 'utf8'))[0]!).serialNumber;
+    try {
+      const db = test.handle.db;
+      const s = await sessionWithCertificates(db, 3);
+      setup.developmentOcsp!.revoke(serial);
+      const refused = await sealPendingCertificates(db, (f) => pool.seal(f), { sessionId: s.sessionId, actor: 't' });
+      expect(refused.sealed).toBe(0);
+      expect(refused.failed).toHaveLength(3);
+      for (const failure of refused.failed) expect(failure.reason).toMatch(/revoked/);
+      expect(await db.selectFrom('certificate_documents').select('certificate_id').execute()).toEqual([]);
+
+      setup.developmentOcsp!.reinstate(serial);
+      const later = await sealPendingCertificates(db, (f) => pool.seal(f), { sessionId: s.sessionId, actor: 't' });
+      expect(later).toEqual({ sealed: 3, failed: [], levels: { 'B-LT': 3, 'B-T': 0, 'B-B': 0 } });
+    } finally {
+      setup.developmentOcsp!.reinstate(serial);
+      await test.close();
+    }
+  });
+
+  it('stores nothing while the OCSP responder does not answer, as when the time-stamp authority does not', async () => {
+    const test = await openTestDatabase(kind);
+    const longTerm = { ...setup.longTerm!, ocspUrls: { ...setup.longTerm!.ocspUrls, seal: 'http://127.0.0.1:9/' } };
+    const unreachable = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm, workers: 1, queue: 100 });
+    try {
+      const db = test.handle.db;
+      const s = await sessionWithCertificates(db, 2);
+      const result = await sealPendingCertificates(db, (f) => unreachable.seal(f), { sessionId: s.sessionId, actor: 't' });
+      expect(result).toMatchObject({ sealed: 0, levels: { 'B-LT': 0, 'B-T': 0, 'B-B': 0 } });
+      expect(result.failed.map((f) => f.reason)).toEqual([expect.stringMatching(/OCSP responder .* did not answer/), expect.stringMatching(/OCSP responder .* did not answer/)]);
+      expect(await db.selectFrom('certificate_documents').select('certificate_id').execute()).toEqual([]);
+      // The responder back: the next run seals them.
+      expect((await sealPendingCertificates(db, (f) => pool.seal(f), { sessionId: s.sessionId, actor: 't' })).sealed).toBe(2);
+    } finally {
+      await unreachable.close();
       await test.close();
     }
   });

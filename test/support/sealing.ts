@@ -6,6 +6,8 @@ import { SealingPool } from '../../src/sealing/pool.js';
 import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
 
 export interface TestSealing {
+  /** The development keys and certificates (DATA_DIR/pki). */
+  pkiDir: string;
   setup: SealingSetup;
   pool: SealingPool;
   close(): Promise<void>;
@@ -14,8 +16,9 @@ export interface TestSealing {
 export async function startTestSealing(workers = 1): Promise<TestSealing> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sealing-'));
   const setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers, queue: 1000 } });
-  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers, queue: 1000 });
+  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm: setup.longTerm, workers, queue: 1000 });
   return {
+    pkiDir: join(dataDir, 'pki'),
     setup,
     pool,
     close: async () => {

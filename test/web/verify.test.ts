@@ -32,7 +32,7 @@ beforeAll(async () => {
   const csv = `candidate_code,took_part,part_1,part_2\n${s.candidateCodes[0]},yes,48,29\n${s.candidateCodes[1]},yes,20,10\n`;
   await importScores(db, s.sessionId, { bytes: new TextEncoder().encode(csv), name: 'x.csv' }, 't');
   await issueCertificates(db, s.sessionId, { actor: 't', issuedOn: '2026-06-30' });
-  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: 1, queue: 100 });
+  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm: setup.longTerm, workers: 1, queue: 100 });
   await sealPendingCertificates(db, (f) => pool.seal(f), { actor: 't' });
   await pool.close();
   for (const row of await db

@@ -1,19 +1,27 @@
-/** A fresh identity for the development time-stamp authority: its root CA and its time-stamping certificate. */
+/**
+ * A fresh identity for the development time-stamp authority: its root CA, its time-stamping certificate and the
+ * root's delegated OCSP responder.
+ */
 import 'reflect-metadata'; // @peculiar/x509 (through tsyringe) needs the Reflect metadata API; keep it first
 import * as x509 from '@peculiar/x509';
 import type { webcrypto } from 'node:crypto';
 import { randomPositiveInteger } from '../random-integer.js';
+import { issueOcspSigner } from './ocsp-signer.js';
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 /**
  * A fresh identity: a self-signed root CA and a TSA certificate issued by it (both ECDSA P-256, 10 years),
- * the TSA certificate with the critical timeStamping extended key usage. For development and tests only.
+ * the TSA certificate with the critical timeStamping extended key usage and, given `ocspUrl`, that OCSP address;
+ * and the root's delegated OCSP responder, issued while the root key is at hand (it is not kept). The TSA
+ * certificate is not a trust anchor, so a B-LT signature carries its revocation data: hence the responder.
+ * For development and tests only.
  */
-export async function generateDevelopmentTsaIdentity(): Promise<{
+export async function generateDevelopmentTsaIdentity(options: { ocspUrl?: string } = {}): Promise<{
   keyPair: CryptoKeyPair;
   certificateChainDer: Uint8Array[];
   rootDer: Uint8Array;
+  ocspSigner: { keyPair: CryptoKeyPair; certificateDer: Uint8Array };
 }> {
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const crypto = globalThis.crypto;
@@ -57,14 +65,23 @@ export async function generateDevelopmentTsaIdentity(): Promise<{
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.timeStamping], true),
         await x509.SubjectKeyIdentifierExtension.create(tsaKeys.publicKey),
         await x509.AuthorityKeyIdentifierExtension.create(rootKeys.publicKey),
+        ...(options.ocspUrl ? [new x509.AuthorityInfoAccessExtension({ ocsp: options.ocspUrl })] : []),
       ],
     },
     crypto,
   );
+  const ocspSigner = await issueOcspSigner({
+    subject: 'CN=Eksāmenu portāla testa laika zīmoga OCSP',
+    issuerName: root.subject,
+    issuerKeys: rootKeys,
+    notBefore,
+    notAfter,
+  });
   return {
     keyPair: tsaKeys,
     certificateChainDer: [new Uint8Array(tsa.rawData)],
     rootDer: new Uint8Array(root.rawData),
+    ocspSigner: { keyPair: ocspSigner.keys, certificateDer: new Uint8Array(ocspSigner.certificate.rawData) },
   };
 }
 

@@ -7,6 +7,7 @@
  * Never use it in production: its identity is generated on the fly and its clock is whatever it is given.
  */
 import { KeyObject, createHash, sign, type webcrypto } from 'node:crypto';
+import { readCertificateFields } from '../certificate-fields.js';
 import {
   DerFields,
   Tag,
@@ -132,19 +133,6 @@ function tokenTemplate(options: DevelopmentTsaOptions, policy: string): TokenTem
     // certificates [0] IMPLICIT CertificateSet, in the order given (the TSA certificate first).
     certificates: encodeDer(Tag.context0Constructed, ...options.certificateChainDer),
   };
-}
-
-/** The DER, as they are in the certificate, of its serial number (the INTEGER), issuer and subject (Names). */
-function readCertificateFields(der: Uint8Array): { serialNumber: Uint8Array; issuer: Uint8Array; subject: Uint8Array } {
-  const certificate = DerFields.read(der, 'Certificate', 'der');
-  const tbs = certificate.sequence('tbsCertificate');
-  tbs.optional(Tag.context0Constructed); // version
-  const serialNumber = tbs.required(Tag.integer, 'serialNumber').encoded;
-  tbs.required(Tag.sequence, 'signature');
-  const issuer = tbs.required(Tag.sequence, 'issuer').encoded;
-  tbs.required(Tag.sequence, 'validity');
-  const subject = tbs.required(Tag.sequence, 'subject').encoded;
-  return { serialNumber, issuer, subject };
 }
 
 /** Accuracy ::= SEQUENCE { seconds INTEGER OPTIONAL, millis [0] INTEGER OPTIONAL, micros [1] INTEGER OPTIONAL } */
