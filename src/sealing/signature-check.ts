@@ -186,18 +186,24 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
   const unsigned = unsignedProperties ? optionalOne(unsignedProperties, NS.xades, 'UnsignedSignatureProperties') : undefined;
 
   // Time-stamps and validation data count only where the standard puts them: as unsigned signature properties.
-  const placed = (ns: string, name: string) => {
+  // Validation data for a time-stamp's own certificate sits one level down, in xades141:TimeStampValidationData.
+  const timestampValidationData = new Set<unknown>(
+    ownDescendants(signature, NS.xades141, 'TimeStampValidationData').filter((el) => el.parentNode === unsigned),
+  );
+  const placed = (ns: string, name: string, alsoIn?: Set<unknown>) => {
     const all = ownDescendants(signature, ns, name);
-    if (all.some((el) => el.parentNode !== unsigned)) {
+    if (all.some((el) => el.parentNode !== unsigned && !alsoIn?.has(el.parentNode))) {
       if (name.endsWith('TimeStamp')) stop('verify.timestamp.misplaced', { property: name });
       stop('verify.signature.misplaced-property', { property: name });
     }
-    return all;
+    // The signature's own: those directly among the unsigned signature properties.
+    return all.filter((el) => el.parentNode === unsigned);
   };
+  placed(NS.xades141, 'TimeStampValidationData');
   const signatureTimestamps = placed(NS.xades, 'SignatureTimeStamp');
   const archiveTimestamps = placed(NS.xades141, 'ArchiveTimeStamp');
-  const certificateValues = placed(NS.xades, 'CertificateValues');
-  const revocationValues = placed(NS.xades, 'RevocationValues');
+  const certificateValues = placed(NS.xades, 'CertificateValues', timestampValidationData);
+  const revocationValues = placed(NS.xades, 'RevocationValues', timestampValidationData);
   // The XAdES 1.3.2 archive time-stamp predates the baseline profiles and is stamped differently.
   if (ownDescendants(signature, NS.xades, 'ArchiveTimeStamp').length > 0) stop('verify.signature.unsupported', { algorithm: 'xades:ArchiveTimeStamp (1.3.2)' });
 

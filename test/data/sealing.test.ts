@@ -48,7 +48,7 @@ describe.each(DATABASE_KINDS)('sealing issued certificates on %s', (kind) => {
       expect(documents).toHaveLength(12);
       const one = documents[0]!;
       const report = await verifyEdoc(new Uint8Array(one.edoc), setup.trust);
-      expect(report).toMatchObject({ genuine: true, level: 'B-T', sha256: one.sha256 });
+      expect(report).toMatchObject({ genuine: true, level: 'B-LT', sha256: one.sha256 });
       expect(report.facts?.number).toBe(one.number);
       expect(report.facts?.personalCode).toMatch(/^\d{6}-\d{5}$/);
 
