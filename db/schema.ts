@@ -106,6 +106,8 @@ export interface CertificateDocumentTable {
   edoc: Uint8Array;
   sha256: string;
   sealed_at: string;
+  /** SHA-256 of the verification code printed on the document, with the certificate number; null when it has none. */
+  verification_code_hash: string | null;
 }
 
 export interface UserTable {

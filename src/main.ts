@@ -66,7 +66,13 @@ async function main(): Promise<void> {
     log.error('sealing is not usable', { error });
     process.exit(1);
   }
-  const pool = new SealingPool({ signer: sealing.signer, tsaUrl: sealing.tsaUrl, workers: config.sealing.workers, queue: config.sealing.queue });
+  const pool = new SealingPool({
+    signer: sealing.signer,
+    tsaUrl: sealing.tsaUrl,
+    publicUrl: config.publicUrl,
+    workers: config.sealing.workers,
+    queue: config.sealing.queue,
+  });
   // Uploaded certificates are opened and checked in threads of their own, never on the HTTP thread.
   const verification = new VerificationPool({ trust: sealing.trust });
   const stopBackgroundWork = new AbortController();

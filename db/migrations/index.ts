@@ -6,6 +6,7 @@ import * as reportJobs from './0004_report_jobs.js';
 import * as eservice from './0005_eservice.js';
 import * as rateLimits from './0006_rate_limits.js';
 import * as auditRepresentative from './0007_audit_representative.js';
+import * as verificationCodes from './0008_verification_codes.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ export const migrations: Record<string, Migration> = {
   '0005_eservice': eservice,
   '0006_rate_limits': rateLimits,
   '0007_audit_representative': auditRepresentative,
+  '0008_verification_codes': verificationCodes,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -142,7 +142,7 @@ export function cliServices(
     sealing() {
       opened ??= prepareSealing(config).then((setup) => ({
         setup,
-        pool: new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers: config.sealing.workers, queue: config.sealing.queue }),
+        pool: new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, publicUrl, workers: config.sealing.workers, queue: config.sealing.queue }),
       }));
       return opened;
     },

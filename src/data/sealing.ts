@@ -114,7 +114,15 @@ async function storeSealedDocuments(
   return db.transaction().execute(async (trx) => {
     const stored = await trx
       .insertInto('certificate_documents')
-      .values(sealed.map((s) => ({ certificate_id: s.id, edoc: s.document.edoc, sha256: s.document.sha256, sealed_at: sealedAt })))
+      .values(
+        sealed.map((s) => ({
+          certificate_id: s.id,
+          edoc: s.document.edoc,
+          sha256: s.document.sha256,
+          sealed_at: sealedAt,
+          verification_code_hash: s.document.verificationCodeHash ?? null,
+        })),
+      )
       .onConflict((oc) => oc.column('certificate_id').doNothing())
       .returning('certificate_id')
       .execute();

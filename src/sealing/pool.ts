@@ -19,6 +19,8 @@ export class PoolBusyError extends Error {
 export interface PoolOptions {
   signer: SignerSpec;
   tsaUrl?: string;
+  /** PUBLIC_URL: documents then carry a verification code, address and QR code (main.ts and the CLI pass it). */
+  publicUrl?: string;
   workers: number;
   queue: number;
   /** Tasks in progress at once in one worker: time-stamp requests wait on the network, not the CPU. */
@@ -34,7 +36,7 @@ export class SealingPool {
   private readonly maxQueue: number;
 
   constructor(options: PoolOptions) {
-    const workerData: SealWorkerData = { signer: options.signer, tsaUrl: options.tsaUrl };
+    const workerData: SealWorkerData = { signer: options.signer, tsaUrl: options.tsaUrl, publicUrl: options.publicUrl };
     this.maxQueue = options.queue;
     this.piscina = new Piscina({
       filename: workerFile,

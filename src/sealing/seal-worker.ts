@@ -12,6 +12,8 @@ import { requestTimestamp } from './tsa-client.js';
 export interface SealWorkerData {
   signer: SignerSpec;
   tsaUrl?: string;
+  /** The portal's public address, printed on each document with its verification code. */
+  publicUrl?: string;
 }
 
 export interface SealTask {
@@ -30,5 +32,6 @@ export default async function seal(task: SealTask): Promise<SealedDocument> {
     signer: await signer,
     timestamp: tsaUrl ? (digest) => requestTimestamp(tsaUrl, digest) : undefined,
     now: task.now ? new Date(task.now) : undefined,
+    publicUrl: setup.publicUrl,
   });
 }

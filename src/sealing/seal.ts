@@ -1,7 +1,9 @@
 /** One certificate from facts to a sealed .edoc: PDF, data file, XAdES signature, ASiC-E container. */
 import { createHash } from 'node:crypto';
-import { CERTIFICATE_DATA_FILE, type CertificateFacts } from '../certificate/facts.js';
+import { certificateData } from '../certificate/data.js';
+import { CERTIFICATE_DATA_FILE, type CertificateFacts, type CertificateVerification } from '../certificate/facts.js';
 import { renderCertificatePdf } from '../certificate/pdf.js';
+import { newVerificationCode, verificationAddress, verificationCodeHash, verificationPage } from '../certificate/verification-code.js';
 import { buildAsice } from './asic.js';
 import type { Signer } from './signer.js';
 import { signXades, type DataObject } from './xades.js';
@@ -10,6 +12,8 @@ export interface SealedDocument {
   edoc: Uint8Array;
   sha256: string;
   level: 'B-B' | 'B-T';
+  /** What the register keeps of the verification code printed on the document (none without `publicUrl`). */
+  verificationCodeHash?: string;
   /** Where the time went: building the PDF, the XML work, the signature, waiting for the time-stamp, zipping. */
   timings: { pdfMs: number; xmlMs: number; signMs: number; timestampMs: number; zipMs: number };
 }
@@ -18,22 +22,24 @@ export interface SealDependencies {
   signer: Signer;
   timestamp?: (digestSha256: Uint8Array) => Promise<Uint8Array>;
   now?: Date;
+  /**
+   * The portal's public address. With it the document gets a new verification code, and prints it with the
+   * verification address and its QR code; the clear code exists only in the document.
+   */
+  publicUrl?: string;
 }
 
 export function pdfFileName(number: string): string {
   return `Sertifikāts ${number.replace('/', '-')}.pdf`;
 }
 
-export function certificateData(facts: CertificateFacts): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ format: 'lv-ce-certificate/1', issuer: 'Valsts izglītības attīstības aģentūra', ...facts }, null, 2));
-}
-
 export async function sealCertificate(facts: CertificateFacts, deps: SealDependencies): Promise<SealedDocument> {
   const now = deps.now ?? new Date();
   const t0 = performance.now();
+  const verification = deps.publicUrl ? newVerification(facts.number, deps.publicUrl) : undefined;
   const objects: DataObject[] = [
-    { name: pdfFileName(facts.number), mimeType: 'application/pdf', bytes: renderCertificatePdf(facts) },
-    { name: CERTIFICATE_DATA_FILE, mimeType: 'application/json', bytes: certificateData(facts) },
+    { name: pdfFileName(facts.number), mimeType: 'application/pdf', bytes: renderCertificatePdf(facts, verification) },
+    { name: CERTIFICATE_DATA_FILE, mimeType: 'application/json', bytes: certificateData(facts, verification) },
   ];
   const t1 = performance.now();
   const signing = { signMs: 0, timestampMs: 0 };
@@ -50,6 +56,12 @@ export async function sealCertificate(facts: CertificateFacts, deps: SealDepende
     edoc,
     sha256: createHash('sha256').update(edoc).digest('hex'),
     level: deps.timestamp ? 'B-T' : 'B-B',
+    ...(verification ? { verificationCodeHash: verificationCodeHash(facts.number, verification.code) } : {}),
     timings: { pdfMs: t1 - t0, xmlMs: t2 - t1 - signing.signMs - signing.timestampMs, ...signing, zipMs: t3 - t2 },
   };
+}
+
+function newVerification(number: string, publicUrl: string): CertificateVerification {
+  const code = newVerificationCode();
+  return { code, address: verificationAddress(publicUrl, number, code), page: verificationPage(publicUrl) };
 }

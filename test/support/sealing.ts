@@ -11,10 +11,11 @@ export interface TestSealing {
   close(): Promise<void>;
 }
 
-export async function startTestSealing(workers = 1): Promise<TestSealing> {
+/** `publicUrl`: documents then carry a verification code, printed with its address and QR code. */
+export async function startTestSealing(workers = 1, options: { publicUrl?: string } = {}): Promise<TestSealing> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sealing-'));
   const setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers, queue: 1000 } });
-  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, workers, queue: 1000 });
+  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, publicUrl: options.publicUrl, workers, queue: 1000 });
   return {
     setup,
     pool,
