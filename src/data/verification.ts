@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { CertificateFacts } from '../certificate/facts.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
+import { verificationCodeHash } from '../certificate/verification-code.js';
 import type { VerificationReport } from '../sealing/verify.js';
 import { audit } from './audit.js';
 import { certificatesWithHolder, loadCertificateFacts } from './certificate-facts.js';
@@ -68,13 +69,19 @@ export type NumberCheck =
   | { found: true; facts: CertificateFacts; register: RegisterEntry; sealed: boolean };
 
 /**
- * Looks a certificate up by its number and the holder's personal code. Without the matching personal code it
- * answers exactly as for a number that does not exist, so numbers cannot be probed.
+ * What entitles the asker to the answer: the holder's personal code (11 digits), or the verification code
+ * printed on the sealed document (normalised, compared by its hash).
+ */
+export type HolderProof = { personalCode: string } | { verificationCode: string };
+
+/**
+ * Looks a certificate up by its number and the holder's personal code or the document's verification code.
+ * Without the matching code it answers exactly as for a number that does not exist, so numbers cannot be probed.
  */
 export async function checkCertificateByNumber(
   db: Kysely<Database>,
   numberText: string,
-  personalCode: string,
+  proof: HolderProof,
   context: { actor: string; channel: string },
   now = new Date(),
 ): Promise<NumberCheck> {
@@ -84,7 +91,11 @@ export async function checkCertificateByNumber(
   const row = await certificatesWithHolder(db)
     .leftJoin('certificate_documents', 'certificate_documents.certificate_id', 'certificates.id')
     .where('certificates.number', '=', number)
-    .where('persons.personal_code', '=', personalCode)
+    .$call((query) =>
+      'personalCode' in proof
+        ? query.where('persons.personal_code', '=', proof.personalCode)
+        : query.where('certificate_documents.verification_code_hash', '=', verificationCodeHash(number, proof.verificationCode)),
+    )
     // Before its release moment a result does not exist for anyone, here as on the student pages.
     .$call(whereReleased('public', now))
     .select([
@@ -95,7 +106,8 @@ export async function checkCertificateByNumber(
       'certificate_documents.sha256',
     ])
     .executeTakeFirst();
-  await audit(db, { ...context, action: 'certificate.verify-number', subject: `certificate:${number}`, details: { found: row !== undefined } });
+  const by = 'personalCode' in proof ? 'personal-code' : 'verification-code';
+  await audit(db, { ...context, action: 'certificate.verify-number', subject: `certificate:${number}`, details: { found: row !== undefined, by } });
   if (!row) return { found: false };
   const facts = (await loadCertificateFacts(db, [row.id])).get(row.id)!;
   return {
