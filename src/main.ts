@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     secureCookies: config.environment === 'production',
     trust: sealing.trust,
     verifyUpload: verification.verify,
+    publicUrl: config.publicUrl,
     auth: createAuthDependencies(config, handle.db),
     student: { requireStudent: requireStudent(), seal: (facts) => pool.seal(facts) },
     staff: { seal: (facts) => pool.seal(facts), reports: { settings: reportSettings, notify: () => reportRunner?.notify() } },
