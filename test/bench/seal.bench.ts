@@ -5,6 +5,7 @@
  *  - one worker (V8's own helper threads and the main thread still use the other cores),
  *  - one worker with the whole process confined to one core (`taskset -c 0`, a child process),
  * and prints certificates/s, CPU use, the pool's speed-up, .edoc sizes and where the time goes in a worker.
+ * Documents carry a verification code and its QR code, as the portal seals them.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
   options: { count: { type: 'string', default: '2000' }, child: { type: 'string' } },
 });
 const count = Number(values.count);
+const publicUrl = 'https://eksameni.gov.lv';
 
 async function run(label: string, pool: SealingPool, quiet = false): Promise<{ rate: number; documents: SealedDocument[] }> {
   // Warm up every worker (module load, font subsets, signer) before timing.
@@ -73,15 +75,15 @@ const dataDir = mkdtempSync(join(tmpdir(), 'seal-bench-'));
 const setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers: 1, queue: 100000 } });
 try {
   if (values.child) {
-    const single = new SealingPool({ signer: setup.signer, tsaUrl: values.child === 'B-T' ? setup.tsaUrl : undefined, workers: 1, queue: 100000 });
+    const single = new SealingPool({ signer: setup.signer, tsaUrl: values.child === 'B-T' ? setup.tsaUrl : undefined, publicUrl, workers: 1, queue: 100000 });
     console.log(JSON.stringify({ rate: (await run('child', single, true)).rate }));
     await single.close();
   } else {
     const cores = availableParallelism();
     for (const level of ['B-T', 'B-B'] as const) {
       const tsaUrl = level === 'B-T' ? setup.tsaUrl : undefined;
-      const pool = new SealingPool({ signer: setup.signer, tsaUrl, workers: cores, queue: 100000 });
-      const single = new SealingPool({ signer: setup.signer, tsaUrl, workers: 1, queue: 100000 });
+      const pool = new SealingPool({ signer: setup.signer, tsaUrl, publicUrl, workers: cores, queue: 100000 });
+      const single = new SealingPool({ signer: setup.signer, tsaUrl, publicUrl, workers: 1, queue: 100000 });
       try {
         const withPool = await run(`${level}, pool of ${cores} workers`, pool);
         const withOne = await run(`${level}, one worker`, single);
