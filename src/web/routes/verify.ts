@@ -46,20 +46,20 @@ export function verifyRoutes(deps: VerifyDependencies, checks: Verification = ve
   const lookup = async (c: Context<AppEnv>, number: string, code: string) => {
     const page = pageContext(c);
     const result = await checks.lookup(c, number, code, channel);
-    // The form is shown again with what was typed, except a personal code: that stays off the page.
-    code = /\p{L}/u.test(code) ? code : '';
+    // The form is shown again with what was typed, except a personal code (no letters): that stays off the page.
+    const shown = { number, code: /\p{L}/u.test(code) ? code : '' };
     if (result.outcome === 'invalid') {
       const errors: FormError[] = result.problems.map((p) => ({ field: p.field, text: page.t(p.key, p.params ?? {}) }));
-      return sendHtml(c, verifyPage(page, { number, code, errors }), 400);
+      return sendHtml(c, verifyPage(page, { ...shown, errors }), 400);
     }
     if (result.outcome === 'refused') {
       c.header('Retry-After', String(result.retryAfterSeconds));
       const message = result.byNumber
         ? page.t(result.kind === 'verification-code' ? 'verify.too-many-number-code' : 'verify.too-many-number', { time: formatRigaDateTime(result.retryAt) })
         : page.t('verify.too-many');
-      return sendHtml(c, verifyPage(page, { number, code, errors: [{ text: message }] }), 429);
+      return sendHtml(c, verifyPage(page, { ...shown, errors: [{ text: message }] }), 429);
     }
-    return sendHtml(c, verifyPage(page, { number, code }, numberCheckStatements(result.check, page.t, page.lang, result.kind)));
+    return sendHtml(c, verifyPage(page, shown, numberCheckStatements(result.check, page.t, page.lang, result.kind)));
   };
 
   app.get('/', async (c) => {
