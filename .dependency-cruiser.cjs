@@ -36,7 +36,7 @@ module.exports = {
       severity: 'error',
       comment: 'Queries know the database and the rules, not who asks or how it is shown.',
       from: { path: '^src/data/' },
-      to: { path: '^(src/(web|cli|auth|eservice|reports)/|src/main\\.ts|views/)' },
+      to: { path: '^(src/(web|cli|auth|eservice|reports|api)/|src/main\\.ts|views/)' },
     },
     {
       name: 'views-never-query',
@@ -70,7 +70,7 @@ module.exports = {
       severity: 'error',
       comment: 'Sealing and verifying are pure document work: the register decides what to seal.',
       from: { path: '^src/sealing/' },
-      to: { path: '^(src/(data|reports|auth|eservice)/|db/)' },
+      to: { path: '^(src/(data|reports|auth|eservice|api)/|db/)' },
     },
     {
       name: 'no-test-code-in-the-portal',

@@ -114,6 +114,8 @@ export interface CertificateDocumentTable {
   signature_value_sha256: string | null;
   /** JSON object: signed file name → SHA-256 (hex); null exactly when signature_value_sha256 is. */
   signed_data: string | null;
+  /** SHA-256 of the verification code printed on the document, with the certificate number; null when it has none. */
+  verification_code_hash: string | null;
 }
 
 export type DocumentVersionReason = 'sealed' | 'long-term-data' | 'archive-timestamp';

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     signer: sealing.signer,
     tsaUrl: sealing.tsaUrl,
     longTerm: sealing.longTerm,
+    publicUrl: config.publicUrl,
     workers: config.sealing.workers,
     queue: config.sealing.queue,
   });
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     secureCookies: config.environment === 'production',
     trust: sealing.trust,
     verifyUpload: verification.verify,
+    publicUrl: config.publicUrl,
     auth: createAuthDependencies(config, handle.db),
     student: { requireStudent: requireStudent(), seal: (facts) => pool.seal(facts) },
     staff: { seal: (facts) => pool.seal(facts), reports: { settings: reportSettings, notify: () => reportRunner?.notify() } },

@@ -58,9 +58,20 @@ export function uploadCheckStatements(check: UploadCheck, t: Translate, lang: La
   return statements;
 }
 
-export function numberCheckStatements(check: NumberCheck, t: Translate, lang: Language): Statement[] {
-  if (!check.found) return [{ tone: 'bad', text: t('verify.not-found') }];
-  const statements = [...factsStatements(check.facts, t, lang), ...registerStatements(check.register, t)];
+/** `by`: which code the visitor gave, the holder's personal code (the default) or the document's verification code. */
+export function numberCheckStatements(
+  check: NumberCheck,
+  t: Translate,
+  lang: Language,
+  by: 'personal-code' | 'verification-code' = 'personal-code',
+): Statement[] {
+  const byCode = by === 'verification-code';
+  if (!check.found) return [{ tone: 'bad', text: t(byCode ? 'verify.not-found-code' : 'verify.not-found') }];
+  const statements = [
+    ...(byCode ? [{ tone: 'ok' as const, text: t('verify.code-matches') }] : []),
+    ...factsStatements(check.facts, t, lang),
+    ...registerStatements(check.register, t),
+  ];
   if (!check.sealed && check.register.state === 'issued') statements.push({ tone: 'warn', text: t('verify.not-sealed') });
   return statements;
 }

@@ -5,6 +5,8 @@ import { layout, type PageContext } from './layout.js';
 
 export interface VerifyForm {
   number?: string;
+  /** A verification code to show again (never a personal code). */
+  code?: string;
   /** Problems shown above the forms, already in the reader's language; those of a field also beside it. */
   errors?: FormError[];
 }
@@ -43,7 +45,14 @@ ${errorSummary(page, { errors })}
       error: errorFor(errors, 'number'),
       attributes: { inputmode: 'text', autocomplete: 'off', spellcheck: 'false', required: true },
     })}
-    ${field(page, { name: 'code', label: t('verify.lookup.code'), error: errorFor(errors, 'code'), attributes: { inputmode: 'numeric', autocomplete: 'off', required: true } })}
+    ${field(page, {
+      name: 'code',
+      label: t('verify.lookup.code'),
+      hint: t('verify.lookup.codeHint'),
+      value: form.code ?? '',
+      error: errorFor(errors, 'code'),
+      attributes: { autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', required: true },
+    })}
     <button type="submit">${t('verify.lookup.submit')}</button>
   </fieldset>
 </form>`,

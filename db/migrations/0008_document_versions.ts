@@ -50,7 +50,11 @@ export async function up(db: Kysely<any>): Promise<void> {
       begin select raise(abort, 'sealed documents are immutable'); end`.execute(db);
   }
 
-  // The version every download hands out: the newest of each certificate. One definition for every query.
+  await createCurrentDocumentsView(db);
+}
+
+/** The version every download hands out: the newest of each certificate. One definition for every query. */
+export async function createCurrentDocumentsView(db: Kysely<any>): Promise<void> {
   await db.schema
     .createView('current_certificate_documents')
     .as(

@@ -7,6 +7,7 @@ import * as eservice from './0005_eservice.js';
 import * as rateLimits from './0006_rate_limits.js';
 import * as auditRepresentative from './0007_audit_representative.js';
 import * as documentVersions from './0008_document_versions.js';
+import * as verificationCodes from './0009_verification_codes.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '0006_rate_limits': rateLimits,
   '0007_audit_representative': auditRepresentative,
   '0008_document_versions': documentVersions,
+  '0009_verification_codes': verificationCodes,
 };
 
 export const migrationProvider: MigrationProvider = {

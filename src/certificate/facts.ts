@@ -5,6 +5,7 @@ export const CERTIFICATE_DATA_FILE = 'certificate-data.json';
 
 export type CertificateKind = 'basic' | 'secondary';
 export type ExamLevel = 'general' | 'optimal' | 'higher';
+export type ExamTerm = 'main' | 'additional';
 
 export interface CertificatePart {
   /** Latvian name of the part as printed ("Kompleksu problēmu risināšana", or "2. daļa" where it has none). */
@@ -30,8 +31,23 @@ export interface CertificateFacts {
   level: ExamLevel | null;
   /** Start year of the school year: 2023 is 2023/2024. */
   schoolYear: number;
+  /** The exam session the result comes from; absent in documents sealed before it was printed. */
+  examSession?: { term: ExamTerm; startsOn: string; endsOn: string };
   total: number;
   parts: CertificatePart[];
   /** YYYY-MM-DD */
   issuedOn: string;
+}
+
+/**
+ * How a reader confirms the document: printed on it and carried in its data file. Made when the document is
+ * sealed; the register keeps only a hash of the code.
+ */
+export interface CertificateVerification {
+  /** As printed: "7KQ2-M9XD-4HTR-B8WN". */
+  code: string;
+  /** The verification page with the number and the code filled in; the QR code holds it. */
+  address: string;
+  /** The verification page as a reader types it: "eksameni.gov.lv/verify". */
+  page: string;
 }

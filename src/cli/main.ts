@@ -147,6 +147,7 @@ export function cliServices(
           signer: setup.signer,
           tsaUrl: setup.tsaUrl,
           longTerm: setup.longTerm,
+          publicUrl,
           workers: config.sealing.workers,
           queue: config.sealing.queue,
         }),

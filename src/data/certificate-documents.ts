@@ -16,7 +16,15 @@ export class DocumentVersionError extends KeyedError {}
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** The row of one version; its fingerprint is read from the document's own signature. */
-export function documentVersionRow(certificateId: number, version: number, edoc: Uint8Array, sha256: string, reason: DocumentVersionReason, createdAt: string) {
+export function documentVersionRow(
+  certificateId: number,
+  version: number,
+  edoc: Uint8Array,
+  sha256: string,
+  reason: DocumentVersionReason,
+  createdAt: string,
+  verificationCodeHash: string | null,
+) {
   const fingerprint = documentFingerprint(edoc);
   return {
     certificate_id: certificateId,
@@ -27,6 +35,7 @@ export function documentVersionRow(certificateId: number, version: number, edoc:
     reason,
     signature_value_sha256: fingerprint.signatureValueSha256,
     signed_data: JSON.stringify(fingerprint.signedData),
+    verification_code_hash: verificationCodeHash,
   };
 }
 
@@ -65,7 +74,17 @@ export async function addDocumentVersion(
     if (versions.length === 0) throw new DocumentVersionError('certificate.version-not-sealed', { id: certificateId });
     if (!sameFingerprint(versions[0]!.fingerprint, fingerprint)) throw new DocumentVersionError('certificate.version-not-an-upgrade', { id: certificateId });
     const version = Math.max(...versions.map((v) => v.version)) + 1;
-    await trx.insertInto('certificate_documents').values(documentVersionRow(certificateId, version, edoc, sha256, reason, now.toISOString())).execute();
+    // An upgrade keeps the PDF, and so the verification code printed in it.
+    const original = await trx
+      .selectFrom('certificate_documents')
+      .select('verification_code_hash')
+      .where('certificate_id', '=', certificateId)
+      .where('version', '=', 1)
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('certificate_documents')
+      .values(documentVersionRow(certificateId, version, edoc, sha256, reason, now.toISOString(), original.verification_code_hash))
+      .execute();
     const certificate = await trx.selectFrom('certificates').select('number').where('id', '=', certificateId).executeTakeFirstOrThrow();
     await audit(
       trx,

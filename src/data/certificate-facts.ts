@@ -49,6 +49,9 @@ export async function loadCertificateFacts(db: Kysely<Database>, certificateIds:
         'exams.subject_en',
         'exams.school_year',
         'exams.weighted_points_rule',
+        'exam_sessions.term',
+        'exam_sessions.starts_on',
+        'exam_sessions.ends_on',
       ])
       .execute();
     const points = await db
@@ -79,6 +82,7 @@ export async function loadCertificateFacts(db: Kysely<Database>, certificateIds:
         subjectEn: row.subject_en,
         level: row.level,
         schoolYear: row.school_year,
+        examSession: { term: row.term, startsOn: row.starts_on, endsOn: row.ends_on },
         total: score.total,
         parts: parts.map((p, index) => ({
           nameLv: p.name_lv ?? `${p.part_no}. daļa`,

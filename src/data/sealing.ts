@@ -115,7 +115,7 @@ async function storeSealedDocuments(
   return db.transaction().execute(async (trx) => {
     const stored = await trx
       .insertInto('certificate_documents')
-      .values(sealed.map((s) => documentVersionRow(s.id, 1, s.document.edoc, s.document.sha256, 'sealed', sealedAt)))
+      .values(sealed.map((s) => documentVersionRow(s.id, 1, s.document.edoc, s.document.sha256, 'sealed', sealedAt, s.document.verificationCodeHash ?? null)))
       .onConflict((oc) => oc.columns(['certificate_id', 'version']).doNothing())
       .returning('certificate_id')
       .execute();

@@ -7,6 +7,7 @@ import type { Database } from '../../db/schema.js';
 import type { CertificateFacts } from '../certificate/facts.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../domain/certificate-number.js';
 import { sameFingerprint } from '../sealing/fingerprint.js';
+import { verificationCodeHash } from '../certificate/verification-code.js';
 import type { VerificationReport } from '../sealing/verify.js';
 import { audit } from './audit.js';
 import { fingerprintsOf } from './certificate-documents.js';
@@ -72,13 +73,19 @@ export type NumberCheck =
   | { found: true; facts: CertificateFacts; register: RegisterEntry; sealed: boolean };
 
 /**
- * Looks a certificate up by its number and the holder's personal code. Without the matching personal code it
- * answers exactly as for a number that does not exist, so numbers cannot be probed.
+ * What entitles the asker to the answer: the holder's personal code (11 digits), or the verification code
+ * printed on the sealed document (normalised, compared by its hash).
+ */
+export type HolderProof = { personalCode: string } | { verificationCode: string };
+
+/**
+ * Looks a certificate up by its number and the holder's personal code or the document's verification code.
+ * Without the matching code it answers exactly as for a number that does not exist, so numbers cannot be probed.
  */
 export async function checkCertificateByNumber(
   db: Kysely<Database>,
   numberText: string,
-  personalCode: string,
+  proof: HolderProof,
   context: { actor: string; channel: string },
   now = new Date(),
 ): Promise<NumberCheck> {
@@ -88,7 +95,11 @@ export async function checkCertificateByNumber(
   const row = await certificatesWithHolder(db)
     .leftJoin('current_certificate_documents as document', 'document.certificate_id', 'certificates.id')
     .where('certificates.number', '=', number)
-    .where('persons.personal_code', '=', personalCode)
+    .$call((query) =>
+      'personalCode' in proof
+        ? query.where('persons.personal_code', '=', proof.personalCode)
+        : query.where('document.verification_code_hash', '=', verificationCodeHash(number, proof.verificationCode)),
+    )
     // Before its release moment a result does not exist for anyone, here as on the student pages.
     .$call(whereReleased('public', now))
     .select([
@@ -99,7 +110,8 @@ export async function checkCertificateByNumber(
       'document.sha256',
     ])
     .executeTakeFirst();
-  await audit(db, { ...context, action: 'certificate.verify-number', subject: `certificate:${number}`, details: { found: row !== undefined } });
+  const by = 'personalCode' in proof ? 'personal-code' : 'verification-code';
+  await audit(db, { ...context, action: 'certificate.verify-number', subject: `certificate:${number}`, details: { found: row !== undefined, by } });
   if (!row) return { found: false };
   const facts = (await loadCertificateFacts(db, [row.id])).get(row.id)!;
   return {

@@ -22,6 +22,8 @@ export interface PoolOptions {
   tsaUrl?: string;
   /** With `tsaUrl`: documents are B-LT, the validation data gathered as these settings say. */
   longTerm?: LongTermSettings;
+  /** PUBLIC_URL: documents then carry a verification code, address and QR code (main.ts and the CLI pass it). */
+  publicUrl?: string;
   workers: number;
   queue: number;
   /**
@@ -40,7 +42,12 @@ export class SealingPool {
   private readonly maxQueue: number;
 
   constructor(options: PoolOptions) {
-    const workerData: SealWorkerData = { signer: options.signer, tsaUrl: options.tsaUrl, longTerm: options.tsaUrl ? options.longTerm : undefined };
+    const workerData: SealWorkerData = {
+      signer: options.signer,
+      tsaUrl: options.tsaUrl,
+      longTerm: options.tsaUrl ? options.longTerm : undefined,
+      publicUrl: options.publicUrl,
+    };
     this.maxQueue = options.queue;
     this.piscina = new Piscina({
       filename: workerFile,

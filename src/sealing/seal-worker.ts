@@ -17,6 +17,8 @@ export interface SealWorkerData {
   tsaUrl?: string;
   /** With `tsaUrl`: documents are B-LT. */
   longTerm?: LongTermSettings;
+  /** The portal's public address, printed on each document with its verification code. */
+  publicUrl?: string;
 }
 
 export interface SealTask {
@@ -44,5 +46,6 @@ export default async function seal(task: SealTask): Promise<SealedDocument> {
     timestamp: tsaUrl ? (digest) => requestTimestamp(tsaUrl, digest) : undefined,
     longTerm: tsaUrl && longTerm ? (token) => longTerm.gather(token) : undefined,
     now: task.now ? new Date(task.now) : undefined,
+    publicUrl: setup.publicUrl,
   });
 }

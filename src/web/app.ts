@@ -14,7 +14,8 @@ import { loadAssets, type Assets } from './assets.js';
 import { compression } from './compression.js';
 import { pageContext, provideAssets, type AppEnv } from './context.js';
 import { language } from './language.js';
-import { verifyRoutes } from './routes/verify.js';
+import { verification, verifyRoutes } from './routes/verify.js';
+import { publicApiHeaders, verifyApiRoutes } from './routes/verify-api.js';
 import { trustedProxies as trustedProxyList } from '../net/trusted-proxies.js';
 import { balticOnly, isGeoGuardedPath } from './geo.js';
 import { defaultCountryDatabase, type CountryDatabase } from '../net/country-database.js';
@@ -41,6 +42,8 @@ export interface AppDependencies {
   trust?: TrustAnchors;
   /** Checks uploaded certificates off the HTTP thread (main.ts: the verification pool); see VerifyDependencies. */
   verifyUpload?: EdocVerifier;
+  /** PUBLIC_URL, named as the server in the verification API's OpenAPI document. */
+  publicUrl?: string;
   /** TRUSTED_PROXIES: addresses and CIDR ranges whose X-Forwarded-For is believed (default none). */
   trustedProxies?: readonly string[];
   /** Loopback and private addresses pass the Baltic-only filter (default: unless NODE_ENV=production). */
@@ -99,6 +102,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   });
   // The e-service's embed pages replace frame-ancestors 'none' and X-Frame-Options (runs after secureHeaders).
   if (deps.eservice) app.use(eserviceFraming(deps.eservice.origins));
+  // The verification API is open to any web page (CORS), and answers preflights before anything else runs.
+  if (deps.trust) app.use(publicApiHeaders());
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
@@ -175,7 +180,13 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   });
 
   app.get('/', (c) => sendHtml(c, homePage(pageContext(c))));
-  if (deps.trust) app.route('/verify', verifyRoutes({ db: deps.db, trust: deps.trust, verify: deps.verifyUpload, trustedProxies }));
+  if (deps.trust) {
+    // The page and the API share one set of checks and limits.
+    const verifyDeps = { db: deps.db, trust: deps.trust, verify: deps.verifyUpload, trustedProxies };
+    const checks = verification(verifyDeps);
+    app.route('/verify', verifyRoutes(verifyDeps, checks));
+    app.route('/', verifyApiRoutes(checks, { publicUrl: deps.publicUrl }));
+  }
   if (deps.student) app.route('/', studentRoutes({ db: deps.db, ...deps.student }));
   if (deps.auth) app.route('/', authRoutes({ ...deps.auth, db: deps.db, log: deps.log, secureCookies: deps.secureCookies ?? false }));
   if (deps.auth && deps.staff) {

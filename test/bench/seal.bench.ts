@@ -5,7 +5,7 @@
  *  - one worker (V8's own helper threads and the main thread still use the other cores),
  *  - one worker with the whole process confined to one core (`taskset -c 0`, a child process),
  * and prints certificates/s, CPU use, the pool's speed-up, .edoc sizes, where the time goes in a worker and, for
- * B-LT, how many documents shared one OCSP response.
+ * B-LT, how many documents shared one OCSP response. Documents carry a verification code and its QR code, as the portal seals them.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
   options: { count: { type: 'string', default: '2000' }, child: { type: 'string' } },
 });
 const count = Number(values.count);
+const publicUrl = 'https://eksameni.gov.lv';
 
 async function run(label: string, pool: SealingPool, quiet = false): Promise<{ rate: number; cpuMs: number; documents: SealedDocument[] }> {
   // Warm up every worker (module load, font subsets, signer) before timing.
@@ -95,15 +96,15 @@ const setup = await prepareSealing({ environment: 'development', dataDir, sealin
 try {
   if (values.child) {
     const level = values.child as SealLevel;
-    const single = new SealingPool({ signer: setup.signer, ...settingsOf(level), workers: 1, queue: 100000 });
+    const single = new SealingPool({ signer: setup.signer, ...settingsOf(level), publicUrl, workers: 1, queue: 100000 });
     console.log(JSON.stringify({ rate: (await run('child', single, true)).rate }));
     await single.close();
   } else {
     const cores = availableParallelism();
     const cpuPerDocument: Partial<Record<SealLevel, number>> = {};
     for (const level of ['B-LT', 'B-T', 'B-B'] as const) {
-      const pool = new SealingPool({ signer: setup.signer, ...settingsOf(level), workers: cores, queue: 100000 });
-      const single = new SealingPool({ signer: setup.signer, ...settingsOf(level), workers: 1, queue: 100000 });
+      const pool = new SealingPool({ signer: setup.signer, ...settingsOf(level), publicUrl, workers: cores, queue: 100000 });
+      const single = new SealingPool({ signer: setup.signer, ...settingsOf(level), publicUrl, workers: 1, queue: 100000 });
       try {
         const withPool = await run(`${level}, pool of ${cores} workers`, pool);
         const withOne = await run(`${level}, one worker`, single);

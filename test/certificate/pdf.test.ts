@@ -1,14 +1,18 @@
 // The certificate PDF, read back by independent tools: qpdf checks the file structure, poppler (pdfinfo,
-// pdftotext) reads the page size and extracts the text through the fonts' ToUnicode maps.
+// pdftotext, pdftoppm) reads the page size, the metadata and the structure tree, extracts the text through the
+// fonts' ToUnicode maps and renders the page, whose QR code jsQR reads.
 // Needs the Debian packages poppler-utils and qpdf.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
+import jsQRModule from 'jsqr';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CertificateFacts } from '../../src/certificate/facts.js';
+import type { CertificateFacts, CertificateVerification } from '../../src/certificate/facts.js';
 import { renderCertificatePdf, UnsupportedCharacterError } from '../../src/certificate/pdf.js';
+import { verificationAddress, verificationPage } from '../../src/certificate/verification-code.js';
 import { kumalFacts } from '../support/facts.js';
 
 const NBSP = '\u00A0';
@@ -27,6 +31,7 @@ const lat09: CertificateFacts = {
   subjectEn: 'Latvian',
   level: null,
   schoolYear: 2025,
+  examSession: { term: 'additional', startsOn: '2026-06-10', endsOn: '2026-06-11' },
   total: 68,
   parts: [
     { nameLv: '1. daļa', nameEn: 'Part 1', percent: 56 },
@@ -48,47 +53,75 @@ const allLetters: CertificateFacts = {
   parts: [{ nameLv: '„Dzeja“ un „proza” – № 2 — ’x’ (a) [b] {c} ~|@#$&*+=<>?^_`\\/;:!"\'', nameEn: 'Part', percent: 0 }],
 };
 
-const SECONDARY_LINES = [
-  'VALSTS IZGLĪTĪBAS ATTĪSTĪBAS AĢENTŪRA',
-  'VISPĀRĒJĀS VIDĒJĀS IZGLĪTĪBAS SERTIFIKĀTS',
-  'Nr. 2024/301949081206-KUMAL',
-  'Anna Bērziņa',
-  'personas kods 161175-19997',
-  'piedalījās centralizētajā eksāmenā par vispārējo vidējo izglītību',
-  'un apliecināja savu zināšanu un prasmju atbilstību',
-  'kultūrā un mākslā',
-  'augstākajā mācību satura apguves līmenī',
-  'kopvērtējums 33 %',
-  'Zināšanas, izpratne un prasmes 27 %',
-  'Kompleksu problēmu risināšana 42 %',
-  'Izsniegts 17.06.2024',
-  'Rīga, Latvijas Republika',
-  'ŠIS DOKUMENTS APLIECINĀTS AR VALSTS IZGLĪTĪBAS ATTĪSTĪBAS',
-  'AĢENTŪRAS KVALIFICĒTU ELEKTRONISKO ZĪMOGU',
+/** Each printed line in Latvian with its English translation (none for the name), in the order of the page. */
+const SECONDARY_PAIRS: [string, string?][] = [
+  ['VALSTS IZGLĪTĪBAS ATTĪSTĪBAS AĢENTŪRA', 'STATE EDUCATION DEVELOPMENT AGENCY'],
+  ['VISPĀRĒJĀS VIDĒJĀS IZGLĪTĪBAS SERTIFIKĀTS', 'CERTIFICATE OF GENERAL SECONDARY EDUCATION'],
+  ['Nr. 2024/301949081206-KUMAL', 'No. 2024/301949081206-KUMAL'],
+  ['Anna Bērziņa'],
+  ['personas kods 161175-19997', 'personal code 161175-19997'],
+  ['piedalījās centralizētajā eksāmenā par vispārējo vidējo izglītību', 'took part in the centralised examination for general secondary education'],
+  ['un apliecināja savu zināšanu un prasmju atbilstību', 'and demonstrated knowledge and skills'],
+  ['kultūrā un mākslā', 'in Culture and arts'],
+  ['augstākajā mācību satura apguves līmenī', 'at the higher level of mastering the learning content'],
+  ['kopvērtējums 33 %', 'overall result 33 %'],
+  ['Zināšanas, izpratne un prasmes 27 %', 'Knowledge, understanding and skills 27 %'],
+  ['Kompleksu problēmu risināšana 42 %', 'Solving complex problems 42 %'],
+  ['Mācību gads 2023./2024., pamattermiņš 29.05.2024', 'School year 2023/2024, main term 29.05.2024'],
+  ['Izsniegts 17.06.2024', 'Issued on 17.06.2024'],
+  ['Rīga, Latvijas Republika', 'Riga, Republic of Latvia'],
 ];
 
-const BASIC_LINES = [
-  'VALSTS IZGLĪTĪBAS ATTĪSTĪBAS AĢENTŪRA',
-  'PAMATIZGLĪTĪBAS SERTIFIKĀTS',
-  'Nr. 2026/733200000308-LAT09',
-  'Ģirts Ņikita Šķēle-Žūriņa',
-  'personas kods 321175-19992',
-  'piedalījās centralizētajā eksāmenā par pamatizglītību',
-  'un apliecināja savu zināšanu un prasmju atbilstību',
-  'latviešu valodā',
-  'kopvērtējums 68 %',
-  '1. daļa 56 %',
-  '2. daļa 70 %',
-  '3. daļa 95 %',
-  '4. daļa 100 %',
-  'Izsniegts 05.06.2026',
-  'Rīga, Latvijas Republika',
-  'ŠIS DOKUMENTS APLIECINĀTS AR VALSTS IZGLĪTĪBAS ATTĪSTĪBAS',
-  'AĢENTŪRAS KVALIFICĒTU ELEKTRONISKO ZĪMOGU',
+/** The seal statement is two lines in each language: the Latvian sentence, then the English one. */
+const SEAL_LINES = [
+  'ŠIS DOKUMENTS APLIECINĀTS AR VALSTS IZGLĪTĪBAS',
+  'ATTĪSTĪBAS AĢENTŪRAS KVALIFICĒTU ELEKTRONISKO ZĪMOGU',
+  'THIS DOCUMENT IS CERTIFIED WITH THE QUALIFIED ELECTRONIC',
+  'SEAL OF THE STATE EDUCATION DEVELOPMENT AGENCY',
+];
+
+const BASIC_PAIRS: [string, string?][] = [
+  ['VALSTS IZGLĪTĪBAS ATTĪSTĪBAS AĢENTŪRA', 'STATE EDUCATION DEVELOPMENT AGENCY'],
+  ['PAMATIZGLĪTĪBAS SERTIFIKĀTS', 'CERTIFICATE OF BASIC EDUCATION'],
+  ['Nr. 2026/733200000308-LAT09', 'No. 2026/733200000308-LAT09'],
+  ['Ģirts Ņikita Šķēle-Žūriņa'],
+  ['personas kods 321175-19992', 'personal code 321175-19992'],
+  ['piedalījās centralizētajā eksāmenā par pamatizglītību', 'took part in the centralised examination for basic education'],
+  ['un apliecināja savu zināšanu un prasmju atbilstību', 'and demonstrated knowledge and skills'],
+  ['latviešu valodā', 'in Latvian'],
+  ['kopvērtējums 68 %', 'overall result 68 %'],
+  ['1. daļa 56 %', 'Part 1 56 %'],
+  ['2. daļa 70 %', 'Part 2 70 %'],
+  ['3. daļa 95 %', 'Part 3 95 %'],
+  ['4. daļa 100 %', 'Part 4 100 %'],
+  ['Mācību gads 2025./2026., papildtermiņš 10.06.2026–11.06.2026', 'School year 2025/2026, additional term 10.06.2026–11.06.2026'],
+  ['Izsniegts 05.06.2026', 'Issued on 05.06.2026'],
+  ['Rīga, Latvijas Republika', 'Riga, Republic of Latvia'],
+];
+
+const lines = (pairs: [string, string?][]): string[] => [...pairs.flatMap(([lv, en]) => (en ? [lv, en] : [lv])), ...SEAL_LINES];
+const SECONDARY_LINES = lines(SECONDARY_PAIRS);
+const BASIC_LINES = lines(BASIC_PAIRS);
+
+const CODE = '7KQ2-M9XD-4HTR-B8WN';
+const PUBLIC_URL = 'https://eksameni.gov.lv';
+const verification = (facts: CertificateFacts, publicUrl = PUBLIC_URL): CertificateVerification => ({
+  code: CODE,
+  address: verificationAddress(publicUrl, facts.number, CODE),
+  page: verificationPage(publicUrl),
+});
+const VERIFICATION_LINES = [
+  'Pārbaudiet šo sertifikātu vietnē eksameni.gov.lv/verify',
+  'Verify this certificate at eksameni.gov.lv/verify',
+  'ar tā numuru un pārbaudes kodu vai nolasot QR kodu',
+  'with its number and verification code, or scan the QR code',
+  `Pārbaudes kods ${CODE}`,
+  `Verification code ${CODE}`,
 ];
 
 const PAGE_WIDTH = 595.28;
-const MAX_BYTES = 40 * 1024;
+/** Fonts, every line in two languages, the structure tree, the metadata and the QR code; the .edoc stays under 60 KB. */
+const MAX_BYTES = 46 * 1024;
 
 let dir = '';
 let counter = 0;
@@ -163,7 +196,7 @@ function shownStrings(pdf: Uint8Array): string[] {
   for (const m of text.matchAll(/(\d+) 0 obj\n(<<[\s\S]*?>>)\n(stream\n)?/g)) {
     const n = Number(m[1]);
     const dict = m[2]!;
-    if (!m[3]) {
+    if (!m[3] || !dict.includes('/FlateDecode')) {
       objects.set(n, { dict });
       continue;
     }
@@ -197,7 +230,7 @@ function shownStrings(pdf: Uint8Array): string[] {
 }
 
 describe('certificate PDF', () => {
-  it('prints every line of a secondary certificate (KUMAL), valid and one A4 page', () => {
+  it('prints every line of a secondary certificate (KUMAL), each Latvian line followed by its English one, valid and one A4 page', () => {
     const pdf = renderCertificatePdf(kumal);
     const file = save(pdf);
     expectValid(file);
@@ -300,8 +333,16 @@ describe('certificate PDF', () => {
     expectValid(file);
     expect(run('pdfinfo', file)).toMatch(/^Pages:\s+1$/m);
     const lines = textLines(file);
-    for (const part of parts) expect(lines).toContain(`${part.nameLv} ${part.percent} %`);
-    expect(lines.slice(-4)).toEqual(SECONDARY_LINES.slice(-4)); // date, place and the seal statement still below the parts
+    for (const part of parts) {
+      const at = lines.indexOf(`${part.nameLv} ${part.percent} %`);
+      expect(at).toBeGreaterThan(0);
+      expect(lines[at + 1]).toBe(`${part.nameEn} ${part.percent} %`);
+    }
+    expect(lines.slice(-8)).toEqual(SECONDARY_LINES.slice(-8)); // date, place and the seal statement still below the parts
+    // With the verification block at the foot of the page too.
+    const verified = textLines(save(renderCertificatePdf({ ...kumal, parts }, verification(kumal))));
+    expect(verified.slice(-10)).toEqual([...VERIFICATION_LINES, ...SEAL_LINES]);
+    expect(verified).toContain('Riga, Republic of Latvia');
     const tooMany = Array.from({ length: 60 }, (_, i) => ({ nameLv: `${i + 1}. daļa`, nameEn: '', percent: 1 }));
     expect(() => renderCertificatePdf({ ...kumal, parts: tooMany })).toThrow(/does not fit on one page/);
   });
@@ -337,5 +378,86 @@ describe('certificate PDF', () => {
     expect(Buffer.from(renderCertificatePdf(kumal)).equals(Buffer.from(a))).toBe(true);
     expect(Buffer.from(renderCertificatePdf(lat09)).equals(Buffer.from(a))).toBe(false);
     for (const facts of [kumal, lat09, allLetters]) expect(renderCertificatePdf(facts).length).toBeLessThan(MAX_BYTES);
+  });
+});
+
+// jsQR is CommonJS: its function is the module's `default` as TypeScript sees it.
+const jsQR = jsQRModule.default;
+
+/** The QR code on the page as jsQR reads it from pdftoppm's 150 dpi rendering, as a phone would from a scan. */
+function readQrCode(file: string): string | undefined {
+  const prefix = file.replace(/\.pdf$/, '');
+  execFileSync('pdftoppm', ['-r', '150', '-png', '-singlefile', file, prefix]);
+  const png = PNG.sync.read(readFileSync(`${prefix}.png`));
+  return jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height)?.data;
+}
+
+describe('how the certificate tells its reader to check it', () => {
+  it('prints the verification page and code beneath the flowing text, each with its English line, and the QR code holds the address', () => {
+    const v = verification(kumal);
+    const file = save(renderCertificatePdf(kumal, v));
+    expectValid(file);
+    expect(textLines(file)).toEqual([...SECONDARY_LINES.slice(0, -4), ...VERIFICATION_LINES, ...SEAL_LINES]);
+    expect(v.address).toBe(`https://eksameni.gov.lv/verify?number=2024/301949081206-KUMAL&code=7KQ2M9XD4HTRB8WN`);
+    expect(readQrCode(file)).toBe(v.address);
+  });
+
+  it('reads the QR code of a long development address too', () => {
+    const v = verification(lat09, 'http://127.0.0.1:43210');
+    const file = save(renderCertificatePdf(lat09, v));
+    expect(readQrCode(file)).toBe(`http://127.0.0.1:43210/verify?number=2026/733200000308-LAT09&code=7KQ2M9XD4HTRB8WN`);
+    expect(textLines(file)).toContain('Verify this certificate at 127.0.0.1:43210/verify');
+  });
+
+  it('prints no verification block and no QR code without a verification code', () => {
+    const file = save(renderCertificatePdf(kumal));
+    expect(textLines(file).join('\n')).not.toContain('Verification code');
+    expect(readQrCode(file)).toBeUndefined();
+  });
+});
+
+describe('archiving and assistive technology', () => {
+  it('is tagged, with a structure tree in reading order: a heading, a paragraph per line, the QR code a figure', () => {
+    const pdf = renderCertificatePdf(kumal, verification(kumal));
+    const file = save(pdf);
+    expect(run('pdfinfo', file)).toMatch(/^Tagged:\s+yes$/m);
+    const tree = run('pdfinfo', '-struct-text', file);
+    // Each element of the document with its text (the percentages' non-breaking spaces read as spaces).
+    const elements = [...tree.matchAll(/^ {2}(\w+)[^\n]*\n(?: {4,}[^\n]*\n)*? {4}"([^"\n]*)"$/gm)].map((m) => [m[1]!, m[2]!.replaceAll(NBSP, ' ')]);
+    const expectedText = [...SECONDARY_LINES.slice(0, -4), ...VERIFICATION_LINES, SEAL_LINES.slice(0, 2).join(' '), SEAL_LINES.slice(2).join(' ')];
+    expect(elements.map(([, text]) => text).filter((text) => text !== '')).toEqual(expectedText);
+    expect(tree.split('\n')[0]).toBe('Document');
+    expect(elements.find(([tag]) => tag === 'H1')?.[1]).toBe('VISPĀRĒJĀS VIDĒJĀS IZGLĪTĪBAS SERTIFIKĀTS');
+    expect(tree).toMatch(/^ {2}Figure:\n\s+\/Placement \/Block\n\s+\/BBox \[/m);
+    // Every English line is its own element in English, the document itself Latvian; the figure has a text alternative.
+    const raw = Buffer.from(pdf).toString('latin1');
+    expect(raw.match(/\/Lang \(en\)/g)).toHaveLength(SECONDARY_PAIRS.filter(([, en]) => en).length + 3 + 1);
+    expect(raw).toMatch(/\/Type \/Catalog [^\n]*\/Lang \(lv\) \/MarkInfo << \/Marked true >>/);
+    expect(raw).toMatch(/\/S \/Figure [^\n]*\/Alt <FEFF[0-9A-F]+>/);
+  });
+
+  it('carries XMP metadata with the PDF/A-2u identification, agreeing with the Info dictionary, and a file identifier', () => {
+    const pdf = renderCertificatePdf(kumal, verification(kumal));
+    const file = save(pdf);
+    const info = run('pdfinfo', file);
+    expect(info).toMatch(/^Metadata Stream:\s+yes$/m);
+    expect(info).toMatch(/^Author:\s+Valsts izglītības attīstības aģentūra$/m);
+    const xmp = run('pdfinfo', '-meta', file);
+    expect(xmp).toContain('<pdfaid:part>2</pdfaid:part>');
+    expect(xmp).toContain('<pdfaid:conformance>U</pdfaid:conformance>');
+    expect(xmp).toContain('<rdf:li xml:lang="x-default">Vispārējās vidējās izglītības sertifikāts Nr. 2024/301949081206-KUMAL</rdf:li>');
+    expect(xmp).toContain('<rdf:li>Valsts izglītības attīstības aģentūra</rdf:li>');
+    expect(xmp).toContain('<pdf:Producer>Eksāmenu portāls</pdf:Producer>');
+    const id = /\/ID \[<([0-9A-F]{32})> <\1>\]/.exec(Buffer.from(pdf).toString('latin1'));
+    expect(id).not.toBeNull();
+    // Same facts, same identifier; another certificate, another one.
+    expect(Buffer.from(renderCertificatePdf(kumal, verification(kumal))).toString('latin1')).toContain(id![0]);
+    expect(Buffer.from(renderCertificatePdf(lat09, verification(lat09))).toString('latin1')).not.toContain(id![1]);
+    // Grey levels are device-independent (a CIE-based default), so no output intent is needed.
+    expect(Buffer.from(pdf).toString('latin1')).toContain('/DefaultGray [/CalGray');
+  });
+
+  it('stays small with the QR code and every line translated', () => {
+    for (const facts of [kumal, lat09, allLetters]) expect(renderCertificatePdf(facts, verification(facts)).length).toBeLessThan(MAX_BYTES);
   });
 });

@@ -340,8 +340,15 @@ describe('XAdES rules xmlsec1 does not check', () => {
     expect(report.sha256).toBe(sealedBT.sha256);
     expect(Math.abs(report.signingTime!.getTime() - Date.now())).toBeLessThan(60_000);
     expect(Math.abs(report.timestampTime!.getTime() - Date.now())).toBeLessThan(60_000);
-    const { format, issuer, ...stated } = report.facts as CertificateFacts & { format?: unknown; issuer?: unknown };
-    expect(format).toBe('lv-ce-certificate/1');
+    const { format, issuer, issuerEn, text, ...stated } = report.facts as CertificateFacts & {
+      format?: unknown;
+      issuer?: unknown;
+      issuerEn?: unknown;
+      text?: unknown;
+    };
+    expect(format).toBe('lv-ce-certificate/2');
+    expect(issuerEn).toBe('State Education Development Agency');
+    expect(text).toMatchObject({ lv: { subject: facts.subjectLvLocative }, en: { subject: `in ${facts.subjectEn}` } });
     expect(issuer).toBe('Valsts izglītības attīstības aģentūra');
     expect(stated).toEqual(facts);
   });

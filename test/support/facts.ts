@@ -14,6 +14,7 @@ export function kumalFacts(overrides: Partial<CertificateFacts> = {}): Certifica
     subjectEn: 'Culture and arts',
     level: 'higher',
     schoolYear: 2023,
+    examSession: { term: 'main', startsOn: '2024-05-29', endsOn: '2024-05-29' },
     total: 33,
     parts: [
       { nameLv: 'Zināšanas, izpratne un prasmes', nameEn: 'Knowledge, understanding and skills', percent: 27 },

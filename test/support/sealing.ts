@@ -13,10 +13,11 @@ export interface TestSealing {
   close(): Promise<void>;
 }
 
-export async function startTestSealing(workers = 1): Promise<TestSealing> {
+/** `publicUrl`: documents then carry a verification code, printed with its address and QR code. */
+export async function startTestSealing(workers = 1, options: { publicUrl?: string } = {}): Promise<TestSealing> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sealing-'));
   const setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers, queue: 1000 } });
-  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm: setup.longTerm, workers, queue: 1000 });
+  const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm: setup.longTerm, publicUrl: options.publicUrl, workers, queue: 1000 });
   return {
     pkiDir: join(dataDir, 'pki'),
     setup,
