@@ -122,7 +122,7 @@ describe('POST /api/verify', () => {
       verdict: 'genuine',
       method: 'document',
       register: { state: 'issued', annulledAt: null, annulledReason: null },
-      signature: { level: 'B-T', signer: { organization: 'Valsts izglītības attīstības aģentūra' } },
+      signature: { level: 'B-LT', signer: { organization: 'Valsts izglītības attīstības aģentūra' } },
       problems: [],
     });
     expect(report.signature.signer.organizationIdentifier).toMatch(/^NTRLV-\d{11}$/);
@@ -143,7 +143,9 @@ describe('POST /api/verify', () => {
 
   it('says why a changed file is not confirmed, in English unless Latvian is asked for', async () => {
     const changed = documents.get(numberOf(0))!.slice();
-    changed[changed.length - 300] = changed[changed.length - 300]! ^ 0xff;
+    // A byte in the middle of the file lies in the PDF, which is stored as it is: its digest no longer matches.
+    const middle = Math.floor(changed.length / 2);
+    changed[middle] = changed[middle]! ^ 0xff;
     const report = (await (await post(changed, EDOC)).json()) as Record<string, any>;
     expect(report.verdict).toBe('not-confirmed');
     expect(report.certificate).toBeNull();
