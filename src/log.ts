@@ -108,7 +108,8 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
         // A field whose toJSON throws must not take the request down with it, nor hide that something happened.
         line = JSON.stringify({ time, level: at, msg: maskPersonalCodesInText(msg), logError: 'the fields could not be written' });
       }
-      write(maskPersonalCodesInJsonLine(line));
+      // Most lines hold nothing shaped like a code at all: then the second net has nothing to find either.
+      write(mayHoldPersonalCode(line) ? maskPersonalCodesInJsonLine(line) : line);
     };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
