@@ -56,13 +56,23 @@ export const STUDENT_WINDOW_MONTHS = 6;
  * months back (31 August looks back to 28/29 February, never into March; 09:00 stays 09:00 across the clock change).
  */
 export function studentWindowStart(now: Date): Date {
-  const local = rigaParts(now);
+  // Within one minute the answer moves with the clock, second for second (Riga's offset is whole hours), so the
+  // calendar arithmetic, the costly part of every results page, is done once a minute.
+  const minute = Math.floor(now.getTime() / 60_000) * 60_000;
+  if (minute !== windowOfMinute.minute) windowOfMinute = { minute, start: windowStartAtMinute(new Date(minute)) };
+  return new Date(windowOfMinute.start + (now.getTime() - minute));
+}
+
+let windowOfMinute = { minute: Number.NaN, start: 0 };
+
+/** The window's start for a moment on a whole minute. */
+function windowStartAtMinute(minute: Date): number {
+  const local = rigaParts(minute);
   const monthIndex = local.year * 12 + (local.month - 1) - STUDENT_WINDOW_MONTHS;
   const year = Math.floor(monthIndex / 12);
   const month = (monthIndex % 12) + 1;
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  const start = rigaToInstant({ year, month, day: Math.min(local.day, lastDay), hour: local.hour, minute: local.minute });
-  return new Date(start.getTime() + local.second * 1000 + now.getUTCMilliseconds());
+  return rigaToInstant({ year, month, day: Math.min(local.day, lastDay), hour: local.hour, minute: local.minute }).getTime();
 }
 
 /** A result is in the student window if it was released no more than six months ago (and is released). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   defaultReleaseMoments,
   isInStudentWindow,
@@ -125,5 +126,24 @@ describe('school year names', () => {
     expect(parseSchoolYear('2023./2024.')).toBe(2023);
     expect(parseSchoolYear('2025/2027')).toBeUndefined();
     expect(parseSchoolYear('2025')).toBeUndefined();
+  });
+});
+
+describe('the student window computed once a minute', () => {
+  it('gives the same start whether the minute was computed before or not, across the clock changes', () => {
+    // From 2020 to 2040, any moment: the answer must not depend on what was asked just before.
+    const moments = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2040, 0, 1) });
+    fc.assert(
+      fc.property(moments, moments, (at, other) => {
+        studentWindowStart(new Date(other));
+        const afterAnotherMinute = studentWindowStart(new Date(at)).getTime();
+        studentWindowStart(new Date(Math.floor(at / 60_000) * 60_000 + 59_999));
+        const afterTheSameMinute = studentWindowStart(new Date(at)).getTime();
+        expect(afterTheSameMinute).toBe(afterAnotherMinute);
+        // Six months back, second for second: the seconds and milliseconds carry over unchanged.
+        expect(afterAnotherMinute % 60_000).toBe(at % 60_000);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
