@@ -33,22 +33,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await sql`insert into certificate_document_versions (certificate_id, version, edoc, sha256, created_at, reason)
     select certificate_id, 1, edoc, sha256, sealed_at, 'sealed' from certificate_documents`.execute(db);
-  if (pg) {
-    await sql`drop trigger certificate_documents_immutable on certificate_documents`.execute(db);
-  } else {
-    await sql`drop trigger certificate_documents_immutable`.execute(db);
-  }
+  await dropImmutability(db);
   await db.schema.dropTable('certificate_documents').execute();
   await db.schema.alterTable('certificate_document_versions').renameTo('certificate_documents').execute();
 
   // Every version, the original included, stays as it was stored.
-  if (pg) {
-    await sql`create trigger certificate_documents_immutable before update on certificate_documents
-      for each row execute function refuse_sealed_document_update()`.execute(db);
-  } else {
-    await sql`create trigger certificate_documents_immutable before update on certificate_documents
-      begin select raise(abort, 'sealed documents are immutable'); end`.execute(db);
-  }
+  await makeImmutable(db);
 
   await createCurrentDocumentsView(db);
 }
@@ -88,15 +78,24 @@ export async function down(db: Kysely<any>): Promise<void> {
   // Later versions have no place in the old shape: the originals are kept.
   await sql`insert into certificate_documents_original (certificate_id, edoc, sha256, sealed_at)
     select certificate_id, edoc, sha256, created_at from certificate_documents where version = 1`.execute(db);
-  if (pg) await sql`drop trigger certificate_documents_immutable on certificate_documents`.execute(db);
-  else await sql`drop trigger certificate_documents_immutable`.execute(db);
+  await dropImmutability(db);
   await db.schema.dropTable('certificate_documents').execute();
   await db.schema.alterTable('certificate_documents_original').renameTo('certificate_documents').execute();
-  if (pg) {
+  await makeImmutable(db);
+}
+
+/** The trigger that refuses any change to a stored document (the function behind it on PostgreSQL is 0002's). */
+async function makeImmutable(db: Kysely<any>): Promise<void> {
+  if (isPostgres(db)) {
     await sql`create trigger certificate_documents_immutable before update on certificate_documents
       for each row execute function refuse_sealed_document_update()`.execute(db);
   } else {
     await sql`create trigger certificate_documents_immutable before update on certificate_documents
       begin select raise(abort, 'sealed documents are immutable'); end`.execute(db);
   }
+}
+
+async function dropImmutability(db: Kysely<any>): Promise<void> {
+  if (isPostgres(db)) await sql`drop trigger certificate_documents_immutable on certificate_documents`.execute(db);
+  else await sql`drop trigger certificate_documents_immutable`.execute(db);
 }

@@ -6,16 +6,15 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CERTIFICATE_DATA_FILE } from '../../src/certificate/facts.js';
-import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
-import { sealPendingCertificates } from '../../src/data/sealing.js';
-import { importScores } from '../../src/data/scores.js';
+import { annulCertificate } from '../../src/data/certificates.js';
 import { createLogger } from '../../src/log.js';
 import { openAsice } from '../../src/sealing/asic.js';
 import { PoolBusyError } from '../../src/sealing/pool.js';
 import { VerificationPool } from '../../src/sealing/verify-pool.js';
 import { createApp } from '../../src/web/app.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
-import { seedSession, type SeededSession } from '../support/register.js';
+import type { SeededSession } from '../support/register.js';
+import { sealedKumalSession } from '../support/sealed-session.js';
 import { startTestSealing, type TestSealing } from '../support/sealing.js';
 
 const PUBLIC_URL = 'https://eksameni.example.lv';
@@ -34,18 +33,9 @@ beforeAll(async () => {
   verificationPool = new VerificationPool({ trust: sealing.setup.trust, workers: 1 });
   test = await openTestDatabase('sqlite');
   const db = test.handle.db;
-  s = await seedSession(db, { examCode: 'KUMAL', candidates: 2 });
-  const csv = `candidate_code,took_part,part_1,part_2\n${s.candidateCodes[0]},yes,48,29\n${s.candidateCodes[1]},yes,20,10\n`;
-  await importScores(db, s.sessionId, { bytes: new TextEncoder().encode(csv), name: 'x.csv' }, 't');
-  await issueCertificates(db, s.sessionId, { actor: 't', issuedOn: '2026-06-30' });
-  await sealPendingCertificates(db, (f) => sealing.pool.seal(f), { actor: 't' });
-  for (const row of await db
-    .selectFrom('certificate_documents')
-    .innerJoin('certificates', 'certificates.id', 'certificate_id')
-    .select(['number', 'edoc'])
-    .execute()) {
-    documents.set(row.number, new Uint8Array(row.edoc));
-  }
+  const sealed = await sealedKumalSession(db, (f) => sealing.pool.seal(f));
+  s = sealed.session;
+  for (const [number, edoc] of sealed.documents) documents.set(number, edoc);
   await annulCertificate(db, numberOf(1), 'Darbs anulēts', { actor: 't' });
   app = createApp({
     db,

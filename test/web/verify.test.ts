@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
-import { sealPendingCertificates } from '../../src/data/sealing.js';
 import { importScores } from '../../src/data/scores.js';
 import { loadCertificateFacts } from '../../src/data/certificate-facts.js';
 import { sealCertificate } from '../../src/sealing/seal.js';
@@ -15,6 +14,7 @@ import { prepareSealing, type SealingSetup } from '../../src/sealing/setup.js';
 import { createApp } from '../../src/web/app.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { seedSession, type SeededSession } from '../support/register.js';
+import { sealedKumalSession } from '../support/sealed-session.js';
 
 let dataDir: string;
 let setup: SealingSetup;
@@ -28,20 +28,11 @@ beforeAll(async () => {
   setup = await prepareSealing({ environment: 'development', dataDir, sealing: { workers: 1, queue: 100 } });
   test = await openTestDatabase('sqlite');
   const db = test.handle.db;
-  s = await seedSession(db, { examCode: 'KUMAL', candidates: 2 });
-  const csv = `candidate_code,took_part,part_1,part_2\n${s.candidateCodes[0]},yes,48,29\n${s.candidateCodes[1]},yes,20,10\n`;
-  await importScores(db, s.sessionId, { bytes: new TextEncoder().encode(csv), name: 'x.csv' }, 't');
-  await issueCertificates(db, s.sessionId, { actor: 't', issuedOn: '2026-06-30' });
   const pool = new SealingPool({ signer: setup.signer, tsaUrl: setup.tsaUrl, longTerm: setup.longTerm, workers: 1, queue: 100 });
-  await sealPendingCertificates(db, (f) => pool.seal(f), { actor: 't' });
+  const sealed = await sealedKumalSession(db, (f) => pool.seal(f));
   await pool.close();
-  for (const row of await db
-    .selectFrom('certificate_documents')
-    .innerJoin('certificates', 'certificates.id', 'certificate_id')
-    .select(['number', 'edoc'])
-    .execute()) {
-    documents.set(row.number, new Uint8Array(row.edoc));
-  }
+  s = sealed.session;
+  for (const [number, edoc] of sealed.documents) documents.set(number, edoc);
   await annulCertificate(db, `2026/${s.candidateCodes[1]}-KUMAL`, 'Darbs anulēts', { actor: 't' });
   app = createApp({ db, log: createLogger('silent'), trust: setup.trust });
 });
