@@ -37,7 +37,28 @@ export interface Config {
   reports: ReportsConfig;
   /** The Latvija.lv e-service; absent: not offered (production without ESERVICE_* settings). */
   eservice?: EserviceConfig;
+  /** Whom people ask, shown on every page (footer, refusals, states that need a next step). */
+  contact: ServiceContact;
 }
+
+/** The agency's help route, printed on every page; each state that needs a next step points here. */
+export interface ServiceContact {
+  email: string;
+  /** As people dial it, e.g. "+371 67 000 000". */
+  phone: string;
+  /** When the phone is answered, in Latvian and English. */
+  hours: { lv: string; en: string };
+  /** Where the appeal procedure for an exam result is explained. */
+  appealUrl: string;
+}
+
+/** Demonstration values (reserved names, no real mailbox); production must set its own. */
+export const DEVELOPMENT_CONTACT: ServiceContact = {
+  email: 'eksameni@viaa.example.lv',
+  phone: '+371 67 000 000',
+  hours: { lv: 'darba dienās 9.00–17.00', en: 'working days 9:00–17:00' },
+  appealUrl: 'https://www.viaa.gov.lv/lv/centralizeto-eksamenu-rezultatu-apstridesana',
+};
 
 /** The Latvija.lv e-service that embeds the certificate list and sends its user with a signed token. */
 export interface EserviceConfig {
@@ -162,6 +183,11 @@ export const SETTINGS = {
   ESERVICE_JWKS_FILE: 'the e-service’s keys as a JWKS file, instead of ESERVICE_JWKS_URL',
   ESERVICE_ORIGINS:
     'comma-separated origins allowed to frame the embedded list (CSP frame-ancestors), e.g. https://latvija.gov.lv; required in production with the e-service (default none)',
+  SUPPORT_EMAIL: 'the agency’s help e-mail, on every page (required in production; development: a placeholder)',
+  SUPPORT_PHONE: 'the agency’s help phone number, on every page (required in production)',
+  SUPPORT_HOURS_LV: 'when the phone is answered, in Latvian (default “darba dienās 9.00–17.00”)',
+  SUPPORT_HOURS_EN: 'when the phone is answered, in English (default “working days 9:00–17:00”)',
+  APPEAL_URL: 'page that explains how to appeal an exam result (https; default: the agency’s page)',
   ESERVICE_MAX_TOKEN_SECONDS: 'the longest lifetime (exp − iat) an e-service token may have, 10–600 s (default 300)',
 } as const;
 
@@ -221,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionDays: integer('REPORT_RETENTION_DAYS', 1, 365, 7),
       leaseSeconds: integer('REPORT_LEASE_SECONDS', 10, 600, 30),
     },
+    contact: DEVELOPMENT_CONTACT,
   };
   config.sealing = loadSealingConfig(env, environment, problems, integer);
   config.auth = loadAuthConfig(env, environment, problems, integer);
@@ -228,8 +255,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // The Latvija.lv e-service.
   const eservice = loadEserviceConfig(env, environment, config.publicUrl, problems, integer);
   if (eservice) config.eservice = eservice;
+  config.contact = loadContact(env, environment, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function loadContact(env: NodeJS.ProcessEnv, environment: Environment, problems: string[]): ServiceContact {
+  const email = env.SUPPORT_EMAIL || (environment === 'production' ? '' : DEVELOPMENT_CONTACT.email);
+  const phone = env.SUPPORT_PHONE || (environment === 'production' ? '' : DEVELOPMENT_CONTACT.phone);
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) problems.push(`SUPPORT_EMAIL${email ? `="${email}"` : ''} must be an e-mail address`);
+  if (!/^\+?[\d ()-]{5,20}$/.test(phone)) problems.push(`SUPPORT_PHONE${phone ? `="${phone}"` : ''} must be a phone number (digits, spaces, +)`);
+  const appealUrl = env.APPEAL_URL || DEVELOPMENT_CONTACT.appealUrl;
+  if (!/^https:\/\/[^\s]+$/.test(appealUrl)) problems.push(`APPEAL_URL="${appealUrl}" must be an https:// address`);
+  return {
+    email,
+    phone,
+    hours: { lv: env.SUPPORT_HOURS_LV || DEVELOPMENT_CONTACT.hours.lv, en: env.SUPPORT_HOURS_EN || DEVELOPMENT_CONTACT.hours.en },
+    appealUrl,
+  };
 }
 
 function loadSealingConfig(

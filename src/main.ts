@@ -137,6 +137,7 @@ async function main(): Promise<void> {
     student: { requireStudent: requireStudent(), seal: (facts) => pool.seal(facts) },
     staff: { seal: (facts) => pool.seal(facts), reports: { settings: reportSettings, notify: () => reportRunner?.notify() } },
     eservice,
+    contact: config.contact,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     log.info('portal listening', {

@@ -35,7 +35,10 @@ describe('settings', () => {
       SEAL_PKCS11_TOKEN: 'seal',
       TRUSTED_SEAL_ROOTS_FILE: file,
       SEAL_ORGANIZATION_ID: 'NTRLV-90001234567',
+      SUPPORT_EMAIL: 'eksameni@viaa.example.lv',
+      SUPPORT_PHONE: '+371 67 000 001',
     });
+    expect(config.contact).toMatchObject({ email: 'eksameni@viaa.example.lv', phone: '+371 67 000 001' });
     expect(config.sealing.signer).toEqual({ kind: 'pkcs11', library: file, pin: '1234', tokenLabel: 'seal', keyLabel: undefined, chainFile: undefined });
     expect(() =>
       loadConfig({
@@ -44,8 +47,12 @@ describe('settings', () => {
         SEAL_CERT_FILE: file,
         TRUSTED_SEAL_ROOTS_FILE: file,
         SEAL_ORGANIZATION_ID: 'NTRLV-90001234567',
+        SUPPORT_EMAIL: 'eksameni@viaa.example.lv',
+        SUPPORT_PHONE: '+371 67 000 001',
       }),
     ).toThrow(/SEAL_KEY_FILE: no file at/);
+    // The help route on every page has no placeholder in production.
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SUPPORT_EMAIL must be an e-mail address[\s\S]*SUPPORT_PHONE must be a phone number/);
   });
 
   it('refuses wrong values with one clear message naming each', () => {

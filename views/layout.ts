@@ -2,6 +2,7 @@ import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { Language, Translate } from '../src/i18n.js';
 import type { GeoAttribution } from '../src/net/country-database.js';
+import type { ServiceContact } from '../src/config.js';
 import { csrfField } from './forms.js';
 
 import type { Html } from './html.js';
@@ -14,6 +15,8 @@ export interface PageContext {
   /** The current path and query, so the language switch returns to the same page. */
   path: string;
   assets: { css: string; htmx?: string };
+  /** The agency's help route: the footer and every state that needs a next step name it. */
+  contact: ServiceContact;
   /** The signed-in person, for the header (name, sign-out form). */
   user?: { name: string; csrfToken: string; kind: 'student' | 'staff'; /** Agency staff: the paper copies link. */ agency?: boolean };
   /** The credit the geo data's licence asks for (DB-IP's CC BY 4.0 link), in the footer of every page. */

@@ -31,6 +31,7 @@ import type { EdocVerifier } from '../data/verification.js';
 import { staffRoutes, type StaffDependencies } from './routes/staff.js';
 import { staffAuthRoutes } from './routes/staff-auth.js';
 import { eserviceFraming, eserviceRoutes } from './routes/eservice.js';
+import type { ServiceContact } from '../config.js';
 
 export interface AppDependencies {
   db: Kysely<Database>;
@@ -63,6 +64,8 @@ export interface AppDependencies {
   staff?: StaffDependencies;
   /** The Latvija.lv e-service's embedded certificate list, downloads, paper requests and API. */
   eservice?: EserviceDependencies;
+  /** The agency's help route shown on every page (SUPPORT_* settings; default: development placeholders). */
+  contact?: ServiceContact;
 }
 
 function safePathname(url: URL): string {
@@ -79,7 +82,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const trustedProxies = trustedProxyList(deps.trustedProxies);
 
   // Before anything that may end in a page: every page, an error page too, links the static files.
-  app.use(provideAssets(assets));
+  app.use(provideAssets(assets, deps.contact));
   // Then, before any real work: on results day, refuse new requests at once with a light 503 rather than let them
   // all time out.
   if (deps.overload) app.use(overloadGuard({ ...deps.overload, log: deps.log }).middleware);

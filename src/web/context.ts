@@ -9,6 +9,7 @@ import type { Assets } from './assets.js';
 import type { GeoAttribution } from '../net/country-database.js';
 import type { LanguageVariables } from './language.js';
 import type { SignedInVariables } from './signed-in.js';
+import { DEVELOPMENT_CONTACT, type ServiceContact } from '../config.js';
 
 export type AppEnv = {
   Variables: LanguageVariables &
@@ -17,13 +18,16 @@ export type AppEnv = {
       /** The static files under their hashed names, for the links pages make to them. */
       assets: Assets;
       geoAttribution?: GeoAttribution;
+      /** The agency's help route (SUPPORT_* settings), for the footer and every page that needs a next step. */
+      contact: ServiceContact;
     };
 };
 
-/** Puts the static files on every request, for `pageContext()`. */
-export function provideAssets(assets: Assets): MiddlewareHandler<AppEnv> {
+/** Puts the static files and the help route on every request, for `pageContext()`. */
+export function provideAssets(assets: Assets, contact: ServiceContact = DEVELOPMENT_CONTACT): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set('assets', assets);
+    c.set('contact', contact);
     await next();
   };
 }
@@ -39,6 +43,7 @@ export function pageContext(c: Context<AppEnv>): PageContext {
     lang,
     path: url.pathname + url.search,
     assets: { css: assets.url('app.css'), htmx: assets.url('htmx.min.js') },
+    contact: c.get('contact') ?? DEVELOPMENT_CONTACT,
     ...(c.get('geoAttribution') ? { geoAttribution: c.get('geoAttribution') } : {}),
     ...(signedIn
       ? { user: { name: signedIn.displayName, csrfToken: signedIn.csrfToken, kind: signedIn.kind, agency: c.get('staff')?.kind === 'agency' } }

@@ -34,6 +34,8 @@ describe('e-service settings', () => {
     SEAL_CERT_FILE: file,
     TRUSTED_SEAL_ROOTS_FILE: file,
     SEAL_ORGANIZATION_ID: 'NTRLV-90001234567',
+    SUPPORT_EMAIL: 'eksameni@viaa.example.lv',
+    SUPPORT_PHONE: '+371 67 000 001',
   };
 
   it('outside production, without settings, is the demo e-service with its key in DATA_DIR/eservice', () => {

@@ -126,6 +126,8 @@ describe('sign-in settings', () => {
       SEAL_CERT_FILE: file,
       TRUSTED_SEAL_ROOTS_FILE: file,
       SEAL_ORGANIZATION_ID: 'NTRLV-90001234567',
+      SUPPORT_EMAIL: 'eksameni@viaa.example.lv',
+      SUPPORT_PHONE: '+371 67 000 001',
     };
     const provider = { EKLASE_ISSUER: 'http://login.e-klase.example', EKLASE_CLIENT_ID: 'p', EKLASE_CLIENT_SECRET: 's' };
     expect(problems({ ...base, ...provider })).toMatch(/EKLASE_ISSUER="http:\/\/login\.e-klase\.example" must be https:\/\/ in production/);

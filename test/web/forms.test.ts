@@ -5,6 +5,7 @@
 import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
 import { html } from 'hono/html';
 import { describe, expect, it } from 'vitest';
+import { DEVELOPMENT_CONTACT } from '../../src/config.js';
 import { translator } from '../../src/i18n.js';
 import { csrfField, errorSummary, field, type FieldSpec, type FormError } from '../../views/forms.js';
 import { layout, type Html } from '../../views/layout.js';
@@ -163,7 +164,7 @@ describe('csrfField() and the title of a page in error', () => {
   });
 
   it('starts the title with "Error:" / "Kļūda:" only when the page shows problems', async () => {
-    const context = (lang: 'lv' | 'en') => ({ t: translator(lang), lang, path: '/verify', assets: { css: '/static/app.css' } });
+    const context = (lang: 'lv' | 'en') => ({ t: translator(lang), lang, path: '/verify', assets: { css: '/static/app.css' }, contact: DEVELOPMENT_CONTACT });
     const title = async (lang: 'lv' | 'en', error: boolean) =>
       /<title>([^<]*)<\/title>/.exec(String(await layout(context(lang), 'Check', html`<h1>Check</h1>`, { error })))![1];
     expect(await title('en', true)).toMatch(/^Error: Check · /);
