@@ -2,9 +2,10 @@ import { html } from 'hono/html';
 import { translator, type Language } from '../src/i18n.js';
 import type { GeoAttribution } from '../src/net/country-database.js';
 import { geoCredit } from './layout.js';
+import { EDUCATION_DOCUMENTS_ESERVICE } from './eservice-link.js';
 
 /** The Latvija.lv e-service for education documents of all years. */
-export const LATVIJA_LV_CERTIFICATES_SERVICE = 'https://latvija.gov.lv/Services/45822';
+export const LATVIJA_LV_CERTIFICATES_SERVICE = EDUCATION_DOCUMENTS_ESERVICE.url;
 
 /** Latvian quotation marks „…“ in the Latvian half, English “…” in the English one. */
 const quoted = (lang: Language, text: string) => (lang === 'lv' ? `„${text}“` : `“${text}”`);
