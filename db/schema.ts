@@ -24,7 +24,11 @@ export interface PersonTable {
   personal_code: string;
   first_name: string;
   last_name: string;
+  /** Grammatical gender as the education register records it, for Latvian agreement; null: not known. */
+  gender: ColumnType<Gender | null, Gender | null | undefined, Gender | null>;
 }
+
+export type Gender = 'female' | 'male';
 
 export interface CandidateTable {
   id: Generated<number>;
@@ -80,6 +84,9 @@ export interface SittingTable {
   took_part: 'yes' | 'no' | 'partly';
   support: ColumnType<Flag, Flag | undefined, Flag>;
   work_annulled: ColumnType<Flag, Flag | undefined, Flag>;
+  /** When and why the work was annulled (null for works annulled before the register held it). */
+  work_annulled_at: ColumnType<string | null, string | null | undefined, string | null>;
+  work_annulled_reason: ColumnType<string | null, string | null | undefined, string | null>;
   work_ref: string | null;
   updated_at: string;
 }

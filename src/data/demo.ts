@@ -181,6 +181,7 @@ export async function generateDemo(db: Kysely<Database>, options: DemoOptions): 
             personal_code: newPersonalCode(year + 1 - (education === 'basic' ? 15 : 18)),
             first_name: pick(female ? FEMALE_FIRST : MALE_FIRST),
             last_name: female ? surname[1] : surname[0],
+            gender: female ? 'female' : 'male',
           });
           if (education === 'basic' && year + 3 <= latest) returning.push({ personId: id, female });
         }
@@ -236,6 +237,8 @@ export async function generateDemo(db: Kysely<Database>, options: DemoOptions): 
             took_part: tookPart,
             support: chance(0.03) ? 1 : 0,
             work_annulled: workAnnulled,
+            work_annulled_at: workAnnulled ? `${year + 1}-06-20T09:00:00.000Z` : null,
+            work_annulled_reason: workAnnulled ? 'Eksāmena laikā izmantoti neatļauti palīglīdzekļi' : null,
             work_ref: `W-${String(sitId).padStart(8, '0')}`,
             updated_at: `${year + 1}-06-10T12:00:00.000Z`,
           });
