@@ -5,25 +5,34 @@
  */
 import type { Kysely } from 'kysely';
 import { preparedQuery } from '../../db/prepared.js';
-import type { Database, ExamPart } from '../../db/schema.js';
+import type { Database, ExamPart, Gender } from '../../db/schema.js';
 import { isInStudentWindow, resultsVisibleTo, studentWindowStart } from '../domain/release.js';
 import { scoreExam } from '../domain/scoring.js';
 import { examParts, groupPointsBySitting, scoringDefinition } from './catalogue.js';
 import { certificatesWithHolder } from './certificate-facts.js';
 import { examReleaseMoment, whereReleased } from './release.js';
 
+/** When and why the register annulled something; either may be missing for entries from before it kept them. */
+export interface Annulment {
+  /** ISO instant. */
+  at: string | null;
+  reason: string | null;
+}
+
 export type ResultState =
   | { kind: 'pending'; releaseAt: Date }
-  | { kind: 'exempted'; internationalCertificate: string | null }
+  | { kind: 'exempted' }
+  | { kind: 'international'; certificateName: string }
   | { kind: 'absent' }
-  | { kind: 'work-annulled' }
+  | { kind: 'work-annulled'; annulment: Annulment }
   | { kind: 'not-scored' }
+  | { kind: 'certificate-annulled'; number: string; issuedOn: string; annulment: Annulment }
   | {
       kind: 'result';
       tookPart: 'yes' | 'partly';
       total: number;
       parts: { nameLv: string; nameEn: string; percent: number }[];
-      certificate?: { number: string; issuedOn: string; state: 'issued' | 'annulled' };
+      certificate?: { number: string; issuedOn: string };
     };
 
 export interface StudentResult {
@@ -36,6 +45,14 @@ export interface StudentResult {
   schoolYear: number;
   term: 'main' | 'additional';
   state: ResultState;
+  /** For a candidate absent from the main term: the dates of this exam's additional term, when the register has one. */
+  additionalTerm?: { startsOn: string; endsOn: string };
+}
+
+export interface StudentResults {
+  /** The holder's grammatical gender as the register records it (null: not known), for Latvian agreement. */
+  gender: Gender | null;
+  results: StudentResult[];
 }
 
 // The parts of an exam that already has points cannot change (defineParts refuses), so they are kept.
@@ -55,6 +72,7 @@ function resultRowsQuery(db: Kysely<Database>) {
     (personId: number) =>
       db
         .selectFrom('candidates')
+        .innerJoin('persons', 'persons.id', 'candidates.person_id')
         .innerJoin('registrations', 'registrations.candidate_id', 'candidates.id')
         .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
         .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
@@ -63,6 +81,7 @@ function resultRowsQuery(db: Kysely<Database>) {
         .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
         .where('candidates.person_id', '=', personId)
         .select([
+          'persons.gender',
           'registrations.id as registrationId',
           'registrations.exempted',
           'registrations.international_certificate as internationalCertificate',
@@ -79,9 +98,13 @@ function resultRowsQuery(db: Kysely<Database>) {
           'sittings.id as sittingId',
           'sittings.took_part as tookPart',
           'sittings.work_annulled as workAnnulled',
+          'sittings.work_annulled_at as workAnnulledAt',
+          'sittings.work_annulled_reason as workAnnulledReason',
           'certificates.number',
           'certificates.issued_on as issuedOn',
           'certificates.state as certificateState',
+          'certificates.annulled_at as certificateAnnulledAt',
+          'certificates.annulled_reason as certificateAnnulledReason',
         ])
         .orderBy('exams.school_year', 'desc')
         .orderBy('exams.code'),
@@ -108,7 +131,7 @@ function pointsQuery(db: Kysely<Database>) {
 
 const queries = new WeakMap<Kysely<Database>, { rows: ReturnType<typeof resultRowsQuery>; points: ReturnType<typeof pointsQuery> }>();
 
-export async function studentResults(db: Kysely<Database>, personId: number, now: Date): Promise<StudentResult[]> {
+export async function studentResults(db: Kysely<Database>, personId: number, now: Date): Promise<StudentResults> {
   let prepared = queries.get(db);
   if (!prepared) queries.set(db, (prepared = { rows: resultRowsQuery(db), points: pointsQuery(db) }));
   const rows = await prepared.rows(personId);
@@ -127,11 +150,20 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
   for (const r of visible) {
     let state: ResultState;
     if (!released(r)) state = { kind: 'pending', releaseAt: new Date(r.releaseAt) };
-    else if (r.exempted === 1) state = { kind: 'exempted', internationalCertificate: r.internationalCertificate };
+    else if (r.exempted === 1 && r.internationalCertificate) state = { kind: 'international', certificateName: r.internationalCertificate };
+    else if (r.exempted === 1) state = { kind: 'exempted' };
     else if (r.sittingId === null) state = { kind: 'not-scored' };
     else if (r.tookPart === 'no') state = { kind: 'absent' };
-    else if (r.workAnnulled === 1) state = { kind: 'work-annulled' };
-    else {
+    else if (r.workAnnulled === 1) state = { kind: 'work-annulled', annulment: { at: r.workAnnulledAt, reason: r.workAnnulledReason } };
+    else if (r.number && r.issuedOn && r.certificateState === 'annulled') {
+      // The certificate no longer states the result, so the page does not either: it says what happened.
+      state = {
+        kind: 'certificate-annulled',
+        number: r.number,
+        issuedOn: r.issuedOn,
+        annulment: { at: r.certificateAnnulledAt, reason: r.certificateAnnulledReason },
+      };
+    } else {
       let parts = partsByExam.get(r.examId);
       if (!parts) partsByExam.set(r.examId, (parts = await scoredExamParts(db, r.examId)));
       const sittingPoints = pointsBySitting.get(r.sittingId) ?? [];
@@ -143,13 +175,13 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
           tookPart: r.tookPart === 'partly' ? 'partly' : 'yes',
           total: score.total,
           parts: parts.map((p, i) => ({ nameLv: p.name_lv ?? `${p.part_no}. daļa`, nameEn: p.name_en ?? `Part ${p.part_no}`, percent: score.parts[i]! })),
-          ...(r.number && r.issuedOn && r.certificateState
-            ? { certificate: { number: r.number, issuedOn: r.issuedOn, state: r.certificateState } }
-            : {}),
+          ...(r.number && r.issuedOn && r.certificateState === 'issued' ? { certificate: { number: r.number, issuedOn: r.issuedOn } } : {}),
         };
       }
     }
+    const additionalTerm = state.kind === 'absent' && r.term === 'main' ? await additionalTermOf(db, r.examId) : undefined;
     results.push({
+      ...(additionalTerm ? { additionalTerm } : {}),
       registrationId: r.registrationId,
       education: r.education,
       level: r.level,
@@ -161,7 +193,18 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
       state,
     });
   }
-  return results;
+  return { gender: rows[0]?.gender ?? null, results };
+}
+
+/** The additional term of an exam (few readers: only those absent from the main term are shown it). */
+async function additionalTermOf(db: Kysely<Database>, examId: number) {
+  return db
+    .selectFrom('exam_sessions')
+    .where('exam_id', '=', examId)
+    .where('term', '=', 'additional')
+    .select(['starts_on as startsOn', 'ends_on as endsOn'])
+    .orderBy('starts_on')
+    .executeTakeFirst();
 }
 
 /**

@@ -17,6 +17,7 @@ import { language } from './language.js';
 import { verification, verifyRoutes } from './routes/verify.js';
 import { publicApiHeaders, verifyApiRoutes } from './routes/verify-api.js';
 import { trustedProxies as trustedProxyList } from '../net/trusted-proxies.js';
+import { pdfViewerPolicy } from './edoc.js';
 import { balticOnly, isGeoGuardedPath } from './geo.js';
 import { defaultCountryDatabase, type CountryDatabase } from '../net/country-database.js';
 import { overloadGuard } from './overload.js';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (deps.eservice) app.use(eserviceFraming(deps.eservice.origins));
   // The verification API is open to any web page (CORS), and answers preflights before anything else runs.
   if (deps.trust) app.use(publicApiHeaders());
+  app.use(pdfViewerPolicy());
   app.use(
     secureHeaders({
       contentSecurityPolicy: {

@@ -4,11 +4,12 @@
  * Not Modified to a browser that already holds this very version (a version never changes, but a later one may
  * be added, so browsers ask again rather than keep a copy unasked).
  */
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { storedDocument } from '../data/certificate-documents.js';
 import { sealOne, type Sealer } from '../data/sealing.js';
+import { openAsice } from '../sealing/asic.js';
 
 export interface SealedDocument {
   edoc: Uint8Array;
@@ -50,4 +51,49 @@ export function sendEdoc(c: Context, document: SealedDocument, number: string, c
     'Content-Disposition': `attachment; filename="${edocFileName(number)}"`,
     'X-Content-Type-Options': 'nosniff',
   });
+}
+
+/**
+ * The certificate's PDF as sealed inside the document, for phones that cannot open an .edoc: a copy to look at,
+ * not the document (it carries no seal of its own). Undefined when the container holds no such PDF.
+ */
+export function viewingCopyOf(document: SealedDocument): Uint8Array | undefined {
+  // The register's documents hold exactly one PDF (beside the data file).
+  return [...openAsice(document.edoc).files].find(([name]) => name.toLowerCase().endsWith('.pdf'))?.[1];
+}
+
+/** "2026/301949081206-KUMAL" → "sertifikats-2026-301949081206-KUMAL-kopija-apskatei.pdf" (English: "…-copy-for-viewing.pdf"). */
+export function viewingCopyFileName(number: string, lang: 'lv' | 'en'): string {
+  const base = number.replace('/', '-');
+  return lang === 'lv' ? `sertifikats-${base}-kopija-apskatei.pdf` : `certificate-${base}-copy-for-viewing.pdf`;
+}
+
+/** Sends the viewing copy to be shown in the browser, under a name that says what it is. */
+export function sendViewingCopy(c: Context, document: SealedDocument, pdf: Uint8Array, fileName: string, caching: Record<string, string> = {}): Response {
+  const etag = `"${document.sha256}-pdf"`;
+  const headers = { ETag: etag, ...caching };
+  if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers);
+  return c.body(new Uint8Array(pdf) as Uint8Array<ArrayBuffer>, 200, {
+    ...headers,
+    'Content-Type': 'application/pdf',
+    'Content-Disposition': `inline; filename="${fileName}"`,
+    'X-Content-Type-Options': 'nosniff',
+  });
+}
+
+/**
+ * Browsers show a PDF in a viewer page of their own, which the pages' policy (no plugins, no inline style) would
+ * leave blank in Chromium; a PDF response gets a policy that lets the viewer work and allows nothing else.
+ * Registered before the security headers, so it runs after them.
+ */
+export function pdfViewerPolicy(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (c.res.headers.get('content-type') === 'application/pdf') {
+      c.res.headers.set(
+        'Content-Security-Policy',
+        "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      );
+    }
+  };
 }

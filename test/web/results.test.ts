@@ -85,15 +85,17 @@ describe.each(DATABASE_KINDS)('student results and downloads on %s', (kind) => {
     const page = await res.text();
     expect(page).toContain('<h1>Kārtoto pārbaudījumu rezultāti</h1>');
     expect(page).toContain('Vispārējā vidējā izglītība');
-    expect(page).toContain('Centralizētais eksāmens kultūrā un mākslā (augstākais līmenis) 2025./2026. m.g.');
+    expect(page).toContain('<h3>Centralizētais eksāmens kultūrā un mākslā (augstākais līmenis)</h3>');
+    expect(page).toContain('Mācību gads 2025./2026.');
     expect(page).toContain('88&nbsp;%');
     expect(page).toContain('Zināšanas, izpratne un prasmes');
-    expect(page).toContain(`2026/${kumal.candidateCodes[0]}-KUMAL, izsniegts 30.06.2026`);
+    expect(page).toContain(`2026/<wbr>${kumal.candidateCodes[0]}<wbr>-KUMAL</span>, izsniegts 30.06.2026`);
     expect(page).toContain(`href="/certificates/2026%2F${kumal.candidateCodes[0]}-KUMAL.edoc"`);
-    expect(page).toContain('pēdējiem 6 mēnešiem');
+    expect(page).toContain('tikai pēdējo 6 mēnešu rezultāti');
     expect(page).toContain('<details><summary>Rezultāti pa daļām</summary>');
     const en = await (await get('/results?lang=en', await personOf(kumal.personalCodes[0]!))).text();
-    expect(en).toContain('Centralised exam in culture and arts (higher level) 2025/2026');
+    expect(en).toContain('Centralised exam in culture and arts (higher level)</h3>');
+    expect(en).toContain('School year 2025/2026');
     expect(en).toContain('Knowledge, understanding and skills');
   });
 
@@ -163,14 +165,14 @@ describe.each(DATABASE_KINDS)('student results and downloads on %s', (kind) => {
     expect(foreign).toBe(unknown);
     await notFound(`/certificates/2026%2F${kumal.candidateCodes[1]}-KUMAL.edoc`, await personOf(kumal.personalCodes[1]!));
     await notFound('/certificates/nonsense.edoc', other);
-    await notFound(`/certificates/2026%2F${kumal.candidateCodes[0]}-KUMAL.pdf`, await personOf(kumal.personalCodes[0]!));
+    await notFound(`/certificates/2026%2F${kumal.candidateCodes[0]}-KUMAL.zip`, await personOf(kumal.personalCodes[0]!));
   });
 
   it('shows annulled certificates, absence and exemption as what they are', async () => {
     now = new Date('2026-07-10T10:00:00Z');
     expect(await (await get('/results', await personOf(kumal.personalCodes[1]!))).text()).toMatch(/anulēts/);
-    expect(await (await get('/results', await personOf(kumal.personalCodes[2]!))).text()).toContain('Eksāmenā nepiedalījās.');
-    expect(await (await get('/results?lang=en', await personOf(lat09.personalCodes[2]!))).text()).toContain('Exempted from the exam.');
+    expect(await (await get('/results', await personOf(kumal.personalCodes[2]!))).text()).toContain('Jūs šajā eksāmenā nepiedalījāties');
+    expect(await (await get('/results?lang=en', await personOf(lat09.personalCodes[2]!))).text()).toContain('You have been exempted from this exam.');
   });
 
   it('keeps only the last six months', async () => {
