@@ -7,16 +7,14 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findExam, installCatalogue, setReleaseMoments } from '../../src/data/catalogue.js';
-import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
-import { importScores } from '../../src/data/scores.js';
 import { annulWork, WorkAnnulmentError } from '../../src/data/work-annulment.js';
 import { DEVELOPMENT_CONTACT } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
 import type { AppEnv } from '../../src/web/context.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
-import { seedSession, type SeededSession } from '../support/register.js';
+import type { SeededSession } from '../support/register.js';
+import { RESULT_STATES_NOW, seedResultStates, type ResultStatePeople, type ResultStatePerson } from '../support/result-states.js';
 import { startTestSealing, type TestSealing } from '../support/sealing.js';
 
 const testSignIn: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -26,10 +24,7 @@ const testSignIn: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-// 2025/26 results are out (basic 26 June, secondary 3 July 2026) and inside the six months.
-const NOW = new Date('2026-07-10T10:00:00Z');
-// The register's own moment for 2026/27 secondary results, on purpose not the default 3 July 09:00.
-const MOVED_RELEASE = new Date('2027-07-02T08:30:00Z'); // 11:30 in Riga (summer time)
+const NOW = RESULT_STATES_NOW;
 
 let sealing: TestSealing;
 beforeAll(async () => {
@@ -42,12 +37,10 @@ describe.each(DATABASE_KINDS)('the results page explains each state on %s', (kin
   let kumal: SeededSession;
   let lat09: SeededSession;
   let angol: SeededSession;
+  let ids: ResultStatePeople;
   let app: ReturnType<typeof createApp>;
-  const ids = new Map<string, number>();
-  const page = async (who: string, lang: 'lv' | 'en') =>
+  const page = async (who: ResultStatePerson, lang: 'lv' | 'en') =>
     (await app.request(`/results?lang=${lang}`, { headers: { 'x-test-person': String(ids.get(who)) } })).text();
-  const personOf = async (personalCode: string) =>
-    (await test.handle.db.selectFrom('persons').select('id').where('personal_code', '=', personalCode).executeTakeFirstOrThrow()).id;
   /** The page's text between the exam's heading and the next exam: what one exam's entry says. */
   const entry = (html: string, heading: RegExp) => {
     const start = html.search(heading);
@@ -59,61 +52,7 @@ describe.each(DATABASE_KINDS)('the results page explains each state on %s', (kin
   beforeAll(async () => {
     test = await openTestDatabase(kind);
     const db = test.handle.db;
-    const csv = (header: string, rows: string[]) => ({ bytes: new TextEncoder().encode([header, ...rows].join('\n')), name: 's.csv' });
-    kumal = await seedSession(db, { examCode: 'KUMAL', candidates: 5 });
-    lat09 = await seedSession(db, { examCode: 'LAT09', candidates: 2, exempted: [0, 1] });
-    angol = await seedSession(db, { examCode: 'ANGOL', candidates: 1, exempted: [0] });
-    await importScores(
-      db,
-      kumal.sessionId,
-      csv('candidate_code,took_part,part_1,part_2', [
-        `${kumal.candidateCodes[0]},yes,48,29`,
-        `${kumal.candidateCodes[1]},partly,40,0`,
-        `${kumal.candidateCodes[2]},no,,`,
-        `${kumal.candidateCodes[3]},yes,30,20`,
-        `${kumal.candidateCodes[4]},yes,20,20`,
-      ]),
-      't',
-    );
-    await annulWork(db, kumal.sessionId, kumal.candidateCodes[3]!, 'Eksāmenā izmantoti neatļauti palīglīdzekļi', {
-      actor: 't',
-      now: new Date('2026-06-20T07:00:00Z'),
-    });
-    await issueCertificates(db, kumal.sessionId, { actor: 't', issuedOn: '2026-06-30' });
-    await annulCertificate(db, `2026/${kumal.candidateCodes[4]}-KUMAL`, 'Kļūda vērtējumā', { actor: 't', now: new Date('2026-07-08T09:00:00Z') });
-    // The international certificate stands in the register beside the exemption, as the school enters it.
-    await db.updateTable('registrations').set({ international_certificate: 'IELTS Academic C1' }).where('exempted', '=', 1).execute();
-    await db
-      .updateTable('registrations')
-      .set({ international_certificate: null })
-      .where('candidate_id', 'in', db.selectFrom('candidates').select('id').where('code', 'in', lat09.candidateCodes))
-      .execute();
-
-    ids.set('result', await personOf(kumal.personalCodes[0]!));
-    ids.set('partly', await personOf(kumal.personalCodes[1]!));
-    ids.set('absent', await personOf(kumal.personalCodes[2]!));
-    ids.set('work-annulled', await personOf(kumal.personalCodes[3]!));
-    ids.set('certificate-annulled', await personOf(kumal.personalCodes[4]!));
-    ids.set('exempted-female', await personOf(lat09.personalCodes[0]!));
-    ids.set('exempted-male', await personOf(lat09.personalCodes[1]!));
-    ids.set('international', await personOf(angol.personalCodes[0]!));
-    await db.updateTable('persons').set({ gender: 'female' }).where('id', '=', ids.get('exempted-female')!).execute();
-    await db.updateTable('persons').set({ gender: 'male' }).where('id', '=', ids.get('exempted-male')!).execute();
-
-    // Someone with two exams of the next school year still to come, at a moment the register moved.
-    await installCatalogue(db, 2026);
-    await setReleaseMoments(db, 't', 2026, { secondary: MOVED_RELEASE });
-    const pendingPerson = ids.get('result')!;
-    const candidate = await db
-      .insertInto('candidates')
-      .values({ code: '999998000001', person_id: pendingPerson, school_year: 2026, institution_id: kumal.institutionId, class_name: '12.a' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    for (const code of ['LATOL', 'MATOL']) {
-      const exam = (await findExam(db, code, 2026))!;
-      const session = await db.selectFrom('exam_sessions').select('id').where('exam_id', '=', exam.id).where('term', '=', 'main').executeTakeFirstOrThrow();
-      await db.insertInto('registrations').values({ session_id: session.id, candidate_id: candidate.id, applied_at: '2026-12-01T10:00:00.000Z' }).execute();
-    }
+    ({ kumal, lat09, angol, ids } = await seedResultStates(db));
 
     app = createApp({
       db,
@@ -136,7 +75,7 @@ describe.each(DATABASE_KINDS)('the results page explains each state on %s', (kin
     const male = entry(await page('exempted-male', 'lv'), /<h3>Eksāmens latviešu valodā 9. klasei/);
     expect(male).toContain('Jūs esat atbrīvots no šī eksāmena.');
     expect(male).not.toContain('atbrīvota');
-    for (const who of ['exempted-female', 'exempted-male']) {
+    for (const who of ['exempted-female', 'exempted-male'] as const) {
       const en = entry(await page(who, 'en'), /<h3>Exam in Latvian for 9th grade/);
       expect(en).toContain('You have been exempted from this exam.');
       expect(en).toContain('no certificate is issued for it');
