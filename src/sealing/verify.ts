@@ -33,6 +33,11 @@ export interface VerificationReport {
   revocationTime?: Date;
   /** The time of the latest archive time-stamp (B-LTA). */
   archiveTimestampTime?: Date;
+  /**
+   * Whether the container holds a file by the name of a certificate's data: a file that does claims to be a
+   * certificate (and is not genuine if it fails), one that does not may simply be another signed document.
+   */
+  holdsCertificateData?: boolean;
   /** What the certificate states, from its signed data file; only when the document is genuine. */
   facts?: CertificateFacts;
   /** What the agency's seal covers, for the register to recognise its document; only when genuine. */
@@ -86,6 +91,7 @@ export async function verifyEdoc(bytes: Uint8Array, trust: TrustAnchors): Promis
     throw error;
   }
 
+  report.holdsCertificateData = container.files.has(CERTIFICATE_DATA_FILE);
   for (const mismatch of manifest.mismatches) fail(`verify.manifest.${mismatch.problem}`, { file: mismatch.file! });
   const { mediaTypes } = manifest;
 

@@ -18,6 +18,8 @@ import { buildCertificateNumber, parseCertificateNumber } from '../domain/certif
 import { parsePersonalCode } from '../domain/personal-code.js';
 import { parseVerificationCode } from '../certificate/verification-code.js';
 import { addressBuckets, type AddressScope } from '../net/address-buckets.js';
+import type { ContainerProblem } from '../sealing/asic.js';
+import type { VerificationReport } from '../sealing/verify.js';
 import type { TrustedProxies } from '../net/trusted-proxies.js';
 import { clientAddress } from './client-address.js';
 
@@ -78,6 +80,17 @@ export function parseHolderCode(text: string): HolderCode {
   const compact = text.replace(/[\s-]/g, '');
   if (/\p{L}/u.test(compact) || compact.length >= 16) return { ok: false, kind: 'verification-code', problemKey: 'verify.code-format' };
   return { ok: false, kind: 'personal-code', problemKey: `personalCode.${personal.problem}` };
+}
+
+/**
+ * Container problems that mean an upload is no .edoc at all: not a ZIP (a PDF, a photo), or a ZIP without the
+ * ASiC-E media type in front (an office document, an archive of something else). The visitor chose the wrong file;
+ * nothing about a certificate follows from it.
+ */
+const NOT_AN_EDOC: readonly ContainerProblem[] = ['not-a-zip', 'mimetype-not-first', 'wrong-mimetype'];
+
+export function isNotAnEdoc(report: VerificationReport): boolean {
+  return report.problems.some((p) => NOT_AN_EDOC.some((problem) => p.key === `verify.container.${problem}`));
 }
 
 export type LookupOutcome =

@@ -21,16 +21,34 @@ describe('certificate numbers', () => {
     expect(parseCertificateNumber(' 2024/301949081206-fra09 ')).toEqual({ year: 2024, candidateCode: '301949081206', examCode: 'FRA09' });
   });
 
+  it('accepts the number as the .edoc download’s file name carries it, and that whole file name', () => {
+    const expected = { year: 2026, candidateCode: '500200000001', examCode: 'LAT09' };
+    for (const text of [
+      '2026-500200000001-LAT09',
+      ' 2026-500200000001-lat09 ',
+      'sertifikats-2026-500200000001-LAT09.edoc',
+      'Sertifikats-2026-500200000001-LAT09.EDOC',
+    ]) {
+      expect(parseCertificateNumber(text), text).toEqual(expected);
+    }
+    expect(buildCertificateNumber(parseCertificateNumber('2026-500200000001-LAT09')!)).toBe('2026/500200000001-LAT09');
+  });
+
   it('refuses malformed numbers', () => {
     for (const text of [
       '',
       '2024/30194908120-FRA09',
       '2024/3019490812066-FRA09',
       '24/301949081206-FRA09',
-      '2024-301949081206-FRA09',
       '2024/301949081206-FRA9',
       '2024/301949081206-FRAXL',
       '2024/301949081206FRA09',
+      '2024-301949081206/FRA09',
+      '2024-301949081206FRA09',
+      '2024/301949081206-FRA09.edoc',
+      'sertifikats-2024/301949081206-FRA09',
+      'certificate-2024-301949081206-FRA09.edoc',
+      '2024-301949081206-FRA09.pdf',
     ]) {
       expect(parseCertificateNumber(text)).toBeUndefined();
     }

@@ -12,14 +12,14 @@ import { READ_LIMITS } from '../../sealing/asic.js';
 import { PoolBusyError } from '../../sealing/pool.js';
 import { VerificationTimeoutError } from '../../sealing/verify-pool.js';
 import { verifyEdoc, type TrustAnchors } from '../../sealing/verify.js';
-import { numberCheckStatements, uploadCheckStatements } from '../../verification-text.js';
+import { numberAnswer, uploadAnswer } from '../../verification-text.js';
 import type { FormError } from '../../../views/forms.js';
-import { verifyPage } from '../../../views/verify.js';
+import { verifyPage, verifyResultPage } from '../../../views/verify.js';
 import { pageContext, type AppEnv } from '../context.js';
 import { limitBody } from '../forms.js';
 import type { TrustedProxies } from '../../net/trusted-proxies.js';
 import { sendHtml } from '../respond.js';
-import { Verification } from '../verification.js';
+import { isNotAnEdoc, Verification } from '../verification.js';
 
 export interface VerifyDependencies {
   db: Kysely<Database>;
@@ -38,28 +38,42 @@ export function verification(deps: VerifyDependencies): Verification {
   return new Verification({ db: deps.db, verify: deps.verify ?? ((bytes: Uint8Array) => verifyEdoc(bytes, deps.trust)), trustedProxies: deps.trustedProxies });
 }
 
+/** The form page's address in the reader's language: where the language switch and "check another" lead. */
+const FORM_PATH = '/verify';
+
 export function verifyRoutes(deps: VerifyDependencies, checks: Verification = verification(deps)): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const channel = 'verify';
 
+  /**
+   * The page context of an answer sent to a POST, or of a look-up by personal code: its language switch leads to
+   * the form in the other language. A POST's address cannot be opened again (the switch led to a 404), and the
+   * answer cannot travel with the switch without a personal code in an address.
+   */
+  const formPageContext = (c: Context<AppEnv>) => ({ ...pageContext(c), path: FORM_PATH });
+
   /** A look-up from the form or from the printed address: the verdict, the form's problems or a refusal. */
-  const lookup = async (c: Context<AppEnv>, number: string, code: string) => {
-    const page = pageContext(c);
+  const lookup = async (c: Context<AppEnv>, number: string, code: string, viaAddress: boolean) => {
     const result = await checks.lookup(c, number, code, channel);
-    // The form is shown again with what was typed, except a personal code (no letters): that stays off the page.
-    const shown = { number, code: /\p{L}/u.test(code) ? code : '' };
+    // The form is shown again with what was typed, the personal code too (in its field, never in an address).
+    const typed = { number, code };
     if (result.outcome === 'invalid') {
+      const page = formPageContext(c);
       const errors: FormError[] = result.problems.map((p) => ({ field: p.field, text: page.t(p.key, p.params ?? {}) }));
-      return sendHtml(c, verifyPage(page, { ...shown, errors }), 400);
+      return sendHtml(c, verifyPage(page, { ...typed, errors }), 400);
     }
     if (result.outcome === 'refused') {
+      const page = formPageContext(c);
       c.header('Retry-After', String(result.retryAfterSeconds));
       const message = result.byNumber
         ? page.t(result.kind === 'verification-code' ? 'verify.too-many-number-code' : 'verify.too-many-number', { time: formatRigaDateTime(result.retryAt) })
         : page.t('verify.too-many');
-      return sendHtml(c, verifyPage(page, { ...shown, errors: [{ text: message }] }), 429);
+      return sendHtml(c, verifyPage(page, { ...typed, errors: [{ text: message }] }), 429);
     }
-    return sendHtml(c, verifyPage(page, shown, numberCheckStatements(result.check, page.t, page.lang, result.kind)));
+    // The printed address holds the document's verification code, not a personal code: switching language there
+    // opens the same address, which checks again in the other language.
+    const page = viaAddress && result.kind === 'verification-code' ? pageContext(c) : formPageContext(c);
+    return sendHtml(c, verifyResultPage(page, numberAnswer(result.check, page.t, page.lang, result.kind), formatRigaDateTime(new Date())));
   };
 
   app.get('/', async (c) => {
@@ -68,11 +82,11 @@ export function verifyRoutes(deps: VerifyDependencies, checks: Verification = ve
     if (number === undefined && code === undefined) return sendHtml(c, verifyPage(pageContext(c)));
     // An address that holds a document's code is not for search engines (pages are never in shared caches).
     c.header('X-Robots-Tag', 'noindex');
-    return lookup(c, (number ?? '').trim(), code ?? '');
+    return lookup(c, (number ?? '').trim(), code ?? '', true);
   });
 
   app.post('/', limitBody(READ_LIMITS.containerBytes + 64 * 1024), async (c) => {
-    const page = pageContext(c);
+    const page = formPageContext(c);
     const admission = await checks.admitUpload(c);
     if (!admission.allowed) {
       c.header('Retry-After', String(admission.retryAfterSeconds));
@@ -96,12 +110,22 @@ export function verifyRoutes(deps: VerifyDependencies, checks: Verification = ve
       }
       throw error;
     }
-    return sendHtml(c, verifyPage(page, {}, uploadCheckStatements(check, page.t, page.lang)));
+    // A PDF, a photo or any other file that is no .edoc at all: the wrong file was chosen, nothing was forged.
+    if (isNotAnEdoc(check.report)) {
+      return sendHtml(c, verifyPage(page, { errors: [{ field: 'edoc', text: page.t('verify.not-an-edoc') }] }), 400);
+    }
+    return sendHtml(c, verifyResultPage(page, uploadAnswer(check, page.t, page.lang), formatRigaDateTime(new Date())));
   });
 
   app.post('/number', limitBody(4096), async (c) => {
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    return lookup(c, String(body['number'] ?? '').trim(), String(body['code'] ?? ''));
+    return lookup(c, String(body['number'] ?? '').trim(), String(body['code'] ?? ''), false);
+  });
+
+  // The answer to a look-up has no address of its own: an old link or a reload as GET gets the form, not a 404.
+  app.get('/number', (c) => {
+    const lang = c.req.query('lang');
+    return c.redirect(lang === 'lv' || lang === 'en' ? `${FORM_PATH}?lang=${lang}` : FORM_PATH, 303);
   });
 
   return app;
