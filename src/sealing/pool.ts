@@ -84,7 +84,10 @@ export class SealingPool {
    */
   async preserve(edoc: Uint8Array, at: Date, policy: PreservationPolicy): Promise<PreservationOutcome> {
     if (this.full) throw new PoolBusyError(2);
-    return (await this.piscina.run({ edoc, at: at.toISOString(), policy: { windowDays: policy.windowDays, retiredDigests: [...policy.retiredDigests] } }, { name: 'preserve' })) as PreservationOutcome;
+    return (await this.piscina.run(
+      { edoc, at: at.toISOString(), policy: { windowDays: policy.windowDays, retiredDigests: [...policy.retiredDigests] } },
+      { name: 'preserve' },
+    )) as PreservationOutcome;
   }
 
   async close(): Promise<void> {

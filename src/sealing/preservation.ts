@@ -132,7 +132,8 @@ export async function gatherTimestampValidation(
   const url = sources.ocspUrl ?? ocspUrlOf(tsaCertificate);
   const issuer = chain[1];
   if (isAnchor || !url) return { certificates, ocspResponses: [] };
-  if (!issuer) throw new OcspError('no-address', "the time-stamp authority's issuer is not among the configured TSA certificates, so OCSP cannot be asked about it");
+  if (!issuer)
+    throw new OcspError('no-address', "the time-stamp authority's issuer is not among the configured TSA certificates, so OCSP cannot be asked about it");
   const fetch = sources.fetchOcsp ?? ((u: string, c: Uint8Array, i: Uint8Array) => requestOcsp(u, c, i));
   const response = await fetch(url, tsaCertificate, issuer);
   if (response.responderCertificate) add(response.responderCertificate);

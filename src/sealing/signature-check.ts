@@ -296,7 +296,10 @@ async function checkInto(
   const timestampValidation = [...timestampValidationData] as Element[];
   const validationCertificates = [
     ...carried,
-    ...timestampValidation.flatMap((data) => ownDescendants(data, NS.xades, 'EncapsulatedX509Certificate')).map(base64).filter(isCertificate),
+    ...timestampValidation
+      .flatMap((data) => ownDescendants(data, NS.xades, 'EncapsulatedX509Certificate'))
+      .map(base64)
+      .filter(isCertificate),
   ];
   const allOcspResponses = ownDescendants(signature, NS.xades, 'EncapsulatedOCSPValue').map(base64);
   const found = findSigningCertificate(signedSignatureProperties, carried);
@@ -443,7 +446,10 @@ async function checkInto(
   for (let i = 1; i + 1 < sealChain.length; i++) {
     const revoked = await revocationOf(allOcspResponses, sealChain[i]!, sealChain[i + 1]!, validationCertificates);
     if (revoked && revoked.revokedAt <= (check.timestampTime ?? at)) {
-      problem('preserve.problem.intermediate-revoked', { subject: new X509Certificate(sealChain[i]!).subject.replace(/\n/g, ', '), time: minute(revoked.revokedAt) });
+      problem('preserve.problem.intermediate-revoked', {
+        subject: new X509Certificate(sealChain[i]!).subject.replace(/\n/g, ', '),
+        time: minute(revoked.revokedAt),
+      });
     }
   }
 
@@ -459,7 +465,8 @@ async function checkInto(
           check.onlineRevocation = { status: 'revoked', ...(error.revokedAt ? { revokedAt: error.revokedAt } : {}) };
           // Revoked after a time-stamp proved the seal, the seal stands; revoked before (or without one), it does not.
           const provenAt = check.timestampTime ?? at;
-          if (!error.revokedAt || error.revokedAt <= provenAt) problem('preserve.problem.online-revoked', { time: error.revokedAt ? minute(error.revokedAt) : '?' });
+          if (!error.revokedAt || error.revokedAt <= provenAt)
+            problem('preserve.problem.online-revoked', { time: error.revokedAt ? minute(error.revokedAt) : '?' });
         } else {
           check.onlineRevocation = { status: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
         }

@@ -14,7 +14,16 @@ import type { SignatureFingerprint } from './fingerprint.js';
 import { ocspUrlOf, requestOcsp } from './ocsp-client.js';
 import { OcspError } from './ocsp-error.js';
 import { ManifestError, readManifest, type Manifest } from './manifest.js';
-import { checkSignature, type OnlineRevocation, type OnlineRevocationCheck, type SignatureCheck, type SignatureLevel, type SignerInfo, type TrustAnchors, type VerificationProblem } from './signature-check.js';
+import {
+  checkSignature,
+  type OnlineRevocation,
+  type OnlineRevocationCheck,
+  type SignatureCheck,
+  type SignatureLevel,
+  type SignerInfo,
+  type TrustAnchors,
+  type VerificationProblem,
+} from './signature-check.js';
 import { NS, childrenNS, parseXml, UnsafeXmlError } from './xml.js';
 
 export type { OnlineRevocation, SignatureLevel, SignerInfo, TrustAnchors, VerificationProblem } from './signature-check.js';
