@@ -281,6 +281,15 @@ export interface RateLimitCounterTable {
   count: number;
 }
 
+export interface JobLeaseTable {
+  /** The job's name, e.g. "preservation". */
+  job: string;
+  /** Which instance holds it (host and process). */
+  holder: string;
+  /** ISO instant after which another instance may take it. */
+  lease_until: string;
+}
+
 export interface Database {
   school_years: SchoolYearTable;
   institutions: InstitutionTable;
@@ -308,6 +317,7 @@ export interface Database {
   eservice_links: EserviceLinkTable;
   paper_requests: PaperRequestTable;
   rate_limit_counters: RateLimitCounterTable;
+  job_leases: JobLeaseTable;
 }
 
 export type Exam = Selectable<ExamTable>;

@@ -6,6 +6,7 @@ import type { LogLevel } from './log.js';
 import { PROJECT_ROOT } from './paths.js';
 import type { SignerSpec } from './sealing/signer-spec.js';
 import { parseTrustedProxies } from './net/trusted-proxies.js';
+import { ARCHIVE_TIMESTAMP_DIGEST, DIGEST_ALGORITHMS, isDigestAlgorithm, type DigestAlgorithm } from './domain/preservation.js';
 import { DEFAULT_MAX_TOKEN_SECONDS, DEVELOPMENT_ISSUER } from './eservice/claims.js';
 import { DEFAULT_GEOIP_MAX_AGE_DAYS, defaultCountryDatabaseFile } from './net/country-database.js';
 
@@ -99,6 +100,14 @@ export interface OidcProviderConfig {
   clientSecret: string;
 }
 
+/** Keeping sealed documents verifiable for decades (src/domain/preservation.ts). */
+export interface PreservationConfig {
+  windowDays: number;
+  retiredDigests: DigestAlgorithm[];
+  /** 0: no scheduled run. */
+  intervalHours: number;
+}
+
 export interface SealingConfig {
   /** Absent in development: a test seal is generated into DATA_DIR/pki. */
   signer?: SignerSpec;
@@ -112,6 +121,10 @@ export interface SealingConfig {
   organizationId?: string;
   workers: number;
   queue: number;
+  /** Always set by loadConfig; DEFAULT_PRESERVATION where a caller builds its own settings. */
+  preservation?: PreservationConfig;
+  /** Verification asks the seal certificate's OCSP responder as well (VERIFY_ONLINE_REVOCATION; default off). */
+  onlineRevocation?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -157,6 +170,12 @@ export const SETTINGS = {
   BACKGROUND_SEALING: 'on | off: seal issued certificates that have no document yet, in the background after start (default on in development, off otherwise)',
   SEAL_WORKERS: 'sealing worker threads, 1–64 (default: the number of cores)',
   SEAL_QUEUE: 'sealing jobs waiting for a worker before new ones are refused, 1–100000 (default 256)',
+  PRESERVE_WINDOW_DAYS:
+    "renew a document's evidence with a new archive time-stamp when its newest time-stamp's certificate expires within this many days, 1–3650 (default 365)",
+  RETIRED_DIGEST_ALGORITHMS:
+    'comma-separated digests the agency no longer trusts in time-stamps (md5, sha1, sha224, sha384, sha512); documents resting on one are renewed (default none; md5 and sha1 always)',
+  PRESERVE_INTERVAL_HOURS: 'hours between scheduled preservation runs of the portal, 0–720 (default 24; 0: only the command line `preserve`)',
+  VERIFY_ONLINE_REVOCATION: 'on | off (default off): verification also asks the OCSP responder the seal certificate names, while the certificate is valid',
   PUBLIC_URL: 'address browsers use to reach the portal (default http://127.0.0.1:PORT; https required in production)',
   EKLASE_ISSUER: 'E-klase OpenID Connect issuer URL; with EKLASE_CLIENT_ID and EKLASE_CLIENT_SECRET it offers “Sign in with E-klase”',
   EKLASE_CLIENT_ID: 'the portal’s client id at E-klase',
@@ -323,6 +342,8 @@ function loadSealingConfig(
     if (!env.SEAL_ORGANIZATION_ID) problems.push('production needs SEAL_ORGANIZATION_ID, the organisation identifier of the agency seal');
     if (tsaUrl && !tsaRootsFile) problems.push('production with TSA_URL needs TRUSTED_TSA_ROOTS_FILE');
   }
+  const online = env.VERIFY_ONLINE_REVOCATION || 'off';
+  if (online !== 'on' && online !== 'off') problems.push(`VERIFY_ONLINE_REVOCATION="${online}" must be one of: on, off`);
   const organizationId = env.SEAL_ORGANIZATION_ID || undefined;
   if (organizationId && !/^[A-Z]{2,3}[A-Z]{2}-\S+$/.test(organizationId))
     problems.push(`SEAL_ORGANIZATION_ID="${organizationId}" is not an organisation identifier such as NTRLV-90001234567`);
@@ -335,7 +356,28 @@ function loadSealingConfig(
     organizationId,
     workers: integer('SEAL_WORKERS', 1, 64, availableParallelism()),
     queue: integer('SEAL_QUEUE', 1, 100000, 256),
+    preservation: {
+      windowDays: integer('PRESERVE_WINDOW_DAYS', 1, 3650, DEFAULT_PRESERVATION.windowDays),
+      retiredDigests: retiredDigests(env.RETIRED_DIGEST_ALGORITHMS, problems),
+      intervalHours: integer('PRESERVE_INTERVAL_HOURS', 0, 720, DEFAULT_PRESERVATION.intervalHours),
+    },
+    onlineRevocation: online === 'on',
   };
+}
+
+export const DEFAULT_PRESERVATION: PreservationConfig = { windowDays: 365, retiredDigests: [], intervalHours: 24 };
+
+function retiredDigests(value: string | undefined, problems: string[]): DigestAlgorithm[] {
+  const names = (value ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase().replace(/^sha-/, 'sha'))
+    .filter(Boolean);
+  const unknown = names.filter((name) => !isDigestAlgorithm(name));
+  if (unknown.length > 0) problems.push(`RETIRED_DIGEST_ALGORITHMS names unknown digests: ${unknown.join(', ')} (known: ${DIGEST_ALGORITHMS.join(', ')})`);
+  // Renewing with the very digest retired would renew every document again at every run.
+  if (names.includes(ARCHIVE_TIMESTAMP_DIGEST))
+    problems.push(`RETIRED_DIGEST_ALGORITHMS cannot retire ${ARCHIVE_TIMESTAMP_DIGEST}: the portal's archive time-stamps use it`);
+  return names.filter(isDigestAlgorithm);
 }
 
 function loadPublicUrl(env: NodeJS.ProcessEnv, environment: Environment, port: number, signIn: boolean, problems: string[]): string {

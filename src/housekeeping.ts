@@ -168,3 +168,37 @@ export function startHousekeeping(options: HousekeepingOptions & { signal?: Abor
   options.signal?.addEventListener('abort', () => void stop(), { once: true });
   return { stop };
 }
+
+/**
+ * A job that is not a deletion but runs on the same terms (timers that keep no process alive, a turn skipped while
+ * the last one runs, failures logged and tried again at the next turn): the preservation job, which main.ts
+ * schedules with this. Its first turn comes `firstAfterMs` after start, so a start is not slowed by it.
+ */
+export function startRecurringJob(options: {
+  name: string;
+  everyMs: number;
+  firstAfterMs: number;
+  run: (signal: AbortSignal) => Promise<unknown>;
+  log: Logger;
+  signal?: AbortSignal;
+}): Housekeeping {
+  const stopping = new AbortController();
+  let busy: Promise<unknown> | undefined;
+  const turn = () => {
+    if (stopping.signal.aborted || busy) return;
+    busy = options
+      .run(stopping.signal)
+      .catch((error: unknown) => options.log.warn('scheduled job failed; it runs again at its next turn', { job: options.name, error }))
+      .finally(() => (busy = undefined));
+  };
+  const first = setTimeout(turn, options.firstAfterMs).unref();
+  const every = setInterval(turn, options.everyMs).unref();
+  const stop = async () => {
+    stopping.abort();
+    clearTimeout(first);
+    clearInterval(every);
+    await busy;
+  };
+  options.signal?.addEventListener('abort', () => void stop(), { once: true });
+  return { stop };
+}

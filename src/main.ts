@@ -1,7 +1,7 @@
 /** Starts the portal: settings, database (created, migrated, demo-filled on a first development start), HTTP. */
 import { serve } from '@hono/node-server';
 import { DatabaseStartupError, openDatabase, type DatabaseHandle } from '../db/connect.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, DEFAULT_PRESERVATION, loadConfig } from './config.js';
 import { generateDemo } from './data/demo.js';
 import { prepareDatabase, registerIsEmpty } from './data/setup.js';
 import { createLogger, maskPersonalCodesIn } from './log.js';
@@ -17,7 +17,9 @@ import { ReportRunner } from './reports/runner.js';
 import { DEFAULT_QUEUE_SETTINGS, type ReportQueueSettings } from './data/report-jobs.js';
 import { prepareEservice } from './eservice/setup.js';
 import { CountryDatabase } from './net/country-database.js';
-import { startHousekeeping } from './housekeeping.js';
+import { startHousekeeping, startRecurringJob } from './housekeeping.js';
+import { runPreservation } from './data/preservation.js';
+import { PoolBusyError } from './sealing/pool.js';
 
 async function main(): Promise<void> {
   let config;
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
     queue: config.sealing.queue,
   });
   // Uploaded certificates are opened and checked in threads of their own, never on the HTTP thread.
-  const verification = new VerificationPool({ trust: sealing.trust });
+  const verification = new VerificationPool({ trust: sealing.trust, onlineRevocation: config.sealing.onlineRevocation ?? false });
   const stopBackgroundWork = new AbortController();
   if (config.backgroundSealing) {
     // Demo certificates are sealed in the background; a restart resumes where this stopped.
@@ -103,6 +105,30 @@ async function main(): Promise<void> {
   reportRunner?.start();
   // Deletes data kept only for a while (what, and when: src/housekeeping.ts), on every instance, until shutdown.
   startHousekeeping({ db: handle.db, log, signal: stopBackgroundWork.signal });
+  // Preservation (docs/sealing-and-verification.md): one instance at a time renews, document by document, in the
+  // sealing workers, so the HTTP thread only reads and stores; a full sealing queue makes it wait its turn.
+  const preservation = config.sealing.preservation ?? DEFAULT_PRESERVATION;
+  if (preservation.intervalHours > 0 && sealing.tsaUrl) {
+    const policy = { windowDays: preservation.windowDays, retiredDigests: preservation.retiredDigests };
+    const step = async (edoc: Uint8Array, at: Date) => {
+      for (;;) {
+        try {
+          return await pool.preserve(edoc, at, policy);
+        } catch (error) {
+          if (!(error instanceof PoolBusyError) || stopBackgroundWork.signal.aborted) throw error;
+          await new Promise((resolve) => setTimeout(resolve, error.retryAfterSeconds * 1000));
+        }
+      }
+    };
+    startRecurringJob({
+      name: 'preservation',
+      everyMs: preservation.intervalHours * 3_600_000,
+      firstAfterMs: 60_000,
+      log,
+      signal: stopBackgroundWork.signal,
+      run: (signal) => runPreservation(handle.db, { at: new Date(), policy, step, actor: 'portal', channel: 'preservation', log, signal }),
+    });
+  }
 
   // The Latvija.lv e-service (in development, a demo e-service whose key is made in DATA_DIR/eservice/).
   let eservice;

@@ -8,7 +8,8 @@ import type { CliIo } from './io.js';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DatabaseStartupError, openDatabase, type DatabaseHandle } from '../../db/connect.js';
-import { loadConfig, type Config } from '../config.js';
+import { DEFAULT_PRESERVATION, loadConfig, type Config, type PreservationConfig } from '../config.js';
+import { runPreservation } from '../data/preservation.js';
 import { storedDocument } from '../data/certificate-documents.js';
 import { sealPendingCertificates, type SealRunResult } from '../data/sealing.js';
 import { checkUploadedCertificate } from '../data/verification.js';
@@ -60,6 +61,11 @@ Commands:
   seal <number> -o file.edoc               write one sealed certificate (sealing it first if needed)
   seal --pending                           seal every issued certificate that has no document yet (resumable)
   verify <file.edoc>                       check a certificate file: seal, time-stamp, register state
+  preserve [--window-days N] [--limit N] [--at "YYYY-MM-DDTHH:MM:SSZ"]
+                                           add an archive time-stamp to every stored document whose newest
+                                           time-stamp's certificate expires within the window (default
+                                           PRESERVE_WINDOW_DAYS) or uses a retired digest; --at judges as at that
+                                           moment; resumable, and a rerun does nothing new
   annul <number> --reason TEXT             annul a certificate
   backup <file>                            copy the embedded database while the portal runs, and check the copy
   restore <file>                           put a backup in place of the embedded database (portal stopped); the
@@ -109,11 +115,16 @@ const OPTIONS = {
   agency: { type: 'boolean' },
   school: { type: 'string' },
   represented: { type: 'string' },
+  'window-days': { type: 'string' },
+  limit: { type: 'string' },
+  at: { type: 'string' },
 } as const;
 
 /** Sealing needs keys, a time-stamp authority and worker threads: opened on first use, closed at the end. */
 export interface CliServices {
   sealing(): Promise<{ setup: SealingSetup; pool: SealingPool }>;
+  /** PRESERVE_* and VERIFY_ONLINE_REVOCATION (defaults when absent). */
+  settings?: { preservation: PreservationConfig; onlineRevocation: boolean };
   /** A demo e-service token and the embed address; absent unless the demo e-service is configured. */
   eserviceToken?(request: { personalCode: string; represented?: string }): Promise<{ token: string; url: string; seconds: number }>;
 }
@@ -125,6 +136,7 @@ export function cliServices(
   const eservice = config.eservice;
   const publicUrl = config.publicUrl;
   return {
+    settings: { preservation: config.sealing.preservation ?? DEFAULT_PRESERVATION, onlineRevocation: config.sealing.onlineRevocation ?? false },
     ...(eservice?.keys.kind === 'development' && config.environment !== 'production' && publicUrl
       ? {
           async eserviceToken(request: { personalCode: string; represented?: string }) {
@@ -377,13 +389,57 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         }
         const { setup } = await services.sealing();
         // An operator's own command on a file they chose: checked in this process, within the same unpacking limits.
-        const check = await checkUploadedCertificate(handle.db, bytes, (upload) => verifyEdoc(upload, setup.trust), { actor, channel: 'cli' });
+        const onlineRevocation = services.settings?.onlineRevocation ?? false;
+        const check = await checkUploadedCertificate(handle.db, bytes, (upload) => verifyEdoc(upload, setup.trust, { onlineRevocation }), {
+          actor,
+          channel: 'cli',
+        });
         if (json) out(JSON.stringify(check));
         else
           uploadCheckStatements(check, t, lang).forEach((s) =>
             out(`${s.tone === 'ok' ? '✓' : s.tone === 'bad' ? '✗' : s.tone === 'warn' ? '!' : ' '} ${s.text}`),
           );
         return check.report.genuine && check.register?.state === 'issued' ? 0 : 1;
+      }
+      case 'preserve': {
+        if (!services) throw new UsageError('sealing is not available');
+        const settings = services.settings?.preservation ?? DEFAULT_PRESERVATION;
+        const windowDays = values['window-days'] === undefined ? settings.windowDays : wholeNumber('window-days', values['window-days']);
+        if (windowDays < 1 || windowDays > 3650) throw new UsageError(t('cli.bad-option', { option: 'window-days', value: String(windowDays) }));
+        const limit = values.limit === undefined ? undefined : wholeNumber('limit', values.limit);
+        const at = values.at === undefined ? new Date() : new Date(values.at);
+        if (values.at !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.at) || Number.isNaN(at.getTime())))
+          throw new UsageError(t('cli.bad-option', { option: 'at', value: values.at }));
+        const policy = { windowDays, retiredDigests: settings.retiredDigests };
+        const { pool } = await services.sealing();
+        const result = await runPreservation(handle.db, {
+          at,
+          policy,
+          step: (edoc, moment) => pool.preserve(edoc, moment, policy),
+          ...(limit !== undefined ? { limit } : {}),
+          actor,
+          channel: 'cli',
+        });
+        if (json) out(JSON.stringify({ at: at.toISOString(), windowDays, ...result }));
+        else if (!result.ran) err(t('preserve.cli.busy'));
+        else {
+          out(
+            t('preserve.cli.done', {
+              at: at.toISOString(),
+              windowDays,
+              examined: result.examined,
+              renewed: result.renewed,
+              current: result.current,
+              notLongTerm: result.notLongTerm.length,
+              tooLate: result.tooLate.length,
+              failed: result.failed.length,
+            }),
+          );
+          result.tooLate.forEach((number) => err(t('preserve.cli.too-late', { number })));
+          result.failed.forEach((failure) => err(t('preserve.cli.failed', failure)));
+          if (result.stopped && result.stopped !== 'limit') err(t('preserve.cli.stopped', { reason: result.stopped }));
+        }
+        return !result.ran || result.failed.length > 0 || result.tooLate.length > 0 ? 1 : 0;
       }
       case 'annul': {
         const number = args[0];

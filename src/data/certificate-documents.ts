@@ -59,7 +59,15 @@ export async function addDocumentVersion(
   certificateId: number,
   edoc: Uint8Array,
   reason: Exclude<DocumentVersionReason, 'sealed'>,
-  context: { actor: string; channel: string; now?: Date },
+  context: {
+    actor: string;
+    channel: string;
+    now?: Date;
+    /** The version this one upgrades: refused when it is no longer the newest (another run stored one meanwhile). */
+    upgrades?: number;
+    /** More to say in the audit entry (e.g. why the upgrade was made). */
+    details?: Record<string, string | number>;
+  },
 ): Promise<{ version: number; sha256: string }> {
   let fingerprint: SignatureFingerprint;
   try {
@@ -73,7 +81,10 @@ export async function addDocumentVersion(
     const versions = await fingerprintsOf(trx, certificateId);
     if (versions.length === 0) throw new DocumentVersionError('certificate.version-not-sealed', { id: certificateId });
     if (!sameFingerprint(versions[0]!.fingerprint, fingerprint)) throw new DocumentVersionError('certificate.version-not-an-upgrade', { id: certificateId });
-    const version = Math.max(...versions.map((v) => v.version)) + 1;
+    const newest = Math.max(...versions.map((v) => v.version));
+    if (context.upgrades !== undefined && context.upgrades !== newest)
+      throw new DocumentVersionError('preserve.version-outdated', { id: certificateId, version: context.upgrades });
+    const version = newest + 1;
     // An upgrade keeps the PDF, and so the verification code printed in it.
     const original = await trx
       .selectFrom('certificate_documents')
@@ -88,7 +99,7 @@ export async function addDocumentVersion(
     const certificate = await trx.selectFrom('certificates').select('number').where('id', '=', certificateId).executeTakeFirstOrThrow();
     await audit(
       trx,
-      { actor: context.actor, channel: context.channel, action: 'certificate.document-version', subject: `certificate:${certificate.number}`, details: { version, reason } },
+      { actor: context.actor, channel: context.channel, action: 'certificate.document-version', subject: `certificate:${certificate.number}`, details: { ...context.details, version, reason } },
       now,
     );
     return { version, sha256 };

@@ -47,6 +47,12 @@ export interface ArchiveTimestampDependencies {
   timestamp: (digestSha256: Uint8Array) => Promise<Uint8Array>;
   /** The modification time written for the container's entries. */
   now?: Date;
+  /**
+   * Validation data of the time-stamp that was newest until now (its authority's certificates and OCSP
+   * responses), written as xades141:TimeStampValidationData just before the new archive time-stamp, which then
+   * covers it (EN 319 132-1 §5.5.2: how a renewal keeps the earlier time-stamp provable).
+   */
+  previousTimestampValidation?: { certificates: readonly Uint8Array[]; ocspResponses: readonly Uint8Array[] };
 }
 
 export class ArchiveTimestampError extends Error {
@@ -58,17 +64,27 @@ export async function addArchiveTimestamp(edoc: Uint8Array, deps: ArchiveTimesta
   const container = openAsice(edoc);
   // Our own documents carry one signature file; a container with others beside it is not ours to extend.
   if (container.signatures.length !== 1) throw new ArchiveTimestampError('the container must hold one signature file');
-  const { name: signatureName, xml } = container.signatures[0]!;
+  const { name: signatureName } = container.signatures[0]!;
+  let { xml } = container.signatures[0]!;
+  const doc = parseXml(xml);
+  const unsigned = descendantsNS(doc, NS.xades, 'UnsignedSignatureProperties')[0];
+  if (!unsigned) throw new ArchiveTimestampError('the signature has no unsigned properties: it is not B-T or B-LT');
+  const index = childrenNS(unsigned, NS.xades141, 'ArchiveTimeStamp').length;
+  const closing = `</${unsigned.prefix ? `${unsigned.prefix}:` : ''}UnsignedSignatureProperties>`;
+  const closingAt = () => {
+    const at = xml.lastIndexOf(closing);
+    if (at < 0 || xml.indexOf(closing) !== at) throw new ArchiveTimestampError('the unsigned signature properties cannot be found in the text');
+    return at;
+  };
+  const validation = deps.previousTimestampValidation;
+  if (validation && (validation.certificates.length > 0 || validation.ocspResponses.length > 0)) {
+    const at = closingAt();
+    xml = xml.slice(0, at) + timestampValidationDataXml(validation, `${signatureId(doc)}-A${index}-VD`) + xml.slice(at);
+  }
   // Our archive time-stamps declare exclusive canonicalisation, as our signatures use.
   const input = archiveTimestampInput(archivedPartsOf(xml, container.files), ALGORITHM.excC14n);
   const token = await deps.timestamp(createHash('sha256').update(input).digest());
-
-  const doc = parseXml(xml);
-  const unsigned = descendantsNS(doc, NS.xades, 'UnsignedSignatureProperties')[0]!;
-  const index = childrenNS(unsigned, NS.xades141, 'ArchiveTimeStamp').length;
-  const closing = `</${unsigned.prefix ? `${unsigned.prefix}:` : ''}UnsignedSignatureProperties>`;
-  const at = xml.lastIndexOf(closing);
-  if (at < 0 || xml.indexOf(closing) !== at) throw new ArchiveTimestampError('the unsigned signature properties cannot be found in the text');
+  const at = closingAt();
   // The same prefixes as the rest of our signatures; the new element brings the declarations it needs.
   const archive =
     `<xades141:ArchiveTimeStamp xmlns:xades141="${NS.xades141}" xmlns:ds="${NS.ds}" xmlns:xades="${NS.xades}" Id="${signatureId(doc)}-A${index}">` +
@@ -77,6 +93,21 @@ export async function addArchiveTimestamp(edoc: Uint8Array, deps: ArchiveTimesta
     `</xades141:ArchiveTimeStamp>`;
   const signatureXml = xml.slice(0, at) + archive + xml.slice(at);
   return repack(edoc, signatureName, new TextEncoder().encode(signatureXml), deps.now ?? new Date());
+}
+
+/** xades141:TimeStampValidationData with the prefixes of our signatures, bringing the declarations it needs. */
+function timestampValidationDataXml(data: NonNullable<ArchiveTimestampDependencies['previousTimestampValidation']>, id: string): string {
+  const b64 = (der: Uint8Array) => Buffer.from(der).toString('base64');
+  return (
+    `<xades141:TimeStampValidationData xmlns:xades141="${NS.xades141}" xmlns:xades="${NS.xades}" Id="${id}">` +
+    (data.certificates.length > 0
+      ? `<xades:CertificateValues>${data.certificates.map((c) => `<xades:EncapsulatedX509Certificate>${b64(c)}</xades:EncapsulatedX509Certificate>`).join('')}</xades:CertificateValues>`
+      : '') +
+    (data.ocspResponses.length > 0
+      ? `<xades:RevocationValues><xades:OCSPValues>${data.ocspResponses.map((r) => `<xades:EncapsulatedOCSPValue>${b64(r)}</xades:EncapsulatedOCSPValue>`).join('')}</xades:OCSPValues></xades:RevocationValues>`
+      : '') +
+    `</xades141:TimeStampValidationData>`
+  );
 }
 
 /** The parts an archive time-stamp added now to this signature covers: everything already in it, in order. */

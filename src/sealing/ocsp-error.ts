@@ -19,8 +19,12 @@ export class OcspError extends Error {
   constructor(
     readonly reason: OcspErrorReason,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; revokedAt?: Date },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.revokedAt) this.revokedAt = options.revokedAt;
   }
+
+  /** With `revoked`: when the responder says the certificate was revoked. */
+  readonly revokedAt?: Date;
 }

@@ -57,6 +57,7 @@ export function checkOcspResponse(der: Uint8Array, check: OcspCheck): CheckedOcs
     throw new OcspError(
       'revoked',
       `the certificate was revoked${single.revocationTime ? ` at ${single.revocationTime.toISOString()}` : ''} (OCSP ${check.url})`,
+      single.revocationTime ? { revokedAt: single.revocationTime } : undefined,
     );
   }
   if (single.status === 'unknown') throw new OcspError('unknown', `the OCSP responder ${check.url} does not know the certificate`);

@@ -5,7 +5,9 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { CertificateFacts } from '../certificate/facts.js';
-import type { SealTask, SealWorkerData } from './seal-worker.js';
+import type { PreservationPolicy } from '../domain/preservation.js';
+import type { PreservationOutcome } from './preservation.js';
+import type { PreserveTask, SealTask, SealWorkerData } from './seal-worker.js';
 import type { SealedDocument } from './seal.js';
 import type { LongTermSettings } from './setup.js';
 import type { SignerSpec } from './signer-spec.js';
@@ -38,7 +40,7 @@ const runningFromSource = import.meta.url.endsWith('.ts');
 const workerFile = fileURLToPath(new URL(`./seal-worker.${runningFromSource ? 'ts' : 'js'}`, import.meta.url));
 
 export class SealingPool {
-  readonly piscina: Piscina<SealTask, SealedDocument>;
+  readonly piscina: Piscina<SealTask | PreserveTask, SealedDocument | PreservationOutcome>;
   private readonly maxQueue: number;
 
   constructor(options: PoolOptions) {
@@ -73,7 +75,19 @@ export class SealingPool {
 
   async seal(facts: CertificateFacts, options: { now?: Date; signal?: AbortSignal } = {}): Promise<SealedDocument> {
     if (this.full) throw new PoolBusyError(2);
-    return this.piscina.run({ facts, now: options.now?.toISOString() }, { signal: options.signal ?? null });
+    return (await this.piscina.run({ facts, now: options.now?.toISOString() }, { signal: options.signal ?? null })) as SealedDocument;
+  }
+
+  /**
+   * One stored document's preservation step, judged at `at` (preservation.ts), in a worker: the job hands its
+   * documents over one at a time, so sealing keeps its place in the queue.
+   */
+  async preserve(edoc: Uint8Array, at: Date, policy: PreservationPolicy): Promise<PreservationOutcome> {
+    if (this.full) throw new PoolBusyError(2);
+    return (await this.piscina.run(
+      { edoc, at: at.toISOString(), policy: { windowDays: policy.windowDays, retiredDigests: [...policy.retiredDigests] } },
+      { name: 'preserve' },
+    )) as PreservationOutcome;
   }
 
   async close(): Promise<void> {

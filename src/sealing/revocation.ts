@@ -185,3 +185,26 @@ export async function checkRevocation(
   if (findings.length > 0) throw new RevocationError('unknown');
   throw new RevocationError('missing');
 }
+
+/**
+ * Whether a trusted response among `responsesDer` says `certificateDer` (issued by `issuerDer`) was revoked, and
+ * when (the epoch when it does not say). For certificates whose revocation data is optional (a time-stamp
+ * authority's, an intermediate CA's): responses about other certificates, and those that cannot be trusted, are
+ * passed over; only a trusted "revoked" counts.
+ */
+export async function revocationOf(
+  responsesDer: readonly Uint8Array[],
+  certificateDer: Uint8Array,
+  issuerDer: Uint8Array,
+  pool: readonly Uint8Array[],
+): Promise<{ revokedAt: Date } | undefined> {
+  for (const responseDer of responsesDer) {
+    try {
+      const finding = await readResponse(responseDer, certificateDer, issuerDer, pool);
+      if (finding?.status === 'revoked') return { revokedAt: finding.revokedAt ?? new Date(0) };
+    } catch {
+      // Not about this certificate in a form we can trust: it proves nothing either way.
+    }
+  }
+  return undefined;
+}

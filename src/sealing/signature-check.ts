@@ -11,8 +11,9 @@ import type { Document, Element } from '@xmldom/xmldom';
 import { archiveTimestampInput } from './archive-timestamp.js';
 import { chainsToTrustedRoot, orderCertificateChain } from './certificate-chain.js';
 import { signatureFingerprint, type SignatureFingerprint } from './fingerprint.js';
+import { OcspError } from './ocsp-error.js';
 import { fileOfReference } from './reference-uri.js';
-import { checkRevocation, RevocationError } from './revocation.js';
+import { checkRevocation, RevocationError, revocationOf } from './revocation.js';
 import { findSigningCertificate } from './signing-certificate.js';
 import { TimestampError } from './timestamp-error.js';
 import { verifyTimestampToken } from './timestamp-token.js';
@@ -64,12 +65,24 @@ export interface SignatureCheck {
   revocationTime?: Date;
   /** The latest archive time-stamp's time (B-LTA). */
   archiveTimestampTime?: Date;
+  /** What the seal certificate's OCSP responder said at verification time, when asked (VERIFY_ONLINE_REVOCATION). */
+  onlineRevocation?: OnlineRevocation;
   /** Container files the signature signs; known only once its references were read (`referencesRead`). */
   signedFiles: Set<string>;
   referencesRead: boolean;
   /** What the signature covers; only when every reference resolved. */
   fingerprint?: SignatureFingerprint;
 }
+
+export type OnlineRevocation =
+  | { status: 'good'; producedAt: Date }
+  | { status: 'revoked'; revokedAt?: Date }
+  /** Not asked: the certificate is outside its validity, so its CA need no longer answer for it. */
+  | { status: 'not-asked' }
+  | { status: 'unavailable'; reason: string };
+
+/** Asks the responder the certificate names (AIA) about it now; throws an OcspError when it cannot say "good". */
+export type OnlineRevocationCheck = (certificate: Uint8Array, issuer: Uint8Array) => Promise<{ producedAt: Date }>;
 
 export interface SignatureContext {
   doc: Document;
@@ -78,6 +91,10 @@ export interface SignatureContext {
   /** Media types of the data files, from the manifest. */
   mediaTypes: ReadonlyMap<string, string>;
   trust: TrustAnchors;
+  /** The moment validation is for (default now): certificates and time-stamps must still prove what they prove then. */
+  at?: Date;
+  /** With VERIFY_ONLINE_REVOCATION: the seal certificate's responder is asked while the certificate is valid. */
+  onlineRevocation?: OnlineRevocationCheck;
 }
 
 /** XML signature algorithms: the hash, and whether the value is an ECDSA r‖s pair (else RSA PKCS#1 v1.5). */
@@ -144,7 +161,13 @@ export async function checkSignature(signature: Element, context: SignatureConte
 type Report = (key: string, params?: Record<string, string>) => void;
 type Fail = (key: string, params?: Record<string, string>) => never;
 
-async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: SignatureContext, check: SignatureCheck, problem: Report, stop: Fail) {
+async function checkInto(
+  signature: Element,
+  { doc, files, mediaTypes, trust, at = new Date(), onlineRevocation }: SignatureContext,
+  check: SignatureCheck,
+  problem: Report,
+  stop: Fail,
+) {
   const malformed = () => stop('verify.signature.malformed');
   const one = (parent: Element, ns: string, name: string) => {
     const found = childrenNS(parent, ns, name);
@@ -268,6 +291,17 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
   ]
     .map(base64)
     .filter(isCertificate);
+  // Validation data for time-stamps (and, in the signature's own values, for the seal chain): every certificate and
+  // OCSP response the signature carries, wherever the standard lets it be.
+  const timestampValidation = [...timestampValidationData] as Element[];
+  const validationCertificates = [
+    ...carried,
+    ...timestampValidation
+      .flatMap((data) => ownDescendants(data, NS.xades, 'EncapsulatedX509Certificate'))
+      .map(base64)
+      .filter(isCertificate),
+  ];
+  const allOcspResponses = ownDescendants(signature, NS.xades, 'EncapsulatedOCSPValue').map(base64);
   const found = findSigningCertificate(signedSignatureProperties, carried);
   if ('problem' in found) {
     if (found.problem === 'unsupported') stop('verify.signature.unsupported', { algorithm: found.algorithm });
@@ -308,12 +342,30 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
   if (!valid) problem('verify.signature.invalid');
 
   // B-T: time-stamps over the SignatureValue element, canonicalised as each declares (C14N 1.0 by default).
+  // Each trusted time-stamp, for the evidence chain checked below.
+  let signatureEvidence: Evidence | undefined;
+  const archiveEvidence: Evidence[] = [];
+  const revokedBeforeItsTime = async (genTime: Date, tsaCertificateDer: Uint8Array, kind: 'signature' | 'archive') => {
+    const pool = [...validationCertificates, ...trust.timestampRoots];
+    const issuer = orderCertificateChain(tsaCertificateDer, pool)[1];
+    const revoked = issuer && (await revocationOf(allOcspResponses, tsaCertificateDer, issuer, pool));
+    // Revoked after the time-stamp was made, the token stands (RFC 3161 §4); revoked before, it proves nothing.
+    if (revoked && revoked.revokedAt <= genTime) {
+      problem('preserve.problem.tsa-revoked', { kind, time: minute(revoked.revokedAt) });
+      return true;
+    }
+    return false;
+  };
   for (const stamp of signatureTimestamps) {
     const token = timestampToken(stamp, malformed);
     const digest = sha256(canonicalize(signatureValue, c14nOf(childrenNS(stamp, NS.ds, 'CanonicalizationMethod')[0], ALGORITHM.c14n10)));
     try {
-      const { genTime } = await verifyTimestampToken(token, digest, trust.timestampRoots);
-      if (!check.timestampTime || genTime < check.timestampTime) check.timestampTime = genTime;
+      const { genTime, tsaCertificateDer } = await verifyTimestampToken(token, digest, trust.timestampRoots);
+      if (await revokedBeforeItsTime(genTime, tsaCertificateDer, 'signature')) continue;
+      if (!check.timestampTime || genTime < check.timestampTime) {
+        check.timestampTime = genTime;
+        signatureEvidence = { kind: 'signature', genTime, tsaCertificateDer };
+      }
     } catch (error) {
       if (!(error instanceof TimestampError)) throw error;
       problem(error.reason === 'untrusted' ? 'verify.timestamp.untrusted' : 'verify.timestamp.invalid');
@@ -324,7 +376,7 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
 
   // The chain, at the time a trusted time-stamp proves; without one, now (a signer's own SigningTime could be
   // backdated to a time its certificate was still valid).
-  const checkDate = check.timestampTime ?? new Date();
+  const checkDate = check.timestampTime ?? at;
   if (!(await chainsToTrustedRoot(signingDer, carried, trust.sealRoots, checkDate))) problem('verify.signature.untrusted');
 
   // B-LT: the revocation status the signature carries, produced after its time-stamp.
@@ -361,7 +413,9 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
       c14nOf(childrenNS(stamp, NS.ds, 'CanonicalizationMethod')[0], ALGORITHM.c14n10),
     );
     try {
-      const { genTime } = await verifyTimestampToken(timestampToken(stamp, malformed), sha256(input), trust.timestampRoots);
+      const { genTime, tsaCertificateDer } = await verifyTimestampToken(timestampToken(stamp, malformed), sha256(input), trust.timestampRoots);
+      if (await revokedBeforeItsTime(genTime, tsaCertificateDer, 'archive')) continue;
+      archiveEvidence.push({ kind: 'archive', genTime, tsaCertificateDer });
       if (!check.archiveTimestampTime || genTime > check.archiveTimestampTime) check.archiveTimestampTime = genTime;
     } catch (error) {
       if (!(error instanceof TimestampError)) throw error;
@@ -371,8 +425,67 @@ async function checkInto(signature: Element, { doc, files, mediaTypes, trust }: 
   // An archive time-stamp preserves long-term data: without it there is nothing to preserve.
   if (archiveTimestamps.length > 0 && !longTerm) problem('verify.revocation.missing');
 
+  // The evidence must still hold at `at`: each time-stamp's certificate valid until the next time-stamp covers it,
+  // the last one's until now (EN 319 102-1 §5.6.2.3). A broken link leaves the seal unprovable once its own
+  // certificate has expired.
+  if (signatureEvidence) {
+    const evidence = [signatureEvidence, ...archiveEvidence.filter((e) => e.genTime >= signatureEvidence!.genTime).sort((a, b) => +a.genTime - +b.genTime)];
+    for (const [i, link] of evidence.entries()) {
+      const until = evidence[i + 1]?.genTime ?? at;
+      const expires = new Date(new X509Certificate(link.tsaCertificateDer).validTo);
+      if (expires < until) {
+        problem('preserve.problem.timestamp-expired', { kind: link.kind, time: minute(expires) });
+        if (new Date(certificate.validTo) < at) problem('preserve.problem.seal-expired', { time: minute(new Date(certificate.validTo)) });
+        break;
+      }
+    }
+  }
+
+  // Intermediate CAs of the seal chain, where the signature's own revocation values speak about them.
+  const sealChain = orderCertificateChain(signingDer, [...carried, ...trust.sealRoots]);
+  for (let i = 1; i + 1 < sealChain.length; i++) {
+    const revoked = await revocationOf(allOcspResponses, sealChain[i]!, sealChain[i + 1]!, validationCertificates);
+    if (revoked && revoked.revokedAt <= (check.timestampTime ?? at)) {
+      problem('preserve.problem.intermediate-revoked', {
+        subject: new X509Certificate(sealChain[i]!).subject.replace(/\n/g, ', '),
+        time: minute(revoked.revokedAt),
+      });
+    }
+  }
+
+  // Online, when configured: the responder the seal certificate names, asked now, while it must still answer.
+  if (onlineRevocation) {
+    const issuerDer = sealChain[1];
+    if (at < new Date(certificate.validFrom) || at > new Date(certificate.validTo) || !issuerDer) check.onlineRevocation = { status: 'not-asked' };
+    else {
+      try {
+        check.onlineRevocation = { status: 'good', producedAt: (await onlineRevocation(signingDer, issuerDer)).producedAt };
+      } catch (error) {
+        if (error instanceof OcspError && error.reason === 'revoked') {
+          check.onlineRevocation = { status: 'revoked', ...(error.revokedAt ? { revokedAt: error.revokedAt } : {}) };
+          // Revoked after a time-stamp proved the seal, the seal stands; revoked before (or without one), it does not.
+          const provenAt = check.timestampTime ?? at;
+          if (!error.revokedAt || error.revokedAt <= provenAt)
+            problem('preserve.problem.online-revoked', { time: error.revokedAt ? minute(error.revokedAt) : '?' });
+        } else {
+          check.onlineRevocation = { status: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
+        }
+      }
+    }
+  }
+
   check.fingerprint = signatureFingerprint(signature, files);
 }
+
+/** A trusted time-stamp and the certificate it rests on. */
+interface Evidence {
+  kind: 'signature' | 'archive';
+  genTime: Date;
+  tsaCertificateDer: Uint8Array;
+}
+
+/** A moment as messages show it: to the minute, in UTC. */
+const minute = (time: Date) => `${time.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** Certificates a signature carries are anyone's bytes: those that are not certificates at all are left out. */
 function isCertificate(der: Uint8Array): boolean {

@@ -20,6 +20,8 @@ export class VerificationTimeoutError extends Error {
 
 export interface VerificationPoolOptions {
   trust: TrustAnchors;
+  /** VERIFY_ONLINE_REVOCATION: each check also asks the seal certificate's OCSP responder. */
+  onlineRevocation?: boolean;
   /** Worker threads (default 2): a genuine certificate takes some tens of milliseconds to check. */
   workers?: number;
   /** Checks waiting for a worker before new ones are refused (default 16 per worker). */
@@ -47,7 +49,7 @@ export class VerificationPool {
 
   constructor(options: VerificationPoolOptions) {
     const workers = options.workers ?? 2;
-    const workerData: VerifyWorkerData = { trust: options.trust };
+    const workerData: VerifyWorkerData = { trust: options.trust, onlineRevocation: options.onlineRevocation ?? false };
     this.maxQueue = options.queue ?? workers * 16;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 5;

@@ -7,6 +7,8 @@ import { verifyEdoc, type TrustAnchors, type VerificationReport } from './verify
 
 export interface VerifyWorkerData {
   trust: TrustAnchors;
+  /** VERIFY_ONLINE_REVOCATION: also ask the seal certificate's OCSP responder. */
+  onlineRevocation?: boolean;
 }
 
 export interface VerifyTask {
@@ -16,5 +18,5 @@ export interface VerifyTask {
 const setup = workerData as VerifyWorkerData;
 
 export default async function verify(task: VerifyTask): Promise<VerificationReport> {
-  return verifyEdoc(task.bytes, setup.trust);
+  return verifyEdoc(task.bytes, setup.trust, { onlineRevocation: setup.onlineRevocation ?? false });
 }

@@ -11,11 +11,22 @@ import type { Element } from '@xmldom/xmldom';
 import { CERTIFICATE_DATA_FILE, type CertificateFacts } from '../certificate/facts.js';
 import { ContainerError, openAsice, type OpenedContainer } from './asic.js';
 import type { SignatureFingerprint } from './fingerprint.js';
+import { ocspUrlOf, requestOcsp } from './ocsp-client.js';
+import { OcspError } from './ocsp-error.js';
 import { ManifestError, readManifest, type Manifest } from './manifest.js';
-import { checkSignature, type SignatureCheck, type SignatureLevel, type SignerInfo, type TrustAnchors, type VerificationProblem } from './signature-check.js';
+import {
+  checkSignature,
+  type OnlineRevocation,
+  type OnlineRevocationCheck,
+  type SignatureCheck,
+  type SignatureLevel,
+  type SignerInfo,
+  type TrustAnchors,
+  type VerificationProblem,
+} from './signature-check.js';
 import { NS, childrenNS, parseXml, UnsafeXmlError } from './xml.js';
 
-export type { SignatureLevel, SignerInfo, TrustAnchors, VerificationProblem } from './signature-check.js';
+export type { OnlineRevocation, SignatureLevel, SignerInfo, TrustAnchors, VerificationProblem } from './signature-check.js';
 
 export interface VerificationReport {
   genuine: boolean;
@@ -38,6 +49,8 @@ export interface VerificationReport {
    * certificate (and is not genuine if it fails), one that does not may simply be another signed document.
    */
   holdsCertificateData?: boolean;
+  /** What the seal certificate's OCSP responder said when asked at verification time (VERIFY_ONLINE_REVOCATION=on). */
+  onlineRevocation?: OnlineRevocation;
   /** What the certificate states, from its signed data file; only when the document is genuine. */
   facts?: CertificateFacts;
   /** What the agency's seal covers, for the register to recognise its document; only when genuine. */
@@ -73,7 +86,22 @@ function signaturesOf(xml: string): { doc: ReturnType<typeof parseXml>; signatur
   return signatures.length > 0 ? { doc, signatures } : undefined;
 }
 
-export async function verifyEdoc(bytes: Uint8Array, trust: TrustAnchors): Promise<VerificationReport> {
+export interface VerifyOptions {
+  /** The moment the document is judged at (default now). */
+  at?: Date;
+  /** Ask the seal certificate's OCSP responder now, while the certificate is valid (VERIFY_ONLINE_REVOCATION). */
+  onlineRevocation?: boolean | OnlineRevocationCheck;
+}
+
+/** Asks the responder the certificate names in its AuthorityInfoAccess; a certificate that names none is reported as such. */
+const askOnline: OnlineRevocationCheck = async (certificate, issuer) => {
+  const url = ocspUrlOf(certificate);
+  if (!url) throw new OcspError('no-address', 'the seal certificate names no OCSP responder');
+  return requestOcsp(url, certificate, issuer);
+};
+
+export async function verifyEdoc(bytes: Uint8Array, trust: TrustAnchors, options: VerifyOptions = {}): Promise<VerificationReport> {
+  const onlineRevocation = options.onlineRevocation === true ? askOnline : options.onlineRevocation || undefined;
   const report: VerificationReport = { genuine: false, problems: [], sha256: sha256(bytes).toString('hex') };
   const fail = (key: string, params?: Record<string, string>) => {
     report.problems.push(params ? { key, params } : { key });
@@ -100,7 +128,16 @@ export async function verifyEdoc(bytes: Uint8Array, trust: TrustAnchors): Promis
     const parsed = signaturesOf(file.xml);
     if (!parsed) return fail('verify.signature.malformed');
     for (const signature of parsed.signatures) {
-      checks.push(await checkSignature(signature, { doc: parsed.doc, files: container.files, mediaTypes, trust }));
+      checks.push(
+        await checkSignature(signature, {
+          doc: parsed.doc,
+          files: container.files,
+          mediaTypes,
+          trust,
+          ...(options.at ? { at: options.at } : {}),
+          ...(onlineRevocation ? { onlineRevocation } : {}),
+        }),
+      );
     }
   }
   // Problems of one signature among several say which one they concern.
@@ -128,6 +165,7 @@ export async function verifyEdoc(bytes: Uint8Array, trust: TrustAnchors): Promis
     if (shown.timestampTime) report.timestampTime = shown.timestampTime;
     if (shown.revocationTime) report.revocationTime = shown.revocationTime;
     if (shown.archiveTimestampTime) report.archiveTimestampTime = shown.archiveTimestampTime;
+    if (shown.onlineRevocation) report.onlineRevocation = shown.onlineRevocation;
   }
   const cosigners = checks.filter((c) => c !== shown && c.signer).map((c) => c.signer!);
   if (cosigners.length > 0) report.cosigners = cosigners;

@@ -11,13 +11,14 @@ import { issueOcspSigner } from './ocsp-signer.js';
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 /**
- * A fresh identity: a self-signed root CA and a TSA certificate issued by it (both ECDSA P-256, 10 years),
+ * A fresh identity: a self-signed root CA and a TSA certificate issued by it (both ECDSA P-256, 10 years unless
+ * `years` says otherwise, from `validFrom`),
  * the TSA certificate with the critical timeStamping extended key usage and, given `ocspUrl`, that OCSP address;
  * and the root's delegated OCSP responder, issued while the root key is at hand (it is not kept). The TSA
  * certificate is not a trust anchor, so a B-LT signature carries its revocation data: hence the responder.
  * For development and tests only.
  */
-export async function generateDevelopmentTsaIdentity(options: { ocspUrl?: string } = {}): Promise<{
+export async function generateDevelopmentTsaIdentity(options: { ocspUrl?: string; validFrom?: Date; years?: number } = {}): Promise<{
   keyPair: CryptoKeyPair;
   certificateChainDer: Uint8Array[];
   rootDer: Uint8Array;
@@ -28,9 +29,10 @@ export async function generateDevelopmentTsaIdentity(options: { ocspUrl?: string
   const rootKeys = (await crypto.subtle.generateKey(algorithm, false, ['sign', 'verify'])) as CryptoKeyPair;
   // Extractable, so that development can keep its TSA across restarts (see src/sealing/dev/pki.ts).
   const tsaKeys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const notBefore = new Date(Date.now() - 60 * 60 * 1000); // an hour back, for clocks a little behind
+  // An hour back by default, for clocks a little behind; a simulation of later years gives its own moment.
+  const notBefore = options.validFrom ?? new Date(Date.now() - 60 * 60 * 1000);
   const notAfter = new Date(notBefore);
-  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + 10);
+  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + (options.years ?? 10));
   const rootName = [{ CN: ['Eksāmenu portāla testa TSA sakne'] }];
 
   const root = await x509.X509CertificateGenerator.createSelfSigned(
