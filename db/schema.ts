@@ -269,6 +269,20 @@ export interface PaperRequestTable {
   printed_by: number | null;
   sent_at: string | null;
   sent_by: number | null;
+  /** What the person is told and may quote (`P-XXXX-XXXX`); unique. Every row has one (migration 0012). */
+  reference: string;
+}
+
+/** A paper request form sent after its embed session ended, kept for the same person to finish (migration 0012). */
+export interface PaperRequestDraftTable {
+  person_id: number;
+  /** Personal code of who typed it at the e-service (the holder, or their representative). */
+  actor_code: string;
+  certificate_id: number;
+  /** The form's fields, JSON. */
+  form: string;
+  saved_at: string;
+  expires_at: string;
 }
 
 /** One visitor's count in the current window of one limit, shared by every instance. */
@@ -316,6 +330,7 @@ export interface Database {
   eservice_sessions: EserviceSessionTable;
   eservice_links: EserviceLinkTable;
   paper_requests: PaperRequestTable;
+  paper_request_drafts: PaperRequestDraftTable;
   rate_limit_counters: RateLimitCounterTable;
   job_leases: JobLeaseTable;
 }

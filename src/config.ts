@@ -40,7 +40,32 @@ export interface Config {
   eservice?: EserviceConfig;
   /** Whom people ask, shown on every page (footer, refusals, states that need a next step). */
   contact: ServiceContact;
+  /** Paper copies of certificates: where and when they are picked up, what they cost, how long they take. */
+  paper: PaperCopyConfig;
 }
+
+/** What the paper request form tells people before they ask, and how long an unfinished form is kept. */
+export interface PaperCopyConfig {
+  /** Where a paper copy is picked up, as one line. */
+  pickupAddress: string;
+  /** When it can be picked up, in Latvian and English. */
+  pickupHours: { lv: string; en: string };
+  /** The price of one paper copy in euro cents; 0: free of charge. */
+  priceCents: number;
+  /** Working days from the request until the copy is posted or ready to be picked up. */
+  deliveryWorkingDays: number;
+  /** Hours a form sent after its 15-minute session ended is kept for the same person to finish. */
+  draftHours: number;
+}
+
+/** Demonstration values; production must set the address and the price itself. */
+export const DEVELOPMENT_PAPER_COPY: PaperCopyConfig = {
+  pickupAddress: 'Vaļņu iela 3, Rīga, LV-1050',
+  pickupHours: { lv: 'darba dienās 9.00–16.00', en: 'working days 9:00–16:00' },
+  priceCents: 0,
+  deliveryWorkingDays: 10,
+  draftHours: 24,
+};
 
 /** The agency's help route, printed on every page; each state that needs a next step points here. */
 export interface ServiceContact {
@@ -208,6 +233,13 @@ export const SETTINGS = {
   SUPPORT_HOURS_EN: 'when the phone is answered, in English (default “working days 9:00–17:00”)',
   APPEAL_URL: 'page that explains how to appeal an exam result (https; default: the agency’s page)',
   ESERVICE_MAX_TOKEN_SECONDS: 'the longest lifetime (exp − iat) an e-service token may have, 10–600 s (default 300)',
+  PAPER_PICKUP_ADDRESS:
+    'where paper copies of certificates are picked up, one line (required in production with the e-service; development: Vaļņu iela 3, Rīga, LV-1050)',
+  PAPER_PICKUP_HOURS_LV: 'when paper copies can be picked up, in Latvian (default “darba dienās 9.00–16.00”)',
+  PAPER_PICKUP_HOURS_EN: 'when paper copies can be picked up, in English (default “working days 9:00–16:00”)',
+  PAPER_PRICE_EUR: 'price of one paper copy in euro, e.g. 5 or 4.50; 0 = free of charge (required in production with the e-service; development: 0)',
+  PAPER_DELIVERY_WORKING_DAYS: 'working days until a paper copy is posted or ready to be picked up, 1–60 (default 10)',
+  PAPER_DRAFT_HOURS: 'hours a paper request form sent after its session ended is kept for the same person to finish, 1–72 (default 24)',
 } as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -267,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       leaseSeconds: integer('REPORT_LEASE_SECONDS', 10, 600, 30),
     },
     contact: DEVELOPMENT_CONTACT,
+    paper: DEVELOPMENT_PAPER_COPY,
   };
   config.sealing = loadSealingConfig(env, environment, problems, integer);
   config.auth = loadAuthConfig(env, environment, problems, integer);
@@ -275,8 +308,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const eservice = loadEserviceConfig(env, environment, config.publicUrl, problems, integer);
   if (eservice) config.eservice = eservice;
   config.contact = loadContact(env, environment, problems);
+  config.paper = loadPaperCopyConfig(env, environment, config.eservice !== undefined, problems, integer);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** PAPER_* settings: what the e-service's paper request form states, and how long an unfinished form is kept. */
+function loadPaperCopyConfig(
+  env: NodeJS.ProcessEnv,
+  environment: Environment,
+  eservice: boolean,
+  problems: string[],
+  integer: (name: string, min: number, max: number, fallback: number) => number,
+): PaperCopyConfig {
+  // Production states the agency's real address and price; development may show the demonstration ones.
+  const required = environment === 'production' && eservice;
+  const pickupAddress = (env.PAPER_PICKUP_ADDRESS ?? '').trim();
+  if (!pickupAddress && required) problems.push('production with the e-service needs PAPER_PICKUP_ADDRESS, where paper copies are picked up');
+  else if (pickupAddress.length > 200) problems.push('PAPER_PICKUP_ADDRESS must be at most 200 characters');
+  const price = (env.PAPER_PRICE_EUR ?? '').trim();
+  let priceCents = DEVELOPMENT_PAPER_COPY.priceCents;
+  if (!price) {
+    if (required) problems.push('production with the e-service needs PAPER_PRICE_EUR, the price of a paper copy (0 when free of charge)');
+  } else {
+    const match = /^(\d{1,4})(?:[.,](\d{1,2}))?$/.exec(price);
+    if (match) priceCents = Number(match[1]) * 100 + Number((match[2] ?? '0').padEnd(2, '0'));
+    else problems.push(`PAPER_PRICE_EUR="${price}" must be an amount in euro such as 5 or 4.50`);
+  }
+  return {
+    pickupAddress: pickupAddress || DEVELOPMENT_PAPER_COPY.pickupAddress,
+    pickupHours: {
+      lv: env.PAPER_PICKUP_HOURS_LV || DEVELOPMENT_PAPER_COPY.pickupHours.lv,
+      en: env.PAPER_PICKUP_HOURS_EN || DEVELOPMENT_PAPER_COPY.pickupHours.en,
+    },
+    priceCents,
+    deliveryWorkingDays: integer('PAPER_DELIVERY_WORKING_DAYS', 1, 60, DEVELOPMENT_PAPER_COPY.deliveryWorkingDays),
+    draftHours: integer('PAPER_DRAFT_HOURS', 1, 72, DEVELOPMENT_PAPER_COPY.draftHours),
+  };
 }
 
 function loadContact(env: NodeJS.ProcessEnv, environment: Environment, problems: string[]): ServiceContact {

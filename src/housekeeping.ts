@@ -21,7 +21,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { EMBED_SESSION_MS, purgeDownloadLinks, purgeEmbedSessions, purgeUsedTokenIds } from './data/eservice.js';
+import { EMBED_SESSION_MS, ENDED_SESSION_KEPT_MS, purgeDownloadLinks, purgeEmbedSessions, purgeUsedTokenIds } from './data/eservice.js';
+import { purgeExpiredPaperDrafts } from './data/paper-requests.js';
 import { pruneEndedRateLimitWindows } from './data/rate-limits.js';
 import { expireReports, removeOrphanReportFiles } from './data/report-jobs.js';
 import { LOGIN_ATTEMPT_MS, purgeExpiredWebSessions, purgeStaleLoginAttempts, WEB_SESSION_ABSOLUTE_MS } from './data/web-sessions.js';
@@ -71,9 +72,17 @@ export const HOUSEKEEPING_TASKS: readonly HousekeepingTask[] = [
     name: 'eservice-sessions',
     deletes:
       "e-service embed sessions (eservice_sessions): the holder's person id, the personal code of who signed in at Latvija.lv (the holder or a representative)",
-    retention: `${EMBED_SESSION_MS / MINUTE_MS} minutes after the token was verified`,
+    retention: `${EMBED_SESSION_MS / MINUTE_MS} minutes after the token was verified, then ${ENDED_SESSION_KEPT_MS / HOUR_MS} hours in which nothing but saving a late paper request form as the same person's draft accepts it`,
     everyMs: 10 * MINUTE_MS,
     run: purgeEmbedSessions,
+  },
+  {
+    name: 'paper-request-drafts',
+    deletes:
+      "unfinished paper request forms (paper_request_drafts): the holder's person id, the personal code of who typed, the delivery choice and the postal address typed",
+    retention: 'PAPER_DRAFT_HOURS after the form was sent (default 24), or at once when the request is filed',
+    everyMs: 10 * MINUTE_MS,
+    run: purgeExpiredPaperDrafts,
   },
   {
     name: 'eservice-links',

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENDED_SESSION_KEPT_MS } from '../src/data/eservice.js';
 import { LOGIN_ATTEMPT_MS } from '../src/data/web-sessions.js';
 import { HOUSEKEEPING_TASKS, runHousekeepingOnce, startHousekeeping, type HousekeepingTask } from '../src/housekeeping.js';
 import { createLogger } from '../src/log.js';
@@ -112,9 +113,10 @@ describe.each(DATABASE_KINDS)('housekeeping on %s', (kind) => {
     },
     'eservice-sessions': {
       async seed() {
+        // An ended session stays a while, only to keep a late paper request form as its person's draft.
         for (const [label, expiresAt] of [
-          ['stale', ago(1000)],
-          ['fresh', ahead(60_000)],
+          ['stale', ago(ENDED_SESSION_KEPT_MS + 1000)],
+          ['fresh', ago(1000)],
         ] as const) {
           await db()
             .insertInto('eservice_sessions')
@@ -153,6 +155,28 @@ describe.each(DATABASE_KINDS)('housekeeping on %s', (kind) => {
       },
       left: async () =>
         (await db().selectFrom('eservice_links').select('id_hash').execute()).map((r) => (r.id_hash === sha256('link fresh') ? 'fresh' : 'stale')),
+    },
+    'paper-request-drafts': {
+      async seed() {
+        for (const [label, expiresAt] of [
+          ['stale', ago(1000)],
+          ['fresh', ahead(60_000)],
+        ] as const) {
+          await db()
+            .insertInto('paper_request_drafts')
+            .values({
+              person_id: personId,
+              // One draft per person, who typed it and certificate: here a representative typed the stale one.
+              actor_code: label === 'stale' ? validPersonalCode(700_011) : actorCode,
+              certificate_id: certificateId,
+              form: JSON.stringify({ label }),
+              saved_at: ago(60_000),
+              expires_at: expiresAt,
+            })
+            .execute();
+        }
+      },
+      left: async () => (await db().selectFrom('paper_request_drafts').select('form').execute()).map((r) => (JSON.parse(r.form) as { label: string }).label),
     },
     'rate-limit-counters': {
       async seed() {

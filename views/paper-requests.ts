@@ -94,6 +94,7 @@ function table(page: PageContext, view: PaperRequestsView) {
 <caption id="paper-caption">${t('paperRequests.caption', { total: view.total })}</caption>
 <thead><tr>
 <th scope="col">${t('paperRequests.col.requested')}</th>
+<th scope="col">${t('paperRequests.col.reference')}</th>
 <th scope="col">${t('paperRequests.col.certificate')}</th>
 <th scope="col">${t('paperRequests.col.holder')}</th>
 <th scope="col">${t('paperRequests.col.delivery')}</th>
@@ -104,6 +105,7 @@ function table(page: PageContext, view: PaperRequestsView) {
 ${view.items.map(
   (row) => html`<tr id="request-${String(row.id)}">
 <td class="nowrap">${formatRigaDateTime(new Date(row.requestedAt))}</td>
+<td class="code nowrap reference">${row.reference}</td>
 <th scope="row" class="code">${row.certificateNumber}</th>
 <td>${row.holderName}${row.representative ? html`<br><span class="muted">${t('paperRequests.byRepresentative')}</span>` : ''}</td>
 <td>${t(`paperRequests.delivery.${row.delivery}`)}${row.delivery === 'post' ? html`<br>${address(row)}` : ''}</td>

@@ -10,6 +10,7 @@ import * as documentVersions from './0008_document_versions.js';
 import * as verificationCodes from './0009_verification_codes.js';
 import * as jobLeases from './0010_job_leases.js';
 import * as resultsExplained from './0011_results_explained.js';
+import * as paperRequestReferencesAndDrafts from './0012_paper_request_references_and_drafts.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '0009_verification_codes': verificationCodes,
   '0010_job_leases': jobLeases,
   '0011_results_explained': resultsExplained,
+  '0012_paper_request_references_and_drafts': paperRequestReferencesAndDrafts,
 };
 
 export const migrationProvider: MigrationProvider = {

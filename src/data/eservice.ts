@@ -21,6 +21,13 @@ import { whereReleased } from './release.js';
 /** How long what one token opened (the embed session and its download links) lasts, from verification. */
 export const EMBED_SESSION_MS = 15 * 60_000;
 
+/**
+ * How long an ended embed session is still kept, for one thing only: a paper request form sent after the
+ * session ended is saved as a draft of the same person (who they are is known only from the session). Nothing
+ * else accepts an ended session.
+ */
+export const ENDED_SESSION_KEPT_MS = 12 * 60 * 60_000;
+
 const RANDOM_ID = /^[A-Za-z0-9_-]{43}$/;
 
 function sha256(text: string): string {
@@ -129,9 +136,31 @@ export async function loadEmbedSession(db: Kysely<Database>, id: string | undefi
   return { personId: row.person_id, actorCode: row.actor_code, representative: row.representative === 1, expiresAt: new Date(row.expires_at) };
 }
 
-/** Removes embed sessions past their time (loading one refuses it anyway); returns how many. */
+/**
+ * Who an embed session that has ended belonged to, if it ended no more than ENDED_SESSION_KEPT_MS ago: only
+ * for keeping a late form as that person's draft. Undefined for a live session (use loadEmbedSession), an
+ * unknown id, or one ended longer ago.
+ */
+export async function loadEndedEmbedSession(db: Kysely<Database>, id: string | undefined, now: Date): Promise<EmbedSession | undefined> {
+  if (!id || !RANDOM_ID.test(id)) return undefined;
+  const row = await db
+    .selectFrom('eservice_sessions')
+    .select(['person_id', 'actor_code', 'representative', 'expires_at'])
+    .where('id_hash', '=', sha256(id))
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const endedAgo = now.getTime() - Date.parse(row.expires_at);
+  if (endedAgo < 0 || endedAgo > ENDED_SESSION_KEPT_MS) return undefined;
+  return { personId: row.person_id, actorCode: row.actor_code, representative: row.representative === 1, expiresAt: new Date(row.expires_at) };
+}
+
+/**
+ * Removes embed sessions ended more than ENDED_SESSION_KEPT_MS ago (loading an ended one refuses it anyway);
+ * returns how many.
+ */
 export async function purgeEmbedSessions(db: Kysely<Database>, now: Date): Promise<number> {
-  const result = await db.deleteFrom('eservice_sessions').where('expires_at', '<', now.toISOString()).executeTakeFirst();
+  const before = new Date(now.getTime() - ENDED_SESSION_KEPT_MS).toISOString();
+  const result = await db.deleteFrom('eservice_sessions').where('expires_at', '<', before).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

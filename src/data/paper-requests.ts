@@ -2,8 +2,15 @@
  * Requests for paper copies of certificates, made through the Latvija.lv e-service and worked through by agency
  * staff: `received` → `printed` → `sent` (for pick-up, "sent" is "handed over"). A certificate has at most one
  * request that is not yet sent; the database enforces it (a partial unique index), so two requests at once, on
- * any instance, cannot both be stored. Once sent, a new request for the same certificate may be made.
+ * any instance, cannot both be stored. Once sent, a new request for the same certificate may be made. Each
+ * request has a reference (`P-7K3M-9XQ2`) the person is told and can quote to the agency.
+ *
+ * Drafts: a form sent after its embed session ended is kept for the same person (the holder and whoever typed
+ * it, the holder or their representative) until PAPER_DRAFT_HOURS have passed, so that they find it filled in
+ * when they open the e-service again. A draft holds a postal address: it is never logged, it is removed as soon
+ * as the request is filed, and housekeeping removes it when it expires (readers refuse it after that anyway).
  */
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, PaperDelivery, PaperRequestStatus } from '../../db/schema.js';
 import { KeyedError } from '../errors.js';
@@ -41,52 +48,89 @@ function isUniqueViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
-/** Stores a request, or refuses with `paperRequests.error.open` when the certificate has one not yet sent. */
-export async function createPaperRequest(db: Kysely<Database>, request: NewPaperRequest, now = new Date()): Promise<number> {
-  const address = request.choice.delivery === 'post' ? request.choice.address : undefined;
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const inserted = await trx
-        .insertInto('paper_requests')
-        .values({
-          certificate_id: request.certificateId,
-          person_id: request.subject.personId,
-          requested_by_code: request.subject.actorCode,
-          representative: request.subject.representative ? 1 : 0,
-          channel: 'eservice',
-          delivery: request.choice.delivery,
-          recipient: address?.recipient ?? null,
-          address_line1: address?.line1 ?? null,
-          address_line2: address?.line2 ?? null,
-          city: address?.city ?? null,
-          postcode: address?.postcode ?? null,
-          country: address?.country ?? null,
-          status: 'received',
-          requested_at: now.toISOString(),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await audit(
-        trx,
-        {
-          ...eserviceAuditActor(request.subject),
-          channel: 'eservice',
-          action: 'paper-request.create',
-          subject: `certificate:${request.certificateNumber}`,
-          details: { request: inserted.id, delivery: request.choice.delivery, ...eserviceAuditDetails(request.subject) },
-        },
-        now,
-      );
-      return inserted.id;
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new PaperRequestError('paperRequests.error.open', { number: request.certificateNumber });
-    throw error;
+/** A clash of references (drawn at random), rather than a second open request for the certificate. */
+function isReferenceClash(error: unknown): boolean {
+  const { constraint, message } = (error ?? {}) as { constraint?: unknown; message?: unknown };
+  return constraint === 'paper_requests_reference' || (typeof message === 'string' && message.includes('paper_requests.reference'));
+}
+
+// Crockford's base 32: digits and capitals without I, L, O and U, which are misread or misheard on the phone.
+const REFERENCE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const PAPER_REFERENCE = /^P-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
+
+/** A fresh reference, `P-` and eight characters in two groups: 32⁸ (about 10¹²) of them, so clashes are rare. */
+export function newPaperReference(): string {
+  const chars = [...randomBytes(8)].map((byte) => REFERENCE_ALPHABET[byte % 32]!);
+  return `P-${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}`;
+}
+
+/** How many references are drawn before giving up: with 10¹² of them, a second draw is already unlikely. */
+const REFERENCE_ATTEMPTS = 5;
+
+/**
+ * Stores a request with a new reference and removes the person's draft of it; refuses with
+ * `paperRequests.error.open` when the certificate has one not yet sent.
+ */
+export async function createPaperRequest(db: Kysely<Database>, request: NewPaperRequest, now = new Date()): Promise<{ id: number; reference: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insertPaperRequest(db, request, newPaperReference(), now);
+    } catch (error) {
+      if (isReferenceClash(error) && attempt < REFERENCE_ATTEMPTS) continue;
+      if (isUniqueViolation(error) && !isReferenceClash(error)) throw new PaperRequestError('paperRequests.error.open', { number: request.certificateNumber });
+      throw error;
+    }
   }
+}
+
+async function insertPaperRequest(db: Kysely<Database>, request: NewPaperRequest, reference: string, now: Date): Promise<{ id: number; reference: string }> {
+  const address = request.choice.delivery === 'post' ? request.choice.address : undefined;
+  return await db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('paper_requests')
+      .values({
+        certificate_id: request.certificateId,
+        person_id: request.subject.personId,
+        requested_by_code: request.subject.actorCode,
+        representative: request.subject.representative ? 1 : 0,
+        channel: 'eservice',
+        delivery: request.choice.delivery,
+        recipient: address?.recipient ?? null,
+        address_line1: address?.line1 ?? null,
+        address_line2: address?.line2 ?? null,
+        city: address?.city ?? null,
+        postcode: address?.postcode ?? null,
+        country: address?.country ?? null,
+        status: 'received',
+        requested_at: now.toISOString(),
+        reference,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .deleteFrom('paper_request_drafts')
+      .where('person_id', '=', request.subject.personId)
+      .where('actor_code', '=', request.subject.actorCode)
+      .where('certificate_id', '=', request.certificateId)
+      .execute();
+    await audit(
+      trx,
+      {
+        ...eserviceAuditActor(request.subject),
+        channel: 'eservice',
+        action: 'paper-request.create',
+        subject: `certificate:${request.certificateNumber}`,
+        details: { request: inserted.id, reference, delivery: request.choice.delivery, ...eserviceAuditDetails(request.subject) },
+      },
+      now,
+    );
+    return { id: inserted.id, reference };
+  });
 }
 
 export interface PaperRequestSummary {
   id: number;
+  reference: string;
   delivery: PaperDelivery;
   status: PaperRequestStatus;
   requestedAt: string;
@@ -98,14 +142,14 @@ export interface PaperRequestSummary {
 export async function paperRequestsOfPerson(db: Kysely<Database>, personId: number): Promise<Map<number, PaperRequestSummary>> {
   const rows = await db
     .selectFrom('paper_requests')
-    .select(['id', 'certificate_id', 'delivery', 'status', 'requested_at', 'printed_at', 'sent_at'])
+    .select(['id', 'reference', 'certificate_id', 'delivery', 'status', 'requested_at', 'printed_at', 'sent_at'])
     .where('person_id', '=', personId)
     .orderBy('requested_at')
     .orderBy('id')
     .execute();
   const latest = new Map<number, PaperRequestSummary>();
   for (const r of rows) {
-    latest.set(r.certificate_id, { id: r.id, delivery: r.delivery, status: r.status, requestedAt: r.requested_at, printedAt: r.printed_at, sentAt: r.sent_at });
+    latest.set(r.certificate_id, { id: r.id, reference: r.reference, delivery: r.delivery, status: r.status, requestedAt: r.requested_at, printedAt: r.printed_at, sentAt: r.sent_at });
   }
   return latest;
 }
@@ -113,6 +157,60 @@ export async function paperRequestsOfPerson(db: Kysely<Database>, personId: numb
 /** Whether a request is still being worked on: a new one for the same certificate must wait until it is sent. */
 export function isOpen(request: Pick<PaperRequestSummary, 'status'> | undefined): boolean {
   return request !== undefined && request.status !== 'sent';
+}
+
+// ---- Drafts: forms sent after the session ended ----
+
+/** Whose draft: the holder, and who typed it (the holder themselves or their representative). */
+export type DraftOwner = Pick<EserviceSubject, 'personId' | 'actorCode'>;
+
+export interface PaperDraft {
+  /** The form's fields as they were typed. */
+  form: Record<string, string>;
+  savedAt: Date;
+  expiresAt: Date;
+}
+
+/** Keeps a form as the owner's draft of this certificate until `expiresAt`, replacing an earlier draft of it. */
+export async function savePaperDraft(
+  db: Kysely<Database>,
+  owner: DraftOwner,
+  certificateId: number,
+  form: Record<string, string>,
+  now: Date,
+  expiresAt: Date,
+): Promise<void> {
+  const row = { form: JSON.stringify(form), saved_at: now.toISOString(), expires_at: expiresAt.toISOString() };
+  await db
+    .insertInto('paper_request_drafts')
+    .values({ person_id: owner.personId, actor_code: owner.actorCode, certificate_id: certificateId, ...row })
+    .onConflict((oc) => oc.columns(['person_id', 'actor_code', 'certificate_id']).doUpdateSet(row))
+    .execute();
+}
+
+/** The owner's unexpired drafts: certificate id → draft. Someone else's are never found. */
+export async function paperDraftsOf(db: Kysely<Database>, owner: DraftOwner, now: Date): Promise<Map<number, PaperDraft>> {
+  const rows = await db
+    .selectFrom('paper_request_drafts')
+    .select(['certificate_id', 'form', 'saved_at', 'expires_at'])
+    .where('person_id', '=', owner.personId)
+    .where('actor_code', '=', owner.actorCode)
+    .where('expires_at', '>', now.toISOString())
+    .execute();
+  const drafts = new Map<number, PaperDraft>();
+  for (const r of rows) {
+    const form = JSON.parse(r.form) as unknown;
+    if (typeof form !== 'object' || form === null) continue;
+    const fields = Object.fromEntries(Object.entries(form).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    drafts.set(r.certificate_id, { form: fields, savedAt: new Date(r.saved_at), expiresAt: new Date(r.expires_at) });
+  }
+  return drafts;
+}
+
+/** Removes drafts past their time; returns how many. */
+export async function purgeExpiredPaperDrafts(db: Kysely<Database>, now: Date): Promise<number> {
+  const result = await db.deleteFrom('paper_request_drafts').where('expires_at', '<=', now.toISOString()).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 // ---- Agency staff ----
@@ -129,6 +227,7 @@ export interface PaperRequestFilters {
 
 export interface PaperRequestRow {
   id: number;
+  reference: string;
   certificateNumber: string;
   holderName: string;
   representative: boolean;
@@ -164,6 +263,7 @@ export async function listPaperRequests(db: Kysely<Database>, filters: PaperRequ
     filtered(db, filters)
       .select([
         'paper_requests.id',
+        'paper_requests.reference',
         'certificates.number',
         'persons.first_name',
         'persons.last_name',
@@ -191,6 +291,7 @@ export async function listPaperRequests(db: Kysely<Database>, filters: PaperRequ
     total: Number(count.n),
     items: rows.map((r) => ({
       id: r.id,
+      reference: r.reference,
       certificateNumber: r.number,
       holderName: `${r.first_name} ${r.last_name}`,
       representative: r.representative === 1,

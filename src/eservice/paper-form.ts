@@ -20,6 +20,23 @@ function clean(value: string | undefined): string {
     .trim();
 }
 
+/** The fields of the form a person types, in the order they appear. */
+export const PAPER_FORM_FIELDS = ['delivery', 'recipient', 'line1', 'line2', 'city', 'postcode', 'country'] as const;
+
+/**
+ * What of a sent form is kept as a draft: the form's own fields only, each no longer than the form allows (a
+ * draft is what was typed, problems included, so it is capped rather than checked).
+ */
+export function draftFields(form: Record<string, string | undefined>): Record<string, string> {
+  const draft: Record<string, string> = {};
+  for (const name of PAPER_FORM_FIELDS) {
+    const value = form[name];
+    if (value === undefined) continue;
+    draft[name] = name === 'delivery' ? (value === 'pickup' ? 'pickup' : 'post') : value.slice(0, 2 * LIMITS[name]);
+  }
+  return draft;
+}
+
 export function isLatvia(country: string): boolean {
   return LATVIA.has(country.trim().toLowerCase());
 }

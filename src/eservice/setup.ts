@@ -1,7 +1,7 @@
 /** Everything the e-service routes need, from configuration (src/main.ts; tests build their own). */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { Config } from '../config.js';
+import { DEVELOPMENT_PAPER_COPY, type Config, type PaperCopyConfig } from '../config.js';
 import type { Sealer } from '../data/sealing.js';
 import type { OpenApiSettings } from './openapi.js';
 import { eserviceKeySet, eserviceTokenVerifier, type TokenVerifier } from './token.js';
@@ -18,11 +18,13 @@ export interface EserviceDependencies {
   token: Omit<OpenApiSettings, 'publicUrl' | 'origins'>;
   /** Seals a certificate that has no document yet. */
   seal?: Sealer;
+  /** PAPER_* settings: what the paper request form states (default: the development values). */
+  paper?: PaperCopyConfig;
   clock?: () => Date;
 }
 
 export async function prepareEservice(
-  config: Pick<Config, 'eservice' | 'dataDir' | 'publicUrl' | 'environment'>,
+  config: Pick<Config, 'eservice' | 'dataDir' | 'publicUrl' | 'environment'> & Partial<Pick<Config, 'paper'>>,
   db: Kysely<Database>,
   seal?: Sealer,
 ): Promise<EserviceDependencies | undefined> {
@@ -37,5 +39,6 @@ export async function prepareEservice(
     publicUrl: config.publicUrl,
     token: { issuer: settings.issuer, audience: settings.audience, maxTokenSeconds: settings.maxTokenSeconds },
     ...(seal ? { seal } : {}),
+    paper: config.paper ?? DEVELOPMENT_PAPER_COPY,
   };
 }

@@ -141,9 +141,10 @@ describe('the e-service embeds the certificate list in Chromium', () => {
       await expect.poll(() => frame.locator('h1').textContent()).toBe('Pārbaudiet un apstipriniet pieprasījumu');
       expect(await frame.locator('.address').textContent()).toContain('LV-1010 Rīga');
       await frame.getByRole('button', { name: 'Apstiprināt pieprasījumu' }).click();
-      await expect
-        .poll(() => frame.locator('[role=status]').textContent())
-        .toContain(`Papīra kopijas pieprasījums sertifikātam ${register.numbers.kumalOf2025} ir saņemts.`);
+      await expect.poll(() => frame.locator('h1').textContent()).toBe('Pieprasījums saņemts');
+      expect(await frame.locator('.confirmation-panel .reference').textContent()).toMatch(/^P-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+      await frame.getByRole('link', { name: 'Atpakaļ uz dokumentu sarakstu' }).click();
+      await expect.poll(() => frame.locator('h1').textContent()).toBe('Valsts pārbaudījumu sistēmā reģistrētie dokumenti');
       expect(await frame.locator('li.certificate').filter({ hasText: register.numbers.kumalOf2025 }).locator('.paper-status').textContent()).toContain(
         'pieprasījums saņemts',
       );

@@ -354,7 +354,9 @@ describe.each(DATABASE_KINDS)('the e-service list on %s', (kind) => {
     now = new Date('2026-09-01T10:00:00Z');
     const jwt = await token(key, { personalCode: register.parentCode, represented: register.child.personalCode, now });
     const { html } = await openEmbed(jwt);
-    expect(html).toContain(`Jūs skatāt pārstāvamās personas ${register.child.firstName} ${register.child.lastName} dokumentus.`);
+    // A banner naming the represented person after a label, in the nominative: no declension to get wrong.
+    expect(html).toContain('Jūs darbojaties citas personas vārdā');
+    expect(html).toContain(`Pārstāvamā persona: <strong class="represented-name">${register.child.firstName} ${register.child.lastName}</strong>`);
     expect(html).toContain(register.numbers.childLat09);
     expect(html).toContain('100&nbsp;%');
     expect(html).not.toContain(register.numbers.kumalOf2025);

@@ -165,15 +165,18 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
 
     const confirmed = await post(`${paperPath(number)}?lang=lv`, { s, ...address, step: 'confirm' });
     expect(confirmed.status).toBe(303);
-    const list = await app.request(confirmed.headers.get('location')!);
+    const confirmation = await (await app.request(confirmed.headers.get('location')!)).text();
+    expect(confirmation).toContain('<h1>Pieprasījums saņemts</h1>');
+    const reference = /<strong class="reference">(P-[0-9A-Z]{4}-[0-9A-Z]{4})<\/strong>/.exec(confirmation)![1];
+    const list = await app.request(`/eservice/certificates?s=${s}&lang=lv`);
     const listHtml = await list.text();
-    expect(listHtml).toContain(`Papīra kopijas pieprasījums sertifikātam ${number} ir saņemts.`);
-    expect(listHtml).toContain('pieprasījums saņemts 01.09.2026, nosūtīsim pa pastu');
+    expect(listHtml).toContain(`pieprasījums saņemts 01.09.2026, nosūtīsim pa pastu (pieprasījuma nr. <span class="reference">${reference}</span>)`);
     // No second request button for it while it is open; the other valid certificate still has one.
     expect(listHtml.match(/Pieprasīt papīra formā/g)).toHaveLength(1);
     const stored = await requestsOf(number);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({
+      reference,
       delivery: 'post',
       status: 'received',
       recipient: 'Anna Kalniņa',
@@ -220,6 +223,7 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
           delivery: 'pickup',
           status: 'received',
           requested_at: now.toISOString(),
+          reference: 'P-TEST-0001',
         })
         .execute(),
     ).rejects.toThrow();
@@ -236,6 +240,7 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
           delivery: 'post',
           status: 'sent',
           requested_at: now.toISOString(),
+          reference: 'P-TEST-0002',
         })
         .execute(),
     ).rejects.toThrow();
@@ -420,18 +425,20 @@ describe.each(DATABASE_KINDS)('paper requests across a restart on %s', (kind) =>
     const certificate = await handle.db.selectFrom('certificates').select('id').where('number', '=', register.numbers.kumalOf2025).executeTakeFirstOrThrow();
     const subject = { personId: register.holder.personId, actorCode: register.holder.personalCode, representative: false };
     const request = { certificateId: certificate.id, certificateNumber: register.numbers.kumalOf2025, subject, choice: { delivery: 'pickup' as const } };
-    const id = await createPaperRequest(handle.db, request);
+    const { id, reference } = await createPaperRequest(handle.db, request);
     await handle.db.destroy();
 
     handle = open();
     await prepareDatabase(handle, kind === 'postgres' ? schema : undefined);
     const requests = await paperRequestsOfPerson(handle.db, register.holder.personId);
-    expect(requests.get(certificate.id)).toMatchObject({ id, status: 'received', delivery: 'pickup' });
+    expect(requests.get(certificate.id)).toMatchObject({ id, reference, status: 'received', delivery: 'pickup' });
     await expect(createPaperRequest(handle.db, request)).rejects.toMatchObject({ key: 'paperRequests.error.open' });
     // Once it has gone out, a new request may be made.
     await advancePaperRequest(handle.db, id, 'printed', { userId: await agencyUser(handle.db, validPersonalCode(650_003)), actor: 'test' });
     await advancePaperRequest(handle.db, id, 'sent', { userId: await agencyUser(handle.db, validPersonalCode(650_003)), actor: 'test' });
-    expect(await createPaperRequest(handle.db, request)).toBeGreaterThan(id);
+    const again = await createPaperRequest(handle.db, request);
+    expect(again.id).toBeGreaterThan(id);
+    expect(again.reference).not.toBe(reference);
     await handle.db.destroy();
   });
 });

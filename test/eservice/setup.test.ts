@@ -36,6 +36,8 @@ describe('e-service settings', () => {
     SEAL_ORGANIZATION_ID: 'NTRLV-90001234567',
     SUPPORT_EMAIL: 'eksameni@viaa.example.lv',
     SUPPORT_PHONE: '+371 67 000 001',
+    PAPER_PICKUP_ADDRESS: 'Vaļņu iela 3, Rīga, LV-1050',
+    PAPER_PRICE_EUR: '0',
   };
 
   it('outside production, without settings, is the demo e-service with its key in DATA_DIR/eservice', () => {

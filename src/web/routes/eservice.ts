@@ -10,7 +10,9 @@
  *   safe from cross-site requests; they must in addition come from our own origin.
  * - `GET /eservice/download?link=…`: the sealed certificate behind a short-lived link made for one person and one
  *   certificate; every download is audited with channel `eservice` and, for a representative, whom they acted for.
- * - `GET|POST /eservice/paper/<number>`: the paper copy request: delivery, review, confirmation.
+ * - `GET|POST /eservice/paper/<number>`: the paper copy request: delivery, review, then
+ *   `GET /eservice/paper/<number>/confirmation` with the request's reference. A form sent after the session
+ *   ended is kept as the same person's draft and comes back filled in when they open the e-service again.
  * - `GET /api/eservice/openapi.json`: the OpenAPI description.
  *
  * Random ids travel only in query strings and form bodies: request logs keep query names, never values.
@@ -23,6 +25,8 @@ import {
   certificateListPage,
   embedHref,
   embedRefusedPage,
+  paperConfirmationPage,
+  paperDraftSavedPage,
   paperFormPage,
   paperPath,
   paperReviewPage,
@@ -43,13 +47,15 @@ import {
   findEservicePerson,
   loadDownloadLink,
   loadEmbedSession,
+  loadEndedEmbedSession,
   type EserviceSubject,
 } from '../../data/eservice.js';
-import { createPaperRequest, isOpen, PaperRequestError, paperRequestsOfPerson } from '../../data/paper-requests.js';
+import { createPaperRequest, isOpen, PaperRequestError, paperDraftsOf, paperRequestsOfPerson, savePaperDraft } from '../../data/paper-requests.js';
+import { DEVELOPMENT_CONTACT, DEVELOPMENT_PAPER_COPY } from '../../config.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../../domain/certificate-number.js';
 import { EMBED_PATH, OPENAPI_PATH } from '../../eservice/claims.js';
 import { certificateListJson, eserviceOpenApi, problemJson, type ProblemJson } from '../../eservice/openapi.js';
-import { parsePaperForm } from '../../eservice/paper-form.js';
+import { draftFields, parsePaperForm } from '../../eservice/paper-form.js';
 import type { EserviceDependencies } from '../../eservice/setup.js';
 import { EserviceTokenError } from '../../eservice/token.js';
 import { translator, type Language } from '../../i18n.js';
@@ -125,9 +131,19 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
   const clock = deps.clock ?? (() => new Date());
   const openApi = JSON.stringify(eserviceOpenApi({ ...deps.token, publicUrl: deps.publicUrl, origins: deps.origins }));
 
+  const paper = deps.paper ?? DEVELOPMENT_PAPER_COPY;
+
   const embed = (c: Context<AppEnv>, switchHref?: string): EmbedContext => {
     const lang = c.get('lang');
-    return { t: translator(lang), lang, css: c.get('assets').url('app.css'), ...(switchHref ? { switchHref } : {}) };
+    const assets = c.get('assets');
+    return {
+      t: translator(lang),
+      lang,
+      css: assets.url('app.css'),
+      sessionScript: assets.url('eservice-session.js'),
+      contact: c.get('contact') ?? DEVELOPMENT_CONTACT,
+      ...(switchHref ? { switchHref } : {}),
+    };
   };
   const otherLanguage = (lang: Language): Language => (lang === 'lv' ? 'en' : 'lv');
 
@@ -169,6 +185,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
         )
       : new Map<number, string>();
     const papers = subject ? await paperRequestsOfPerson(deps.db, subject.personId) : new Map();
+    const drafts = subject && sessionId ? await paperDraftsOf(deps.db, subject, now) : new Map();
     const downloads = new Map([...links].map(([id, link]) => [id, `/eservice/download?${new URLSearchParams({ link }).toString()}`]));
     if (wantsJson(c)) {
       const downloadUrls = new Map([...downloads].map(([id, path]) => [id, `${deps.publicUrl}${path}`]));
@@ -185,6 +202,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
         certificates,
         downloads,
         papers,
+        drafts,
         ...(sessionId ? { sessionId, expiresAt } : {}),
         ...(requested && certificates.some((cert) => cert.number === requested) ? { requested } : {}),
       }),
@@ -266,19 +284,36 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     return sendEdoc(c, document, certificate.number);
   });
 
+  /** The person's certificate with this number that may be had on paper (issued, released), or undefined. */
+  const paperCertificate = async (c: Context<AppEnv>, personId: number, now: Date) => {
+    const number = certificateNumberParam(c.req.param('number') ?? '');
+    const certificates = await eserviceCertificates(deps.db, personId, now);
+    return certificates.find((cert) => cert.number === number && cert.state === 'issued');
+  };
+
   /** The session and the certificate a paper request is about; refused when either is gone. */
   const paperContext = async (c: Context<AppEnv>, sessionId: string | undefined) => {
     const now = clock();
     const session = await loadEmbedSession(deps.db, sessionId, now);
     if (!session || sessionId === undefined) throw await refusal(c, 'expired', 401);
-    const number = certificateNumberParam(c.req.param('number') ?? '');
-    const certificates = await eserviceCertificates(deps.db, session.personId, now);
-    const certificate = certificates.find((cert) => cert.number === number && cert.state === 'issued');
+    const certificate = await paperCertificate(c, session.personId, now);
     if (!certificate) throw await refusal(c, 'not-found', 404, sessionId);
     const existing = (await paperRequestsOfPerson(deps.db, session.personId)).get(certificate.certificateId);
     const holder = await eservicePerson(deps.db, session.personId);
-    return { session, sessionId, certificate, existing, holderName: holder ? `${holder.firstName} ${holder.lastName}` : '' };
+    const person = { holderName: holder ? `${holder.firstName} ${holder.lastName}` : '', representative: session.representative };
+    const lang = c.get('lang');
+    const page = embed(c, embedHref(paperPath(certificate.number), sessionId, otherLanguage(lang)));
+    return { now, session, sessionId, certificate, existing, person, page };
   };
+  type PaperContext = Awaited<ReturnType<typeof paperContext>>;
+
+  const formView = (context: PaperContext) => ({
+    sessionId: context.sessionId,
+    expiresAt: context.session.expiresAt,
+    certificate: context.certificate,
+    person: context.person,
+    paper,
+  });
 
   const formDefaults = (page: EmbedContext, holderName: string): Record<string, string> => ({
     delivery: 'post',
@@ -288,36 +323,53 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
 
   app.get('/eservice/paper/:number', framed, async (c) => {
     const context = await paperContext(c, c.req.query('s'));
-    const lang = c.get('lang');
-    const page = embed(c, embedHref(paperPath(context.certificate.number), context.sessionId, otherLanguage(lang)));
+    // A form this person sent after an earlier session ended comes back filled in, as they typed it.
+    const draft = (await paperDraftsOf(deps.db, context.session, context.now)).get(context.certificate.certificateId);
     return sendHtml(
       c,
-      paperFormPage(page, {
-        sessionId: context.sessionId,
-        certificate: context.certificate,
-        holderName: context.holderName,
-        values: formDefaults(page, context.holderName),
+      paperFormPage(context.page, {
+        ...formView(context),
+        values: { ...formDefaults(context.page, context.person.holderName), ...draft?.form },
         problems: [],
+        ...(draft ? { restored: draft } : {}),
         ...(isOpen(context.existing) ? { existing: context.existing } : {}),
       }),
     );
   });
 
+  /**
+   * A form sent after its session ended: what was typed is kept as a draft of the same person (the holder and
+   * whoever signed in at Latvija.lv), found filled in when they open the e-service again. Undefined when the
+   * session is unknown or ended too long ago, or the certificate is not theirs to ask for.
+   */
+  const keepLateForm = async (c: Context<AppEnv>, values: Record<string, string>) => {
+    const now = clock();
+    const ended = await loadEndedEmbedSession(deps.db, values.s, now);
+    if (!ended) return undefined;
+    const certificate = await paperCertificate(c, ended.personId, now);
+    if (!certificate) return undefined;
+    const expiresAt = new Date(now.getTime() + paper.draftHours * 60 * 60_000);
+    await savePaperDraft(deps.db, ended, certificate.certificateId, draftFields(values), now, expiresAt);
+    return sendHtml(c, paperDraftSavedPage(embed(c), { certificateNumber: certificate.number, expiresAt }), 401);
+  };
+
   app.post('/eservice/paper/:number', framed, limitBody(EMBED_FORM_BYTES), async (c) => {
     const values = textFields(await c.req.parseBody());
     // The session id in the form already defeats cross-site forgery (it is not ambient); the origin is checked too.
     if (!isSameOriginRequest(c, deps.publicUrl)) throw await refusal(c, 'forbidden', 403);
+    if (!(await loadEmbedSession(deps.db, values.s, clock()))) {
+      const kept = await keepLateForm(c, values);
+      if (kept) return kept;
+    }
     const context = await paperContext(c, values.s);
-    const lang = c.get('lang');
-    const page = embed(c, embedHref(paperPath(context.certificate.number), context.sessionId, otherLanguage(lang)));
-    const formView = { sessionId: context.sessionId, certificate: context.certificate, holderName: context.holderName };
-    if (isOpen(context.existing)) return sendHtml(c, paperFormPage(page, { ...formView, values, problems: [], existing: context.existing }), 409);
+    const { page } = context;
+    if (isOpen(context.existing)) return sendHtml(c, paperFormPage(page, { ...formView(context), values, problems: [], existing: context.existing }), 409);
 
     const parsed = parsePaperForm(values);
-    if (values.step === 'change') return sendHtml(c, paperFormPage(page, { ...formView, values, problems: [] }));
-    if (!parsed.ok) return sendHtml(c, paperFormPage(page, { ...formView, values, problems: parsed.problems }), 400);
+    if (values.step === 'change') return sendHtml(c, paperFormPage(page, { ...formView(context), values, problems: [] }));
+    if (!parsed.ok) return sendHtml(c, paperFormPage(page, { ...formView(context), values, problems: parsed.problems }), 400);
     if (values.step !== 'confirm') {
-      return sendHtml(c, paperReviewPage(page, { sessionId: context.sessionId, certificate: context.certificate, choice: parsed.value, values }));
+      return sendHtml(c, paperReviewPage(page, { ...formView(context), choice: parsed.value, values }));
     }
     try {
       await createPaperRequest(
@@ -330,11 +382,20 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
       const existing = (await paperRequestsOfPerson(deps.db, context.session.personId)).get(context.certificate.certificateId);
       return sendHtml(
         c,
-        paperFormPage(page, { ...formView, values, problems: [], ...(existing ? { existing } : {}), message: page.t(error.key, error.params) }),
+        paperFormPage(page, { ...formView(context), values, problems: [], ...(existing ? { existing } : {}), message: page.t(error.key, error.params) }),
         409,
       );
     }
-    return c.redirect(embedHref(EMBED_PATH, context.sessionId, lang, { requested: context.certificate.number }), 303);
+    return c.redirect(embedHref(`${paperPath(context.certificate.number)}/confirmation`, context.sessionId, c.get('lang')), 303);
+  });
+
+  // The confirmation after the redirect (a reload shows it again, and files nothing): the person's newest request
+  // for the certificate, with its reference.
+  app.get('/eservice/paper/:number/confirmation', framed, async (c) => {
+    const context = await paperContext(c, c.req.query('s'));
+    if (!context.existing) throw await refusal(c, 'not-found', 404, context.sessionId);
+    const page = embed(c, embedHref(`${paperPath(context.certificate.number)}/confirmation`, context.sessionId, otherLanguage(c.get('lang'))));
+    return sendHtml(c, paperConfirmationPage(page, { ...formView(context), request: context.existing }));
   });
 
   app.get(OPENAPI_PATH, (c) => c.body(openApi, 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
