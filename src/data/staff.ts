@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { maskPersonalCode } from '../domain/personal-code.js';
+import type { StaffRole } from '../domain/staff-roles.js';
 import { KeyedError } from '../errors.js';
 import { audit } from './audit.js';
 
@@ -16,9 +17,6 @@ import { audit } from './audit.js';
  */
 export type StaffScope = { kind: 'agency'; administrator?: true } | { kind: 'school'; institutionId: number; institutionName: string };
 
-/** The roles a staff member can have, one at a time. */
-export const STAFF_ROLES = ['school', 'agency', 'agency-admin'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
 
 /** Who changes staff, for the audit log: the command line or an administrator on the staff page. */
 export interface StaffChangeContext {
