@@ -92,7 +92,7 @@ describe.each(DATABASE_KINDS)('agency workspace on %s', (kind) => {
     }
     // Nothing was requested in their name.
     expect(await db.selectFrom('annulment_requests').selectAll().execute()).toEqual([]);
-    expect(await get('/staff/sessions', schoolCookie).then((r) => r.text())).not.toContain('href="/staff/agency"');
+    expect(await (await get('/staff/sessions', schoolCookie)).text()).not.toContain('href="/staff/agency"');
   });
 
   it('answers 404 on staff management to agency staff who are not administrators, and shows them the rest', async () => {
@@ -253,6 +253,20 @@ describe.each(DATABASE_KINDS)('agency workspace on %s', (kind) => {
     expect(text).toContain('e-pakalpojums');
     expect(text).toContain(`certificate:${mine}`);
     expect(text).not.toContain(`certificate:${other}`);
+  });
+
+  it('has every text of every agency page in English too', async () => {
+    for (const path of ['/staff/agency', '/staff/agency/annulments', '/staff/agency/audit', '/staff/agency/staff', `/staff/agency/staff/${operatorId}`]) {
+      for (const lang of ['en', 'lv']) {
+        const res = await get(`${path}${path.includes('?') ? '&' : '?'}lang=${lang}`, adminCookie);
+        expect(res.status, path).toBe(200);
+        const text = (await res.text()).replace(/<[^>]+>/g, ' ');
+        // An untranslated key shows as its name.
+        expect(text, `${path} ${lang}`).not.toMatch(/\bagency\.[a-z]+\.[A-Za-z.]+/);
+      }
+    }
+    const english = await (await get('/staff/agency/annulments?lang=en', adminCookie)).text();
+    expect(english).toContain('Annulment of certificates');
   });
 
   it('refuses an empty search and an unknown person with the reason', async () => {
