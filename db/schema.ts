@@ -139,6 +139,22 @@ export interface UserRoleTable {
   user_id: number;
   role: 'agency' | 'school';
   institution_id: number | null;
+  /** Agency staff who also manage staff and their roles (migration 0014); always 0 on a school role. */
+  administrator: ColumnType<Flag, Flag | undefined, Flag>;
+}
+
+export type AnnulmentRequestStatus = 'pending' | 'confirmed' | 'rejected';
+
+/** A request to annul a certificate, decided by a second member of agency staff (never the requester). */
+export interface AnnulmentRequestTable {
+  id: Generated<number>;
+  certificate_id: number;
+  reason: string;
+  requested_by: number;
+  requested_at: string;
+  status: AnnulmentRequestStatus;
+  decided_by: number | null;
+  decided_at: string | null;
 }
 
 export interface AuditLogTable {
@@ -178,8 +194,8 @@ export interface LoginAttemptTable {
   created_at: string;
 }
 
-/** The three school reports, and the agency's daily list of paper copies to post. */
-export type ReportType = 'institution-results' | 'applications' | 'graduates' | 'postal-list';
+/** The three school reports, the agency's daily list of paper copies to post, and the agency's audit trail. */
+export type ReportType = 'institution-results' | 'applications' | 'graduates' | 'postal-list' | 'audit-trail';
 export type ReportFormat = 'xlsx' | 'csv';
 export type ReportStatus = 'queued' | 'running' | 'done' | 'failed' | 'expired';
 
@@ -321,6 +337,7 @@ export interface Database {
   current_certificate_documents: CertificateDocumentTable;
   users: UserTable;
   user_roles: UserRoleTable;
+  annulment_requests: AnnulmentRequestTable;
   audit_log: AuditLogTable;
   web_sessions: WebSessionTable;
   login_attempts: LoginAttemptTable;

@@ -68,7 +68,8 @@ ${options.htmx && page.assets.htmx ? html`<script src="${page.assets.htmx}" defe
     <a href="/staff/reports"${page.path.startsWith('/staff/reports') ? html` aria-current="page"` : ''}>${t('staff.nav.reports')}</a>${
       page.user.agency
         ? html`
-    <a href="/staff/paper-requests"${page.path.startsWith('/staff/paper-requests') ? html` aria-current="page"` : ''}>${t('paperRequests.nav')}</a>`
+    <a href="/staff/paper-requests"${page.path.startsWith('/staff/paper-requests') ? html` aria-current="page"` : ''}>${t('paperRequests.nav')}</a>
+    <a href="/staff/agency"${page.path.startsWith('/staff/agency') ? html` aria-current="page"` : ''}>${t('agency.nav')}</a>`
         : ''
     }`
         : ''

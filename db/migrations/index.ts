@@ -11,6 +11,7 @@ import * as verificationCodes from './0009_verification_codes.js';
 import * as jobLeases from './0010_job_leases.js';
 import * as resultsExplained from './0011_results_explained.js';
 import * as paperRequestReferencesAndDrafts from './0012_paper_request_references_and_drafts.js';
+import * as agencyWorkspace from './0014_agency_workspace.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '0010_job_leases': jobLeases,
   '0011_results_explained': resultsExplained,
   '0012_paper_request_references_and_drafts': paperRequestReferencesAndDrafts,
+  '0014_agency_workspace': agencyWorkspace,
 };
 
 export const migrationProvider: MigrationProvider = {

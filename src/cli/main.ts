@@ -70,8 +70,9 @@ Commands:
   backup <file>                            copy the embedded database while the portal runs, and check the copy
   restore <file>                           put a backup in place of the embedded database (portal stopped); the
                                            replaced one is kept as <name>.before-restore-<time>
-  staff add <personal code> --name "Name" (--agency | --school REGNO)
-                                           give a staff member access (Latvija.lv sign-in): agency, or one school
+  staff add <personal code> --name "Name" (--agency [--admin] | --school REGNO)
+                                           give a staff member access (Latvija.lv sign-in): agency (--admin: also
+                                           manages staff and roles), or one school
   staff list                               list staff members and their roles
   staff remove <personal code>             take a staff member's access away and end their sessions
   eservice-token <personal code> [--represented CODE]
@@ -113,6 +114,7 @@ const OPTIONS = {
   pending: { type: 'boolean' },
   name: { type: 'string' },
   agency: { type: 'boolean' },
+  admin: { type: 'boolean' },
   school: { type: 'string' },
   represented: { type: 'string' },
   'window-days': { type: 'string' },
@@ -454,24 +456,28 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
           const staff = await listStaffUsers(handle.db);
           // Personal codes stay masked on screen; --json is for scripts that need them whole.
           if (json) out(JSON.stringify(staff));
-          else for (const s of staff) out(`${maskPersonalCode(s.personalCode)}  ${s.role.padEnd(7)} ${s.institution ?? ''}  ${s.displayName}`);
+          else for (const s of staff) out(`${maskPersonalCode(s.personalCode)}  ${s.role.padEnd(12)} ${s.institution ?? ''}  ${s.displayName}`);
           return 0;
         }
         if (action !== 'add' && action !== 'remove') throw new UsageError(t('cli.unknown-command', { command: `staff ${action ?? ''}`.trim() }));
         const parsed = parsePersonalCode(code ?? '');
         if (!parsed.ok) throw new UsageError(t('cli.bad-option', { option: 'personal code', value: code ?? '' }));
         if (action === 'remove') {
-          const removed = await removeStaffUser(handle.db, parsed.code);
+          const removed = await removeStaffUser(handle.db, parsed.code, { actor, channel: 'cli' });
           report({ removed }, t(removed ? 'staff.cli.removed' : 'staff.cli.unknown'));
           return removed ? 0 : 1;
         }
-        if (Boolean(values.agency) === Boolean(values.school)) throw new UsageError(t('staff.cli.one-role'));
-        await saveStaffUser(handle.db, {
-          personalCode: parsed.code,
-          displayName: need('name'),
-          role: values.agency ? 'agency' : 'school',
-          institution: values.school,
-        });
+        if (Boolean(values.agency) === Boolean(values.school) || (values.admin && !values.agency)) throw new UsageError(t('staff.cli.one-role'));
+        await saveStaffUser(
+          handle.db,
+          {
+            personalCode: parsed.code,
+            displayName: need('name'),
+            role: values.agency ? (values.admin ? 'agency-admin' : 'agency') : 'school',
+            institution: values.school,
+          },
+          { actor, channel: 'cli' },
+        );
         report({ saved: maskPersonalCode(parsed.code) }, t('staff.cli.saved', { name: values.name }));
         return 0;
       }

@@ -112,7 +112,20 @@ export async function annulCertificate(
   db: Kysely<Database>,
   number: string,
   reason: string,
-  options: { actor: string; channel?: string; now?: Date },
+  options: { actor: string; channel?: string; now?: Date; details?: Record<string, unknown> },
+): Promise<void> {
+  await db.transaction().execute((trx) => annulCertificateWithin(trx, number, reason, options));
+}
+
+/**
+ * The annulment itself, inside the caller's transaction: the command line's `annul` and the agency's confirmed
+ * two-person request both come here. `details` adds to the audit entry (such as the request it confirms).
+ */
+export async function annulCertificateWithin(
+  trx: Kysely<Database>,
+  number: string,
+  reason: string,
+  options: { actor: string; channel?: string; now?: Date; details?: Record<string, unknown> },
 ): Promise<void> {
   const parsed = parseCertificateNumber(number);
   if (!parsed) throw new CertificateError('certificate.bad-number', { value: number });
@@ -120,22 +133,24 @@ export async function annulCertificate(
   const trimmedReason = reason.trim();
   if (trimmedReason === '') throw new CertificateError('certificate.reason-required');
   const now = options.now ?? new Date();
-  await db.transaction().execute(async (trx) => {
-    const certificate = await trx.selectFrom('certificates').select(['id', 'state']).where('number', '=', normalised).executeTakeFirst();
-    if (!certificate) throw new CertificateError('certificate.unknown', { value: normalised });
-    if (certificate.state === 'annulled') throw new CertificateError('certificate.already-annulled', { value: normalised });
-    await trx
-      .updateTable('certificates')
-      .set({ state: 'annulled', annulled_reason: trimmedReason, annulled_at: now.toISOString() })
-      .where('id', '=', certificate.id)
-      .where('state', '=', 'issued')
-      .execute();
-    await audit(trx, {
+  const certificate = await trx.selectFrom('certificates').select(['id', 'state']).where('number', '=', normalised).executeTakeFirst();
+  if (!certificate) throw new CertificateError('certificate.unknown', { value: normalised });
+  if (certificate.state === 'annulled') throw new CertificateError('certificate.already-annulled', { value: normalised });
+  await trx
+    .updateTable('certificates')
+    .set({ state: 'annulled', annulled_reason: trimmedReason, annulled_at: now.toISOString() })
+    .where('id', '=', certificate.id)
+    .where('state', '=', 'issued')
+    .execute();
+  await audit(
+    trx,
+    {
       actor: options.actor,
       channel: options.channel ?? 'cli',
       action: 'certificate.annul',
       subject: `certificate:${normalised}`,
-      details: { reason: trimmedReason },
-    }, now);
-  });
+      details: { reason: trimmedReason, ...options.details },
+    },
+    now,
+  );
 }

@@ -309,8 +309,8 @@ export async function generateDemo(db: Kysely<Database>, options: DemoOptions): 
 }
 
 /**
- * Staff for the development sign-in: one agency employee and a superuser at each of the first three schools
- * (by id). Their personal codes are made up, dated 1980, and never collide with the students' (born 2006–2011).
+ * Staff for the development sign-in: an agency administrator and a second agency employee (an annulment needs two
+ * people), and a superuser at each of the first three schools (by id). Their personal codes are made up, dated 1980, and never collide with the students' (born 2006–2011).
  */
 export async function createDemoStaff(db: Kysely<Database>): Promise<void> {
   const schools = await db.selectFrom('institutions').select(['registration_number']).orderBy('id').limit(3).execute();
@@ -320,7 +320,8 @@ export async function createDemoStaff(db: Kysely<Database>): Promise<void> {
       if (made) return made;
     }
   };
-  await saveStaffUser(db, { personalCode: code(0), displayName: 'Aiga Aģentūra', role: 'agency' });
+  await saveStaffUser(db, { personalCode: code(0), displayName: 'Aiga Aģentūra', role: 'agency-admin' });
+  await saveStaffUser(db, { personalCode: code(4), displayName: 'Edgars Eglītis', role: 'agency' });
   const names = ['Inese Ozoliņa', 'Jānis Bērziņš', 'Māra Kalniņa'];
   for (const [i, school] of schools.entries()) {
     await saveStaffUser(db, { personalCode: code(i + 1), displayName: names[i]!, role: 'school', institution: school.registration_number });

@@ -1,13 +1,29 @@
 /**
  * School and agency staff: who they are (users, found by the personal code their sign-in service gives) and what
- * they may see (roles). A school user sees one institution; agency staff see every institution.
+ * they may see (roles). A school user sees one institution; agency staff see every institution; agency
+ * administrators are agency staff who also manage staff and their roles. The command line (`staff`) and the
+ * agency's staff page both change staff through the functions here.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { maskPersonalCode } from '../domain/personal-code.js';
+import type { StaffRole } from '../domain/staff-roles.js';
 import { KeyedError } from '../errors.js';
+import { audit } from './audit.js';
 
-/** What a signed-in staff member may see: every query on school data is narrowed by this. */
-export type StaffScope = { kind: 'agency' } | { kind: 'school'; institutionId: number; institutionName: string };
+/**
+ * What a signed-in staff member may see: every query on school data is narrowed by this. `administrator` is
+ * present (true) only for agency administrators.
+ */
+export type StaffScope = { kind: 'agency'; administrator?: true } | { kind: 'school'; institutionId: number; institutionName: string };
+
+
+/** Who changes staff, for the audit log: the command line or an administrator on the staff page. */
+export interface StaffChangeContext {
+  actor: string;
+  channel: string;
+  now?: Date;
+}
 
 export interface StaffUser {
   userId: number;
@@ -33,10 +49,10 @@ export async function loadStaffScope(db: Kysely<Database>, userId: number): Prom
   const roles = await db
     .selectFrom('user_roles')
     .leftJoin('institutions', 'institutions.id', 'user_roles.institution_id')
-    .select(['user_roles.role', 'user_roles.institution_id', 'institutions.name'])
+    .select(['user_roles.role', 'user_roles.institution_id', 'user_roles.administrator', 'institutions.name'])
     .where('user_roles.user_id', '=', userId)
     .execute();
-  if (roles.some((r) => r.role === 'agency')) return { kind: 'agency' };
+  if (roles.some((r) => r.role === 'agency')) return roles.some((r) => r.administrator === 1) ? { kind: 'agency', administrator: true } : { kind: 'agency' };
   const schools = roles.filter((r) => r.role === 'school' && r.institution_id !== null);
   if (schools.length !== 1) return undefined;
   return { kind: 'school', institutionId: schools[0]!.institution_id!, institutionName: schools[0]!.name ?? '' };
@@ -45,7 +61,7 @@ export async function loadStaffScope(db: Kysely<Database>, userId: number): Prom
 export interface StaffUserSpec {
   personalCode: string;
   displayName: string;
-  role: 'agency' | 'school';
+  role: StaffRole;
   /** The school's 10-digit registration number, for a school user. */
   institution?: string;
 }
@@ -53,8 +69,12 @@ export interface StaffUserSpec {
 /** A staff user could not be saved: `staff.error.no-institution` or `staff.error.unknown-institution`. */
 export class StaffUserError extends KeyedError {}
 
-/** Creates the user (or renames an existing one) and gives them exactly this one role. */
-export async function saveStaffUser(db: Kysely<Database>, spec: StaffUserSpec, now = new Date()): Promise<number> {
+/**
+ * Creates the user (or renames an existing one) and gives them exactly this one role; with a context, the change
+ * is audited in the same transaction (the personal code masked).
+ */
+export async function saveStaffUser(db: Kysely<Database>, spec: StaffUserSpec, context?: StaffChangeContext): Promise<number> {
+  const now = context?.now ?? new Date();
   return db.transaction().execute(async (trx) => {
     let institutionId: number | null = null;
     if (spec.role === 'school') {
@@ -77,7 +97,22 @@ export async function saveStaffUser(db: Kysely<Database>, spec: StaffUserSpec, n
         .executeTakeFirstOrThrow();
       userId = inserted.id;
     }
-    await trx.insertInto('user_roles').values({ user_id: userId, role: spec.role, institution_id: institutionId }).execute();
+    await trx
+      .insertInto('user_roles')
+      .values({ user_id: userId, role: spec.role === 'school' ? 'school' : 'agency', institution_id: institutionId, administrator: spec.role === 'agency-admin' ? 1 : 0 })
+      .execute();
+    if (context)
+      await audit(
+        trx,
+        {
+          actor: context.actor,
+          channel: context.channel,
+          action: existing ? 'staff.change' : 'staff.add',
+          subject: `user:${userId}`,
+          details: { personalCode: maskPersonalCode(spec.personalCode), role: spec.role, ...(spec.institution ? { institution: spec.institution } : {}) },
+        },
+        now,
+      );
     return userId;
   });
 }
@@ -104,32 +139,70 @@ export async function demoStaffUsers(db: Kysely<Database>, limit = 10): Promise<
 }
 
 export interface StaffListing {
+  userId: number;
   personalCode: string;
   displayName: string;
-  role: 'agency' | 'school';
+  role: StaffRole;
+  /** The school's registration number and name, for a school user. */
   institution: string | null;
+  institutionName: string | null;
 }
 
-/** Every staff user with their role, for the command line. */
-export async function listStaffUsers(db: Kysely<Database>): Promise<StaffListing[]> {
-  const rows = await db
+function staffListingQuery(db: Kysely<Database>) {
+  return db
     .selectFrom('users')
     .innerJoin('user_roles', 'user_roles.user_id', 'users.id')
     .leftJoin('institutions', 'institutions.id', 'user_roles.institution_id')
-    .select(['users.subject', 'users.display_name', 'user_roles.role', 'institutions.registration_number'])
-    .orderBy('user_roles.role')
-    .orderBy('users.display_name')
-    .execute();
-  return rows.map((r) => ({ personalCode: r.subject, displayName: r.display_name, role: r.role, institution: r.registration_number }));
+    .select(['users.id', 'users.subject', 'users.display_name', 'user_roles.role', 'user_roles.administrator', 'institutions.registration_number', 'institutions.name']);
 }
 
-/** Takes every role from the user and ends their sessions; true when there was such a user. */
-export async function removeStaffUser(db: Kysely<Database>, personalCode: string): Promise<boolean> {
+function toListing(r: {
+  id: number;
+  subject: string;
+  display_name: string;
+  role: 'agency' | 'school';
+  administrator: 0 | 1;
+  registration_number: string | null;
+  name: string | null;
+}): StaffListing {
+  return {
+    userId: r.id,
+    personalCode: r.subject,
+    displayName: r.display_name,
+    role: r.role === 'school' ? 'school' : r.administrator === 1 ? 'agency-admin' : 'agency',
+    institution: r.registration_number,
+    institutionName: r.name,
+  };
+}
+
+/** Every staff user with their role, for the command line and the agency's staff page. */
+export async function listStaffUsers(db: Kysely<Database>): Promise<StaffListing[]> {
+  const rows = await staffListingQuery(db).orderBy('user_roles.role').orderBy('users.display_name').execute();
+  return rows.map(toListing);
+}
+
+/** One staff user with their role, or undefined when the id has no role (any more). */
+export async function findStaffListing(db: Kysely<Database>, userId: number): Promise<StaffListing | undefined> {
+  const row = await staffListingQuery(db).where('users.id', '=', userId).executeTakeFirst();
+  return row && toListing(row);
+}
+
+/**
+ * Takes every role from the user and ends their sessions at once; true when there was such a user. With a
+ * context, the removal is audited in the same transaction.
+ */
+export async function removeStaffUser(db: Kysely<Database>, personalCode: string, context?: StaffChangeContext): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select('id').where('subject', '=', personalCode).executeTakeFirst();
     if (!user) return false;
     await trx.deleteFrom('user_roles').where('user_id', '=', user.id).execute();
     await trx.deleteFrom('web_sessions').where('user_id', '=', user.id).execute();
+    if (context)
+      await audit(
+        trx,
+        { actor: context.actor, channel: context.channel, action: 'staff.remove', subject: `user:${user.id}`, details: { personalCode: maskPersonalCode(personalCode) } },
+        context.now ?? new Date(),
+      );
     return true;
   });
 }

@@ -2,6 +2,7 @@
  * What staff may ask of the report queue, and how the form on "Reports > Statistical reports" turns into it.
  * Pure: the form's fields in, a typed request or the list of problems (message keys per field) out.
  */
+import type { AuditFilters } from './audit-trail.js';
 import { isIsoDate, rigaToInstant } from './riga-time.js';
 
 export const REPORT_TYPES = ['institution-results', 'applications', 'graduates'] as const;
@@ -19,7 +20,9 @@ export type ReportRequest =
   /** Applicants' and graduates' results as registered on the selection date, for basic or secondary education. */
   | { type: 'graduates'; selectionDate: string; education: 'basic' | 'secondary' }
   /** Agency only, ordered from the paper-requests page: the paper copies posted on that Riga day (YYYY-MM-DD). */
-  | { type: 'postal-list'; date: string };
+  | { type: 'postal-list'; date: string }
+  /** Agency only, ordered from the audit trail page: the entries the search found, newest first. */
+  | { type: 'audit-trail'; filters: AuditFilters };
 
 /** What is stored with a job: the request and the language its headings are written in. */
 export interface ReportParameters {

@@ -19,9 +19,11 @@ import {
 import { examTitle } from '../domain/exam-title.js';
 import { formatPersonalCode } from '../domain/personal-code.js';
 import { schoolYearLabel, schoolYearName, type ResultsViewer } from '../domain/release.js';
-import { rigaDate } from '../domain/riga-time.js';
+import { formatRigaDateTime, rigaDate } from '../domain/riga-time.js';
 import type { ReportParameters } from '../domain/report-parameters.js';
 import { countPostalList, postalListRows, type PostalListRow } from '../data/paper-requests.js';
+import { auditTrailRows, countAuditTrail } from '../data/audit-search.js';
+import { accessChannel } from '../domain/audit-trail.js';
 import { SUBJECT_GROUPS } from '../domain/subject-groups.js';
 import { ReportFailure } from './task.js';
 import { translator } from '../i18n.js';
@@ -204,6 +206,34 @@ export async function reportTable(
           r.country,
           rigaDate(new Date(r.requestedAt)),
           rigaDate(new Date(r.sentAt)),
+        ]),
+      };
+    }
+    case 'audit-trail': {
+      // The audit trail is the agency's: a school never sees who else looked at its candidates.
+      if (institutionId !== null) throw new ReportFailure('agency-only');
+      return {
+        sheetName,
+        columns: [
+          text(heading('auditAt'), 20),
+          text(heading('auditActor'), 14),
+          text(heading('auditActorName'), 20),
+          text(heading('auditRepresentative'), 12),
+          text(heading('auditAction'), 24),
+          text(heading('auditChannel'), 12),
+          text(heading('auditSubject'), 30),
+          text(heading('auditDetails'), 40),
+        ],
+        total: await countAuditTrail(db, request.filters),
+        batches: mapBatches(auditTrailRows(db, request.filters, batchSize), (r) => [
+          formatRigaDateTime(new Date(r.at)),
+          r.actor,
+          r.actorName,
+          r.representativeCode ? formatPersonalCode(r.representativeCode) : null,
+          r.action,
+          translate(`agency.audit.channels.${accessChannel(r.channel)}`, { channel: r.channel }),
+          r.subject,
+          r.details,
         ]),
       };
     }

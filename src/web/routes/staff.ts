@@ -1,6 +1,6 @@
 /**
  * The school and agency staff pages, mounted at /staff: exam sessions (staff-sessions.ts), reports
- * (staff-reports.ts) and the agency's paper copies (agency-paper-requests.ts). The guard stands here once for all
+ * (staff-reports.ts), the agency's paper copies (agency-paper-requests.ts) and the agency's workspace (agency.ts). The guard stands here once for all
  * of them: only signed-in staff with a role get through (others are sent to the staff sign-in), a body is a small
  * form, and whatever changes state carries the session's CSRF token.
  *
@@ -18,6 +18,7 @@ import { limitBody } from '../forms.js';
 import { csrfProtection } from '../session.js';
 import { requireStaff } from '../staff.js';
 import { agencyPaperRequestRoutes } from './agency-paper-requests.js';
+import { agencyRoutes } from './agency.js';
 import { staffReportRoutes } from './staff-reports.js';
 import { staffSessionRoutes } from './staff-sessions.js';
 
@@ -43,5 +44,6 @@ export function staffRoutes(deps: StaffRouteDependencies): Hono<AppEnv> {
   app.route('/sessions', staffSessionRoutes({ db: deps.db, seal: deps.seal, clock: deps.clock }));
   app.route('/reports', staffReportRoutes({ db: deps.db, ...deps.reports, clock: deps.clock }));
   app.route('/paper-requests', agencyPaperRequestRoutes({ db: deps.db, reports: deps.reports, clock: deps.clock }));
+  app.route('/agency', agencyRoutes(deps));
   return app;
 }
