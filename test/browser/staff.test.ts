@@ -211,7 +211,7 @@ describe('a school superuser in Chromium', () => {
         .where('registrations.session_id', '=', schoolA.sessionId)
         .where('candidates.institution_id', '=', schoolA.id)
         .executeTakeFirstOrThrow();
-      expect(sheet.actualRowCount).toBe(1 + Number(registered.n));
+      expect(sheet.actualRowCount).toBe(2 + Number(registered.n));
       await context.close();
     },
     BROWSER_TEST_TIMEOUT_MS,
