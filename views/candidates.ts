@@ -201,8 +201,6 @@ function table(page: PageContext, view: CandidatesView, print: boolean) {
 ${view.rows.map((r, i) => row(page, view, r, i, print))}
 </tbody>
 </table>`;
-  // On paper the table is the page: no scrolling region around it.
-  if (print) return tableHtml;
   return html`<div class="table-scroll" role="region" aria-labelledby="candidates-caption" tabindex="0">
 ${tableHtml}
 </div>`;
