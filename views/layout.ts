@@ -41,6 +41,8 @@ export interface LayoutOptions {
   htmx?: boolean;
   /** The page shows a form sent back with problems: the title says so first, as screen readers read it first. */
   error?: boolean;
+  /** The main column takes the whole screen width (the staff tables). */
+  wide?: boolean;
 }
 
 export function layout(page: PageContext, title: string, main: Html, options: LayoutOptions = {}): Html {
@@ -83,7 +85,7 @@ ${options.htmx && page.assets.htmx ? html`<script src="${page.assets.htmx}" defe
     }
   </nav>
 </header>
-<main id="main">
+<main id="main"${options.wide ? html` class="wide"` : ''}>
 ${main}
 </main>
 <footer class="site">

@@ -1,14 +1,17 @@
 /**
- * "Reports > Statistical reports": the request form, and the list of the user's reports whose status updates
- * itself (htmx polls the list while a report is queued or running; without JavaScript, reloading shows it).
+ * "Reports > Statistical reports": the request in two steps, and the list of the user's reports whose status
+ * updates itself (htmx polls the list while a report is queued or running; without JavaScript, reloading shows it).
+ * First the report type (a GET form: without JavaScript its button reloads the page with that type), then only
+ * that type's fields (with htmx, choosing a type swaps them in place). Each report in the list says what was asked
+ * for, and how long its file is kept.
  */
 import { html } from 'hono/html';
 import type { ExamSession } from '../src/data/exam-sessions.js';
 import type { InstitutionChoice } from '../src/data/institutions.js';
-import type { ReportListItem } from '../src/data/report-jobs.js';
+import type { ReportListEntry, ReportListItem } from '../src/data/report-jobs.js';
 import type { StaffScope } from '../src/data/staff.js';
 import { examTitle } from '../src/domain/exam-title.js';
-import { REPORT_FORMATS, REPORT_TYPES, type ReportFormProblem } from '../src/domain/report-parameters.js';
+import { describeReportRequest, REPORT_FORMATS, REPORT_TYPES, type ReportFormProblem, type ReportTypeName } from '../src/domain/report-parameters.js';
 import { formatRigaDateTime } from '../src/domain/riga-time.js';
 import { csrfField, errorFor, errorSummary, field, hintId, type FormError } from './forms.js';
 import { layout, type PageContext } from './layout.js';
@@ -17,6 +20,8 @@ export const REPORTS_PER_PAGE = 10;
 
 export interface ReportFormView {
   scope: StaffScope;
+  /** The report type whose fields the form shows. */
+  type: ReportTypeName;
   sessions: ExamSession[];
   /** Agency staff only. */
   institutions: InstitutionChoice[];
@@ -27,11 +32,15 @@ export interface ReportFormView {
 }
 
 export interface ReportListView {
-  items: ReportListItem[];
+  items: ReportListEntry[];
   total: number;
   page: number;
   /** The item just requested, to focus the reader's attention on it. */
   highlight?: number;
+  /** Days a finished file is kept (REPORT_RETENTION_DAYS). */
+  retentionDays: number;
+  /** The exam sessions the user may ask about, by id, as the list names a report's session. */
+  sessionNames: ReadonlyMap<number, string>;
 }
 
 /** The label of each field that can be in error, for the summary: the messages alone say "This field is required." */
@@ -61,35 +70,83 @@ function required(label: string) {
   return html`${label} <span aria-hidden="true">*</span>`;
 }
 
-function reportForm(page: PageContext, form: ReportFormView) {
+/** An exam session as the form and the list name it. */
+export function sessionName(page: PageContext, session: ExamSession): string {
+  return `${examTitle(session, page.lang)}${session.term === 'additional' ? ` (${page.t('reports.form.additional')})` : ''}`;
+}
+
+/** Step 1: the report type, each with a line on what it holds. */
+function typeForm(page: PageContext, form: ReportFormView, error: string | undefined) {
+  const { t } = page;
+  return html`<form method="get" action="/staff/reports" class="stack report-type" hx-get="/staff/reports/fields" hx-trigger="change" hx-target="#report-request" hx-swap="outerHTML">
+${field(page, {
+  control: 'radios',
+  name: 'report_type',
+  label: html`<span class="step">${t('reports.form.step1')}</span> ${t('reports.form.type')}`,
+  value: form.type,
+  items: REPORT_TYPES.map((type) => ({ value: type, label: t(`reportFile.name.${type}`), hint: t(`reports.form.typeHint.${type}`) })),
+  error,
+})}
+<button type="submit" class="secondary">${t('reports.form.showFields')}</button>
+</form>`;
+}
+
+/** Step 2: the chosen type's fields, and the shared ones (format, institution). htmx swaps this form whole. */
+export function requestForm(page: PageContext, form: ReportFormView, errors: readonly FormError[] = []) {
   const { t, lang } = page;
   const v = form.values;
-  const { byField, summary } = formErrors(page, form);
-  const error = (id: string) => errorFor(byField, id);
-  return html`<form method="post" action="/staff/reports" class="stack report-form" novalidate>
+  const error = (id: string) => errorFor(errors, id);
+  const typeFields = () => {
+    switch (form.type) {
+      case 'institution-results':
+        return field(page, {
+          control: 'select',
+          name: 'session',
+          label: required(t('reports.form.session')),
+          value: v.session,
+          options: [{ value: '', text: t('reports.form.choose') }, ...form.sessions.map((s) => ({ value: String(s.id), text: sessionName(page, s) }))],
+          error: error('session'),
+          attributes: { required: true },
+        });
+      case 'applications':
+        return html`${field(page, {
+          name: 'from',
+          type: 'datetime-local',
+          label: required(t('reports.form.from')),
+          value: v.from ?? '',
+          describedBy: [hintId('to')],
+          error: error('from'),
+          attributes: { required: true },
+        })}
+${field(page, { name: 'to', type: 'datetime-local', label: required(t('reports.form.to')), hint: t('reports.form.rangeHint'), value: v.to ?? '', error: error('to'), attributes: { required: true } })}`;
+      case 'graduates':
+        return html`${field(page, {
+          name: 'selection_date',
+          type: 'date',
+          label: required(t('reports.form.selectionDate')),
+          value: v.selection_date ?? '',
+          error: error('selection_date'),
+          attributes: { required: true },
+        })}
+${field(page, {
+  control: 'radios',
+  name: 'education',
+  label: required(t('reports.form.education')),
+  value: v.education,
+  items: [
+    { value: 'basic', label: t('reports.form.basic') },
+    { value: 'secondary', label: t('reports.form.secondary') },
+  ],
+  error: error('education'),
+})}`;
+    }
+  };
+  return html`<form method="post" action="/staff/reports" class="stack report-form" id="report-request" novalidate>
 ${csrfField(page.user)}
-${errorSummary(page, { errors: summary, ...(byField.length > 0 ? { description: t('reports.problem.summary') } : {}) })}
+<input type="hidden" name="report_type" value="${form.type}">
 <fieldset>
-  <legend>${t('reports.form.legend')}</legend>
-  ${field(page, {
-    control: 'select',
-    name: 'report_type',
-    label: required(t('reports.form.type')),
-    value: v.report_type,
-    options: REPORT_TYPES.map((type) => ({ value: type, text: t(`reportFile.name.${type}`) })),
-    error: error('report_type'),
-    attributes: { required: true },
-  })}
-  ${field(page, {
-    control: 'select',
-    name: 'format',
-    label: required(t('reports.form.format')),
-    value: v.format,
-    options: REPORT_FORMATS.map((format) => ({ value: format, text: format.toUpperCase() })),
-    error: error('format'),
-    attributes: { required: true },
-  })}
-  ${field(page, { control: 'select', name: 'exam_type', label: required(t('reports.form.examType')), options: [{ value: 'ce', text: t('reports.form.centralised') }] })}
+  <legend><span class="step">${t('reports.form.step2')}</span> ${t('reports.form.fieldsOf', { type: t(`reportFile.name.${form.type}`) })}</legend>
+  ${typeFields()}
   ${field(page, {
     control: 'select',
     name: 'institution',
@@ -104,47 +161,26 @@ ${errorSummary(page, { errors: summary, ...(byField.length > 0 ? { description: 
           ],
     error: error('institution'),
   })}
-</fieldset>
-<fieldset>
-  <legend>${t('reports.form.resultsLegend')}</legend>
+  ${field(page, { control: 'select', name: 'exam_type', label: required(t('reports.form.examType')), options: [{ value: 'ce', text: t('reports.form.centralised') }] })}
   ${field(page, {
-    control: 'select',
-    name: 'session',
-    label: t('reports.form.session'),
-    hint: t('reports.form.sessionHint'),
-    value: v.session,
-    options: [
-      { value: '', text: t('reports.form.choose') },
-      ...form.sessions.map((s) => ({
-        value: String(s.id),
-        text: `${examTitle(s, lang)}${s.term === 'additional' ? ` (${t('reports.form.additional')})` : ''}`,
-      })),
-    ],
-    error: error('session'),
-  })}
-</fieldset>
-<fieldset>
-  <legend>${t('reports.form.applicationsLegend')}</legend>
-  ${field(page, { name: 'from', type: 'datetime-local', label: t('reports.form.from'), value: v.from ?? '', describedBy: [hintId('to')], error: error('from') })}
-  ${field(page, { name: 'to', type: 'datetime-local', label: t('reports.form.to'), hint: t('reports.form.rangeHint'), value: v.to ?? '', error: error('to') })}
-</fieldset>
-<fieldset>
-  <legend>${t('reports.form.graduatesLegend')}</legend>
-  ${field(page, { name: 'selection_date', type: 'date', label: t('reports.form.selectionDate'), value: v.selection_date ?? '', error: error('selection_date') })}
-  ${field(page, {
-    control: 'select',
-    name: 'education',
-    label: t('reports.form.education'),
-    value: v.education,
-    options: [
-      { value: 'basic', text: t('reports.form.basic') },
-      { value: 'secondary', text: t('reports.form.secondary') },
-    ],
-    error: error('education'),
+    control: 'radios',
+    name: 'format',
+    label: required(t('reports.form.format')),
+    value: v.format,
+    items: REPORT_FORMATS.map((format) => ({ value: format, label: format.toUpperCase(), hint: t(`reports.form.formatHint.${format}`) })),
+    error: error('format'),
   })}
 </fieldset>
 <button type="submit">${t('reports.form.submit')}</button>
 </form>`;
+}
+
+/** What the report was asked about, in a line under its name. */
+function parametersText(page: PageContext, list: ReportListView, item: ReportListEntry): string {
+  const { request } = item.parameters;
+  const session = request.type === 'institution-results' ? list.sessionNames.get(request.sessionId) : undefined;
+  const names = { ...(session !== undefined ? { session } : {}), institution: item.institutionName ?? page.t('reportFile.parameters.allInstitutions') };
+  return describeReportRequest(request, names, page.t).join('; ');
 }
 
 function statusCell(page: PageContext, item: ReportListItem) {
@@ -189,6 +225,7 @@ export function reportList(page: PageContext, list: ReportListView) {
   const polling = inProgress ? html` hx-get="/staff/reports/list?page=${String(list.page)}" hx-trigger="every 2s" hx-swap="outerHTML"` : '';
   return html`<section id="report-list" aria-labelledby="report-list-title"${polling}>
 <h2 id="report-list-title">${t('reports.list.title')}</h2>
+<p>${t('reports.list.retention', { count: list.retentionDays })}</p>
 <p class="visually-hidden" aria-live="polite">${t('reports.list.summary', { finished, total: list.items.length })}</p>
 ${
   list.items.length === 0
@@ -198,7 +235,7 @@ ${
 <tbody>
 ${list.items.map(
   (item) => html`<tr id="report-${String(item.id)}"${item.id === list.highlight ? html` class="highlight"` : ''}>
-<td>${t(`reportFile.name.${item.type}`)} <span class="muted">(${item.format.toUpperCase()})</span></td>
+<td>${t(`reportFile.name.${item.type}`)} <span class="muted">(${item.format.toUpperCase()})</span><span class="report-parameters">${parametersText(page, list, item)}</span></td>
 <td>${formatRigaDateTime(new Date(item.requested_at))}</td>
 <td>${statusCell(page, item)}</td>
 <td>${item.status === 'done' ? html`<a href="/staff/reports/${String(item.id)}/download" download>${t('reports.list.download')}<span class="visually-hidden"> ${t(`reportFile.name.${item.type}`)}, ${formatRigaDateTime(new Date(item.requested_at))}</span></a>` : ''}</td>
@@ -213,13 +250,19 @@ ${inProgress ? html`<p class="hint"><a href="/staff/reports?page=${String(list.p
 
 export function reportsPage(page: PageContext, form: ReportFormView, list: ReportListView) {
   const { t } = page;
+  const { byField, summary } = formErrors(page, form);
   return layout(
     page,
     t('reports.title'),
     html`<p class="breadcrumb">${t('reports.breadcrumb')}</p>
 <h1>${t('reports.title')}</h1>
-${reportForm(page, form)}
+${errorSummary(page, { errors: summary, ...(byField.length > 0 ? { description: t('reports.problem.summary') } : {}) })}
+<section aria-labelledby="report-request-title">
+<h2 id="report-request-title">${t('reports.form.legend')}</h2>
+${typeForm(page, form, errorFor(byField, 'report_type'))}
+${requestForm(page, form, byField)}
+</section>
 ${reportList(page, list)}`,
-    { htmx: true, error: form.problems.length > 0 || form.message !== undefined },
+    { htmx: true, wide: true, error: form.problems.length > 0 || form.message !== undefined },
   );
 }

@@ -1,7 +1,10 @@
 /**
  * The candidates of one exam session as a school sees them (VPS "Organisation > Exam sessions > Candidates"):
- * filtered, sorted and paged in the database, always narrowed to the institution in the SQL. Personal codes
- * leave this module masked; the full code only through `revealPersonalCode()`, which the caller audits.
+ * always narrowed to the institution in the SQL, filtered there, then searched and put in Latvian order here
+ * (src/domain/staff-lists.ts: the two databases share no collation that knows Latvian), then paged. Ordering
+ * reads only a few light columns of the institution's whole list; the full rows are read for the page alone.
+ * Personal codes leave this module masked; the full code only through `revealPersonalCode()`, which the caller
+ * audits.
  */
 import { expressionBuilder, sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../../db/schema.js';
@@ -9,8 +12,7 @@ import { maskPersonalCode } from '../domain/personal-code.js';
 import type { ResultsViewer } from '../domain/release.js';
 import type { ExamSession } from './exam-sessions.js';
 import { releasedCondition } from './release.js';
-import type { CandidateFilter, CandidateSort } from '../domain/staff-lists.js';
-
+import { compareCandidates, matchesSearch, searchTerms, type CandidateFilter, type CandidateSort } from '../domain/staff-lists.js';
 
 export interface CandidateQuery {
   institutionId: number | null;
@@ -23,8 +25,19 @@ export interface CandidateQuery {
   filter: CandidateFilter;
   sort: CandidateSort;
   direction: 'asc' | 'desc';
-  /** Absent: every row (the print view). */
-  page?: { limit: number; offset: number };
+  /** Words looked for in the names and candidate codes (all must be found); absent or empty: everyone. */
+  search?: string;
+  /** Absent: every row (the print view, the CSV file). A page past the end gives the last page. */
+  page?: { number: number; size: number };
+}
+
+export interface CandidateList {
+  rows: CandidateRow[];
+  /** The rows of the filter and search, on all pages. */
+  total: number;
+  /** The page shown (1 without paging), and the index of its first row among all rows. */
+  page: number;
+  offset: number;
 }
 
 export interface CandidateRow {
@@ -73,8 +86,7 @@ function filterCondition(filter: CandidateFilter): Expression<SqlBool> | undefin
   }
 }
 
-// Nulls and texts are ordered the same way on SQLite and PostgreSQL (which put nulls at opposite ends).
-// Personal codes sort by the part that is shown (as maskPersonalCode shows it), so the order gives away nothing
+// Nulls become values, as the two databases put nulls at opposite ends. Personal codes sort by the part that is shown (as maskPersonalCode shows it), so the order gives away nothing
 // of the masked digits.
 const SORT_EXPRESSIONS: Record<CandidateSort, Expression<unknown>> = {
   personalCode: sql`case when persons.personal_code like '32%' then substr(persons.personal_code, 1, 4) else substr(persons.personal_code, 1, 6) end`,
@@ -106,7 +118,48 @@ function sessionResultsVisible(sessionId: number, query: CandidateQuery): Expres
   );
 }
 
-export async function listCandidates(db: Kysely<Database>, session: Pick<ExamSession, 'id' | 'examId' | 'term'>, query: CandidateQuery): Promise<CandidateRow[]> {
+/** The filter's registrations with what orders and searches them, in the table's order. */
+async function orderedRegistrations(db: Kysely<Database>, sessionId: number, query: CandidateQuery): Promise<number[]> {
+  let select = baseQuery(db, sessionId, query.institutionId).select([
+    'registrations.id as registrationId',
+    'persons.first_name as firstName',
+    'persons.last_name as lastName',
+    'candidates.code as candidateCode',
+    sql<string | number | null>`${SORT_EXPRESSIONS[query.sort]}`.as('sortValue'),
+  ]);
+  const condition = filterCondition(query.filter);
+  if (condition) select = select.where(condition);
+  const terms = searchTerms(query.search);
+  return (await select.execute())
+    .filter((r) => matchesSearch(r, terms))
+    .sort(compareCandidates(query.direction))
+    .map((r) => r.registrationId);
+}
+
+export async function listCandidates(db: Kysely<Database>, session: Pick<ExamSession, 'id' | 'examId' | 'term'>, query: CandidateQuery): Promise<CandidateList> {
+  const order = await orderedRegistrations(db, session.id, query);
+  const total = order.length;
+  let page = 1;
+  let shown = order;
+  if (query.page) {
+    page = Math.min(Math.max(1, query.page.number), Math.max(1, Math.ceil(total / query.page.size)));
+    shown = order.slice((page - 1) * query.page.size, page * query.page.size);
+  }
+  const offset = query.page ? (page - 1) * query.page.size : 0;
+  if (shown.length === 0) return { rows: [], total, page, offset };
+  // A page reads its own rows by id; the whole list reads the filter's rows and keeps those the search found.
+  const rows = await candidateRows(db, session, query, query.page ? shown : undefined);
+  const position = new Map(shown.map((id, index) => [id, index]));
+  const ordered = rows.filter((r) => position.has(r.registrationId)).sort((a, b) => position.get(a.registrationId)! - position.get(b.registrationId)!);
+  return { rows: ordered, total, page, offset };
+}
+
+async function candidateRows(
+  db: Kysely<Database>,
+  session: Pick<ExamSession, 'id' | 'examId' | 'term'>,
+  query: CandidateQuery,
+  registrationIds: number[] | undefined,
+): Promise<CandidateRow[]> {
   const visible = sessionResultsVisible(session.id, query);
   let select = baseQuery(db, session.id, query.institutionId)
     .leftJoin('certificates', (join) => {
@@ -152,12 +205,7 @@ export async function listCandidates(db: Kysely<Database>, session: Pick<ExamSes
     ]);
   const condition = filterCondition(query.filter);
   if (condition) select = select.where(condition);
-  select = select
-    .orderBy(SORT_EXPRESSIONS[query.sort], query.direction)
-    .orderBy('persons.last_name')
-    .orderBy('persons.first_name')
-    .orderBy('registrations.id');
-  if (query.page) select = select.limit(query.page.limit).offset(query.page.offset);
+  if (registrationIds) select = select.where('registrations.id', 'in', registrationIds);
   const rows = await select.execute();
   return rows.map((r) => ({
     registrationId: r.registrationId,

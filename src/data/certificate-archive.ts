@@ -1,7 +1,9 @@
 /**
  * The contents of a school's bulk certificate download: every issued certificate of one session for the
  * institution, read from the database in keyset batches so that memory holds one batch at a time however large
- * the session is, then a text file listing what was left out (annulled, or not sealable right now). Each
+ * the session is (the index keeps a line per certificate, a few dozen bytes each), then an index of the files
+ * (number, name) and, only when something was left out (annulled, or not sealable right now), a text file
+ * listing it. Each
  * certificate's newest document version is sent; certificates without a stored document are sealed on demand.
  * Each batch is audited as it is read.
  */
@@ -34,13 +36,23 @@ export interface ArchiveNote {
   unavailable: string[];
 }
 
+/** One certificate in the archive, as its index lists it. */
+export interface ArchiveIndexEntry {
+  number: string;
+  firstName: string;
+  lastName: string;
+  fileName: string;
+}
+
 export interface CertificateArchiveOptions extends ArchiveScope {
   actor: string;
   /** Seals certificates that have no document yet; without it they are listed as unavailable. */
   seal?: Sealer;
   batchSize?: number;
-  /** The text file with the list of what was left out. */
+  /** The text file with the list of what was left out; not written when nothing was. */
   note: (note: ArchiveNote) => { name: string; text: string };
+  /** The index of the certificates in the archive, in the order they were written. */
+  index: (entries: ArchiveIndexEntry[]) => { name: string; text: string };
   /** Called after each batch is read from the database (tests watch the streaming through it). */
   onBatch?: (size: number) => void;
 }
@@ -74,9 +86,10 @@ export async function annulledCertificates(db: Kysely<Database>, scope: ArchiveS
 async function issuedBatch(db: Kysely<Database>, scope: ArchiveScope, afterId: number, limit: number) {
   return certificatesOfScope(db, scope)
     .leftJoin('current_certificate_documents as document', 'document.certificate_id', 'certificates.id')
+    .innerJoin('persons', 'persons.id', 'candidates.person_id')
     .where('certificates.state', '=', 'issued')
     .where('certificates.id', '>', afterId)
-    .select(['certificates.id', 'certificates.number', 'document.edoc', 'document.created_at as sealedAt'])
+    .select(['certificates.id', 'certificates.number', 'document.edoc', 'document.created_at as sealedAt', 'persons.first_name as firstName', 'persons.last_name as lastName'])
     .orderBy('certificates.id')
     .limit(limit)
     .execute();
@@ -99,6 +112,7 @@ async function storedDocuments(db: Kysely<Database>, certificateIds: number[]) {
 export async function* certificateArchive(db: Kysely<Database>, options: CertificateArchiveOptions): AsyncGenerator<ArchiveEntry> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const unavailable: string[] = [];
+  const index: ArchiveIndexEntry[] = [];
   /** Entries handed to the consumer (the last may not have reached the client if it went away). */
   let added = 0;
   let complete = false;
@@ -123,8 +137,10 @@ export async function* certificateArchive(db: Kysely<Database>, options: Certifi
           unavailable.push(certificate.number);
           continue;
         }
-        ready.push({ name: archiveEntryName(certificate.number), data: document.edoc, mtime: new Date(document.sealedAt) });
+        const name = archiveEntryName(certificate.number);
+        ready.push({ name, data: document.edoc, mtime: new Date(document.sealedAt) });
         readyNumbers.push(certificate.number);
+        index.push({ number: certificate.number, firstName: certificate.firstName, lastName: certificate.lastName, fileName: name });
       }
       if (ready.length > 0) await auditDownloads(db, readyNumbers, options);
       for (const entry of ready) {
@@ -132,8 +148,13 @@ export async function* certificateArchive(db: Kysely<Database>, options: Certifi
         yield entry;
       }
     }
-    const note = options.note({ annulled: await annulledCertificates(db, options), unavailable });
-    yield { name: note.name, data: new TextEncoder().encode(note.text) };
+    const listed = options.index(index);
+    yield { name: listed.name, data: new TextEncoder().encode(listed.text) };
+    const annulled = await annulledCertificates(db, options);
+    if (annulled.length > 0 || unavailable.length > 0) {
+      const note = options.note({ annulled, unavailable });
+      yield { name: note.name, data: new TextEncoder().encode(note.text) };
+    }
     complete = true;
   } finally {
     await audit(db, {

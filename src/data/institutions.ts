@@ -1,6 +1,7 @@
 /** Institutions (schools) as staff pick them: the agency's selectors on the staff pages and the report form. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { compareLatvian } from '../domain/staff-lists.js';
 
 export interface InstitutionChoice {
   id: number;
@@ -8,13 +9,11 @@ export interface InstitutionChoice {
   registrationNumber: string;
 }
 
-/** Institutions by name: all of them, or those with registrations in one exam session. */
+/** Institutions in Latvian alphabetical order: all of them, or those with registrations in one exam session. */
 export async function institutionChoices(db: Kysely<Database>, examSessionId?: number): Promise<InstitutionChoice[]> {
   let query = db
     .selectFrom('institutions')
-    .select(['institutions.id', 'institutions.name', 'institutions.registration_number as registrationNumber'])
-    .orderBy('institutions.name')
-    .orderBy('institutions.id');
+    .select(['institutions.id', 'institutions.name', 'institutions.registration_number as registrationNumber']);
   if (examSessionId !== undefined) {
     query = query.where((eb) =>
       eb.exists(
@@ -27,7 +26,8 @@ export async function institutionChoices(db: Kysely<Database>, examSessionId?: n
       ),
     );
   }
-  return query.execute();
+  // A few hundred schools: ordered here, as the databases share no Latvian collation.
+  return (await query.execute()).sort((a, b) => compareLatvian(a.name, b.name) || a.id - b.id);
 }
 
 export async function findInstitution(db: Kysely<Database>, institutionId: number): Promise<InstitutionChoice | undefined> {

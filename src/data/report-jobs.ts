@@ -11,6 +11,7 @@
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { isPostgres } from '../../db/dialect.js';
 import type { Database, ReportFormat, ReportJob, ReportStatus, ReportType } from '../../db/schema.js';
+import type { ReportParameters } from '../domain/report-parameters.js';
 
 /** Size of one stored piece of a report file: big enough to be cheap, small enough to stream. */
 export const REPORT_CHUNK_BYTES = 256 * 1024;
@@ -83,20 +84,44 @@ export type ReportListItem = Pick<
   'id' | 'type' | 'format' | 'status' | 'rows_done' | 'rows_total' | 'failure' | 'requested_at' | 'finished_at' | 'file_name' | 'file_size' | 'expires_at'
 >;
 
+/** A report in the user's list: its state and what was asked for (the parameters, the institution's name). */
+export interface ReportListEntry extends ReportListItem {
+  parameters: ReportParameters;
+  /** Null: all institutions. */
+  institutionName: string | null;
+}
+
 /** One page of the user's own reports, newest first, with the total for the pager. */
-export async function listReports(db: Kysely<Database>, userId: number, page: { offset: number; limit: number }): Promise<{ items: ReportListItem[]; total: number }> {
-  const [items, count] = await Promise.all([
+export async function listReports(db: Kysely<Database>, userId: number, page: { offset: number; limit: number }): Promise<{ items: ReportListEntry[]; total: number }> {
+  const [rows, count] = await Promise.all([
     db
       .selectFrom('report_jobs')
-      .select(['id', 'type', 'format', 'status', 'rows_done', 'rows_total', 'failure', 'requested_at', 'finished_at', 'file_name', 'file_size', 'expires_at'])
-      .where('user_id', '=', userId)
-      .orderBy('requested_at', 'desc')
-      .orderBy('id', 'desc')
+      .leftJoin('institutions', 'institutions.id', 'report_jobs.institution_id')
+      .select([
+        'report_jobs.id',
+        'report_jobs.type',
+        'report_jobs.format',
+        'report_jobs.status',
+        'report_jobs.rows_done',
+        'report_jobs.rows_total',
+        'report_jobs.failure',
+        'report_jobs.requested_at',
+        'report_jobs.finished_at',
+        'report_jobs.file_name',
+        'report_jobs.file_size',
+        'report_jobs.expires_at',
+        'report_jobs.parameters',
+        'institutions.name as institutionName',
+      ])
+      .where('report_jobs.user_id', '=', userId)
+      .orderBy('report_jobs.requested_at', 'desc')
+      .orderBy('report_jobs.id', 'desc')
       .offset(page.offset)
       .limit(page.limit)
       .execute(),
     db.selectFrom('report_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow(),
   ]);
+  const items = rows.map((r) => ({ ...r, parameters: JSON.parse(r.parameters) as ReportParameters }));
   return { items, total: Number(count.n) };
 }
 

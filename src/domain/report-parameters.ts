@@ -3,7 +3,8 @@
  * Pure: the form's fields in, a typed request or the list of problems (message keys per field) out.
  */
 import type { AuditFilters } from './audit-trail.js';
-import { isIsoDate, rigaToInstant } from './riga-time.js';
+import type { Translate } from '../i18n.js';
+import { formatDate, formatRigaDateTime, isIsoDate, rigaToInstant } from './riga-time.js';
 
 export const REPORT_TYPES = ['institution-results', 'applications', 'graduates'] as const;
 export type ReportTypeName = (typeof REPORT_TYPES)[number];
@@ -113,4 +114,38 @@ export function parseReportForm(
     return { ok: false, problems: problems.length > 0 ? problems : [{ field: 'report_type', problem: 'required' }] };
   }
   return { ok: true, value: { type, format, request, institution } };
+}
+
+/** What a request's description names that its parameters hold only as ids, already in the reader's language. */
+export interface ReportSubjectNames {
+  /** The exam session of an institution-results report. */
+  session?: string;
+  /** The institution, or "all institutions". */
+  institution: string;
+}
+
+/**
+ * A report's parameters as short phrases ("Norise: …", "Laikposms: …"), for the list of requested reports and the
+ * title row of the file alike.
+ */
+export function describeReportRequest(request: ReportRequest, names: ReportSubjectNames, t: Translate): string[] {
+  const parts: string[] = [];
+  switch (request.type) {
+    case 'institution-results':
+      parts.push(t('reportFile.parameters.session', { session: names.session ?? `#${request.sessionId}` }));
+      break;
+    case 'applications':
+      parts.push(t('reportFile.parameters.period', { from: formatRigaDateTime(new Date(request.from)), to: formatRigaDateTime(new Date(request.to)) }));
+      break;
+    case 'graduates':
+      parts.push(
+        t('reportFile.parameters.selectionDate', { date: formatDate(request.selectionDate) }),
+        t('reportFile.parameters.education', { education: t(`reportFile.parameters.educationType.${request.education}`) }),
+      );
+      break;
+    case 'postal-list':
+      return [t('reportFile.parameters.postedOn', { date: formatDate(request.date) })];
+  }
+  parts.push(t('reportFile.parameters.institution', { institution: names.institution }));
+  return parts;
 }

@@ -10,10 +10,10 @@ import { writeCsv } from './csv.js';
 import { reportTable, type CellValue, type ReportTable } from './tables.js';
 import { ReportFailure, type ReportTask } from './task.js';
 import { translator } from '../i18n.js';
-import { writeXlsx } from './xlsx.js';
+import { writeXlsx, XLSX_HEADER_ROWS } from './xlsx.js';
 
-/** The most rows one XLSX sheet holds, the header row not counted. */
-export const XLSX_MAX_ROWS = 1_048_575;
+/** The most rows one XLSX sheet holds, the title and header rows not counted. */
+export const XLSX_MAX_ROWS = 1_048_576 - XLSX_HEADER_ROWS;
 
 export interface RunOptions {
   signal?: AbortSignal;

@@ -20,7 +20,8 @@ import { examTitle } from '../domain/exam-title.js';
 import { formatPersonalCode } from '../domain/personal-code.js';
 import { schoolYearLabel, schoolYearName, type ResultsViewer } from '../domain/release.js';
 import { formatRigaDateTime, rigaDate } from '../domain/riga-time.js';
-import type { ReportParameters } from '../domain/report-parameters.js';
+import { describeReportRequest, type ReportParameters } from '../domain/report-parameters.js';
+import { findInstitution } from '../data/institutions.js';
 import { countPostalList, postalListRows, type PostalListRow } from '../data/paper-requests.js';
 import { auditTrailRows, countAuditTrail } from '../data/audit-search.js';
 import { accessChannel } from '../domain/audit-trail.js';
@@ -40,6 +41,8 @@ export interface ReportColumn {
 
 export interface ReportTable {
   sheetName: string;
+  /** What the file is: the report's name, its parameters and when it was made (the XLSX's first row). */
+  title: string;
   columns: ReportColumn[];
   /** Rows the report has (counted before writing, for the progress bar). */
   total: number;
@@ -66,6 +69,36 @@ export async function reportTable(
   batchSize = REPORT_BATCH_ROWS,
   now = new Date(),
 ): Promise<ReportTable> {
+  const [table, title] = await Promise.all([untitledTable(db, institutionId, parameters, batchSize, now), reportTitle(db, institutionId, parameters, now)]);
+  return { ...table, title };
+}
+
+/** "Izglītības iestādes pārbaudījuma rezultāti — Norise: …; Iestāde: … — Sagatavots 10.07.2026 12:00 (Latvijas laiks)". */
+async function reportTitle(db: Kysely<Database>, institutionId: number | null, parameters: ReportParameters, now: Date): Promise<string> {
+  const { request, lang } = parameters;
+  const t = translator(lang);
+  const session = request.type === 'institution-results' ? await findExamSessionWithExam(db, request.sessionId) : undefined;
+  const institution = institutionId === null ? undefined : await findInstitution(db, institutionId);
+  const names = {
+    ...(session
+      ? { session: `${examTitle(examNaming(session.exam), lang)}${session.term === 'additional' ? ` (${t('reportFile.parameters.additional')})` : ''}` }
+      : {}),
+    institution: institution?.name ?? t('reportFile.parameters.allInstitutions'),
+  };
+  return [
+    t(`reportFile.name.${request.type}`),
+    describeReportRequest(request, names, t).join('; '),
+    t('reportFile.parameters.generatedAt', { time: formatRigaDateTime(now) }),
+  ].join(' — ');
+}
+
+async function untitledTable(
+  db: Kysely<Database>,
+  institutionId: number | null,
+  parameters: ReportParameters,
+  batchSize: number,
+  now: Date,
+): Promise<Omit<ReportTable, 'title'>> {
   const { request, lang } = parameters;
   // A report shows results as the one who asked sees them at the moment it is made: a school's report leaves out
   // results not yet released; the agency's holds everything.

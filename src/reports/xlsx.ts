@@ -1,6 +1,7 @@
 /**
- * A report table as an XLSX file, written row by row with exceljs's streaming writer: a frozen header row with an
- * auto-filter, numbers as numbers, dates as real dates shown dd.mm.yyyy, text always as plain strings (never a
+ * A report table as an XLSX file, written row by row with exceljs's streaming writer: a title row saying what the
+ * report is (name, parameters, when made), a frozen header row with an auto-filter, printed landscape and fitted
+ * to the page's width with both rows repeated on every printed page, numbers as numbers, dates as real dates shown dd.mm.yyyy, text always as plain strings (never a
  * formula, whatever it starts with). No shared strings, and one style object per kind of cell, so memory does not
  * grow with the rows.
  */
@@ -10,7 +11,11 @@ import ExcelJS from 'exceljs';
 import type { ReportFileSink } from './chunk-sink.js';
 import type { CellValue, ReportTable } from './tables.js';
 
+const TITLE_STYLE: Partial<ExcelJS.Style> = { font: { bold: true, size: 12 } };
 const HEADER_STYLE: Partial<ExcelJS.Style> = { font: { bold: true } };
+
+/** The rows above the data: the title and the column headings. */
+export const XLSX_HEADER_ROWS = 2;
 const DATE_STYLE: Partial<ExcelJS.Style> = { numFmt: 'dd.mm.yyyy' };
 const PLAIN_STYLE: Partial<ExcelJS.Style> = {};
 
@@ -19,10 +24,18 @@ const ROWS_PER_WAIT = 250;
 
 export async function writeXlsx(table: ReportTable, sink: ReportFileSink, signal?: AbortSignal): Promise<number> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink, useStyles: true, useSharedStrings: false });
-  const sheet = workbook.addWorksheet(table.sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
+  const sheet = workbook.addWorksheet(table.sheetName, {
+    views: [{ state: 'frozen', ySplit: XLSX_HEADER_ROWS }],
+    // Wide tables on paper: landscape, every column on the page's width, as many pages down as the rows need.
+    pageSetup: { orientation: 'landscape', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: `1:${XLSX_HEADER_ROWS}` },
+  });
   sheet.columns = table.columns.map((c) => ({ width: c.width }));
   // exceljs reuses the style id of a style object it has seen: one shared object per kind keeps that cheap.
   const styles = table.columns.map((c) => (c.kind === 'date' ? DATE_STYLE : PLAIN_STYLE));
+
+  const title = sheet.addRow([table.title]);
+  title.getCell(1).style = TITLE_STYLE;
+  title.commit();
 
   const header = sheet.addRow(table.columns.map((c) => c.heading));
   header.eachCell((cell) => (cell.style = HEADER_STYLE));
@@ -39,7 +52,7 @@ export async function writeXlsx(table: ReportTable, sink: ReportFileSink, signal
     }
   }
   // The filter's range is written at the sheet's end, so it can take in every row: from the header down.
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: rows + 1, column: table.columns.length } };
+  sheet.autoFilter = { from: { row: XLSX_HEADER_ROWS, column: 1 }, to: { row: rows + XLSX_HEADER_ROWS, column: table.columns.length } };
   sheet.commit();
   await Promise.race([workbook.commit(), sink.failed]);
   return rows;

@@ -88,7 +88,7 @@ describe.each(DATABASE_KINDS)('sealed document versions on %s', (kind) => {
       expect(Buffer.from(current.edoc).equals(Buffer.from(upgraded))).toBe(true);
       expect(current.sha256).toBe(added.sha256);
       const archived = [];
-      for await (const entry of certificateArchive(db, { sessionId: certificate.sessionId, institutionId: certificate.institutionId, actor: 't', note: () => ({ name: 'note.txt', text: '' }) })) {
+      for await (const entry of certificateArchive(db, { sessionId: certificate.sessionId, institutionId: certificate.institutionId, actor: 't', note: () => ({ name: 'note.txt', text: '' }), index: () => ({ name: 'index.csv', text: '' }) })) {
         archived.push(entry);
       }
       expect(archived.filter((e) => e.name.endsWith('.edoc')).map((e) => Buffer.from(e.data).equals(Buffer.from(upgraded)))).toEqual([true]);

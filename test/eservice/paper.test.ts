@@ -353,7 +353,8 @@ describe.each(DATABASE_KINDS)('paper copies on %s', (kind) => {
     const task = { jobId: job.id, runnerId: 'runner-test', type: job.type, format: job.format, institutionId: null, parameters: JSON.parse(job.parameters) };
     expect(await runReport(db(), task)).toMatchObject({ fileName: `pasta-saraksts-${job.id}.xlsx`, rows: 1 });
     const { postal } = await readWithLibreOffice({ postal: await storedFile(db(), job.id) });
-    expect(postal!.map((row) => row.map((cell) => cell.value))).toEqual([
+    expect(postal![0]![0]!.value).toMatch(/^Pasta saraksts — Nosūtīšanas diena: 02\.09\.2026 — Sagatavots /);
+    expect(postal!.slice(1).map((row) => row.map((cell) => cell.value))).toEqual([
       [
         'Pieprasījums',
         'Sertifikāta numurs',

@@ -63,19 +63,22 @@ describe.each(DATABASE_KINDS)('report files on %s', (kind) => {
     const empty = numeric('');
     const person = (q: Person) => [text(q.printedCode), text(q.firstName), text(q.lastName), text('12.a'), text(q.candidateCode), text(MAT09_TITLE)];
 
-    expect(read.results![0]).toEqual(RESULTS_HEADINGS.map(text));
-    expect(read.results!.slice(1, 5)).toEqual([
+    expect(read.results![0]![0]!.value).toMatch(
+      /^Izglītības iestādes pārbaudījuma rezultāti — Norise: .+; Iestāde: .+ — Sagatavots \d\d\.\d\d\.\d{4} \d\d:\d\d \(Latvijas laiks\)$/,
+    );
+    expect(read.results![1]).toEqual(RESULTS_HEADINGS.map(text));
+    expect(read.results!.slice(2, 6)).toEqual([
       [...person(p[0]), numeric('20'), numeric('7'), numeric('16'), text('Jā'), text('Nav'), text(`2026/${p[0].candidateCode}-MAT09`)],
       [...person(p[1]), numeric('71'), numeric('15'), numeric('57'), text('Jā'), text('Nav'), empty],
       [...person(p[2]), empty, empty, empty, text('Nē'), text('Nav'), empty],
       [...person(p[3]), numeric('55'), numeric('10'), numeric('43'), text('Jā'), text('Nav'), text(`2026/${p[3].candidateCode}-MAT09`)],
     ]);
-    expect(read.results![1]![2]!.value).toBe(LATVIAN_NAME);
+    expect(read.results![2]![2]!.value).toBe(LATVIAN_NAME);
     // Text that looks like a formula stays text.
-    expect(read.results![2]![1]).toEqual(text(FORMULA_NAME));
-    expect(read.results![3]![2]).toEqual(text(QUOTED_NAME));
-    expect(read.results![5]![1]!.value.replace(/\r?\n/, ' ')).toBe('-Marta Marija');
-    expect(read.results).toHaveLength(6);
+    expect(read.results![3]![1]).toEqual(text(FORMULA_NAME));
+    expect(read.results![4]![2]).toEqual(text(QUOTED_NAME));
+    expect(read.results![6]![1]!.value.replace(/\r?\n/, ' ')).toBe('-Marta Marija');
+    expect(read.results).toHaveLength(7);
 
     const certificate = read.graduates!.find((row) => row[7]!.value === `2026/${p[0].candidateCode}-MAT09`);
     expect(certificate).toEqual([
@@ -95,12 +98,12 @@ describe.each(DATABASE_KINDS)('report files on %s', (kind) => {
     const task = await claimedJob(db(), { institutionId: f.institutionA, format: 'xlsx', request: basicGraduates });
     await runReport(db(), task);
     const sheet = await loadXlsx(await storedFile(db(), task.jobId));
-    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-    // From the header over every row: six certificates.
-    expect(sheet.autoFilter).toBe('A1:I7');
-    expect(sheet.getRow(1).getCell(1).value).toBe('Personas kods');
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
+    // From the header (under the title row) over every row: six certificates.
+    expect(sheet.autoFilter).toBe('A2:I8');
+    expect(sheet.getRow(2).getCell(1).value).toBe('Personas kods');
     expect(sheet.getColumn(5).width).toBeGreaterThanOrEqual(40);
-    const row = sheet.getRows(2, sheet.rowCount - 1)!.find((r) => r.getCell(8).value === `2026/${p[0].candidateCode}-MAT09`)!;
+    const row = sheet.getRows(3, sheet.rowCount - 2)!.find((r) => r.getCell(8).value === `2026/${p[0].candidateCode}-MAT09`)!;
     expect(row.getCell(7).type).toBe(ExcelJS.ValueType.Number);
     expect(row.getCell(7).value).toBe(16);
     expect(row.getCell(9).type).toBe(ExcelJS.ValueType.Date);
@@ -108,7 +111,7 @@ describe.each(DATABASE_KINDS)('report files on %s', (kind) => {
     expect(row.getCell(9).numFmt).toBe('dd.mm.yyyy');
     expect(row.getCell(3).value).toBe(LATVIAN_NAME);
     const formula = sheet
-      .getRows(2, sheet.rowCount - 1)!
+      .getRows(3, sheet.rowCount - 2)!
       .find((r) => r.getCell(8).value === `2026/${p[1].candidateCode}-MAT09`)!
       .getCell(2);
     expect(formula.type).toBe(ExcelJS.ValueType.String);
@@ -164,8 +167,8 @@ describe.each(DATABASE_KINDS)('report files on %s', (kind) => {
     const bytes = await storedFile(db(), task.jobId);
     expect(bytes.length).toBe(file.fileSize);
     const sheet = await loadXlsx(bytes);
-    expect(sheet.actualRowCount).toBe(6);
-    expect(sheet.getRow(2).getCell(5).value).toBe(p[0].candidateCode);
+    expect(sheet.actualRowCount).toBe(7);
+    expect(sheet.getRow(3).getCell(5).value).toBe(p[0].candidateCode);
   });
 
   it('records the total at once and progress as batches are written', async () => {

@@ -76,9 +76,9 @@ describe.each(DATABASE_KINDS)('the report worker pool on %s', (kind) => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
     const sheet = workbook.worksheets[0]!;
-    expect(sheet.actualRowCount).toBe(6);
-    expect(sheet.getRow(2).getCell(5).value).toBe(f.a[0]!.candidateCode);
-    expect(sheet.getRow(2).getCell(9).value).toBe(16);
+    expect(sheet.actualRowCount).toBe(7);
+    expect(sheet.getRow(3).getCell(5).value).toBe(f.a[0]!.candidateCode);
+    expect(sheet.getRow(3).getCell(9).value).toBe(16);
     const job = await db.selectFrom('report_jobs').select('rows_total').where('id', '=', task.jobId).executeTakeFirstOrThrow();
     expect(job.rows_total).toBe(5);
   });

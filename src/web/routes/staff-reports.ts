@@ -1,18 +1,19 @@
 /**
- * Staff page "Reports > Statistical reports": `GET /staff/reports` (form and list), `POST /staff/reports` (queue a
- * report), `GET /staff/reports/list` (the list alone, polled by htmx while a report is in progress) and
- * `GET /staff/reports/:id/download`. A user sees and downloads only their own reports, and asks only about their
+ * Staff page "Reports > Statistical reports": `GET /staff/reports` (form and list; `?report_type=` chooses the
+ * type whose fields the form shows), `GET /staff/reports/fields` (those fields alone, for htmx), `POST
+ * /staff/reports` (queue a report), `GET /staff/reports/list` (the list alone, polled by htmx while a report is in
+ * progress) and `GET /staff/reports/:id/download`. A user sees and downloads only their own reports, and asks only about their
  * own institution (agency staff: any, or all).
  */
 import { Hono, type Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
-import { reportList, reportsPage, REPORTS_PER_PAGE, type ReportFormView } from '../../../views/reports.js';
+import { reportList, reportsPage, requestForm, REPORTS_PER_PAGE, sessionName, type ReportFormView, type ReportListView } from '../../../views/reports.js';
 import { audit } from '../../data/audit.js';
 import { examSessionChoices, examSessionInScope } from '../../data/exam-sessions.js';
 import { institutionChoices } from '../../data/institutions.js';
 import { enqueueReport, findFinishedReport, listReports, ReportQueueFullError, reportFileChunks, type ReportQueueSettings } from '../../data/report-jobs.js';
-import { parseReportForm, type ReportFormProblem, type ReportParameters } from '../../domain/report-parameters.js';
+import { parseReportForm, REPORT_TYPES, type ReportFormProblem, type ReportParameters, type ReportTypeName } from '../../domain/report-parameters.js';
 import { pageContext, type AppEnv } from '../context.js';
 import { idParam, pageNumber, textFields } from '../forms.js';
 import { sendHtml } from '../respond.js';
@@ -27,6 +28,11 @@ export interface StaffReportDependencies {
   clock?: () => Date;
 }
 
+/** The type the form shows the fields of: the one asked for, or the first. */
+function chosenType(value: string | undefined): ReportTypeName {
+  return (REPORT_TYPES as readonly string[]).includes(value ?? '') ? (value as ReportTypeName) : REPORT_TYPES[0];
+}
+
 const CONTENT_TYPES = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   csv: 'text/csv; charset=utf-8',
@@ -37,30 +43,48 @@ export function staffReportRoutes(deps: StaffReportDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const clock = deps.clock ?? (() => new Date());
 
-  const listView = async (c: Context<AppEnv>, page: number, highlight?: number) => {
-    const { items, total } = await listReports(deps.db, staffUser(c).userId, { offset: (page - 1) * REPORTS_PER_PAGE, limit: REPORTS_PER_PAGE });
-    return { items, total, page, highlight };
+  /** The exam sessions the user may ask about: the form's choices, and the names the list gives its reports. */
+  const sessionsInScope = (c: Context<AppEnv>) => {
+    const scope = staffScope(c);
+    return examSessionChoices(deps.db, scope.kind === 'school' ? scope.institutionId : null);
+  };
+
+  const listView = async (c: Context<AppEnv>, page: number, highlight?: number): Promise<ReportListView> => {
+    const [{ items, total }, sessions] = await Promise.all([
+      listReports(deps.db, staffUser(c).userId, { offset: (page - 1) * REPORTS_PER_PAGE, limit: REPORTS_PER_PAGE }),
+      sessionsInScope(c),
+    ]);
+    const context = pageContext(c);
+    return {
+      items,
+      total,
+      page,
+      highlight,
+      retentionDays: deps.settings.retentionDays,
+      sessionNames: new Map(sessions.map((s) => [s.id, sessionName(context, s)])),
+    };
   };
 
   const formView = async (c: Context<AppEnv>, values: Record<string, string>, problems: ReportFormProblem[], message?: string): Promise<ReportFormView> => {
     const scope = staffScope(c);
-    const institutionId = scope.kind === 'school' ? scope.institutionId : null;
-    const [sessions, institutions] = await Promise.all([
-      examSessionChoices(deps.db, institutionId),
-      scope.kind === 'agency' ? institutionChoices(deps.db) : Promise.resolve([]),
-    ]);
-    return { scope, sessions, institutions, values, problems, message };
+    const [sessions, institutions] = await Promise.all([sessionsInScope(c), scope.kind === 'agency' ? institutionChoices(deps.db) : Promise.resolve([])]);
+    return { scope, type: chosenType(values.report_type), sessions, institutions, values, problems, message };
   };
 
-  const defaults = (): Record<string, string> => {
+  const defaults = (type: string | undefined): Record<string, string> => {
     const today = clock().toISOString().slice(0, 10);
-    return { report_type: 'institution-results', format: 'xlsx', selection_date: today, education: 'secondary' };
+    return { report_type: chosenType(type), format: 'xlsx', selection_date: today, education: 'secondary' };
   };
 
   app.get('/', async (c) => {
     const page = pageNumber(c.req.query('page'));
-    const [form, list] = await Promise.all([formView(c, defaults(), []), listView(c, page)]);
+    const [form, list] = await Promise.all([formView(c, defaults(c.req.query('report_type')), []), listView(c, page)]);
     return sendHtml(c, reportsPage(pageContext(c), form, list));
+  });
+
+  app.get('/fields', async (c) => {
+    const form = await formView(c, defaults(c.req.query('report_type')), []);
+    return sendHtml(c, requestForm(pageContext(c), form));
   });
 
   app.get('/list', async (c) => {

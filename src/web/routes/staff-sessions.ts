@@ -11,20 +11,38 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import {
   DEFAULT_SORT,
+  candidatesCsvCells,
+  candidatesCsvName,
   candidatesPage,
   candidatesPath,
   candidatesPrintPage,
+  printStylesheet,
   revealedCode,
   type CandidateListState,
   type CandidatesView,
 } from '../../../views/candidates.js';
-import { ARCHIVE_NOTE_NAME, archiveNoteText, certificatesNotYetPage, sessionsPage } from '../../../views/staff-sessions.js';
+import {
+  ARCHIVE_INDEX_NAME,
+  ARCHIVE_NOTE_NAME,
+  archiveIndexCells,
+  archiveNoteText,
+  certificatesNotYetPage,
+  sessionsPage,
+} from '../../../views/staff-sessions.js';
 import { audit } from '../../data/audit.js';
 import { candidateCounts, listCandidates, revealPersonalCode } from '../../data/candidates.js';
-import { CANDIDATE_FILTERS, CANDIDATE_SORTS, type CandidateFilter, type CandidateSort } from '../../domain/staff-lists.js';
+import {
+  CANDIDATE_FILTERS,
+  CANDIDATE_SORTS,
+  MAX_SEARCH_LENGTH,
+  matchingInstitutions,
+  type CandidateFilter,
+  type CandidateSort,
+} from '../../domain/staff-lists.js';
+import { csvLine } from '../../reports/csv.js';
 import { certificateArchive } from '../../data/certificate-archive.js';
 import { examSessionInScope, examSessionYears, examSessionsWithCounts, type ExamSession } from '../../data/exam-sessions.js';
-import { findInstitution, institutionChoices } from '../../data/institutions.js';
+import { findInstitution, institutionChoices, type InstitutionChoice } from '../../data/institutions.js';
 import type { Sealer } from '../../data/sealing.js';
 import { resultsVisibleTo, type ResultsViewer } from '../../domain/release.js';
 import { pageContext, type AppEnv } from '../context.js';
@@ -41,6 +59,12 @@ export interface StaffSessionDependencies {
 }
 
 export const CANDIDATES_PER_PAGE = 50;
+
+/** Cells as a CSV file a Latvian spreadsheet opens as it is (src/reports/csv.ts: BOM, semicolons, CRLF). */
+function csvText(cells: readonly string[][]): string {
+  const columns = (cells[0] ?? []).map((heading) => ({ heading, kind: 'text' as const, width: 0 }));
+  return `\uFEFF${cells.map((line) => csvLine(line, columns)).join('')}`;
+}
 
 function oneOf<T extends string>(allowed: readonly T[], value: string | undefined, fallback: T): T {
   return value !== undefined && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
@@ -77,20 +101,38 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
 
   app.get('/', async (c) => {
     const scope = staffScope(c);
-    const institutionId = await scopedInstitution(c);
+    let institutionId = await scopedInstitution(c);
+    const institutions = scope.kind === 'agency' ? await institutionChoices(deps.db) : [];
+    // Agency staff name a school by typing: one match shows its sessions, several (or none) are a choice to make.
+    const schoolSearch = scope.kind === 'agency' && institutionId === null ? (c.req.query('school') ?? '').trim().slice(0, MAX_SEARCH_LENGTH) : '';
+    let schoolMatches: InstitutionChoice[] | undefined;
+    if (schoolSearch !== '') {
+      const found = matchingInstitutions(institutions, schoolSearch);
+      if (found.length === 1) institutionId = found[0]!.id;
+      else schoolMatches = found;
+    }
     const years = await examSessionYears(deps.db, institutionId);
     const requested = wholeNumber(c.req.query('year'));
     const year = requested !== undefined && years.includes(requested) ? requested : years[0];
     const sessions =
-      year === undefined ? [] : await examSessionsWithCounts(deps.db, { institutionId, schoolYear: year, viewer: resultsViewer(c), now: clock() });
-    const institutions = scope.kind === 'agency' ? await institutionChoices(deps.db) : [];
-    return sendHtml(
-      c,
-      sessionsPage(pageContext(c), { scope, institutions, institution: scope.kind === 'agency' ? institutionId : null, years, year, sessions }),
-    );
+      year === undefined || schoolMatches !== undefined
+        ? []
+        : await examSessionsWithCounts(deps.db, { institutionId, schoolYear: year, viewer: resultsViewer(c), now: clock() });
+    const view = {
+      scope,
+      institutions,
+      institution: scope.kind === 'agency' ? institutionId : null,
+      years,
+      year,
+      sessions,
+      schoolSearch: schoolMatches !== undefined ? schoolSearch : '',
+      ...(schoolMatches !== undefined ? { schoolMatches } : {}),
+    };
+    return sendHtml(c, sessionsPage(pageContext(c), view), schoolMatches?.length === 0 ? 400 : 200);
   });
 
-  async function candidatesView(c: Context<AppEnv>, print: boolean, revealed?: CandidatesView['revealed']): Promise<CandidatesView> {
+  /** The list as the address asks for it: filter, search, order and page (all rows, for print and CSV). */
+  async function candidatesView(c: Context<AppEnv>, whole: boolean, revealed?: CandidatesView['revealed']): Promise<CandidatesView> {
     const scope = staffScope(c);
     const institutionId = await scopedInstitution(c);
     const session = await scopedSession(c, institutionId);
@@ -101,21 +143,23 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
       sort: oneOf<CandidateSort>(CANDIDATE_SORTS, query.sort, DEFAULT_SORT),
       direction: query.dir === 'desc' ? 'desc' : 'asc',
       page: pageNumber(query.page),
+      search: (query.q ?? '').trim().slice(0, MAX_SEARCH_LENGTH),
     };
-    const counts = await candidateCounts(deps.db, session.id, institutionId);
-    const lastPage = Math.max(1, Math.ceil(counts[state.filter] / CANDIDATES_PER_PAGE));
-    state.page = Math.min(Math.max(1, state.page), lastPage);
-    const offset = print ? 0 : (state.page - 1) * CANDIDATES_PER_PAGE;
-    const rows = await listCandidates(deps.db, session, {
-      institutionId,
-      viewer: resultsViewer(c),
-      now: clock(),
-      filter: state.filter,
-      sort: state.sort,
-      direction: state.direction,
-      ...(print ? {} : { page: { limit: CANDIDATES_PER_PAGE, offset } }),
-    });
-    const institutions = scope.kind === 'agency' ? await institutionChoices(deps.db, session.id) : [];
+    const [counts, list, institutions] = await Promise.all([
+      candidateCounts(deps.db, session.id, institutionId),
+      listCandidates(deps.db, session, {
+        institutionId,
+        viewer: resultsViewer(c),
+        now: clock(),
+        filter: state.filter,
+        sort: state.sort,
+        direction: state.direction,
+        search: state.search,
+        ...(whole ? {} : { page: { number: state.page, size: CANDIDATES_PER_PAGE } }),
+      }),
+      scope.kind === 'agency' ? institutionChoices(deps.db, session.id) : Promise.resolve([]),
+    ]);
+    state.page = list.page;
     const from = certificatesFrom(c, session);
     return {
       session,
@@ -123,8 +167,9 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
       institutions,
       state,
       counts,
-      rows,
-      offset,
+      rows: list.rows,
+      total: list.total,
+      offset: list.offset,
       pageSize: CANDIDATES_PER_PAGE,
       ...(revealed ? { revealed } : {}),
       ...(from ? { certificatesFrom: from } : {}),
@@ -136,6 +181,43 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
     const view = await candidatesView(c, print);
     const page = pageContext(c);
     return sendHtml(c, print ? candidatesPrintPage(page, view, clock()) : candidatesPage(page, view));
+  });
+
+  // The same list as the page shows, every row of it, for a spreadsheet: UTF-8 with a byte-order mark and
+  // semicolons, as the reports' CSV files (src/reports/csv.ts). Who took which list is logged.
+  app.get('/:sessionId/candidates.csv', async (c) => {
+    const view = await candidatesView(c, true);
+    const cells = candidatesCsvCells(pageContext(c), view);
+    const rows = cells.length - 1;
+    await audit(
+      deps.db,
+      {
+        actor: staffActor(c),
+        action: 'candidates.export',
+        subject: `session:${view.session.id}`,
+        channel: 'school',
+        details: { institution: view.state.institution ?? (view.scope.kind === 'school' ? view.scope.institutionId : null), rows },
+      },
+      clock(),
+    );
+    return c.body(csvText(cells), 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${candidatesCsvName(view.session)}.csv"`,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+  });
+
+  app.get('/:sessionId/candidates/print.css', async (c) => {
+    const scope = staffScope(c);
+    const institutionId = await scopedInstitution(c);
+    const session = await scopedSession(c, institutionId);
+    const institutions = scope.kind === 'agency' && institutionId !== null ? await institutionChoices(deps.db, session.id) : [];
+    const institution = scope.kind === 'agency' ? institutionId : null;
+    return c.body(printStylesheet(pageContext(c), { session, scope, institutions, institution }), 200, {
+      'Content-Type': 'text/css; charset=utf-8',
+      'Cache-Control': 'private, no-cache',
+    });
   });
 
   app.post('/:sessionId/candidates/:registrationId/reveal', async (c) => {
@@ -167,12 +249,14 @@ export function staffSessionRoutes(deps: StaffSessionDependencies): Hono<AppEnv>
       return sendHtml(c, certificatesNotYetPage(pageContext(c), session, candidatesPath(session.id)), 403);
     }
     const institution = institutionId === null ? undefined : await findInstitution(deps.db, institutionId);
+    const page = pageContext(c);
     const entries = certificateArchive(deps.db, {
       sessionId: session.id,
       institutionId,
       actor: staffActor(c),
       seal: deps.seal,
       note: (note) => ({ name: ARCHIVE_NOTE_NAME, text: archiveNoteText(session, note) }),
+      index: (listed) => ({ name: ARCHIVE_INDEX_NAME, text: csvText(archiveIndexCells(page, session, listed)) }),
     });
     const fileName = [
       'sertifikati',
