@@ -8,6 +8,7 @@ import * as rateLimits from './0006_rate_limits.js';
 import * as auditRepresentative from './0007_audit_representative.js';
 import * as documentVersions from './0008_document_versions.js';
 import * as verificationCodes from './0009_verification_codes.js';
+import * as agencyExams from './0015_agency_exams.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0007_audit_representative': auditRepresentative,
   '0008_document_versions': documentVersions,
   '0009_verification_codes': verificationCodes,
+  '0015_agency_exams': agencyExams,
 };
 
 export const migrationProvider: MigrationProvider = {
