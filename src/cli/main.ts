@@ -235,7 +235,9 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         const namesLv = values['names-lv']?.split(';');
         const namesEn = values['names-en']?.split(';');
         if (weights && weights.length !== maxima.length) throw new UsageError(t('cli.bad-option', { option: 'weights', value: values.weights ?? '' }));
-        const { parts, problems } = parsePartInput(maxima.map((maxPoints, i) => ({ maxPoints, weight: weights?.[i] ?? '', nameLv: namesLv?.[i], nameEn: namesEn?.[i] })));
+        const { parts, problems } = parsePartInput(
+          maxima.map((maxPoints, i) => ({ maxPoints, weight: weights?.[i] ?? '', nameLv: namesLv?.[i], nameEn: namesEn?.[i] })),
+        );
         const problem = problems[0];
         if (problem?.key === 'count') throw new CatalogueError('catalogue.part-count');
         if (problem) {

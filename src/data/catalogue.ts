@@ -4,6 +4,7 @@ import { isPostgres } from '../../db/dialect.js';
 import { KeyedError } from '../errors.js';
 import type { Database, Exam, ExamPart } from '../../db/schema.js';
 import { CALENDAR, CATALOGUE, type CataloguePart } from '../domain/catalogue.js';
+import { weightText } from '../domain/part-input.js';
 import { audit } from './audit.js';
 import { defaultReleaseMoments, isReleased, type Education } from '../domain/release.js';
 import { parseWeight, unsoundReasons, type ScoringDefinition, type UnsoundReason, type WeightedPointsRule } from '../domain/scoring.js';
@@ -175,20 +176,6 @@ async function previousYearDefinition(
   };
 }
 
-/** An exact fraction as the decimal text parseWeight reads (weights are stored from such decimals). */
-export function weightText(numerator: number, denominator: number): string {
-  let scale = 1;
-  let digits = 0;
-  while ((numerator * scale) % denominator !== 0 && digits < 9) {
-    scale *= 10;
-    digits++;
-  }
-  const scaled = Math.round((numerator * scale) / denominator);
-  if (digits === 0) return String(scaled);
-  const text = String(scaled).padStart(digits + 1, '0');
-  return `${text.slice(0, -digits)}.${text.slice(-digits)}`.replace(/\.?0+$/, '');
-}
-
 async function insertParts(db: Transaction<Database> | Kysely<Database>, examId: number, parts: readonly CataloguePart[]) {
   if (parts.length === 0) return;
   await db
@@ -229,7 +216,7 @@ export interface PartsChangeImpact {
 /** The exam has points already: redefining its parts must be confirmed, knowing what it affects. */
 export class PartsChangeNeedsConfirmation extends CatalogueError {
   constructor(readonly impact: PartsChangeImpact) {
-    super('catalogue.parts-need-confirmation', { ...impact });
+    super('agencyExams.errors.partsNeedConfirmation', { ...impact });
   }
 }
 
@@ -331,7 +318,7 @@ export async function addExamSession(
   sitting: { term: 'main' | 'additional'; startsOn: string; endsOn: string },
   channel = 'cli',
 ): Promise<number> {
-  if (sitting.endsOn < sitting.startsOn) throw new CatalogueError('catalogue.session-dates');
+  if (sitting.endsOn < sitting.startsOn) throw new CatalogueError('agencyExams.errors.sessionDates');
   return db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('exam_sessions')
@@ -339,7 +326,7 @@ export async function addExamSession(
       .onConflict((oc) => oc.columns(['exam_id', 'term', 'starts_on']).doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (!inserted) throw new CatalogueError('catalogue.session-exists');
+    if (!inserted) throw new CatalogueError('agencyExams.errors.sessionExists');
     await audit(trx, { actor, channel, action: 'exam.add-session', subject: `exam:${examId}`, details: sitting });
     return inserted.id;
   });

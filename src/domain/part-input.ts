@@ -40,3 +40,17 @@ export function parsePartInput(rows: readonly PartInputRow[]): { parts: Catalogu
   });
   return { parts, problems };
 }
+
+/** An exact fraction as the decimal text parseWeight reads (weights are stored from such decimals). */
+export function weightText(numerator: number, denominator: number): string {
+  let scale = 1;
+  let digits = 0;
+  while ((numerator * scale) % denominator !== 0 && digits < 9) {
+    scale *= 10;
+    digits++;
+  }
+  const scaled = Math.round((numerator * scale) / denominator);
+  if (digits === 0) return String(scaled);
+  const text = String(scaled).padStart(digits + 1, '0');
+  return `${text.slice(0, -digits)}.${text.slice(-digits)}`.replace(/\.?0+$/, '');
+}

@@ -180,9 +180,7 @@ export function scoreFromText(definition: ScoringDefinition, texts: readonly str
 
 /** Why a definition cannot be scored fairly: no parts, a part without points, or a weighted maximum that is not whole. */
 export type UnsoundReason =
-  | { kind: 'no-parts' }
-  | { kind: 'zero-maximum'; part: number }
-  | { kind: 'weighted-maximum-not-whole'; part: number; maxPoints: number; weight: Weight };
+  { kind: 'no-parts' } | { kind: 'zero-maximum'; part: number } | { kind: 'weighted-maximum-not-whole'; part: number; maxPoints: number; weight: Weight };
 
 /**
  * What makes a definition unfair to score, part by part. Truncating weighted points only works where each
