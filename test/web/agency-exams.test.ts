@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExam } from '../../src/data/catalogue.js';
+import { importScores } from '../../src/data/scores.js';
+import { SCORE_UPLOAD_BYTES } from '../../src/web/routes/agency-scores.js';
 import { createLogger } from '../../src/log.js';
 import { IssuanceRunner } from '../../src/issuance/runner.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -231,6 +233,32 @@ describe.each(DATABASE_KINDS)('agency exam workflows on %s', (kind) => {
     const page = await (await get(saved.headers.get('location')!, agency)).text();
     expect(page).toContain('Saglabāta: jauni 3, mainīti 0, nemainīti 0');
     expect(page).toContain(history[1]!.sha256);
+  });
+
+  it('sends a file over the upload limit back to the form with the limit, and keeps nothing', async () => {
+    const body = new FormData();
+    body.set('_csrf', await csrfOf(agency, '/staff/reports'));
+    body.set('session', String(seeded.sessionId));
+    body.set('file', new File([new Uint8Array(SCORE_UPLOAD_BYTES + 1)], 'big.csv', { type: 'text/csv' }));
+    const before = await db().selectFrom('score_uploads').select('id').execute();
+    const response = await staff.app.request('/staff/agency/scores/upload', { method: 'POST', headers: { cookie: agency }, body });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/staff/agency/scores?problem=too-large');
+    const page = await get(response.headers.get('location')!, agency);
+    expect(page.status).toBe(413);
+    expect(await page.text()).toContain('Datne ir par lielu: atļauts ne vairāk kā 10 MB');
+    expect(await db().selectFrom('score_uploads').select('id').execute()).toEqual(before);
+    // A file the command line imports is in the same history.
+    const [a] = seeded.candidateCodes as [string];
+    await importScores(
+      db(),
+      seeded.sessionId,
+      { bytes: new TextEncoder().encode(`candidate_code,took_part,part_1,part_2\n${a},yes,40,10`), name: 'cli.csv' },
+      'cli:operator',
+    );
+    expect(await db().selectFrom('score_uploads').select(['actor', 'status', 'rows_unchanged']).where('file_name', '=', 'cli.csv').execute()).toEqual([
+      { actor: 'cli:operator', status: 'saved', rows_unchanged: 1 },
+    ]);
   });
 
   describe('issuance', () => {
