@@ -235,6 +235,24 @@ describe.each(DATABASE_KINDS)('agency exam workflows on %s', (kind) => {
     expect(page).toContain(history[1]!.sha256);
   });
 
+  it('asks before redefining the parts of an exam with scores, saying what it affects, and refuses parts the scores do not fit', async () => {
+    const path = `/staff/agency/exams/${seeded.examId}/parts`;
+    const form = { part_1_max: '40', part_1_weight: '1', part_2_max: '25', part_2_weight: '1', rule: 'exact' };
+    const asked = await post(path, agency, form, path.replace('/parts', ''));
+    expect(asked.status).toBe(409);
+    const page = await asked.text();
+    expect(page).toContain('Punkti ir 3 kārtotājiem 1 norisēs');
+    expect(page).toContain('name="confirm" value="yes"');
+    expect((await findExam(db(), 'MATVL', 2025))!.parts.map((p) => p.max_points)).toEqual([40, 20]);
+    // One part fewer: the stored points would lose their meaning, confirmed or not.
+    const misfit = await post(path, agency, { part_1_max: '60', part_1_weight: '1', rule: 'exact', confirm: 'yes' }, path.replace('/parts', ''));
+    expect(misfit.status).toBe(409);
+    expect(await misfit.text()).toContain('Daļas nevar mainīt');
+    const confirmed = await post(path, agency, { ...form, confirm: 'yes' }, path.replace('/parts', ''));
+    expect(confirmed.status).toBe(303);
+    expect((await findExam(db(), 'MATVL', 2025))!.parts.map((p) => p.max_points)).toEqual([40, 25]);
+  });
+
   it('sends a file over the upload limit back to the form with the limit, and keeps nothing', async () => {
     const body = new FormData();
     body.set('_csrf', await csrfOf(agency, '/staff/reports'));
