@@ -320,6 +320,53 @@ export interface JobLeaseTable {
   lease_until: string;
 }
 
+// ---- The agency's workspace (migration 0015) ----
+
+export type ScoreUploadStatus = 'previewed' | 'refused' | 'saved' | 'expired';
+
+/** A score file loaded for a session: the import history, and the file itself between preview and saving. */
+export interface ScoreUploadTable {
+  id: Generated<number>;
+  session_id: number;
+  actor: string;
+  user_id: number | null;
+  file_name: string;
+  sha256: string;
+  file_size: number;
+  content: Uint8Array | null;
+  status: ScoreUploadStatus;
+  rows_new: ColumnType<number, number | undefined, number>;
+  rows_changed: ColumnType<number, number | undefined, number>;
+  rows_unchanged: ColumnType<number, number | undefined, number>;
+  /** JSON of the ImportProblem list, when the file was refused. */
+  problems: string | null;
+  uploaded_at: string;
+  saved_at: string | null;
+  expires_at: string | null;
+}
+
+export type IssuanceStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** Issuing and sealing one exam session's certificates, queued and leased like a report. */
+export interface IssuanceJobTable {
+  id: Generated<number>;
+  session_id: number;
+  user_id: number | null;
+  actor: string;
+  status: IssuanceStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  issued: ColumnType<number, number | undefined, number>;
+  sealed: ColumnType<number, number | undefined, number>;
+  /** JSON [{ number, reason }] of the certificates the last attempt could not seal. */
+  failures: string | null;
+  failure: string | null;
+  requested_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  lease_until: string | null;
+  claimed_by: string | null;
+}
+
 export interface Database {
   school_years: SchoolYearTable;
   institutions: InstitutionTable;
@@ -350,8 +397,12 @@ export interface Database {
   paper_request_drafts: PaperRequestDraftTable;
   rate_limit_counters: RateLimitCounterTable;
   job_leases: JobLeaseTable;
+  score_uploads: ScoreUploadTable;
+  issuance_jobs: IssuanceJobTable;
 }
 
 export type Exam = Selectable<ExamTable>;
 export type ExamPart = Selectable<ExamPartTable>;
 export type ReportJob = Selectable<ReportJobTable>;
+export type ScoreUpload = Selectable<ScoreUploadTable>;
+export type IssuanceJob = Selectable<IssuanceJobTable>;

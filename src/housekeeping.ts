@@ -24,6 +24,7 @@ import type { Database } from '../db/schema.js';
 import { EMBED_SESSION_MS, ENDED_SESSION_KEPT_MS, purgeDownloadLinks, purgeEmbedSessions, purgeUsedTokenIds } from './data/eservice.js';
 import { purgeExpiredPaperDrafts } from './data/paper-requests.js';
 import { pruneEndedRateLimitWindows } from './data/rate-limits.js';
+import { expireScoreUploads, SCORE_UPLOAD_KEEP_MS } from './data/score-uploads.js';
 import { expireReports, removeOrphanReportFiles } from './data/report-jobs.js';
 import { LOGIN_ATTEMPT_MS, purgeExpiredWebSessions, purgeStaleLoginAttempts, WEB_SESSION_ABSOLUTE_MS } from './data/web-sessions.js';
 import { CLOCK_TOLERANCE_SECONDS } from './eservice/claims.js';
@@ -98,6 +99,13 @@ export const HOUSEKEEPING_TASKS: readonly HousekeepingTask[] = [
     retention: "until the counter's window ends (10 minutes to 24 hours, by limit)",
     everyMs: MINUTE_MS,
     run: pruneEndedRateLimitWindows,
+  },
+  {
+    name: 'score-upload-files',
+    deletes: 'score files previewed in the agency pages but never saved (score_uploads.content): candidate codes and their points; the history row stays',
+    retention: `${SCORE_UPLOAD_KEEP_MS / MINUTE_MS} minutes after the upload`,
+    everyMs: 10 * MINUTE_MS,
+    run: expireScoreUploads,
   },
   {
     name: 'report-files',

@@ -16,6 +16,8 @@ import { ReportPool } from './reports/pool.js';
 import { ReportRunner } from './reports/runner.js';
 import { DEFAULT_QUEUE_SETTINGS, type ReportQueueSettings } from './data/report-jobs.js';
 import { prepareEservice } from './eservice/setup.js';
+import { IssuanceRunner } from './issuance/runner.js';
+import { DEFAULT_ISSUANCE_SETTINGS } from './data/issuance-jobs.js';
 import { CountryDatabase } from './net/country-database.js';
 import { startHousekeeping, startRecurringJob } from './housekeeping.js';
 import { runPreservation } from './data/preservation.js';
@@ -103,6 +105,15 @@ async function main(): Promise<void> {
     ? new ReportRunner({ db: handle.db, executor: reportPool, settings: reportSettings, concurrency: config.reports.workers, log })
     : undefined;
   reportRunner?.start();
+  // Issuance jobs (issue and seal a session's certificates) on the same lease mechanics as the reports.
+  const issuanceRunner = new IssuanceRunner({
+    db: handle.db,
+    seal: (facts) => pool.seal(facts),
+    sealConcurrency: pool.workers,
+    settings: { ...DEFAULT_ISSUANCE_SETTINGS, leaseMs: reportSettings.leaseMs },
+    log,
+  });
+  issuanceRunner.start();
   // Deletes data kept only for a while (what, and when: src/housekeeping.ts), on every instance, until shutdown.
   startHousekeeping({ db: handle.db, log, signal: stopBackgroundWork.signal });
   // Preservation (docs/sealing-and-verification.md): one instance at a time renews, document by document, in the
@@ -161,7 +172,11 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     auth: createAuthDependencies(config, handle.db),
     student: { requireStudent: requireStudent(), seal: (facts) => pool.seal(facts) },
-    staff: { seal: (facts) => pool.seal(facts), reports: { settings: reportSettings, notify: () => reportRunner?.notify() } },
+    staff: {
+      seal: (facts) => pool.seal(facts),
+      reports: { settings: reportSettings, notify: () => reportRunner?.notify() },
+      issuance: { notify: () => issuanceRunner.notify() },
+    },
     eservice,
     contact: config.contact,
   });
@@ -178,7 +193,12 @@ async function main(): Promise<void> {
     stopBackgroundWork.abort();
     geo.close();
     server.close(() => {
-      void Promise.allSettled([reportRunner?.stop().then(() => reportPool?.close()), pool.close(), verification.close(), sealing.close()])
+      void Promise.allSettled([
+        reportRunner?.stop().then(() => reportPool?.close()),
+        issuanceRunner.stop().then(() => pool.close()),
+        verification.close(),
+        sealing.close(),
+      ])
         .then(() => handle.db.destroy())
         .then(() => process.exit(0));
     });

@@ -191,6 +191,33 @@ describe.each(DATABASE_KINDS)('housekeeping on %s', (kind) => {
       left: async () =>
         (await db().selectFrom('rate_limit_counters').select('key_hash').execute()).map((r) => (r.key_hash === sha256('counter fresh') ? 'fresh' : 'stale')),
     },
+    'score-upload-files': {
+      async seed() {
+        const session = await db().selectFrom('exam_sessions').select('id').executeTakeFirstOrThrow();
+        for (const [label, expiresAt] of [
+          ['upload stale', ago(1000)],
+          ['upload fresh', ahead(60_000)],
+        ] as const) {
+          await db()
+            .insertInto('score_uploads')
+            .values({
+              session_id: session.id,
+              actor: `user:${userId}`,
+              user_id: userId,
+              file_name: label,
+              sha256: sha256(label),
+              file_size: 1,
+              content: new Uint8Array([1]),
+              status: 'previewed',
+              uploaded_at: ago(2 * 3_600_000),
+              expires_at: expiresAt,
+            })
+            .execute();
+        }
+      },
+      left: async () =>
+        (await db().selectFrom('score_uploads').select('file_name').where('content', 'is not', null).execute()).map((r) => r.file_name.slice('upload '.length)),
+    },
     'report-files': {
       async seed() {
         await reportJob('report stale', 'done', ago(1000));

@@ -12,6 +12,7 @@ import * as jobLeases from './0010_job_leases.js';
 import * as resultsExplained from './0011_results_explained.js';
 import * as paperRequestReferencesAndDrafts from './0012_paper_request_references_and_drafts.js';
 import * as agencyWorkspace from './0014_agency_workspace.js';
+import * as agencyExams from './0015_agency_exams.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0011_results_explained': resultsExplained,
   '0012_paper_request_references_and_drafts': paperRequestReferencesAndDrafts,
   '0014_agency_workspace': agencyWorkspace,
+  '0015_agency_exams': agencyExams,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,7 +19,8 @@ import { prepareSealing, type SealingSetup } from '../sealing/setup.js';
 import { verifyEdoc } from '../sealing/verify.js';
 import { uploadCheckStatements } from '../verification-text.js';
 import { CatalogueError, defineParts, findExam, installCatalogue, scoringDefinition, setReleaseMoments } from '../data/catalogue.js';
-import { formatRigaDateTime, isIsoDate, rigaParts, rigaToInstant } from '../domain/riga-time.js';
+import { formatRigaDateTime, isIsoDate, parseRigaDateTime } from '../domain/riga-time.js';
+import { parsePartInput } from '../domain/part-input.js';
 import { annulCertificate, CertificateError, issueCertificates } from '../data/certificates.js';
 import { clearRegister, generateDemo } from '../data/demo.js';
 import { KeyedError } from '../errors.js';
@@ -243,21 +244,21 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         const year = schoolYear('year', need('year'));
         const exam = await findExam(handle.db, need('exam'), year);
         if (!exam) throw new CatalogueError('catalogue.exam-unknown', { code: need('exam') });
-        const maxima = need('max')
-          .split(',')
-          .map((m) => wholeNumber('max', m.trim()));
-        const weights = values.weights ? values.weights.split(',').map((w) => w.trim()) : maxima.map(() => '1');
-        const namesLv = values['names-lv']?.split(';').map((n) => n.trim());
-        const namesEn = values['names-en']?.split(';').map((n) => n.trim());
-        if (weights.length !== maxima.length || weights.some((w) => !/^\d+(\.\d{1,9})?$/.test(w) || Number(w) === 0)) {
-          throw new UsageError(t('cli.bad-option', { option: 'weights', value: values.weights ?? '' }));
-        }
-        await defineParts(
-          handle.db,
-          actor,
-          exam.id,
-          maxima.map((maxPoints, i) => ({ maxPoints, weight: weights[i]!, nameLv: namesLv?.[i], nameEn: namesEn?.[i] })),
+        const maxima = need('max').split(',');
+        const weights = values.weights?.split(',');
+        const namesLv = values['names-lv']?.split(';');
+        const namesEn = values['names-en']?.split(';');
+        if (weights && weights.length !== maxima.length) throw new UsageError(t('cli.bad-option', { option: 'weights', value: values.weights ?? '' }));
+        const { parts, problems } = parsePartInput(
+          maxima.map((maxPoints, i) => ({ maxPoints, weight: weights?.[i] ?? '', nameLv: namesLv?.[i], nameEn: namesEn?.[i] })),
         );
+        const problem = problems[0];
+        if (problem?.key === 'count') throw new CatalogueError('catalogue.part-count');
+        if (problem) {
+          const option = problem.field === 'weight' ? 'weights' : 'max';
+          throw new UsageError(t('cli.bad-option', { option, value: (option === 'weights' ? values.weights : values.max) ?? '' }));
+        }
+        await defineParts(handle.db, actor, exam.id, parts);
         report(
           { exam: exam.code, parts: maxima.length },
           t('catalogue.parts-defined', { code: exam.code, year: schoolYearName(exam.school_year), count: maxima.length }),
@@ -269,14 +270,12 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         const moment = (name: 'basic' | 'secondary'): Date | undefined => {
           const text = values[name];
           if (text === undefined) return undefined;
-          const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/.exec(text.trim());
-          if (!match) throw new UsageError(t('cli.bad-option', { option: name, value: text }));
-          const [, y, mo, d, h, mi] = match.map(Number) as [number, number, number, number, number, number];
-          const instant = rigaToInstant({ year: y, month: mo, day: d, hour: h, minute: mi });
-          if (rigaParts(instant).month !== mo || h > 23 || mi > 59) throw new UsageError(t('cli.bad-option', { option: name, value: text }));
+          const instant = parseRigaDateTime(text);
+          if (!instant) throw new UsageError(t('cli.bad-option', { option: name, value: text }));
           return instant;
         };
-        const result = await setReleaseMoments(handle.db, actor, year, { basic: moment('basic'), secondary: moment('secondary') });
+        // Automation moves what it is told to: the command is the confirmation the pages ask for.
+        const result = await setReleaseMoments(handle.db, actor, year, { basic: moment('basic'), secondary: moment('secondary') }, { confirmPassed: true });
         const basic = formatRigaDateTime(new Date(result.basic));
         const secondary = formatRigaDateTime(new Date(result.secondary));
         report({ year: schoolYearName(year), ...result }, t('catalogue.release', { year: schoolYearName(year), basic, secondary }));

@@ -102,3 +102,24 @@ export function isIsoDate(text: string): boolean {
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
+
+/**
+ * "2027-06-26 09:00" or "2027-06-26T09:00" (as a datetime-local field sends it), Latvian time, as an instant;
+ * undefined for anything else, a day or hour that does not exist included.
+ */
+export function parseRigaDateTime(text: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/.exec(text.trim());
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute] = match.map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59) return undefined;
+  const instant = rigaToInstant({ year, month, day, hour, minute });
+  const back = rigaParts(instant);
+  return back.month === month && back.day === day ? instant : undefined;
+}
+
+/** An instant as a datetime-local field shows it, in Latvian time: "2027-06-26T09:00". */
+export function rigaDateTimeInput(instant: Date): string {
+  const p = rigaParts(instant);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}`;
+}

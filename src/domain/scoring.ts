@@ -178,17 +178,29 @@ export function scoreFromText(definition: ScoringDefinition, texts: readonly str
   return scoreExam(definition, points);
 }
 
+/** Why a definition cannot be scored fairly: no parts, a part without points, or a weighted maximum that is not whole. */
+export type UnsoundReason =
+  { kind: 'no-parts' } | { kind: 'zero-maximum'; part: number } | { kind: 'weighted-maximum-not-whole'; part: number; maxPoints: number; weight: Weight };
+
 /**
- * Whether a definition can be scored fairly. Truncating weighted points only works where each weighted
- * maximum is itself whole (32 × 0.78125 = 25); otherwise full marks could not reach 100 %.
+ * What makes a definition unfair to score, part by part. Truncating weighted points only works where each
+ * weighted maximum is itself whole (32 × 0.78125 = 25); otherwise full marks could not reach 100 %.
  */
+export function unsoundReasons(definition: ScoringDefinition): UnsoundReason[] {
+  if (definition.parts.length === 0) return [{ kind: 'no-parts' }];
+  const reasons: UnsoundReason[] = [];
+  definition.parts.forEach((p, i) => {
+    if (p.maxPoints <= 0) reasons.push({ kind: 'zero-maximum', part: i + 1 });
+    else if (definition.weightedPointsRule === 'truncate' && (p.maxPoints * p.weight.numerator) % p.weight.denominator !== 0) {
+      reasons.push({ kind: 'weighted-maximum-not-whole', part: i + 1, maxPoints: p.maxPoints, weight: p.weight });
+    }
+  });
+  return reasons;
+}
+
+/** Whether a definition can be scored fairly (see unsoundReasons). */
 export function isSoundDefinition(definition: ScoringDefinition): boolean {
-  return (
-    definition.parts.length > 0 &&
-    definition.parts.every(
-      (p) => p.maxPoints > 0 && (definition.weightedPointsRule === 'exact' || (p.maxPoints * p.weight.numerator) % p.weight.denominator === 0),
-    )
-  );
+  return unsoundReasons(definition).length === 0;
 }
 
 /** Parses a decimal weight such as "0.78125" into an exact fraction (78125/100000). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../db/connect.js';
-import { CatalogueError, defineParts, findExam, installCatalogue } from '../../src/data/catalogue.js';
+import { CatalogueError, defineParts, findExam, installCatalogue, PartsChangeNeedsConfirmation } from '../../src/data/catalogue.js';
 import { annulCertificate, CertificateError, issueCertificates } from '../../src/data/certificates.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { importScores } from '../../src/data/scores.js';
@@ -117,14 +117,17 @@ describe.each(DATABASE_KINDS)('the register on %s', (kind) => {
     expect(await importScores(db, s.sessionId, file, 't')).toMatchObject({ created: 3 });
   });
 
-  it('lets staff define the parts of an exam without a table, and not once points exist', async () => {
+  it('lets staff define the parts of an exam without a table, and once points exist only confirmed and where the points still fit', async () => {
     const db = test.handle.db;
     const s = await seedSession(db, { examCode: 'MATVL', candidates: 1 });
     await expect(defineParts(db, 't', s.examId, [{ maxPoints: 1, weight: '1.25' }])).resolves.toBeUndefined();
     await defineParts(db, 't', s.examId, [{ maxPoints: 40, weight: '1' }, { maxPoints: 20, weight: '1' }]);
     expect((await findExam(db, 'MATVL', 2025))!.parts.map((p) => p.max_points)).toEqual([40, 20]);
     await importScores(db, s.sessionId, csv(`candidate_code,took_part,part_1,part_2\n${s.candidateCodes[0]},yes,30,10`), 't');
-    await expect(defineParts(db, 't', s.examId, [{ maxPoints: 50, weight: '1' }])).rejects.toEqual(new CatalogueError('catalogue.parts-in-use'));
+    await expect(defineParts(db, 't', s.examId, [{ maxPoints: 50, weight: '1' }])).rejects.toBeInstanceOf(PartsChangeNeedsConfirmation);
+    await expect(defineParts(db, 't', s.examId, [{ maxPoints: 50, weight: '1' }], { confirmScored: true })).rejects.toEqual(
+      new CatalogueError('catalogue.parts-in-use'),
+    );
   });
 
   it('refuses to start on a database migrated by newer code', async () => {

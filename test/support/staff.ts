@@ -30,7 +30,12 @@ export function createStaffApp(
     db,
     log: createLogger('silent'),
     auth: { sessions, oidc: new OidcLogin({ publicUrl: TEST_PUBLIC_URL, providers: {} }), environment: 'test', publicUrl: TEST_PUBLIC_URL },
-    staff: { seal: options.seal, reports: { settings: { ...DEFAULT_QUEUE_SETTINGS, ...options.reports }, notify: options.notify }, clock: options.clock },
+    staff: {
+      seal: options.seal,
+      reports: { settings: { ...DEFAULT_QUEUE_SETTINGS, ...options.reports }, notify: options.notify },
+      issuance: { notify: options.notify },
+      clock: options.clock,
+    },
   });
   return {
     app,

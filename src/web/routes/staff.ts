@@ -1,6 +1,8 @@
 /**
  * The school and agency staff pages, mounted at /staff: exam sessions (staff-sessions.ts), reports
- * (staff-reports.ts), the agency's paper copies (agency-paper-requests.ts) and the agency's workspace (agency.ts). The guard stands here once for all
+ * (staff-reports.ts), the agency's paper copies (agency-paper-requests.ts) and the agency's workspace under /staff/agency:
+ * exams and calendar, score files, issuance (agency-exams.ts, agency-scores.ts, agency-issuance.ts), and roles, staff,
+ * annulments, the audit trail and the overview (agency.ts). The guard stands here once for all
  * of them: only signed-in staff with a role get through (others are sent to the staff sign-in), a body is a small
  * form, and whatever changes state carries the session's CSRF token.
  *
@@ -8,7 +10,7 @@
  * before this app: hono runs handlers in the order they were added, and a sign-in route answers without calling
  * the next, so the guard below never runs for it.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import type { ReportQueueSettings } from '../../data/report-jobs.js';
@@ -16,7 +18,10 @@ import type { Sealer } from '../../data/sealing.js';
 import type { AppEnv } from '../context.js';
 import { limitBody } from '../forms.js';
 import { csrfProtection } from '../session.js';
-import { requireStaff } from '../staff.js';
+import { requireStaff, staffScope } from '../staff.js';
+import { agencyExamRoutes } from './agency-exams.js';
+import { agencyIssuanceRoutes } from './agency-issuance.js';
+import { agencyScoreRoutes, SCORE_UPLOAD_PATH, scoreUploadLimit } from './agency-scores.js';
 import { agencyPaperRequestRoutes } from './agency-paper-requests.js';
 import { agencyRoutes } from './agency.js';
 import { staffReportRoutes } from './staff-reports.js';
@@ -27,6 +32,8 @@ export interface StaffDependencies {
   seal?: Sealer;
   /** The report queue's settings, and a wake-up call for this instance's runner when a job is queued. */
   reports: { settings: ReportQueueSettings; notify?: () => void };
+  /** A wake-up call for this instance's issuance runner when a job is queued. */
+  issuance?: { notify?: () => void };
   clock?: () => Date;
 }
 
@@ -39,11 +46,18 @@ export const STAFF_FORM_BYTES = 16 * 1024;
 
 export function staffRoutes(deps: StaffRouteDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  // The size cap comes before the CSRF check, which reads the form.
-  app.use('*', requireStaff(deps.db), limitBody(STAFF_FORM_BYTES), csrfProtection());
+  const formLimit: MiddlewareHandler<AppEnv> = limitBody(STAFF_FORM_BYTES);
+  const uploadLimit = scoreUploadLimit();
+  // The size cap comes before the CSRF check, which reads the form. Only agency staff may send a score file.
+  const limitStaffBody: MiddlewareHandler<AppEnv> = (c, next) =>
+    (c.req.path === SCORE_UPLOAD_PATH && staffScope(c).kind === 'agency' ? uploadLimit : formLimit)(c, next);
+  app.use('*', requireStaff(deps.db), limitStaffBody, csrfProtection());
   app.route('/sessions', staffSessionRoutes({ db: deps.db, seal: deps.seal, clock: deps.clock }));
   app.route('/reports', staffReportRoutes({ db: deps.db, ...deps.reports, clock: deps.clock }));
   app.route('/paper-requests', agencyPaperRequestRoutes({ db: deps.db, reports: deps.reports, clock: deps.clock }));
+  app.route('/agency/exams', agencyExamRoutes({ db: deps.db, clock: deps.clock }));
+  app.route('/agency/scores', agencyScoreRoutes({ db: deps.db, clock: deps.clock }));
+  app.route('/agency/issuance', agencyIssuanceRoutes({ db: deps.db, notify: deps.issuance?.notify, clock: deps.clock }));
   app.route('/agency', agencyRoutes(deps));
   return app;
 }
