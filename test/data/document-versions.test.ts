@@ -34,10 +34,39 @@ afterAll(async () => sealing?.close());
 
 const context = { actor: 't', channel: 'cli' };
 
-async function issuedCertificate(db: Kysely<Database>): Promise<{ id: number; number: string; sessionId: number; institutionId: number }> {
+/**
+ * `oldSchema`: the database is still at an earlier migration, so the scores go in as rows rather than through the
+ * import, whose history table that schema does not have yet.
+ */
+async function issuedCertificate(
+  db: Kysely<Database>,
+  oldSchema = false,
+): Promise<{ id: number; number: string; sessionId: number; institutionId: number }> {
   const s = await seedSession(db, { examCode: 'KUMAL', candidates: 1 });
-  const csv = `candidate_code,took_part,part_1,part_2\n${s.candidateCodes[0]},yes,40,20\n`;
-  await importScores(db, s.sessionId, { bytes: new TextEncoder().encode(csv), name: 's.csv' }, 't');
+  if (oldSchema) {
+    const registration = await db
+      .selectFrom('registrations')
+      .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+      .select('registrations.id')
+      .where('candidates.code', '=', s.candidateCodes[0]!)
+      .where('registrations.session_id', '=', s.sessionId)
+      .executeTakeFirstOrThrow();
+    const sitting = await db
+      .insertInto('sittings')
+      .values({ registration_id: registration.id, took_part: 'yes', updated_at: '2026-06-20T10:00:00.000Z' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('sitting_points')
+      .values([
+        { sitting_id: sitting.id, part_no: 1, points_hundredths: 4000 },
+        { sitting_id: sitting.id, part_no: 2, points_hundredths: 2000 },
+      ])
+      .execute();
+  } else {
+    const csv = `candidate_code,took_part,part_1,part_2\n${s.candidateCodes[0]},yes,40,20\n`;
+    await importScores(db, s.sessionId, { bytes: new TextEncoder().encode(csv), name: 's.csv' }, 't');
+  }
   await issueCertificates(db, s.sessionId, { actor: 't', issuedOn: '2026-06-30' });
   const certificate = await db.selectFrom('certificates').select(['id', 'number']).where('number', 'like', `%${s.candidateCodes[0]}%`).executeTakeFirstOrThrow();
   return { ...certificate, sessionId: s.sessionId, institutionId: s.institutionId };
@@ -184,7 +213,7 @@ describe.each(DATABASE_KINDS)('sealed document versions on %s', (kind) => {
       const migrationTableSchema = kind === 'postgres' ? (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]!.name : undefined;
       const { error } = await new Migrator({ db, provider: migrationProvider, migrationTableSchema }).migrateTo('0007_audit_representative');
       expect(error).toBeUndefined();
-      const { id } = await issuedCertificate(db);
+      const { id } = await issuedCertificate(db, true);
       const sealed = await sealing.pool.seal((await loadCertificateFacts(db, [id])).get(id)!);
       await sql`insert into certificate_documents (certificate_id, edoc, sha256, sealed_at) values (${id}, ${sealed.edoc}, ${sealed.sha256}, ${'2026-06-30T10:00:00.000Z'})`.execute(db);
 
