@@ -624,3 +624,9 @@ export async function windowAt(db: Kysely<Database>, schoolYear: number, group: 
   const window = await applicationWindow(db, schoolYear, group);
   return { window, state: windowState(window, now) };
 }
+
+/** The person's personal code, for their own receipt (printed masked). */
+export async function personalCodeOf(db: Kysely<Database>, personId: number): Promise<string> {
+  const row = await db.selectFrom('persons').select('personal_code').where('id', '=', personId).executeTakeFirstOrThrow();
+  return row.personal_code;
+}
