@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import { DatabaseStartupError, openDatabase, type DatabaseHandle } from '../db/connect.js';
 import { ConfigError, DEFAULT_PRESERVATION, loadConfig } from './config.js';
-import { generateDemo } from './data/demo.js';
+import { DEMO_LATEST_YEAR, generateDemo, generateDemoApplications } from './data/demo.js';
 import { prepareDatabase, registerIsEmpty } from './data/setup.js';
 import { createLogger, maskPersonalCodesIn } from './log.js';
 import { createApp } from './web/app.js';
@@ -60,6 +60,8 @@ async function main(): Promise<void> {
     const started = Date.now();
     log.info('first start: creating demo data', { students: config.demoStudents });
     const summary = await generateDemo(handle.db, { students: config.demoStudents, seed: config.demoSeed });
+    // The school year after the demo's newest, its applications open (December 2026: the 2026/27 window).
+    await generateDemoApplications(handle.db, { schoolYear: DEMO_LATEST_YEAR + 1, seed: config.demoSeed });
     log.info('demo data ready', { ...summary, ms: Date.now() - started });
   }
 

@@ -63,7 +63,7 @@ ${options.htmx && page.assets.htmx ? html`<script src="${page.assets.htmx}" defe
 <header class="site">
   <a class="brand" href="/">${t('site.name')}</a>
   <nav aria-label="${t('layout.menu')}">
-    ${page.user?.kind === 'student' ? html`<a href="/results">${t('layout.results')}</a>` : ''}
+    ${page.user?.kind === 'student' ? html`<a href="/results">${t('layout.results')}</a> <a href="/apply"${page.path.startsWith('/apply') ? html` aria-current="page"` : ''}>${t('apply.nav')}</a>` : ''}
     ${
       page.user?.kind === 'staff'
         ? html`<a href="/staff/sessions"${page.path.startsWith('/staff/sessions') ? html` aria-current="page"` : ''}>${t('staff.nav.sessions')}</a>

@@ -851,11 +851,45 @@ function structureObjects(page: Page): Map<number, Uint8Array> {
  * unprintable text and RangeError for impossible facts.
  */
 export function renderCertificatePdf(facts: CertificateFacts, verification?: CertificateVerification): Uint8Array {
-  const page = layout(facts, verification);
+  return writeDocument(layout(facts, verification), `${DOCUMENT_TITLE[facts.kind]} Nr. ${facts.number}`);
+}
+
+/** One block of a plain document: a heading or a paragraph, left-aligned. */
+export interface PlainBlock {
+  text: string;
+  heading?: boolean;
+  bold?: boolean;
+  /** Type size in points (default 10.5; a heading 16). */
+  size?: number;
+  /** Space above it, in points (default 8). */
+  gap?: number;
+}
+
+/**
+ * A one-page A4 document of headings and left-aligned paragraphs in the certificate's fonts, frame and tagging
+ * (receipts and statements the portal hands out). The type is made smaller until it fits; RangeError if it cannot.
+ */
+export function renderPlainPdf(title: string, blocks: readonly PlainBlock[]): Uint8Array {
+  for (const scale of [1, 0.85, 0.72, 0.6]) {
+    const page = new Page(1, scale);
+    page.y = 772;
+    blocks.forEach((block, i) => {
+      const size = block.size ?? (block.heading ? 16 : 10.5);
+      if (i > 0) page.next(block.gap ?? 8, size);
+      page.paragraph(block.text, block.bold || block.heading ? BOLD : REGULAR, size, 'text', {
+        left: TEXT_LEFT,
+        ...(block.heading ? { tag: 'H1' as const } : {}),
+      });
+    });
+    if (page.y >= 110) return writeDocument(page, title);
+  }
+  throw new RangeError('the document does not fit on one page');
+}
+
+function writeDocument(page: Page, title: string): Uint8Array {
   const objects = new Map<number, Uint8Array>(STATIC_OBJECTS);
   // node's native zlib: about 0.04 ms for the ~2 KB content stream where fflate takes about 0.16 ms per call.
   objects.set(CONTENTS, pdfStream(CONTENTS, '', deflateSync(latin1(page.stream()))));
-  const title = `${DOCUMENT_TITLE[facts.kind]} Nr. ${facts.number}`;
   objects.set(INFO, pdfObject(INFO, `<< /Title ${pdfString(title)} /Author ${pdfString(AUTHOR)} /Producer ${pdfString(PRODUCER)} >>`));
   for (const face of FACES) {
     const n = face.objectNumber + 1;

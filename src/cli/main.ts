@@ -23,6 +23,8 @@ import { formatRigaDateTime, isIsoDate, parseRigaDateTime } from '../domain/riga
 import { parsePartInput } from '../domain/part-input.js';
 import { annulCertificate, CertificateError, issueCertificates } from '../data/certificates.js';
 import { clearRegister, generateDemo } from '../data/demo.js';
+import { listApplicationWindows, setApplicationWindow } from '../data/applications.js';
+import { EXAM_GROUPS, type ExamGroup } from '../domain/applications.js';
 import { KeyedError } from '../errors.js';
 import { importScores } from '../data/scores.js';
 import { prepareDatabase, refreshStatistics } from '../data/setup.js';
@@ -50,6 +52,9 @@ Commands:
   parts --exam CODE --year Y --max 40,20 [--weights 1,0.5] [--names-lv "A;B"] [--names-en "A;B"]
                                            define an exam's parts (e.g. general-level mathematics)
   sessions [--year Y] [--exam CODE]        list exam sessions with their ids and counts
+  windows --year Y [--group secondary|basic|external --opens "2026-12-05 10:00" --closes "2026-12-15 23:59"]
+                                           show a school year's application windows, or set one group's
+                                           (Latvian time; applications are accepted to the end of the closing minute)
   release --year Y [--basic "2026-06-26 09:00"] [--secondary "2026-07-03 09:00"]
                                            show or move a school year's release moments (Latvian time)
   demo [--students N] [--seed S] [--latest-year Y] [--reset]
@@ -121,6 +126,9 @@ const OPTIONS = {
   'window-days': { type: 'string' },
   limit: { type: 'string' },
   at: { type: 'string' },
+  group: { type: 'string' },
+  opens: { type: 'string' },
+  closes: { type: 'string' },
 } as const;
 
 /** Sealing needs keys, a time-stamp authority and worker threads: opened on first use, closed at the end. */
@@ -279,6 +287,50 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
         const basic = formatRigaDateTime(new Date(result.basic));
         const secondary = formatRigaDateTime(new Date(result.secondary));
         report({ year: schoolYearName(year), ...result }, t('catalogue.release', { year: schoolYearName(year), basic, secondary }));
+        return 0;
+      }
+      case 'windows': {
+        const year = schoolYear('year', need('year'))!;
+        if (values.group !== undefined || values.opens !== undefined || values.closes !== undefined) {
+          const group = need('group') as ExamGroup;
+          if (!EXAM_GROUPS.includes(group)) throw new UsageError(t('cli.bad-option', { option: 'group', value: group }));
+          const moment = (name: 'opens' | 'closes') => {
+            const instant = parseRigaDateTime(need(name));
+            if (!instant) throw new UsageError(t('cli.bad-option', { option: name, value: need(name) }));
+            return instant;
+          };
+          await setApplicationWindow(handle.db, {
+            schoolYear: year,
+            group,
+            window: { opensAt: moment('opens'), closesAt: moment('closes') },
+            actor,
+            channel: 'cli',
+          });
+        }
+        const windows = await listApplicationWindows(handle.db, year);
+        if (json)
+          out(
+            JSON.stringify(
+              windows.map((w) => ({
+                year: schoolYearName(w.schoolYear),
+                group: w.examGroup,
+                opensAt: w.opensAt.toISOString(),
+                closesAt: w.closesAt.toISOString(),
+              })),
+            ),
+          );
+        else {
+          for (const w of windows) {
+            out(
+              t('apply.cli.window', {
+                year: schoolYearName(w.schoolYear),
+                group: w.examGroup,
+                opens: formatRigaDateTime(w.opensAt),
+                closes: formatRigaDateTime(w.closesAt),
+              }),
+            );
+          }
+        }
         return 0;
       }
       case 'sessions': {

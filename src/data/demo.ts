@@ -10,6 +10,8 @@ import { KeyedError } from '../errors.js';
 import { buildCertificateNumber } from '../domain/certificate-number.js';
 import { oldFormCode } from '../domain/personal-code.js';
 import { defaultReleaseMoments, releaseMomentOf } from '../domain/release.js';
+import { candidateCode, defaultWindow } from '../domain/applications.js';
+import { ensureDefaultWindows, saveApplication, setApplicationStatus, type ApplicationActor } from './applications.js';
 import { audit } from './audit.js';
 import { installCatalogue } from './catalogue.js';
 import { refreshStatistics } from './setup.js';
@@ -346,4 +348,66 @@ export async function clearRegister(db: Kysely<Database>, actor: string): Promis
     await trx.deleteFrom('user_roles').where('institution_id', 'is not', null).execute();
     await trx.deleteFrom('institutions').execute();
   });
+}
+
+/**
+ * The school year after the demo's newest one, open for applications: its catalogue and default windows, the
+ * basic-school leavers of three years before enrolled as 12th graders at the same school (the class lists the
+ * schools keep), and applications for about half of them, some checked by the school and a few registered. A
+ * newcomer signs in as one of the `demoApplicants()` and applies. Applications are made as on 6 December.
+ */
+export async function generateDemoApplications(db: Kysely<Database>, options: { schoolYear: number; seed?: number }): Promise<{ enrolled: number; applications: number }> {
+  const random = mulberry32((options.seed ?? 2026) + 16);
+  const year = options.schoolYear;
+  await installCatalogue(db, year);
+  await ensureDefaultWindows(db, year, 'demo');
+  const leavers = await db
+    .selectFrom('candidates')
+    .innerJoin('registrations', 'registrations.candidate_id', 'candidates.id')
+    .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
+    .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+    .select(['candidates.person_id as personId', 'candidates.institution_id as institutionId'])
+    .distinct()
+    .where('candidates.school_year', '=', year - 3)
+    .where('exams.education', '=', 'basic')
+    .orderBy('candidates.person_id')
+    .execute();
+  const already = new Set((await db.selectFrom('candidates').select('person_id').where('school_year', '=', year).execute()).map((r) => r.person_id));
+  const during = new Date(defaultWindow(year).opensAt.getTime() + 26 * 3600_000);
+  const student = (name: string): ApplicationActor => ({ kind: 'student', name, audit: 'demo' });
+  const school: ApplicationActor = { kind: 'school', name: 'Inese Ozoliņa', audit: 'demo' };
+  let enrolled = 0;
+  let applications = 0;
+  const serials = new Map<number, number>();
+  for (const [index, leaver] of leavers.entries()) {
+    if (already.has(leaver.personId)) continue;
+    const serial = (serials.get(leaver.institutionId) ?? 0) + 1;
+    serials.set(leaver.institutionId, serial);
+    await db
+      .insertInto('candidates')
+      .values({ code: candidateCode(year, leaver.institutionId, serial), person_id: leaver.personId, school_year: year, institution_id: leaver.institutionId, class_name: `12.${'abc'[index % 3]}` })
+      .execute();
+    enrolled++;
+    // Every other one applies; the first few are left to the newcomer.
+    if (index < 4 || random() < 0.5) continue;
+    const person = await db.selectFrom('persons').select(['first_name', 'last_name']).where('id', '=', leaver.personId).executeTakeFirstOrThrow();
+    const exams = [random() < 0.9 ? 'LATOL' : 'LATAL', random() < 0.7 ? 'MATOL' : 'MATAL', random() < 0.65 ? 'ANGOL' : 'ANGAL', ...(random() < 0.6 ? [SECONDARY_ELECTIVES[Math.floor(random() * SECONDARY_ELECTIVES.length)]!] : [])];
+    const { applicationId } = await saveApplication(
+      db,
+      {
+        personId: leaver.personId,
+        schoolYear: year,
+        institutionId: leaver.institutionId,
+        group: 'secondary',
+        examCodes: exams,
+        idempotencyKey: `demo-${year}-${leaver.personId}`,
+        actor: student(`${person.first_name} ${person.last_name}`),
+        channel: 'demo',
+      },
+      during,
+    );
+    applications++;
+    if (random() < 0.4) await setApplicationStatus(db, { applicationId, scope: { agency: true }, status: 'checked', actor: school, channel: 'demo' }, during);
+  }
+  return { enrolled, applications };
 }

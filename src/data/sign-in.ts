@@ -65,3 +65,24 @@ export async function demoStudents(db: Kysely<Database>, count = 6): Promise<Sig
   secondary.forEach(add);
   return [...chosen.values()];
 }
+
+/**
+ * Up to `count` 12th graders of the newest school year with an application window, who have not applied yet: the
+ * demo sign-in offers them besides `demoStudents()`, so a newcomer can try applying.
+ */
+export async function demoApplicants(db: Kysely<Database>, count = 2): Promise<SignInPerson[]> {
+  const newest = await db.selectFrom('application_windows').select((eb) => eb.fn.max('school_year').as('year')).executeTakeFirst();
+  const year = newest?.year;
+  if (year === null || year === undefined) return [];
+  const rows = await db
+    .selectFrom('persons')
+    .innerJoin('candidates', 'candidates.person_id', 'persons.id')
+    .select(['persons.id', 'persons.personal_code', 'persons.first_name', 'persons.last_name'])
+    .where('candidates.school_year', '=', Number(year))
+    .where('candidates.class_name', 'like', '12.%')
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('applications').select('applications.id').whereRef('applications.person_id', '=', 'persons.id'))))
+    .orderBy('persons.id')
+    .limit(count)
+    .execute();
+  return rows.map((row) => ({ personId: row.id, personalCode: row.personal_code, displayName: `${row.first_name} ${row.last_name}` }));
+}

@@ -25,7 +25,7 @@ export const BALTIC_COUNTRIES: ReadonlySet<string> = new Set(['LV', 'LT', 'EE'])
  * anywhere), and everything of the staff: `/staff/…` and their Latvija.lv sign-in (`GEO_OPEN_PATHS`). Staff are
  * state-service users who travel; who they are is settled by Latvija.lv and their role, not by where they are.
  */
-export const GEO_GUARDED_PREFIXES = ['/results', '/certificates/', '/login', '/auth/'] as const;
+export const GEO_GUARDED_PREFIXES = ['/results', '/certificates/', '/login', '/auth/', '/apply'] as const;
 
 /** Under the guarded prefixes, the sign-in round trip of the staff providers (Latvija.lv). */
 export const GEO_OPEN_PATHS: readonly string[] = PROVIDER_NAMES.filter((name) => PROVIDER_AUDIENCE[name] === 'staff').flatMap((name) => [

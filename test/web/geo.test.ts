@@ -164,7 +164,7 @@ describe('Baltic-only student pages', () => {
   };
 
   it('guards the student pages and nothing public, nothing of the staff and not signing out', () => {
-    expect(GEO_GUARDED_PREFIXES).toEqual(['/results', '/certificates/', '/login', '/auth/']);
+    expect(GEO_GUARDED_PREFIXES).toEqual(['/results', '/certificates/', '/login', '/auth/', '/apply']);
     expect(GEO_OPEN_PATHS).toEqual(['/login/latvija', '/auth/latvija/callback']);
     for (const path of [
       '/results',
@@ -178,6 +178,8 @@ describe('Baltic-only student pages', () => {
       '/auth/mykoob/callback',
       '/login/latvija/x',
       '/auth/latvija/other',
+      '/apply',
+      '/apply/applications/1/receipt.pdf',
     ]) {
       expect(isGeoGuardedPath(path), path).toBe(true);
     }

@@ -11,7 +11,7 @@ import { loginErrorPage, loginPage, noResultsPage } from '../../../views/login.j
 import { LoginError, PROVIDER_AUDIENCE, PROVIDER_LABELS, type LoginProblem, type ProviderName } from '../../auth/oidc.js';
 import type { AuthDependencies } from '../../auth/setup.js';
 import { audit } from '../../data/audit.js';
-import { demoStudents, findPersonByCode, type SignInPerson } from '../../data/sign-in.js';
+import { demoApplicants, demoStudents, findPersonByCode, type SignInPerson } from '../../data/sign-in.js';
 import { findStaffUser } from '../../data/staff.js';
 import { noStaffAccessPage } from '../../../views/staff-login.js';
 import { LOGIN_ATTEMPT_MS } from '../../data/web-sessions.js';
@@ -107,7 +107,11 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
       href: `/login/${name}${returnTo !== DEFAULT_RETURN_TO ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`,
     }));
     const students = demo
-      ? (await demoStudents(deps.db, 6)).map((s) => ({ personId: s.personId, displayName: s.displayName, maskedCode: maskPersonalCode(s.personalCode) }))
+      ? [...(await demoStudents(deps.db, 6)), ...(await demoApplicants(deps.db, 2))].map((s) => ({
+          personId: s.personId,
+          displayName: s.displayName,
+          maskedCode: maskPersonalCode(s.personalCode),
+        }))
       : undefined;
     return sendHtml(c, loginPage(pageContext(c), { providers, demo: students ? { students } : undefined, returnTo }));
   });
@@ -224,7 +228,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
       const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const id = String(body['person_id'] ?? '');
       // Only the students the demo page offers: a development portal must not become "sign in as anyone".
-      const offered = await demoStudents(deps.db, 6);
+      const offered = [...(await demoStudents(deps.db, 6)), ...(await demoApplicants(deps.db, 2))];
       const person = offered.find((s) => String(s.personId) === id);
       if (!person) return c.notFound();
       return signIn(c, person, 'demo', safeReturnTo(String(body['return_to'] ?? '')));

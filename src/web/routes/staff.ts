@@ -19,6 +19,7 @@ import type { AppEnv } from '../context.js';
 import { limitBody } from '../forms.js';
 import { csrfProtection } from '../session.js';
 import { requireStaff, staffScope } from '../staff.js';
+import { agencyApplicationWindowRoutes } from './agency-application-windows.js';
 import { agencyExamRoutes } from './agency-exams.js';
 import { agencyIssuanceRoutes } from './agency-issuance.js';
 import { agencyScoreRoutes, SCORE_UPLOAD_PATH, scoreUploadLimit } from './agency-scores.js';
@@ -55,6 +56,7 @@ export function staffRoutes(deps: StaffRouteDependencies): Hono<AppEnv> {
   app.route('/sessions', staffSessionRoutes({ db: deps.db, seal: deps.seal, clock: deps.clock }));
   app.route('/reports', staffReportRoutes({ db: deps.db, ...deps.reports, clock: deps.clock }));
   app.route('/paper-requests', agencyPaperRequestRoutes({ db: deps.db, reports: deps.reports, clock: deps.clock }));
+  app.route('/agency/applications/windows', agencyApplicationWindowRoutes({ db: deps.db, clock: deps.clock }));
   app.route('/agency/exams', agencyExamRoutes({ db: deps.db, clock: deps.clock }));
   app.route('/agency/scores', agencyScoreRoutes({ db: deps.db, clock: deps.clock }));
   app.route('/agency/issuance', agencyIssuanceRoutes({ db: deps.db, notify: deps.issuance?.notify, clock: deps.clock }));
