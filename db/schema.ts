@@ -67,6 +67,8 @@ export interface ExamSessionTable {
   term: 'main' | 'additional';
   starts_on: string;
   ends_on: string;
+  /** When the exam begins on its first day, Latvian time "HH:MM" (migration 0016; seed 001: all at 10.00). */
+  start_time: ColumnType<string, string | undefined, string>;
 }
 
 export interface RegistrationTable {
@@ -368,6 +370,114 @@ export interface IssuanceJobTable {
   claimed_by: string | null;
 }
 
+// ---- Applying for the exams (migration 0016) ----
+
+/** Who applies: secondary students themselves, schools for their 9th graders, universities for external candidates. */
+export type ExamGroup = 'secondary' | 'basic' | 'external';
+export type ApplicationStatus = 'submitted' | 'checked' | 'registered' | 'withdrawn';
+export type ApplicationBasis = 'student' | 'representative' | 'official';
+export type ApplicationActorKind = 'student' | 'school' | 'university' | 'agency';
+export type ApplicationAction = 'submitted' | 'changed' | 'withdrawn' | 'checked' | 'registered';
+export type SupportMeasure = 'extra-time-30' | 'extra-time-50' | 'reader' | 'scribe' | 'separate-room' | 'other';
+export type CefrLevel = 'A1' | 'A2' | 'B1' | 'B2' | 'C1' | 'C2';
+
+/** When applications of one exam group may be made in one school year, set by the agency. */
+export interface ApplicationWindowTable {
+  school_year: number;
+  exam_group: ExamGroup;
+  opens_at: string;
+  closes_at: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** One person's application at one institution for one school year (unique on the three). */
+export interface ApplicationTable {
+  id: Generated<number>;
+  person_id: number;
+  school_year: number;
+  institution_id: number;
+  candidate_id: number;
+  exam_group: ExamGroup;
+  status: ApplicationStatus;
+  /** A 9th grader's registration: whose application the school registered them on, and its date; else null. */
+  basis: ColumnType<ApplicationBasis | null, ApplicationBasis | null | undefined, ApplicationBasis | null>;
+  basis_date: ColumnType<string | null, string | null | undefined, string | null>;
+  submitted_at: string;
+  changed_at: string;
+  /** The key of the form that created the application (unique). */
+  idempotency_key: string;
+}
+
+/** One exam chosen in an application; each subject once per person and school year (unique). */
+export interface ApplicationLineTable {
+  id: Generated<number>;
+  application_id: number;
+  person_id: number;
+  school_year: number;
+  exam_id: number;
+  /** The exam code's first three letters: one level per subject. */
+  subject: string;
+  added_at: string;
+}
+
+/** The idempotency key of every accepted submission (create, change, withdraw): a retry is answered, not applied. */
+export interface ApplicationRequestTable {
+  idempotency_key: string;
+  application_id: number;
+  action: string;
+  at: string;
+}
+
+/** The history the student sees: who changed what, when, and why for a change after the window. */
+export interface ApplicationChangeTable {
+  id: Generated<number>;
+  application_id: number;
+  at: string;
+  /** Who, as shown to the student (a name and where they work); never a personal code. */
+  actor: string;
+  actor_kind: ApplicationActorKind;
+  action: ApplicationAction;
+  /** JSON of ApplicationChangeDetails (src/domain/applications.ts). */
+  details: string | null;
+  late: ColumnType<Flag, Flag | undefined, Flag>;
+  reason: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface SupportMeasureTable {
+  id: Generated<number>;
+  application_id: number;
+  measure: SupportMeasure;
+  note: string | null;
+  recorded_at: string;
+  recorded_by: string;
+}
+
+/** An exemption from one exam of an application: the school head's order with the specialist's statement. */
+export interface ExemptionTable {
+  id: Generated<number>;
+  line_id: number;
+  order_number: string;
+  order_date: string;
+  specialist_statement: string;
+  recorded_at: string;
+  recorded_by: string;
+}
+
+/** An international language certificate replacing the foreign-language exam of one application line. */
+export interface InternationalCertificateTable {
+  id: Generated<number>;
+  line_id: number;
+  name: string;
+  cefr_level: CefrLevel;
+  number: string;
+  valid_from: string | null;
+  /** Null: it does not expire. */
+  valid_until: string | null;
+  recorded_at: string;
+  recorded_by: string;
+}
+
 export interface Database {
   school_years: SchoolYearTable;
   institutions: InstitutionTable;
@@ -400,6 +510,14 @@ export interface Database {
   job_leases: JobLeaseTable;
   score_uploads: ScoreUploadTable;
   issuance_jobs: IssuanceJobTable;
+  application_windows: ApplicationWindowTable;
+  applications: ApplicationTable;
+  application_lines: ApplicationLineTable;
+  application_requests: ApplicationRequestTable;
+  application_changes: ApplicationChangeTable;
+  support_measures: SupportMeasureTable;
+  exemptions: ExemptionTable;
+  international_certificates: InternationalCertificateTable;
 }
 
 export type Exam = Selectable<ExamTable>;
