@@ -139,7 +139,8 @@ export interface UserTable {
 export interface UserRoleTable {
   id: Generated<number>;
   user_id: number;
-  role: 'agency' | 'school';
+  /** `university` since migration 0017: a partner university's staff, scoped to it like a school's. */
+  role: 'agency' | 'school' | 'university';
   institution_id: number | null;
   /** Agency staff who also manage staff and their roles (migration 0014); always 0 on a school role. */
   administrator: ColumnType<Flag, Flag | undefined, Flag>;

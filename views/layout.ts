@@ -69,6 +69,11 @@ ${options.htmx && page.assets.htmx ? html`<script src="${page.assets.htmx}" defe
         ? html`<a href="/staff/sessions"${page.path.startsWith('/staff/sessions') ? html` aria-current="page"` : ''}>${t('staff.nav.sessions')}</a>
     <a href="/staff/reports"${page.path.startsWith('/staff/reports') ? html` aria-current="page"` : ''}>${t('staff.nav.reports')}</a>${
       page.user.agency
+        ? ''
+        : html`
+    <a href="/staff/applications"${page.path.startsWith('/staff/applications') ? html` aria-current="page"` : ''}>${t('applySchool.nav')}</a>`
+    }${
+      page.user.agency
         ? html`
     <a href="/staff/paper-requests"${page.path.startsWith('/staff/paper-requests') ? html` aria-current="page"` : ''}>${t('paperRequests.nav')}</a>
     <a href="/staff/agency"${page.path.startsWith('/staff/agency') ? html` aria-current="page"` : ''}>${t('agency.nav')}</a>`

@@ -14,6 +14,7 @@ import * as paperRequestReferencesAndDrafts from './0012_paper_request_reference
 import * as agencyWorkspace from './0014_agency_workspace.js';
 import * as agencyExams from './0015_agency_exams.js';
 import * as applications from './0016_applications.js';
+import * as universityRole from './0017_university_role.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0014_agency_workspace': agencyWorkspace,
   '0015_agency_exams': agencyExams,
   '0016_applications': applications,
+  '0017_university_role': universityRole,
 };
 
 export const migrationProvider: MigrationProvider = {

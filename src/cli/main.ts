@@ -76,9 +76,10 @@ Commands:
   backup <file>                            copy the embedded database while the portal runs, and check the copy
   restore <file>                           put a backup in place of the embedded database (portal stopped); the
                                            replaced one is kept as <name>.before-restore-<time>
-  staff add <personal code> --name "Name" (--agency [--admin] | --school REGNO)
+  staff add <personal code> --name "Name" (--agency [--admin] | --school REGNO | --university REGNO)
                                            give a staff member access (Latvija.lv sign-in): agency (--admin: also
-                                           manages staff and roles), or one school
+                                           manages staff and roles), one school, or one partner university
+                                           (registers external candidates)
   staff list                               list staff members and their roles
   staff remove <personal code>             take a staff member's access away and end their sessions
   eservice-token <personal code> [--represented CODE]
@@ -122,6 +123,7 @@ const OPTIONS = {
   agency: { type: 'boolean' },
   admin: { type: 'boolean' },
   school: { type: 'string' },
+  university: { type: 'string' },
   represented: { type: 'string' },
   'window-days': { type: 'string' },
   limit: { type: 'string' },
@@ -518,14 +520,15 @@ export async function runCli(argv: string[], handle: DatabaseHandle, io: CliIo, 
           report({ removed }, t(removed ? 'staff.cli.removed' : 'staff.cli.unknown'));
           return removed ? 0 : 1;
         }
-        if (Boolean(values.agency) === Boolean(values.school) || (values.admin && !values.agency)) throw new UsageError(t('staff.cli.one-role'));
+        const roleOptions = [values.agency, values.school, values.university].filter(Boolean).length;
+        if (roleOptions !== 1 || (values.admin && !values.agency)) throw new UsageError(t('staff.cli.one-role'));
         await saveStaffUser(
           handle.db,
           {
             personalCode: parsed.code,
             displayName: need('name'),
-            role: values.agency ? (values.admin ? 'agency-admin' : 'agency') : 'school',
-            institution: values.school,
+            role: values.agency ? (values.admin ? 'agency-admin' : 'agency') : values.university ? 'university' : 'school',
+            institution: values.school ?? values.university,
           },
           { actor, channel: 'cli' },
         );

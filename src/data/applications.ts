@@ -224,72 +224,75 @@ export interface SaveOutcome {
 
 /** Creates the application or replaces its exams with `examCodes`; registrations follow in the same transaction. */
 export async function saveApplication(db: Kysely<Database>, input: SaveApplicationInput, now = new Date()): Promise<SaveOutcome> {
-  const offered = await offeredExams(db, input.schoolYear, input.group);
-  return db.transaction().execute(async (trx) => {
-    const late = await checkWindow(trx, input.schoolYear, input.group, input.actor, input.lateReason, now);
-    const candidateId = await ensureCandidate(trx, input.personId, input.schoolYear, input.institutionId, input.className ?? null);
-    const inserted = await trx
-      .insertInto('applications')
-      .values({
-        person_id: input.personId,
-        school_year: input.schoolYear,
-        institution_id: input.institutionId,
-        candidate_id: candidateId,
-        exam_group: input.group,
-        status: 'submitted',
-        basis: input.basis?.kind ?? null,
-        basis_date: input.basis?.date ?? null,
-        submitted_at: now.toISOString(),
-        changed_at: now.toISOString(),
-        idempotency_key: input.idempotencyKey,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    const application = await lockApplication(trx, { personId: input.personId, schoolYear: input.schoolYear, institutionId: input.institutionId });
-    if (!application) {
-      // The key is another application's (a form of someone else's, replayed): never act on it.
-      throw new ApplicationError('apply.refused.stale-form');
-    }
-    if (!(await claimKey(trx, input.idempotencyKey, application.id, 'save', now))) return { applicationId: application.id, outcome: 'repeated' };
+  return db.transaction().execute((trx) => saveApplicationWithin(trx, input, now));
+}
 
-    const before = await linesOf(trx, application.id);
-    const elsewhere = await trx
-      .selectFrom('application_lines')
-      .innerJoin('exams', 'exams.id', 'application_lines.exam_id')
-      .select('exams.code')
-      .where('application_lines.person_id', '=', input.personId)
-      .where('application_lines.school_year', '=', input.schoolYear)
-      .where('application_lines.application_id', '<>', application.id)
-      .execute();
-    const refusals = choiceRefusals({ offered, chosen: input.examCodes, takenElsewhere: elsewhere.map((r) => r.code) });
-    if (refusals.length > 0) throw new ApplicationRefused(refusals);
+/** `saveApplication` inside the caller's transaction: a class list saves every row in one, or none. */
+export async function saveApplicationWithin(trx: Transaction<Database>, input: SaveApplicationInput, now = new Date()): Promise<SaveOutcome> {
+  const offered = await offeredExams(trx, input.schoolYear, input.group);
+  const late = await checkWindow(trx, input.schoolYear, input.group, input.actor, input.lateReason, now);
+  const candidateId = await ensureCandidate(trx, input.personId, input.schoolYear, input.institutionId, input.className ?? null);
+  const inserted = await trx
+    .insertInto('applications')
+    .values({
+      person_id: input.personId,
+      school_year: input.schoolYear,
+      institution_id: input.institutionId,
+      candidate_id: candidateId,
+      exam_group: input.group,
+      status: 'submitted',
+      basis: input.basis?.kind ?? null,
+      basis_date: input.basis?.date ?? null,
+      submitted_at: now.toISOString(),
+      changed_at: now.toISOString(),
+      idempotency_key: input.idempotencyKey,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  const application = await lockApplication(trx, { personId: input.personId, schoolYear: input.schoolYear, institutionId: input.institutionId });
+  if (!application) {
+    // The key is another application's (a form of someone else's, replayed): never act on it.
+    throw new ApplicationError('apply.refused.stale-form');
+  }
+  if (!(await claimKey(trx, input.idempotencyKey, application.id, 'save', now))) return { applicationId: application.id, outcome: 'repeated' };
 
-    const details = diffChoices(
-      before.map((l) => l.code),
-      [...new Set(input.examCodes)],
-    );
-    const reopened = application.status === 'withdrawn';
-    if (!inserted && !reopened && isNoChange(details)) return { applicationId: application.id, outcome: 'unchanged' };
-    await applyLines(trx, application, before, details, offered, now);
+  const before = await linesOf(trx, application.id);
+  const elsewhere = await trx
+    .selectFrom('application_lines')
+    .innerJoin('exams', 'exams.id', 'application_lines.exam_id')
+    .select('exams.code')
+    .where('application_lines.person_id', '=', input.personId)
+    .where('application_lines.school_year', '=', input.schoolYear)
+    .where('application_lines.application_id', '<>', application.id)
+    .execute();
+  const refusals = choiceRefusals({ offered, chosen: input.examCodes, takenElsewhere: elsewhere.map((r) => r.code) });
+  if (refusals.length > 0) throw new ApplicationRefused(refusals);
 
-    // A change by the student or the school needs checking again; agency staff's own change does not.
-    const status: ApplicationStatus = input.actor.kind === 'agency' && !reopened ? application.status : 'submitted';
-    await trx
-      .updateTable('applications')
-      .set({
-        status,
-        changed_at: now.toISOString(),
-        ...(reopened ? { submitted_at: now.toISOString() } : {}),
-        ...(input.basis ? { basis: input.basis.kind, basis_date: input.basis.date } : {}),
-      })
-      .where('id', '=', application.id)
-      .execute();
-    const action = inserted || reopened ? 'submitted' : 'changed';
-    await recordChange(trx, application.id, input.actor, action, details, late ? input.lateReason! : null, now);
-    await audit(trx, { actor: input.actor.audit, channel: input.channel, action: `application.${action}`, subject: `application:${application.id}`, details: { ...details, late } }, now);
-    return { applicationId: application.id, outcome: inserted || reopened ? 'created' : 'changed' };
-  });
+  const details = diffChoices(
+    before.map((l) => l.code),
+    [...new Set(input.examCodes)],
+  );
+  const reopened = application.status === 'withdrawn';
+  if (!inserted && !reopened && isNoChange(details)) return { applicationId: application.id, outcome: 'unchanged' };
+  await applyLines(trx, application, before, details, offered, now);
+
+  // A change by the student or the school needs checking again; agency staff's own change does not.
+  const status: ApplicationStatus = input.actor.kind === 'agency' && !reopened ? application.status : 'submitted';
+  await trx
+    .updateTable('applications')
+    .set({
+      status,
+      changed_at: now.toISOString(),
+      ...(reopened ? { submitted_at: now.toISOString() } : {}),
+      ...(input.basis ? { basis: input.basis.kind, basis_date: input.basis.date } : {}),
+    })
+    .where('id', '=', application.id)
+    .execute();
+  const action = inserted || reopened ? 'submitted' : 'changed';
+  await recordChange(trx, application.id, input.actor, action, details, late ? input.lateReason! : null, now);
+  await audit(trx, { actor: input.actor.audit, channel: input.channel, action: `application.${action}`, subject: `application:${application.id}`, details: { ...details, late } }, now);
+  return { applicationId: application.id, outcome: inserted || reopened ? 'created' : 'changed' };
 }
 
 /** Withdraws the whole application: its exams and registrations go; the application stays, withdrawn, with its history. */

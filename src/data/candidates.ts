@@ -78,7 +78,9 @@ function filterCondition(filter: CandidateFilter): Expression<SqlBool> | undefin
     case 'registered':
       return undefined;
     case 'applied':
-      return sql<SqlBool>`registrations.exempted = 0 and registrations.international_certificate is null`;
+      // Applied: registered through an application (not by an import), to sit the exam (neither exempted nor replaced).
+      return sql<SqlBool>`registrations.exempted = 0 and registrations.international_certificate is null
+        and exists (select 1 from applications where applications.candidate_id = registrations.candidate_id and applications.status <> 'withdrawn')`;
     case 'exempted':
       return sql<SqlBool>`registrations.exempted = 1`;
     case 'international':

@@ -159,7 +159,7 @@ export async function* institutionResultRows(
 
 export interface ApplicationsScope {
   institutionId: number | null;
-  /** ISO instants, both inclusive, compared with registrations.applied_at. */
+  /** ISO instants, both inclusive, compared with applications.submitted_at. */
   from: string;
   to: string;
   /** Who the report is for, and when: certificates only of results they may see by then. */
@@ -195,11 +195,14 @@ function applicationColumn(examCode: string): string {
 
 function applicationsIn(db: Db, scope: ApplicationsScope, paged = false) {
   const { institutionId } = scope;
+  // The period is when the applications were submitted (applications.submitted_at); a withdrawn one is no application.
   return db
     .selectFrom('registrations')
     .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
-    .where('registrations.applied_at', '>=', scope.from)
-    .where('registrations.applied_at', '<=', scope.to)
+    .innerJoin('applications', 'applications.candidate_id', 'candidates.id')
+    .where('applications.status', '<>', 'withdrawn')
+    .where('applications.submitted_at', '>=', scope.from)
+    .where('applications.submitted_at', '<=', scope.to)
     .$if(institutionId !== null, (q) =>
       q.where(paged ? candidateOfInstitution(institutionId!) : (eb) => eb('candidates.institution_id', '=', institutionId!)),
     );

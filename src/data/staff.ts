@@ -7,15 +7,19 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { maskPersonalCode } from '../domain/personal-code.js';
-import type { StaffRole } from '../domain/staff-roles.js';
+import { roleHasInstitution, type StaffRole } from '../domain/staff-roles.js';
 import { KeyedError } from '../errors.js';
 import { audit } from './audit.js';
 
 /**
  * What a signed-in staff member may see: every query on school data is narrowed by this. `administrator` is
- * present (true) only for agency administrators.
+ * present (true) only for agency administrators. A partner university's staff have an institution scope like a
+ * school's (every query narrowed by the institution applies to them unchanged), marked `university`: what differs
+ * is whom they register for the exams (external candidates, not their own pupils).
  */
-export type StaffScope = { kind: 'agency'; administrator?: true } | { kind: 'school'; institutionId: number; institutionName: string };
+export type StaffScope =
+  | { kind: 'agency'; administrator?: true }
+  | { kind: 'school'; institutionId: number; institutionName: string; university?: true };
 
 
 /** Who changes staff, for the audit log: the command line or an administrator on the staff page. */
@@ -53,16 +57,17 @@ export async function loadStaffScope(db: Kysely<Database>, userId: number): Prom
     .where('user_roles.user_id', '=', userId)
     .execute();
   if (roles.some((r) => r.role === 'agency')) return roles.some((r) => r.administrator === 1) ? { kind: 'agency', administrator: true } : { kind: 'agency' };
-  const schools = roles.filter((r) => r.role === 'school' && r.institution_id !== null);
-  if (schools.length !== 1) return undefined;
-  return { kind: 'school', institutionId: schools[0]!.institution_id!, institutionName: schools[0]!.name ?? '' };
+  const institutions = roles.filter((r) => r.role !== 'agency' && r.institution_id !== null);
+  if (institutions.length !== 1) return undefined;
+  const [only] = institutions as [(typeof institutions)[number]];
+  return { kind: 'school', institutionId: only.institution_id!, institutionName: only.name ?? '', ...(only.role === 'university' ? { university: true as const } : {}) };
 }
 
 export interface StaffUserSpec {
   personalCode: string;
   displayName: string;
   role: StaffRole;
-  /** The school's 10-digit registration number, for a school user. */
+  /** The institution's 10-digit registration number, for a school or university user. */
   institution?: string;
 }
 
@@ -77,7 +82,7 @@ export async function saveStaffUser(db: Kysely<Database>, spec: StaffUserSpec, c
   const now = context?.now ?? new Date();
   return db.transaction().execute(async (trx) => {
     let institutionId: number | null = null;
-    if (spec.role === 'school') {
+    if (roleHasInstitution(spec.role)) {
       if (!spec.institution) throw new StaffUserError('staff.error.no-institution');
       const institution = await trx.selectFrom('institutions').select('id').where('registration_number', '=', spec.institution).executeTakeFirst();
       if (!institution) throw new StaffUserError('staff.error.unknown-institution', { value: spec.institution });
@@ -99,7 +104,12 @@ export async function saveStaffUser(db: Kysely<Database>, spec: StaffUserSpec, c
     }
     await trx
       .insertInto('user_roles')
-      .values({ user_id: userId, role: spec.role === 'school' ? 'school' : 'agency', institution_id: institutionId, administrator: spec.role === 'agency-admin' ? 1 : 0 })
+      .values({
+        user_id: userId,
+        role: roleHasInstitution(spec.role) ? spec.role : 'agency',
+        institution_id: institutionId,
+        administrator: spec.role === 'agency-admin' ? 1 : 0,
+      })
       .execute();
     if (context)
       await audit(
@@ -120,7 +130,7 @@ export async function saveStaffUser(db: Kysely<Database>, spec: StaffUserSpec, c
 export interface DemoStaffUser {
   userId: number;
   displayName: string;
-  /** The institution's name for a school user; undefined for agency staff. */
+  /** The institution's name for a school or university user; undefined for agency staff. */
   institution?: string;
 }
 
@@ -135,7 +145,7 @@ export async function demoStaffUsers(db: Kysely<Database>, limit = 10): Promise<
     .orderBy('users.id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ userId: r.id, displayName: r.display_name, ...(r.role === 'school' && r.name ? { institution: r.name } : {}) }));
+  return rows.map((r) => ({ userId: r.id, displayName: r.display_name, ...(r.role !== 'agency' && r.name ? { institution: r.name } : {}) }));
 }
 
 export interface StaffListing {
@@ -143,7 +153,7 @@ export interface StaffListing {
   personalCode: string;
   displayName: string;
   role: StaffRole;
-  /** The school's registration number and name, for a school user. */
+  /** The institution's registration number and name, for a school or university user. */
   institution: string | null;
   institutionName: string | null;
 }
@@ -160,7 +170,7 @@ function toListing(r: {
   id: number;
   subject: string;
   display_name: string;
-  role: 'agency' | 'school';
+  role: 'agency' | 'school' | 'university';
   administrator: 0 | 1;
   registration_number: string | null;
   name: string | null;
@@ -169,7 +179,7 @@ function toListing(r: {
     userId: r.id,
     personalCode: r.subject,
     displayName: r.display_name,
-    role: r.role === 'school' ? 'school' : r.administrator === 1 ? 'agency-admin' : 'agency',
+    role: r.role !== 'agency' ? r.role : r.administrator === 1 ? 'agency-admin' : 'agency',
     institution: r.registration_number,
     institutionName: r.name,
   };

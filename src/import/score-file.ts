@@ -188,7 +188,7 @@ function cellText(value: ExcelJS.CellValue): string {
 }
 
 /** Lower case, Latvian letters folded to ASCII, punctuation to single spaces: "Kārtotāja_kods" → "kartotaja kods". */
-function normaliseHeading(text: string): string {
+export function normaliseHeading(text: string): string {
   return text
     .normalize('NFD')
     .replace(/\p{Mn}/gu, '')

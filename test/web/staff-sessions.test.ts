@@ -365,6 +365,25 @@ describe.each(DATABASE_KINDS)('exam sessions for staff on %s', (kind) => {
     });
 
     it('filters as the seed’s buttons do, as links with counts', async () => {
+      // "Applied" counts registrations made through an application: the seeded candidates applied.
+      for (const [i, code] of a.candidateCodes.entries()) {
+        const candidate = await db().selectFrom('candidates').selectAll().where('code', '=', code).executeTakeFirstOrThrow();
+        await db()
+          .insertInto('applications')
+          .values({
+            person_id: candidate.person_id,
+            school_year: candidate.school_year,
+            institution_id: candidate.institution_id,
+            candidate_id: candidate.id,
+            exam_group: 'secondary',
+            status: 'submitted',
+            submitted_at: '2025-12-06T10:00:00.000Z',
+            changed_at: '2025-12-06T10:00:00.000Z',
+            idempotency_key: `filters-${i}`,
+          })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
       const html = await page(path(), cookieA);
       expect(html).toMatch(/aria-current="page">Reģistrētie <span class="count">\(6\)<\/span>/);
       expect(html).toContain('Pieteiktie <span class="count">(4)</span>');

@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { agencyStaffEditPage, agencyStaffPage, type StaffForm } from '../../../views/agency-staff.js';
 import { findStaffListing, findStaffUser, listStaffUsers, removeStaffUser, saveStaffUser, StaffUserError } from '../../data/staff.js';
-import { STAFF_ROLES, type StaffRole } from '../../domain/staff-roles.js';
+import { roleHasInstitution, STAFF_ROLES, type StaffRole } from '../../domain/staff-roles.js';
 import { parsePersonalCode } from '../../domain/personal-code.js';
 import { agencyActor, requireAgencyAdministrator, type AgencyDependencies } from '../agency-access.js';
 import { pageContext, type AppEnv } from '../context.js';
@@ -31,7 +31,8 @@ function readForm(t: (key: string) => string, form: Record<string, string>, with
   if (withCode && !parsePersonalCode(value.personalCode).ok) errors.push({ field: 'personal_code', text: t('agency.staff.problem.personalCode') });
   if (value.name === '' || value.name.length > 100) errors.push({ field: 'name', text: t('agency.staff.problem.name') });
   if (!value.role) errors.push({ field: 'role', text: t('agency.staff.problem.role') });
-  if (value.role === 'school' && !/^\d{10}$/.test(value.institution)) errors.push({ field: 'institution', text: t('agency.staff.problem.institution') });
+  if (value.role && roleHasInstitution(value.role) && !/^\d{10}$/.test(value.institution))
+    errors.push({ field: 'institution', text: t('agency.staff.problem.institution') });
   return { value, errors };
 }
 
@@ -73,7 +74,7 @@ export function agencyStaffRoutes(deps: AgencyDependencies): Hono<AppEnv> {
     try {
       await saveStaffUser(
         deps.db,
-        { personalCode: code, displayName: value.name, role: value.role!, ...(value.role === 'school' ? { institution: value.institution } : {}) },
+        { personalCode: code, displayName: value.name, role: value.role!, ...(roleHasInstitution(value.role!) ? { institution: value.institution } : {}) },
         { actor: agencyActor(c).actor, channel: 'agency', now: clock() },
       );
     } catch (error) {
@@ -102,7 +103,7 @@ export function agencyStaffRoutes(deps: AgencyDependencies): Hono<AppEnv> {
           personalCode: listing.personalCode,
           displayName: value.name,
           role: value.role!,
-          ...(value.role === 'school' ? { institution: value.institution } : {}),
+          ...(roleHasInstitution(value.role!) ? { institution: value.institution } : {}),
         },
         { actor: agencyActor(c).actor, channel: 'agency', now: clock() },
       );

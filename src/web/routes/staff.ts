@@ -27,6 +27,8 @@ import { agencyPaperRequestRoutes } from './agency-paper-requests.js';
 import { agencyRoutes } from './agency.js';
 import { staffReportRoutes } from './staff-reports.js';
 import { staffSessionRoutes } from './staff-sessions.js';
+import { agencyApplicationRoutes } from './agency-applications.js';
+import { CLASS_LIST_UPLOAD_PATH, staffApplicationRoutes } from './staff-applications.js';
 
 export interface StaffDependencies {
   /** Seals a certificate that has no document yet (bulk downloads). */
@@ -49,14 +51,20 @@ export function staffRoutes(deps: StaffRouteDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const formLimit: MiddlewareHandler<AppEnv> = limitBody(STAFF_FORM_BYTES);
   const uploadLimit = scoreUploadLimit();
-  // The size cap comes before the CSRF check, which reads the form. Only agency staff may send a score file.
-  const limitStaffBody: MiddlewareHandler<AppEnv> = (c, next) =>
-    (c.req.path === SCORE_UPLOAD_PATH && staffScope(c).kind === 'agency' ? uploadLimit : formLimit)(c, next);
+  // The size cap comes before the CSRF check, which reads the form. Only agency staff may send a score file, only
+  // an institution's staff a class list.
+  const limitStaffBody: MiddlewareHandler<AppEnv> = (c, next) => {
+    const upload =
+      (c.req.path === SCORE_UPLOAD_PATH && staffScope(c).kind === 'agency') || (c.req.path === CLASS_LIST_UPLOAD_PATH && staffScope(c).kind === 'school');
+    return (upload ? uploadLimit : formLimit)(c, next);
+  };
   app.use('*', requireStaff(deps.db), limitStaffBody, csrfProtection());
   app.route('/sessions', staffSessionRoutes({ db: deps.db, seal: deps.seal, clock: deps.clock }));
   app.route('/reports', staffReportRoutes({ db: deps.db, ...deps.reports, clock: deps.clock }));
   app.route('/paper-requests', agencyPaperRequestRoutes({ db: deps.db, reports: deps.reports, clock: deps.clock }));
   app.route('/agency/applications/windows', agencyApplicationWindowRoutes({ db: deps.db, clock: deps.clock }));
+  app.route('/applications', staffApplicationRoutes({ db: deps.db, clock: deps.clock }));
+  app.route('/agency/applications', agencyApplicationRoutes({ db: deps.db, clock: deps.clock }));
   app.route('/agency/exams', agencyExamRoutes({ db: deps.db, clock: deps.clock }));
   app.route('/agency/scores', agencyScoreRoutes({ db: deps.db, clock: deps.clock }));
   app.route('/agency/issuance', agencyIssuanceRoutes({ db: deps.db, notify: deps.issuance?.notify, clock: deps.clock }));
