@@ -34,13 +34,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   await db.schema
-    .createIndex('candidates_one_per_institution_year')
-    .on('candidates')
-    .columns(['person_id', 'school_year', 'institution_id'])
-    .unique()
-    .execute();
-
-  await db.schema
     .createTable('application_windows')
     .addColumn('school_year', 'integer', (c) => c.notNull().references('school_years.start_year'))
     .addColumn('exam_group', 'text', (c) => c.notNull().check(examGroup('exam_group')))
@@ -174,6 +167,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   ]) {
     await db.schema.dropTable(table).execute();
   }
-  await db.schema.dropIndex('candidates_one_per_institution_year').execute();
   await db.schema.alterTable('exam_sessions').dropColumn('start_time').execute();
 }

@@ -380,6 +380,14 @@ async function claimKey(trx: Transaction<Database>, key: string, applicationId: 
 /** The person's candidate row at the institution for the year, created with a new code if there is none. */
 async function ensureCandidate(trx: Transaction<Database>, personId: number, schoolYear: number, institutionId: number, className: string | null): Promise<number> {
   await ensureSchoolYear(trx, schoolYear);
+  // A person may hold several candidate codes (seed 000 lists two for one person), so no unique index can say "one per
+  // institution and year"; two instances creating the person's code at once are serialised on the person's row instead.
+  await trx
+    .selectFrom('persons')
+    .select('id')
+    .where('id', '=', personId)
+    .$if(isPostgres(trx), (q) => q.forUpdate())
+    .executeTakeFirst();
   const find = () =>
     trx
       .selectFrom('candidates')

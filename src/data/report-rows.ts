@@ -159,7 +159,7 @@ export async function* institutionResultRows(
 
 export interface ApplicationsScope {
   institutionId: number | null;
-  /** ISO instants, both inclusive, compared with applications.submitted_at. */
+  /** ISO instants, both inclusive, compared with registrations.applied_at (when each exam was applied for). */
   from: string;
   to: string;
   /** Who the report is for, and when: certificates only of results they may see by then. */
@@ -195,14 +195,14 @@ function applicationColumn(examCode: string): string {
 
 function applicationsIn(db: Db, scope: ApplicationsScope, paged = false) {
   const { institutionId } = scope;
-  // The period is when the applications were submitted (applications.submitted_at); a withdrawn one is no application.
+  // The period is when each exam was applied for: an application (src/data/applications.ts) registers its exams with
+  // the moment it was submitted, a later change adds exams with the moment of the change, and a withdrawal removes
+  // them; registrations loaded by the agency carry their own application time.
   return db
     .selectFrom('registrations')
     .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
-    .innerJoin('applications', 'applications.candidate_id', 'candidates.id')
-    .where('applications.status', '<>', 'withdrawn')
-    .where('applications.submitted_at', '>=', scope.from)
-    .where('applications.submitted_at', '<=', scope.to)
+    .where('registrations.applied_at', '>=', scope.from)
+    .where('registrations.applied_at', '<=', scope.to)
     .$if(institutionId !== null, (q) =>
       q.where(paged ? candidateOfInstitution(institutionId!) : (eb) => eb('candidates.institution_id', '=', institutionId!)),
     );
