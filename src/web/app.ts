@@ -22,6 +22,7 @@ import { balticOnly, isGeoGuardedPath } from './geo.js';
 import { defaultCountryDatabase, type CountryDatabase } from '../net/country-database.js';
 import { overloadGuard } from './overload.js';
 import { studentRoutes, type StudentDependencies } from './routes/student.js';
+import { shareRoutes } from './routes/share.js';
 import { authRoutes } from './routes/auth.js';
 import { ForbiddenError, sessionMiddleware } from './session.js';
 import { forbiddenPage } from '../../views/login.js';
@@ -192,7 +193,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     app.route('/verify', verifyRoutes(verifyDeps, checks));
     app.route('/', verifyApiRoutes(checks, { publicUrl: deps.publicUrl }));
   }
-  if (deps.student) app.route('/', studentRoutes({ db: deps.db, ...deps.student }));
+  if (deps.student) {
+    app.route('/', studentRoutes({ db: deps.db, ...deps.student }));
+    // The holder's share links and access history, and the links' pages for recipients anywhere (not geo-guarded).
+    app.route('/', shareRoutes({ db: deps.db, ...deps.student, publicUrl: deps.publicUrl, trustedProxies }));
+  }
   if (deps.auth) app.route('/', authRoutes({ ...deps.auth, db: deps.db, log: deps.log, secureCookies: deps.secureCookies ?? false }));
   if (deps.auth && deps.staff) {
     // The sign-in first, outside the guard of the staff pages (see routes/staff.ts).
