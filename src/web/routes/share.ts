@@ -239,9 +239,7 @@ export function shareRoutes(deps: ShareDependencies): Hono<AppEnv> {
       view.certificates.map((s) => s.facts.number),
       now,
     );
-    // The token is in the address: no referrer leaves the page, and no shared cache keeps it.
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('Cache-Control', 'no-store');
+    // The token is in the address; the portal's Referrer-Policy (same-origin) tells it to no other site.
     return sendHtml(c, sharedPage(recipientPage(c, link), view));
   });
 
@@ -262,7 +260,7 @@ export function shareRoutes(deps: ShareDependencies): Hono<AppEnv> {
       { actor, channel: SHARE_LINK_CHANNEL, action: 'certificate.download', subject: `certificate:${number}`, details: { link: link.id } },
       now,
     );
-    return sendEdoc(c, document, number, { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    return sendEdoc(c, document, number, { 'Cache-Control': 'no-store' });
   });
 
   return app;
