@@ -175,6 +175,32 @@ export interface AuditLogTable {
   actor_personal_code: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** A holder's link that lets a recipient see chosen certificates until it expires or is withdrawn (0021). */
+export interface ShareLinkTable {
+  id: Generated<number>;
+  /** SHA-256 (hex) of the link's token; the token itself is never stored. */
+  token_hash: string;
+  /** The holder. */
+  person_id: number;
+  /** Whom the holder made it for, in their words ("Tartu Ülikooli vastuvõtt"). */
+  recipient: string;
+  language: 'lv' | 'en';
+  /** Who made it, as the audit log names them: `person:…`, or a representative's masked code. */
+  created_by: string;
+  channel: 'student' | 'eservice';
+  created_at: string;
+  expires_at: string;
+  revoked_at: ColumnType<string | null, string | null | undefined, string | null>;
+  views: ColumnType<number, number | undefined, number>;
+  first_viewed_at: ColumnType<string | null, string | null | undefined, string | null>;
+  last_viewed_at: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface ShareLinkCertificateTable {
+  link_id: number;
+  certificate_id: number;
+}
+
 export interface WebSessionTable {
   id_hash: string;
   kind: 'student' | 'staff';
@@ -518,6 +544,8 @@ export interface Database {
   support_measures: SupportMeasureTable;
   exemptions: ExemptionTable;
   international_certificates: InternationalCertificateTable;
+  share_links: ShareLinkTable;
+  share_link_certificates: ShareLinkCertificateTable;
 }
 
 export type Exam = Selectable<ExamTable>;

@@ -134,14 +134,15 @@ function annulledOn(register: RegisterEntry): string {
   return register.annulledAt ? formatDate(rigaDate(new Date(register.annulledAt))) : '';
 }
 
-function annulmentSummary(register: RegisterEntry, t: Translate): string[] {
+export function annulmentSummary(register: RegisterEntry, t: Translate): string[] {
   return [
     register.annulledAt ? t('verify.answer.annulled.summary', { date: annulledOn(register) }) : t('verify.answer.annulled.summary-undated'),
     register.annulledReason ? t('verify.answer.annulled.reason', { reason: register.annulledReason }) : t('verify.answer.annulled.no-reason'),
   ];
 }
 
-function certificateFacts(facts: CertificateFacts, register: RegisterEntry | undefined, t: Translate, lang: Language): Fact[] {
+/** What a certificate states and what the register holds now, as the verification page and share links list it. */
+export function certificateFacts(facts: CertificateFacts, register: RegisterEntry | undefined, t: Translate, lang: Language): Fact[] {
   const exam = examTitle({ ...facts, education: facts.kind }, lang);
   const list: Fact[] = [
     { label: t('verify.facts.holder'), value: `${facts.firstName} ${facts.lastName}` },

@@ -181,6 +181,11 @@ ${
     ? html`<p>${t('eservice.none')}</p>${contactText(page)}`
     : html`<ul class="certificates">${view.certificates.map((c) => certificateItem(page, view, c))}</ul>`
 }
+${
+  view.sessionId !== undefined
+    ? html`<p class="share-entry"><a href="${embedHref('/eservice/share', view.sessionId, page.lang)}">${t('share.title')}</a> · <a href="${embedHref('/eservice/history', view.sessionId, page.lang)}">${t('accessHistory.link')}</a></p>`
+    : ''
+}
 `,
     {
       ...(name ? { person: { holderName: name, representative: view.representative } } : {}),

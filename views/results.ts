@@ -178,6 +178,7 @@ ${
 </section>`
     : ''
 }
+<p class="share-entry"><a href="/results/share">${t('share.title')}</a> · <a href="/results/history">${t('accessHistory.link')}</a></p>
 <p class="notice window" role="note">${t('results.window')} ${eserviceLink(page)}.</p>`;
   return layout(page, t('results.title'), html`<h1>${t('results.title')}</h1>\n${body}`);
 }

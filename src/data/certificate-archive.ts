@@ -169,7 +169,8 @@ export async function* certificateArchive(db: Kysely<Database>, options: Certifi
 
 async function auditDownloads(db: Kysely<Database>, numbers: readonly string[], options: CertificateArchiveOptions): Promise<void> {
   const at = new Date().toISOString();
-  const details = JSON.stringify({ bulk: true, session: options.sessionId });
+  // The institution the download was made for, so the holder's access history can name it (null: the agency's).
+  const details = JSON.stringify({ bulk: true, session: options.sessionId, institution: options.institutionId });
   await db
     .insertInto('audit_log')
     .values(numbers.map((number) => ({ at, actor: options.actor, action: 'certificate.download', subject: `certificate:${number}`, channel: 'school', details })))

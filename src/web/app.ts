@@ -23,6 +23,7 @@ import { defaultCountryDatabase, type CountryDatabase } from '../net/country-dat
 import { overloadGuard } from './overload.js';
 import { studentRoutes, type StudentDependencies } from './routes/student.js';
 import { applyRoutes } from './routes/apply.js';
+import { shareRoutes } from './routes/share.js';
 import { authRoutes } from './routes/auth.js';
 import { ForbiddenError, sessionMiddleware } from './session.js';
 import { forbiddenPage } from '../../views/login.js';
@@ -196,6 +197,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (deps.student) {
     app.route('/', studentRoutes({ db: deps.db, ...deps.student }));
     app.route('/apply', applyRoutes({ db: deps.db, ...deps.student }));
+    // The holder's share links and access history, and the links' pages for recipients anywhere (not geo-guarded).
+    app.route('/', shareRoutes({ db: deps.db, ...deps.student, publicUrl: deps.publicUrl, trustedProxies }));
   }
   if (deps.auth) app.route('/', authRoutes({ ...deps.auth, db: deps.db, log: deps.log, secureCookies: deps.secureCookies ?? false }));
   if (deps.auth && deps.staff) {

@@ -20,7 +20,8 @@ export const BALTIC_COUNTRIES: ReadonlySet<string> = new Set(['LV', 'LT', 'EE'])
 /**
  * Path prefixes of the student pages, which only the Baltic states may open: the results, certificate
  * downloads and the students' sign-in (E-klase, Mykoob, demo). Not guarded: `/healthz`, `/static/`, the home
- * page, the public `/verify` (anyone abroad may check a certificate), `/eservice/`, `/embed` and `/api/` (the
+ * page, the public `/verify` (anyone abroad may check a certificate), `/shared` (a holder's share link, opened by
+ * its recipient wherever they are), `/eservice/`, `/embed` and `/api/` (the
  * Latvija.lv e-service, for people wherever they are), `POST /logout` (ending a session must work from
  * anywhere), and everything of the staff: `/staff/…` and their Latvija.lv sign-in (`GEO_OPEN_PATHS`). Staff are
  * state-service users who travel; who they are is settled by Latvija.lv and their role, not by where they are.

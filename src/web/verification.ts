@@ -46,7 +46,8 @@ const NUMBER_LIMITS: readonly RateLimit[] = [
   { name: 'verify.number.day', limit: 10, windowMs: 24 * 60 * 60_000 },
 ];
 
-function addressLimits(name: string, limits: { visitor: number; 'ipv6/56': number; wide: number }): Record<AddressScope, RateLimit> {
+/** One limit per kind of address group (see address-buckets.ts): a visitor, an IPv6 /56, and the wide blocks. */
+export function addressLimits(name: string, limits: { visitor: number; 'ipv6/56': number; wide: number }): Record<AddressScope, RateLimit> {
   const visitor = { name, limit: limits.visitor, windowMs: TEN_MINUTES };
   return {
     unknown: visitor,
@@ -58,7 +59,8 @@ function addressLimits(name: string, limits: { visitor: number; 'ipv6/56': numbe
   };
 }
 
-function addressAttempts(limits: Record<AddressScope, RateLimit>, address: string | undefined): Attempt[] {
+/** The attempts one request counts toward under `limits`. */
+export function addressAttempts(limits: Record<AddressScope, RateLimit>, address: string | undefined): Attempt[] {
   return addressBuckets(address).map((bucket) => ({ rule: limits[bucket.scope], key: bucket.key }));
 }
 

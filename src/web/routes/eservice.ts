@@ -13,6 +13,7 @@
  * - `GET|POST /eservice/paper/<number>`: the paper copy request: delivery, review, then
  *   `GET /eservice/paper/<number>/confirmation` with the request's reference. A form sent after the session
  *   ended is kept as the same person's draft and comes back filled in when they open the e-service again.
+ * - `/eservice/share` and `/eservice/history`: the holder's share links and access history (eservice-share.ts).
  * - `GET /api/eservice/openapi.json`: the OpenAPI description.
  *
  * Random ids travel only in query strings and form bodies: request logs keep query names, never values.
@@ -65,6 +66,7 @@ import { documentFor, sendEdoc } from '../edoc.js';
 import { limitBody, textFields } from '../forms.js';
 import { sendHtml } from '../respond.js';
 import { isSameOriginRequest } from '../session.js';
+import { eserviceShareRoutes } from './eservice-share.js';
 
 export interface EserviceRouteDependencies extends EserviceDependencies {
   db: Kysely<Database>;
@@ -397,6 +399,9 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     const page = embed(c, embedHref(`${paperPath(context.certificate.number)}/confirmation`, context.sessionId, otherLanguage(c.get('lang'))));
     return sendHtml(c, paperConfirmationPage(page, { ...formView(context), request: context.existing }));
   });
+
+  // The holder's share links and access history, inside the frame.
+  app.route('/', eserviceShareRoutes({ db: deps.db, publicUrl: deps.publicUrl, clock, framed, embed, refusal }));
 
   app.get(OPENAPI_PATH, (c) => c.body(openApi, 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
 
