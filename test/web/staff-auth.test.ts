@@ -164,7 +164,7 @@ describe.each(DATABASE_KINDS)('staff sign-in on %s', (kind) => {
     const before = await db().selectFrom('web_sessions').select('id_hash').execute();
     const { res } = await signIn('nobody');
     expect(res.status).toBe(403);
-    expect(await res.text()).toContain('Nav piekļuves');
+    expect(await res.text()).toContain('Jums nav piekļuves darbinieku lapām');
     expect((await db().selectFrom('web_sessions').select('id_hash').execute()).length).toBe(before.length);
     const entry = await db().selectFrom('audit_log').selectAll().where('action', '=', 'staff-sign-in.no-role').executeTakeFirstOrThrow();
     expect(entry.subject).toMatch(/\*/);
