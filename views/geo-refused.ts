@@ -3,7 +3,7 @@ import { DEVELOPMENT_CONTACT, type ServiceContact } from '../src/config.js';
 import { translator, type Language } from '../src/i18n.js';
 import type { GeoAttribution } from '../src/net/country-database.js';
 import { eserviceLink } from './eservice-link.js';
-import { brandLink, contactDetails, footerLinks, geoCredit } from './layout.js';
+import { bilingualFooter, brandLink } from './layout.js';
 
 export interface GeoRefusedOptions {
   /** The stylesheet's hashed address. */
@@ -28,8 +28,6 @@ ${heading}
 <p>${t('geo.why')}</p>
 <p>${t('geo.elsewhere')} ${eserviceLink(frame)}.</p>
 <p>${t('geo.verify')} <a href="/verify?lang=${lang}">${t('geo.verifyLink')}</a>.</p>
-<p>${t('frame.help.ask')}</p>
-${contactDetails(frame)}
 </section>`;
   };
   const lv = translator('lv');
@@ -49,11 +47,7 @@ ${part('lv')}
 <hr>
 ${part('en')}
 </main>
-<footer class="site">
-${(['lv', 'en'] as const).map((lang) => html`<ul class="footer-links" lang="${lang}">${footerLinks(translator(lang), lang)}</ul>`)}
-<p>${lv('site.operator')}</p>
-${geoCredit(options.attribution)}
-</footer>
+${bilingualFooter(contact, options.attribution)}
 </body>
 </html>`.toString();
 }

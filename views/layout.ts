@@ -1,6 +1,6 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { Language, Translate } from '../src/i18n.js';
+import { translator, type Language, type Translate } from '../src/i18n.js';
 import type { GeoAttribution } from '../src/net/country-database.js';
 import type { ServiceContact } from '../src/config.js';
 import { csrfField } from './forms.js';
@@ -68,6 +68,25 @@ export function contactDetails(frame: FrameContext): Html {
 <li>${t('frame.help.email')}: <a href="mailto:${contact.email}">${contact.email}</a></li>
 <li>${t('frame.help.phone')}: <a href="${telHref(contact.phone)}" class="nowrap">${contact.phone}</a> (${contact.hours[lang]})</li>
 </ul>`;
+}
+
+/**
+ * The footer of the pages shown in both languages at once (the refusal from abroad, the overload page): the help
+ * route in Latvian and in English, then the links in both languages.
+ */
+export function bilingualFooter(contact: ServiceContact, attribution?: GeoAttribution): Html {
+  return html`<footer class="site">
+${(['lv', 'en'] as const).map((lang) => {
+  const t = translator(lang);
+  return html`<div class="help" lang="${lang}">
+<p>${t('frame.help.ask')}</p>
+${contactDetails({ t, lang, contact })}
+<ul class="footer-links">${footerLinks(t, lang)}</ul>
+</div>`;
+})}
+<p>${translator('lv')('site.operator')}</p>
+${geoCredit(attribution)}
+</footer>`;
 }
 
 /** The accessibility statement, privacy notice, cookies and staff sign-in; `lang` fixes the language they open in. */

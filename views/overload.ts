@@ -6,7 +6,7 @@
 import { html, raw } from 'hono/html';
 import { DEVELOPMENT_CONTACT, type ServiceContact } from '../src/config.js';
 import { translator, type Language } from '../src/i18n.js';
-import { brandLink, contactDetails } from './layout.js';
+import { bilingualFooter, brandLink } from './layout.js';
 
 const STYLE =
   'body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;color:#1b1b1b}' +
@@ -15,7 +15,8 @@ const STYLE =
   '.agency-full{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
   '.agency-short::after{content:" ·"}' +
   'main{max-width:36rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem;line-height:1.25}h2{font-size:1.15rem}' +
-  'a{color:#9e3039}.contact{padding-left:1.25rem}';
+  'a{color:#9e3039}footer{border-top:1px solid #c9c9c9;padding:0 1rem;font-size:.95rem}footer>*{max-width:36rem;margin:.5rem auto}' +
+  '.contact,.footer-links{list-style:none;padding:0}.footer-links li{display:inline-block;margin-right:1rem}';
 
 /** No automatic refresh (WCAG 2.2.1): the visitor decides when to try again. */
 export function overloadPage(contact: ServiceContact = DEVELOPMENT_CONTACT): string {
@@ -26,8 +27,6 @@ export function overloadPage(contact: ServiceContact = DEVELOPMENT_CONTACT): str
 ${heading}
 <p>${t('overload.text')}</p>
 <p><a href="">${t('overload.retry')}</a></p>
-<p>${t('overload.help')}</p>
-${contactDetails({ t, lang, contact })}
 </section>`;
   };
   const lv = translator('lv');
@@ -43,5 +42,6 @@ ${contactDetails({ t, lang, contact })}
 ${part('lv')}
 ${part('en')}
 </main>
+${bilingualFooter(contact)}
 </body></html>`.toString();
 }

@@ -30,6 +30,7 @@ async function expectBusyPage(res: Response) {
   expect(body).toContain('Lapa uz brīdi nav pieejama');
   expect(body).toContain('This page is briefly unavailable');
   expect(body).toContain('Valsts izglītības attīstības aģentūra');
+  expect(body).toContain('href="mailto:');
   expect(body).not.toContain('<script');
 }
 
