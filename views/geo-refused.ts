@@ -1,27 +1,32 @@
 import { html } from 'hono/html';
+import { DEVELOPMENT_CONTACT, type ServiceContact } from '../src/config.js';
 import { translator, type Language } from '../src/i18n.js';
 import type { GeoAttribution } from '../src/net/country-database.js';
-import { geoCredit } from './layout.js';
-import { EDUCATION_DOCUMENTS_ESERVICE } from './eservice-link.js';
+import { eserviceLink } from './eservice-link.js';
+import { bilingualFooter, brandLink } from './layout.js';
 
-/** The Latvija.lv e-service for education documents of all years. */
-export const LATVIJA_LV_CERTIFICATES_SERVICE = EDUCATION_DOCUMENTS_ESERVICE.url;
-
-/** Latvian quotation marks „…“ in the Latvian half, English “…” in the English one. */
-const quoted = (lang: Language, text: string) => (lang === 'lv' ? `„${text}“` : `“${text}”`);
+export interface GeoRefusedOptions {
+  /** The stylesheet's hashed address. */
+  css?: string;
+  contact?: ServiceContact;
+  attribution?: GeoAttribution;
+}
 
 /**
  * The refusal page for visitors outside the Baltic states, in Latvian and English at once: the visitor may not
  * read Latvian, and the language switch would only lead to the same refusal. Rendered once at start.
  */
-export function geoRefusedPage(css?: string, attribution?: GeoAttribution): string {
+export function geoRefusedPage(options: GeoRefusedOptions = {}): string {
+  const contact = options.contact ?? DEVELOPMENT_CONTACT;
   const part = (lang: Language) => {
     const t = translator(lang);
+    const frame = { t, lang, contact };
     const heading = lang === 'lv' ? html`<h1>${t('geo.title')}</h1>` : html`<h2>${t('geo.title')}</h2>`;
     return html`<section lang="${lang}">
 ${heading}
 <p>${t('geo.text')}</p>
-<p>${t('geo.elsewhere')} <a href="${LATVIJA_LV_CERTIFICATES_SERVICE}" hreflang="lv">${quoted(lang, t('geo.service'))}</a>.</p>
+<p>${t('geo.why')}</p>
+<p>${t('geo.elsewhere')} ${eserviceLink(frame)}.</p>
 <p>${t('geo.verify')} <a href="/verify?lang=${lang}">${t('geo.verifyLink')}</a>.</p>
 </section>`;
   };
@@ -32,16 +37,17 @@ ${heading}
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${lv('geo.title')} · ${translator('en')('geo.title')}</title>
-${css ? html`<link rel="stylesheet" href="${css}">` : ''}
+${options.css ? html`<link rel="stylesheet" href="${options.css}">` : ''}
+<link rel="icon" href="data:,">
 </head>
 <body>
-<header class="site"><a class="brand" href="/">${lv('site.name')}</a></header>
+<header class="site"><div class="bar">${brandLink({ t: lv })}</div></header>
 <main id="main">
 ${part('lv')}
 <hr>
 ${part('en')}
 </main>
-<footer class="site">${geoCredit(attribution)}</footer>
+${bilingualFooter(contact, options.attribution)}
 </body>
 </html>`.toString();
 }

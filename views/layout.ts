@@ -1,9 +1,10 @@
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { Language, Translate } from '../src/i18n.js';
+import { translator, type Language, type Translate } from '../src/i18n.js';
 import type { GeoAttribution } from '../src/net/country-database.js';
 import type { ServiceContact } from '../src/config.js';
 import { csrfField } from './forms.js';
+import { AGENCY_ABBREVIATION, EMBLEM_SVG } from './emblem.js';
 
 import type { Html } from './html.js';
 
@@ -45,6 +46,101 @@ export interface LayoutOptions {
   wide?: boolean;
 }
 
+/** What the frame (header and footer) needs: the special pages (geo refusal, overload) have no request context. */
+export type FrameContext = Pick<PageContext, 't' | 'lang' | 'contact'>;
+
+/** The help route as a phone link target: digits and a leading +. */
+export function telHref(phone: string): string {
+  return `tel:${phone.replace(/[^\d+]/g, '')}`;
+}
+
+/**
+ * The agency's identity and the service name, as one link home. On a phone the agency's name shows as its
+ * abbreviation (the full name stays in the link's text for screen readers), so the header keeps to one line.
+ */
+export function brandLink(frame: Pick<FrameContext, 't'>): Html {
+  const { t } = frame;
+  return html`<a class="brand" href="/">${raw(EMBLEM_SVG)}<span class="agency"><span class="agency-full">${t('frame.agency')}</span><span class="agency-short" aria-hidden="true">${AGENCY_ABBREVIATION}</span></span><span class="service">${t('site.name')}</span></a>`;
+}
+
+/** How to reach the agency's user support: e-mail, phone and when it is answered. */
+export function contactDetails(frame: FrameContext): Html {
+  const { t, contact, lang } = frame;
+  return html`<ul class="contact">
+<li>${t('frame.help.email')}: <a href="mailto:${contact.email}">${contact.email}</a></li>
+<li>${t('frame.help.phone')}: <a href="${telHref(contact.phone)}" class="nowrap">${contact.phone}</a> (${contact.hours[lang]})</li>
+</ul>`;
+}
+
+/**
+ * The footer of the pages shown in both languages at once (the refusal from abroad, the overload page): the help
+ * route in Latvian and in English, then the links in both languages.
+ */
+export function bilingualFooter(contact: ServiceContact, attribution?: GeoAttribution): Html {
+  return html`<footer class="site">
+${(['lv', 'en'] as const).map((lang) => {
+  const t = translator(lang);
+  return html`<div class="help" lang="${lang}">
+<p>${t('frame.help.ask')}</p>
+${contactDetails({ t, lang, contact })}
+<ul class="footer-links">${footerLinks(t, lang)}</ul>
+</div>`;
+})}
+<p>${translator('lv')('site.operator')}</p>
+${geoCredit(attribution)}
+</footer>`;
+}
+
+/** The accessibility statement, privacy notice, cookies and staff sign-in; `lang` fixes the language they open in. */
+export function footerLinks(t: Translate, lang?: Language): Html {
+  const href = (path: string) => (lang ? `${path}?lang=${lang}` : path);
+  return html`<li><a href="${href('/accessibility')}">${t('info.accessibility.link')}</a></li>
+<li><a href="${href('/privacy')}">${t('info.privacy.link')}</a></li>
+<li><a href="${href('/cookies')}">${t('info.cookies.link')}</a></li>
+<li><a href="${href('/staff/login')}">${t('frame.staffSignIn')}</a></li>`;
+}
+
+/** The footer's help route and the links every page carries: accessibility, privacy, cookies, staff sign-in. */
+export function frameFooter(frame: FrameContext, attribution?: GeoAttribution): Html {
+  const { t } = frame;
+  return html`<footer class="site">
+<div class="help">
+<h2>${t('frame.help.title')}</h2>
+<p>${t('frame.help.text')}</p>
+${contactDetails(frame)}
+</div>
+<nav aria-label="${t('frame.footerNav')}">
+<ul class="footer-links">${footerLinks(t)}</ul>
+</nav>
+<p>${t('site.operator')}</p>
+${geoCredit(attribution)}
+</footer>`;
+}
+
+function accountNav(page: PageContext): Html | string {
+  const { t, user } = page;
+  if (!user) return '';
+  const current = (prefix: string) => (page.path.startsWith(prefix) ? html` aria-current="page"` : '');
+  const links =
+    user.kind === 'student'
+      ? html`<a href="/results"${current('/results')}>${t('layout.results')}</a>
+<a href="/apply"${current('/apply')}>${t('apply.nav')}</a>`
+      : html`<a href="/staff/sessions"${current('/staff/sessions')}>${t('staff.nav.sessions')}</a>
+<a href="/staff/reports"${current('/staff/reports')}>${t('staff.nav.reports')}</a>${
+          user.agency
+            ? html`
+<a href="/staff/paper-requests"${current('/staff/paper-requests')}>${t('paperRequests.nav')}</a>
+<a href="/staff/agency"${current('/staff/agency')}>${t('agency.nav')}</a>`
+            : html`
+<a href="/staff/applications"${current('/staff/applications')}>${t('applySchool.nav')}</a>`
+        }`;
+  return html`<nav class="account" aria-label="${t('layout.menu')}">
+${links}
+<span class="user">${user.name}</span>
+<form method="post" action="/logout" class="inline">${csrfField(user)}<button type="submit" class="link">${t('layout.logout')}</button></form>
+</nav>`;
+}
+
 export function layout(page: PageContext, title: string, main: Html, options: LayoutOptions = {}): Html {
   const { t, lang } = page;
   const other: Language = lang === 'lv' ? 'en' : 'lv';
@@ -61,42 +157,16 @@ ${options.htmx && page.assets.htmx ? html`<script src="${page.assets.htmx}" defe
 <body>
 <a class="skip" href="#main">${t('layout.skip')}</a>
 <header class="site">
-  <a class="brand" href="/">${t('site.name')}</a>
-  <nav aria-label="${t('layout.menu')}">
-    ${page.user?.kind === 'student' ? html`<a href="/results">${t('layout.results')}</a> <a href="/apply"${page.path.startsWith('/apply') ? html` aria-current="page"` : ''}>${t('apply.nav')}</a>` : ''}
-    ${
-      page.user?.kind === 'staff'
-        ? html`<a href="/staff/sessions"${page.path.startsWith('/staff/sessions') ? html` aria-current="page"` : ''}>${t('staff.nav.sessions')}</a>
-    <a href="/staff/reports"${page.path.startsWith('/staff/reports') ? html` aria-current="page"` : ''}>${t('staff.nav.reports')}</a>${
-      page.user.agency
-        ? ''
-        : html`
-    <a href="/staff/applications"${page.path.startsWith('/staff/applications') ? html` aria-current="page"` : ''}>${t('applySchool.nav')}</a>`
-    }${
-      page.user.agency
-        ? html`
-    <a href="/staff/paper-requests"${page.path.startsWith('/staff/paper-requests') ? html` aria-current="page"` : ''}>${t('paperRequests.nav')}</a>
-    <a href="/staff/agency"${page.path.startsWith('/staff/agency') ? html` aria-current="page"` : ''}>${t('agency.nav')}</a>`
-        : ''
-    }`
-        : ''
-    }
-    <a href="${switchLanguageHref(page.path, other)}" hreflang="${other}" lang="${other}">${t(`layout.switchTo.${other}`)}</a>
-    ${
-      page.user
-        ? html`<span class="user">${page.user.name}</span>
-    <form method="post" action="/logout" class="inline">${csrfField(page.user)}<button type="submit" class="link">${t('layout.logout')}</button></form>`
-        : ''
-    }
-  </nav>
+<div class="bar">
+${brandLink(page)}
+<a class="switch" href="${switchLanguageHref(page.path, other)}" hreflang="${other}" lang="${other}">${t(`layout.switchTo.${other}`)}</a>
+</div>
+${accountNav(page)}
 </header>
 <main id="main"${options.wide ? html` class="wide"` : ''}>
 ${main}
 </main>
-<footer class="site">
-  <p>${t('site.operator')}</p>
-  ${geoCredit(page.geoAttribution)}
-</footer>
+${frameFooter(page, page.geoAttribution)}
 </body>
 </html>`;
 }

@@ -2,7 +2,7 @@
 import { html } from 'hono/html';
 import { hiddenField, hintId } from './forms.js';
 import { layout, type PageContext } from './layout.js';
-import type { ProviderButton } from './login.js';
+import { contactIfRepeats, providerButtons, type ProviderButton } from './login.js';
 
 export interface DemoStaffChoice {
   userId: number;
@@ -24,11 +24,7 @@ export function staffLoginPage(page: PageContext, view: StaffLoginView) {
     t('staff.login.title'),
     html`<h1>${t('staff.login.title')}</h1>
 <p>${t('staff.login.intro')}</p>
-${
-  view.providers.length > 0
-    ? html`<ul class="sign-in">${view.providers.map((p) => html`<li><a class="button" href="${p.href}">${t('auth.login.with', { provider: p.label })}</a></li>`)}</ul>`
-    : html`<p class="notice">${t('auth.login.none')}</p>`
-}
+${providerButtons(page, view.providers)}
 ${
   view.demo
     ? html`<form method="post" action="/staff/login/demo">
@@ -56,9 +52,15 @@ export function noStaffAccessPage(page: PageContext) {
   const { t } = page;
   return layout(
     page,
-    t('staff.noAccess.title'),
-    html`<h1>${t('staff.noAccess.title')}</h1>
-<p>${t('staff.noAccess.text')}</p>
+    t('signIn.staffNoAccess.title'),
+    html`<h1>${t('signIn.staffNoAccess.title')}</h1>
+<p>${t('signIn.staffNoAccess.text')}</p>
+<h2>${t('signIn.next')}</h2>
+<ul>
+<li>${t('signIn.staffNoAccess.grant')}</li>
+<li><a href="/login">${t('signIn.staffNoAccess.students')}</a></li>
+</ul>
+${contactIfRepeats(page)}
 <p><a href="/">${t('error.home')}</a></p>`,
   );
 }

@@ -6,8 +6,9 @@
  * Both need `exams` and `school_years` joined. Release moments are stored as ISO-8601 UTC text, which compares
  * in time order as text on SQLite and PostgreSQL alike.
  */
-import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
-import { seesUnreleasedResults, type ResultsViewer } from '../domain/release.js';
+import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { schoolYearAt, seesUnreleasedResults, type ResultsViewer, type SchoolYearReleases } from '../domain/release.js';
 
 /** The joined exam's release moment (releaseMomentOf): its school year's moment for the exam's education. */
 export const examReleaseMoment: RawBuilder<string> = sql<string>`case when ${sql.ref('exams.education')} = 'basic' then ${sql.ref('school_years.basic_results_at')} else ${sql.ref('school_years.secondary_results_at')} end`;
@@ -26,4 +27,19 @@ export function whereReleased(viewer: ResultsViewer, now: Date) {
   const condition = releasedCondition(viewer, now);
   return <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> =>
     condition === undefined ? query : query.where(condition);
+}
+
+/**
+ * The release moments to announce at `now`, as the register holds them: those of the current school year, or,
+ * before its year is in the register, of the latest school year before it. Undefined when the register has none.
+ */
+export async function announcedReleases(db: Kysely<Database>, now: Date): Promise<(SchoolYearReleases & { startYear: number }) | undefined> {
+  const row = await db
+    .selectFrom('school_years')
+    .selectAll()
+    .where('start_year', '<=', schoolYearAt(now))
+    .orderBy('start_year', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { startYear: row.start_year, basic: new Date(row.basic_results_at), secondary: new Date(row.secondary_results_at) };
 }

@@ -80,6 +80,12 @@ export function isInStudentWindow(releaseMoment: Date, now: Date): boolean {
   return resultsVisibleTo('student', releaseMoment, now) && releaseMoment.getTime() >= studentWindowStart(now).getTime();
 }
 
+/** The school year a moment falls in, named by its start year: a school year runs from 1 September in Latvia. */
+export function schoolYearAt(now: Date): number {
+  const local = rigaParts(now);
+  return local.month >= 9 ? local.year : local.year - 1;
+}
+
 /** "2025/2026" ↔ 2025. */
 export function schoolYearName(startYear: number): string {
   return `${startYear}/${startYear + 1}`;

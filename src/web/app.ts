@@ -18,13 +18,15 @@ import { verification, verifyRoutes } from './routes/verify.js';
 import { publicApiHeaders, verifyApiRoutes } from './routes/verify-api.js';
 import { trustedProxies as trustedProxyList } from '../net/trusted-proxies.js';
 import { pdfViewerPolicy } from './edoc.js';
-import { balticOnly, isGeoGuardedPath } from './geo.js';
+import { balticOnly, balticVisitor, isGeoGuardedPath } from './geo.js';
 import { defaultCountryDatabase, type CountryDatabase } from '../net/country-database.js';
 import { overloadGuard } from './overload.js';
 import { studentRoutes, type StudentDependencies } from './routes/student.js';
 import { applyRoutes } from './routes/apply.js';
 import { shareRoutes } from './routes/share.js';
 import { authRoutes } from './routes/auth.js';
+import { infoRoutes } from './routes/info.js';
+import { announcedReleases } from '../data/release.js';
 import { ForbiddenError, sessionMiddleware } from './session.js';
 import { forbiddenPage } from '../../views/login.js';
 import { PoolBusyError } from '../sealing/pool.js';
@@ -69,6 +71,8 @@ export interface AppDependencies {
   eservice?: EserviceDependencies;
   /** The agency's help route shown on every page (SUPPORT_* settings; default: development placeholders). */
   contact?: ServiceContact;
+  /** The time the home page announces release moments against (default: the real clock). */
+  clock?: () => Date;
 }
 
 function safePathname(url: URL): string {
@@ -88,7 +92,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.use(provideAssets(assets, deps.contact));
   // Then, before any real work: on results day, refuse new requests at once with a light 503 rather than let them
   // all time out.
-  if (deps.overload) app.use(overloadGuard({ ...deps.overload, log: deps.log }).middleware);
+  if (deps.overload) app.use(overloadGuard({ ...deps.overload, log: deps.log, contact: deps.contact }).middleware);
   app.use(async (c, next) => {
     const started = performance.now();
     const requestId = randomUUID();
@@ -142,12 +146,13 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
 
   // The student pages only from Latvia, Lithuania and Estonia (see GEO_GUARDED_PREFIXES in geo.ts).
   const countries = deps.geo ?? defaultCountryDatabase();
-  const geo = balticOnly({
+  const geoOptions = {
     trustedProxies,
     allowPrivateAddresses: deps.allowPrivateAddresses ?? process.env.NODE_ENV !== 'production',
-    css: assets.url('app.css'),
     database: countries,
-  });
+  };
+  const geo = balticOnly({ ...geoOptions, css: assets.url('app.css'), contact: deps.contact });
+  const fromBalticStates = balticVisitor(geoOptions);
   app.use((c, next) => {
     // Every page's footer credits the geo data, as its licence asks (read per request: a reload may change it).
     const credit = countries.attribution();
@@ -186,7 +191,20 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     });
   });
 
-  app.get('/', (c) => sendHtml(c, homePage(pageContext(c))));
+  const clock = deps.clock ?? (() => new Date());
+  app.get('/', async (c) => {
+    // The home page opens from anywhere; visitors from abroad learn before "sign in" that it would be refused.
+    const releases = await announcedReleases(deps.db, clock());
+    return sendHtml(c, homePage(pageContext(c), { releases, now: clock(), abroad: !fromBalticStates(c) }));
+  });
+  app.route(
+    '/',
+    infoRoutes({
+      secureCookies: deps.secureCookies ?? false,
+      sessionIdleMinutes: deps.auth ? deps.auth.sessions.idleMs / 60_000 : undefined,
+      reportRetentionDays: deps.staff?.reports.settings.retentionDays,
+    }),
+  );
   if (deps.trust) {
     // The page and the API share one set of checks and limits.
     const verifyDeps = { db: deps.db, trust: deps.trust, verify: deps.verifyUpload, trustedProxies };

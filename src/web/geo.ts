@@ -7,13 +7,14 @@
  * is set, which the portal does outside production.
  */
 import { BlockList, isIPv4 } from 'node:net';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { geoRefusedPage } from '../../views/geo-refused.js';
 import { PROVIDER_AUDIENCE, PROVIDER_NAMES } from '../auth/oidc.js';
 import type { TrustedProxies } from '../net/trusted-proxies.js';
 import { clientAddress } from './client-address.js';
 import { defaultCountryDatabase, type CountryDatabase, type GeoAttribution } from '../net/country-database.js';
 import { sendHtml } from './respond.js';
+import type { ServiceContact } from '../config.js';
 
 export const BALTIC_COUNTRIES: ReadonlySet<string> = new Set(['LV', 'LT', 'EE']);
 
@@ -91,6 +92,20 @@ export interface BalticOnlyOptions {
   css?: string;
   /** The country data (default: the shipped database, see defaultCountryDatabase). */
   database?: CountryDatabase;
+  /** The agency's help route, on the refusal page. */
+  contact?: ServiceContact;
+}
+
+/**
+ * Whether a request may open the student pages: from Latvia, Lithuania or Estonia, or from a private address
+ * where those are allowed. The guard below and the home page's warning for visitors from abroad ask the same.
+ */
+export function balticVisitor(options: Omit<BalticOnlyOptions, 'css' | 'contact'>): (c: Context) => boolean {
+  const database = options.database ?? defaultCountryDatabase();
+  return (c) => {
+    const verdict = geoVerdict(clientAddress(c, options.trustedProxies), database);
+    return verdict === 'baltic' || (verdict === 'private' && options.allowPrivateAddresses);
+  };
 }
 
 /**
@@ -99,15 +114,15 @@ export interface BalticOnlyOptions {
  */
 export function balticOnly(options: BalticOnlyOptions): MiddlewareHandler {
   const database = options.database ?? defaultCountryDatabase();
+  const passes = balticVisitor({ ...options, database });
   // Rendered once, and again after a reload: the credit line follows the file loaded.
   let credit: GeoAttribution | undefined = database.attribution();
-  let page = geoRefusedPage(options.css, credit);
+  let page = geoRefusedPage({ css: options.css, contact: options.contact, attribution: credit });
   return async (c, next) => {
-    const verdict = geoVerdict(clientAddress(c, options.trustedProxies), database);
-    if (verdict === 'baltic' || (verdict === 'private' && options.allowPrivateAddresses)) return next();
+    if (passes(c)) return next();
     if (database.attribution() !== credit) {
       credit = database.attribution();
-      page = geoRefusedPage(options.css, credit);
+      page = geoRefusedPage({ css: options.css, contact: options.contact, attribution: credit });
     }
     return sendHtml(c, page, 403);
   };

@@ -3,6 +3,8 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { DEFAULT_LANGUAGE, isLanguage, translator, type Language, type Translate } from '../i18n.js';
 
 export const LANGUAGE_COOKIE = 'lang';
+/** The language choice is remembered for a year. */
+export const LANGUAGE_COOKIE_MAX_AGE_SECONDS = 365 * 86400;
 
 export interface LanguageVariables {
   lang: Language;
@@ -21,7 +23,13 @@ export function language(options: { secureCookie: boolean }): MiddlewareHandler<
     if (isLanguage(asked)) {
       lang = asked;
       if (asked !== remembered) {
-        setCookie(c, LANGUAGE_COOKIE, asked, { path: '/', maxAge: 365 * 86400, sameSite: 'Lax', httpOnly: true, secure: options.secureCookie });
+        setCookie(c, LANGUAGE_COOKIE, asked, {
+          path: '/',
+          maxAge: LANGUAGE_COOKIE_MAX_AGE_SECONDS,
+          sameSite: 'Lax',
+          httpOnly: true,
+          secure: options.secureCookie,
+        });
       }
     } else if (isLanguage(remembered)) {
       lang = remembered;

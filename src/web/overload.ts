@@ -1,8 +1,9 @@
 /**
  * Results-day protection. When the event loop lags (delay over the last ~1 s above a bound) or too many requests
- * are in flight, a NEW request is answered at once with a tiny 503 page in Latvian and English that retries by
- * itself after 5 seconds (`Retry-After`, and a meta refresh for browsers, no JavaScript needed), instead of
- * queueing behind the others until everything times out. Requests already admitted always finish. `/healthz` and
+ * are in flight, a NEW request is answered at once with a small 503 page in Latvian and English (views/overload.ts)
+ * with a "try again" link and a `Retry-After` spread at random, instead of queueing behind the others until
+ * everything times out. The page does not refresh itself: a timed refresh takes control away from the visitor
+ * (WCAG 2.2.1), and a whole crowd refreshing on the same beat is the surge that caused the refusal. Requests already admitted always finish. `/healthz` and
  * `/static/` are never refused.
  *
  * The hot path reads two numbers and a counter: the page is rendered once, the event-loop histogram is sampled by
@@ -10,7 +11,8 @@
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { MiddlewareHandler } from 'hono';
-import { translator } from '../i18n.js';
+import { overloadPage } from '../../views/overload.js';
+import type { ServiceContact } from '../config.js';
 import type { Logger } from '../log.js';
 
 export interface OverloadOptions {
@@ -19,6 +21,8 @@ export interface OverloadOptions {
   /** Requests in progress at which new ones are refused (OVERLOAD_MAX_IN_FLIGHT, default 1000). */
   maxInFlight: number;
   log?: Logger;
+  /** The agency's help route, on the refusal page. */
+  contact?: ServiceContact;
 }
 
 export const RETRY_AFTER_SECONDS = 5;
@@ -65,29 +69,22 @@ export function eventLoopLagMs(): number {
 
 // ---- the refusal page, rendered once ----
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+/**
+ * Retry-After is spread at random over this range, so that the browsers refused in one burst do not all come
+ * back in the same second.
+ */
+export const RETRY_AFTER_RANGE_SECONDS = { min: 10, max: 40 } as const;
 
-function busyPage(): Uint8Array {
-  const lv = (key: string) => escape(translator('lv')(key));
-  const en = (key: string) => escape(translator('en')(key));
-  const text = `<!doctype html>
-<html lang="lv"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="${RETRY_AFTER_SECONDS}">
-<title>${lv('overload.title')} · ${en('overload.title')}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}</style>
-</head><body>
-<h1>${lv('overload.title')}</h1><p>${lv('overload.text')} <a href="">${lv('overload.retry')}</a></p>
-<div lang="en"><h2>${en('overload.title')}</h2><p>${en('overload.text')} <a href="">${en('overload.retry')}</a></p></div>
-</body></html>`;
-  return new TextEncoder().encode(text);
+export function retryAfterSeconds(random: () => number = Math.random): number {
+  const { min, max } = RETRY_AFTER_RANGE_SECONDS;
+  return min + Math.floor(random() * (max - min + 1));
 }
 
 const BUSY_HEADERS: [string, string][] = [
   ['Content-Type', 'text/html; charset=UTF-8'],
-  ['Retry-After', String(RETRY_AFTER_SECONDS)],
   ['Cache-Control', 'no-store'],
-  ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"],
+  // The page's favicon is `data:,` (img-src), so it asks this busy server for nothing more.
+  ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"],
   ['X-Content-Type-Options', 'nosniff'],
   ['X-Frame-Options', 'DENY'],
   ['Referrer-Policy', 'same-origin'],
@@ -106,7 +103,7 @@ export function overloadGuard(options: OverloadOptions): OverloadGuard {
   const m = lagMonitor();
   // Compare raw histogram values (ns, resolution included) so the hot path does no arithmetic.
   const lagBoundNs = (options.maxLagMs + RESOLUTION_MS) * 1e6;
-  const body = busyPage();
+  const body = new TextEncoder().encode(overloadPage(options.contact));
   let inFlight = 0;
   let refused = 0;
   let refusedSinceLog = 0;
@@ -123,7 +120,7 @@ export function overloadGuard(options: OverloadOptions): OverloadGuard {
         refusedSinceLog = 0;
       }
     }
-    return new Response(body, { status: 503, headers: BUSY_HEADERS });
+    return new Response(body, { status: 503, headers: [...BUSY_HEADERS, ['Retry-After', String(retryAfterSeconds())]] });
   };
 
   const middleware: MiddlewareHandler = async (c, next) => {

@@ -375,7 +375,7 @@ describe.each(DATABASE_KINDS)('signing out and the staff pages from abroad on %s
       await expectGeoRefusal(await app.request(`${PUBLIC_URL}/results`, { headers: { cookie } }, from(address)));
       const out = await signOut(cookie, row.csrf_token, address);
       expect(out.status, address).toBe(303);
-      expect(out.headers.get('location')).toBe('/');
+      expect(out.headers.get('location')).toBe('/signed-out');
       expect(out.headers.get('set-cookie')).toMatch(/__Host-sid=;.*Max-Age=0/i);
       expect(await sessionRow(row.id_hash), address).toBeUndefined();
     }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
-import { eventLoopLagMs } from '../../src/web/overload.js';
+import { eventLoopLagMs, RETRY_AFTER_RANGE_SECONDS, retryAfterSeconds } from '../../src/web/overload.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 let test: TestDatabase;
@@ -16,14 +16,21 @@ afterAll(async () => test.close());
 
 async function expectBusyPage(res: Response) {
   expect(res.status).toBe(503);
-  expect(res.headers.get('retry-after')).toBe('5');
+  // Spread at random, so a crowd refused together does not come back together.
+  const retryAfter = Number(res.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThanOrEqual(RETRY_AFTER_RANGE_SECONDS.min);
+  expect(retryAfter).toBeLessThanOrEqual(RETRY_AFTER_RANGE_SECONDS.max);
   expect(res.headers.get('cache-control')).toBe('no-store');
   const bytes = new Uint8Array(await res.arrayBuffer());
-  expect(bytes.length).toBeLessThan(1500);
+  expect(bytes.length).toBeLessThan(5000);
   const body = new TextDecoder().decode(bytes);
-  expect(body).toContain('<meta http-equiv="refresh" content="5">');
-  expect(body).toContain('Pārāk daudz pieprasījumu');
-  expect(body).toContain('Too many requests');
+  // No timed refresh (WCAG 2.2.1): a link lets the visitor try again when they choose.
+  expect(body).not.toContain('http-equiv="refresh"');
+  expect(body).toContain('<a href="">Mēģināt vēlreiz</a>');
+  expect(body).toContain('Lapa uz brīdi nav pieejama');
+  expect(body).toContain('This page is briefly unavailable');
+  expect(body).toContain('Valsts izglītības attīstības aģentūra');
+  expect(body).toContain('href="mailto:');
   expect(body).not.toContain('<script');
 }
 
@@ -73,6 +80,12 @@ describe('overload protection', () => {
     }
     // Room again: new requests are served.
     expect((await app.request('/')).status).toBe(200);
+  });
+
+  it('spreads Retry-After over its whole range', () => {
+    expect(retryAfterSeconds(() => 0)).toBe(RETRY_AFTER_RANGE_SECONDS.min);
+    expect(retryAfterSeconds(() => 0.999999)).toBe(RETRY_AFTER_RANGE_SECONDS.max);
+    expect(new Set(Array.from({ length: 200 }, () => retryAfterSeconds())).size).toBeGreaterThan(5);
   });
 
   describe('with the event loop blocked', () => {

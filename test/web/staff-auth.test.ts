@@ -68,6 +68,7 @@ describe.each(DATABASE_KINDS)('staff sign-in on %s', (kind) => {
     accounts.set('superuser', superuserCode);
     accounts.set('agency', agencyCode);
     accounts.set('nobody', validPersonalCode(500_003));
+    accounts.set('nocode', undefined);
     accounts.set('student', (await demoStudents(db(), 1))[0]!.personalCode);
     const sessions = new WebSessionStore(db(), { idleMinutes: 30, touchDelayMs: 0 });
     const oidc = new OidcLogin({ publicUrl: portal.url, providers: { latvija: { issuer: op.issuer, clientId: 'portal', clientSecret: OIDC_CLIENT_SECRET } } });
@@ -154,6 +155,15 @@ describe.each(DATABASE_KINDS)('staff sign-in on %s', (kind) => {
     expect((await request(new CookieJar(), `${portal.url}/login`, { headers: abroad })).status).toBe(403);
   });
 
+  it('tells staff whose sign-in brings no personal code about access rights, not results', async () => {
+    const { res } = await signIn('nocode');
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain('Latvija.lv nenodeva jūsu personas kodu, bet bez tā nevaram pārbaudīt jūsu piekļuves tiesības.');
+    expect(text).toContain('href="/staff/login"');
+    expect(/<main[\s\S]*<\/main>/.exec(text)![0]).not.toMatch(/rezultāt/i);
+  });
+
   it('returns agency staff to the page they asked for', async () => {
     const { res } = await signIn('agency', '/staff/reports');
     expect(res.headers.get('location')).toBe('/staff/reports');
@@ -164,7 +174,12 @@ describe.each(DATABASE_KINDS)('staff sign-in on %s', (kind) => {
     const before = await db().selectFrom('web_sessions').select('id_hash').execute();
     const { res } = await signIn('nobody');
     expect(res.status).toBe(403);
-    expect(await res.text()).toContain('Nav piekļuves');
+    const text = await res.text();
+    expect(text).toContain('Jums nav piekļuves darbinieku lapām');
+    expect(text).toContain('Ko darīt tālāk');
+    expect(text).toContain('href="mailto:');
+    // Staff are never addressed about "your results".
+    expect(/<main[\s\S]*<\/main>/.exec(text)![0]).not.toMatch(/rezultāt/i);
     expect((await db().selectFrom('web_sessions').select('id_hash').execute()).length).toBe(before.length);
     const entry = await db().selectFrom('audit_log').selectAll().where('action', '=', 'staff-sign-in.no-role').executeTakeFirstOrThrow();
     expect(entry.subject).toMatch(/\*/);

@@ -21,6 +21,8 @@ import { pageContext, type AppEnv } from '../context.js';
 import { limitBody } from '../forms.js';
 import { clearSessionCookie, csrfProtection, sameOrigin, sessionToken, setSessionCookie } from '../session.js';
 import { sendHtml } from '../respond.js';
+import { loginStateCookieName } from '../cookies.js';
+import { signedOutHref } from './info.js';
 import { signedInActor, type SignedInStaff, type SignedInStudent } from '../signed-in.js';
 
 export interface AuthRouteDependencies extends AuthDependencies {
@@ -81,7 +83,7 @@ export function sessionStarter(deps: AuthRouteDependencies) {
 export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const secure = deps.secureCookies;
-  const stateCookie = secure ? '__Host-login_state' : 'login_state';
+  const stateCookie = loginStateCookieName(secure);
   const demo = deps.environment !== 'production';
   const formLimit = limitBody(SIGN_IN_FORM_BYTES);
   const { begin } = sessionStarter(deps);
@@ -93,7 +95,10 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     const label = provider ? PROVIDER_LABELS[provider] : 'E-klase / Mykoob';
     const start = staff ? '/staff/login' : '/login';
     const retry = `${start}${returnTo && returnTo !== homeOf(provider) ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`;
-    return sendHtml(c, loginErrorPage(page, page.t(`auth.error.${problem}`, { provider: label }), retry), problem === 'unavailable' ? 503 : 400);
+    // Staff are never told about "your results": their texts speak of access rights.
+    const message = page.t(problem === 'no-code' && staff ? 'auth.error.no-code-staff' : `auth.error.${problem}`, { provider: label });
+    const nextStep = problem === 'no-code' ? page.t(staff ? 'signIn.noCode.staff' : 'signIn.noCode.student', { provider: label }) : undefined;
+    return sendHtml(c, loginErrorPage(page, message, retry, nextStep), problem === 'unavailable' ? 503 : 400);
   };
 
   const signIn = (c: Context<AppEnv>, person: SignInPerson, provider: string, returnTo: string) =>
@@ -103,7 +108,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     const returnTo = safeReturnTo(c.req.query('return_to'));
     if (c.get('signedIn')?.kind === 'student') return c.redirect(returnTo, 302);
     const providers = deps.oidc.configured().map((name) => ({
-      label: PROVIDER_LABELS[name],
+      name,
       href: `/login/${name}${returnTo !== DEFAULT_RETURN_TO ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`,
     }));
     const students = demo
@@ -193,7 +198,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
         channel: 'student',
         details: { provider: name },
       });
-      return sendHtml(c, noResultsPage(pageContext(c)));
+      return sendHtml(c, noResultsPage(pageContext(c), PROVIDER_LABELS[name]));
     }
     return signIn(c, person, name, attempt.return_to);
   });
@@ -219,7 +224,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
         });
       }
       clearSessionCookie(c, secure);
-      return c.redirect('/', 303);
+      return c.redirect(signedOutHref(signedIn?.kind === 'staff' ? 'staff' : 'student'), 303);
     },
   );
 

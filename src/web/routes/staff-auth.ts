@@ -4,7 +4,6 @@
  */
 import { Hono } from 'hono';
 import { staffLoginPage } from '../../../views/staff-login.js';
-import { PROVIDER_LABELS } from '../../auth/oidc.js';
 import { demoStaffUsers } from '../../data/staff.js';
 import { pageContext, type AppEnv } from '../context.js';
 import { limitBody } from '../forms.js';
@@ -25,7 +24,7 @@ export function staffAuthRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     const returnTo = safeReturnTo(c.req.query('return_to'), STAFF_HOME);
     if (c.get('signedIn')?.kind === 'staff') return c.redirect(returnTo, 302);
     const providers = deps.oidc.configured('staff').map((name) => ({
-      label: PROVIDER_LABELS[name],
+      name,
       href: `/login/${name}${returnTo !== STAFF_HOME ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`,
     }));
     const users = demo ? await demoStaffUsers(deps.db) : undefined;
