@@ -120,7 +120,7 @@ async function expectAccessible(page: Page, javaScriptEnabled: boolean): Promise
 async function signIn(page: Page): Promise<void> {
   await page.goto(`${portal.url}/`);
   await page.getByRole('link', { name: 'Pieslēgties', exact: true }).click();
-  await page.getByRole('link', { name: /E-klase/ }).click();
+  await page.getByRole('link', { name: /E-klas/ }).click();
   // The provider's own login and consent pages.
   await page.locator('input[name="login"]').fill('skolens');
   await page.locator('input[name="password"]').fill('parole');
