@@ -181,6 +181,7 @@ ${
     ? html`<p>${t('eservice.none')}</p>${contactText(page)}`
     : html`<ul class="certificates">${view.certificates.map((c) => certificateItem(page, view, c))}</ul>`
 }
+${view.sessionId ? html`<p class="notices-link"><a href="${embedHref('/eservice/notices', view.sessionId, page.lang)}">${t('notices.eserviceLink')}</a></p>` : ''}
 `,
     {
       ...(name ? { person: { holderName: name, representative: view.representative } } : {}),

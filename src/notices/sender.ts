@@ -65,6 +65,7 @@ export class NoticeSender {
     this.wake?.();
     await this.loop;
     await releaseNoticeClaims(this.options.db, this.runnerId);
+    this.options.mailer.close();
   }
 
   private async run(): Promise<void> {

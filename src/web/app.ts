@@ -33,6 +33,7 @@ import { staffRoutes, type StaffDependencies } from './routes/staff.js';
 import { staffAuthRoutes } from './routes/staff-auth.js';
 import { eserviceFraming, eserviceRoutes } from './routes/eservice.js';
 import type { ServiceContact } from '../config.js';
+import { noticeRoutes } from './routes/notices.js';
 
 export interface AppDependencies {
   db: Kysely<Database>;
@@ -67,6 +68,8 @@ export interface AppDependencies {
   eservice?: EserviceDependencies;
   /** The agency's help route shown on every page (SUPPORT_* settings; default: development placeholders). */
   contact?: ServiceContact;
+  /** "Your results are available" e-mails: the sender to wake; absent, the notice pages say they are not offered. */
+  notices?: { sender?: { notify(): void }; clock?: () => Date };
 }
 
 function safePathname(url: URL): string {
@@ -199,6 +202,16 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     app.route('/staff', staffAuthRoutes({ ...deps.auth, db: deps.db, log: deps.log, secureCookies: deps.secureCookies ?? false }));
     app.route('/staff', staffRoutes({ db: deps.db, ...deps.staff }));
   }
+  // The notice pages: the student's under /results (Baltic-only), the e-service's, and the links in the messages.
+  app.route(
+    '/',
+    noticeRoutes({
+      db: deps.db,
+      ...deps.notices,
+      ...(deps.student ? { requireStudent: deps.student.requireStudent } : {}),
+      ...(deps.eservice ? { eservice: { publicUrl: deps.eservice.publicUrl } } : {}),
+    }),
+  );
   // The e-service is not geo-guarded: it serves Latvians abroad too.
   if (deps.eservice) app.route('/', eserviceRoutes({ db: deps.db, log: deps.log, ...deps.eservice }));
 
