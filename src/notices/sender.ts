@@ -108,7 +108,7 @@ export class NoticeSender {
 
   private async sendOne(notice: OutgoingNotice): Promise<boolean> {
     const { db, publicUrl, mailer, log } = this.options;
-    const unsubscribeLink = `${publicUrl}${UNSUBSCRIBE_PATH}?${new URLSearchParams({ token: notice.unsubscribeToken }).toString()}`;
+    const unsubscribeLink = `${publicUrl}${UNSUBSCRIBE_PATH}?${new URLSearchParams({ token: notice.unsubscribeToken, lang: notice.language }).toString()}`;
     const mail = noticeMail({
       kind: notice.kind,
       releaseKey: notice.releaseKey,
@@ -116,7 +116,9 @@ export class NoticeSender {
       publicUrl,
       unsubscribeLink,
       contact: this.options.contact,
-      ...(notice.confirmToken ? { confirmLink: `${publicUrl}${CONFIRM_PATH}?${new URLSearchParams({ token: notice.confirmToken }).toString()}` } : {}),
+      ...(notice.confirmToken
+        ? { confirmLink: `${publicUrl}${CONFIRM_PATH}?${new URLSearchParams({ token: notice.confirmToken, lang: notice.language }).toString()}` }
+        : {}),
       ...(notice.confirmExpiresAt ? { confirmExpiresAt: notice.confirmExpiresAt } : {}),
     });
     try {
