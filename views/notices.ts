@@ -72,7 +72,7 @@ ${errorSummary(surface, { errors: view.errors })}
 <p>${t('notices.scope')}</p>
 ${state}
 <section aria-labelledby="notice-address-heading">
-<h2 id="notice-address-heading">${address ? t('notices.changeHeading') : t('notices.field.email')}</h2>
+<h2 id="notice-address-heading">${address ? t('notices.changeHeading') : t('notices.addHeading')}</h2>
 <p class="hint">${t('notices.confirmFirst')}</p>
 ${form}
 </section>
