@@ -65,11 +65,15 @@ async function cancelWaiting(db: Kysely<Database>, subscriptionIds: readonly num
     .execute();
 }
 
-export type SaveAddressOutcome = 'confirmation-queued' | 'language-changed';
+export type SaveAddressOutcome = 'confirmation-queued' | 'language-changed' | 'too-many';
+
+/** Confirmation messages one person may have sent in a day: the form must not become a way to mail strangers. */
+export const MAX_CONFIRMATIONS_PER_DAY = 5;
 
 /**
  * Leaves (or changes) the person's address: a new address replaces the old one at once, unconfirmed, and a
  * confirmation message is queued; the same confirmed address again only changes the language of the messages.
+ * After MAX_CONFIRMATIONS_PER_DAY confirmations in a day nothing changes until the day has passed.
  */
 export async function saveNoticeAddress(db: Kysely<Database>, personId: number, email: string, language: Language, now: Date): Promise<SaveAddressOutcome> {
   return db.transaction().execute(async (trx) => {
@@ -78,6 +82,14 @@ export async function saveNoticeAddress(db: Kysely<Database>, personId: number, 
       await trx.updateTable('notice_subscriptions').set({ language }).where('id', '=', existing.id).execute();
       return 'language-changed';
     }
+    const lastDay = await trx
+      .selectFrom('notice_messages')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('person_id', '=', personId)
+      .where('kind', '=', 'confirm')
+      .where('created_at', '>', new Date(now.getTime() - DAY_MS).toISOString())
+      .executeTakeFirstOrThrow();
+    if (Number(lastDay.count) >= MAX_CONFIRMATIONS_PER_DAY) return 'too-many';
     if (existing) {
       await cancelWaiting(trx, [existing.id], 'address replaced');
       await trx.deleteFrom('notice_subscriptions').where('id', '=', existing.id).execute();

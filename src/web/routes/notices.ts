@@ -79,6 +79,7 @@ export function noticeRoutes(deps: NoticeRouteDependencies): Hono<AppEnv> {
       return { errors: [{ field: 'email', text: t(`notices.error.${parsed.problem}`) }], values: { email: values.email ?? '', language } };
     }
     const saved = await saveNoticeAddress(deps.db, personId, parsed.email, language, now);
+    if (saved === 'too-many') return { errors: [{ field: 'email', text: t('notices.error.tooMany') }], values: { email: values.email ?? '', language } };
     // Who changed where notices go is on record; the address itself is not.
     await audit(deps.db, { ...actor, action: saved === 'confirmation-queued' ? 'notices.address-saved' : 'notices.language-changed' }, now);
     if (saved === 'confirmation-queued') deps.sender?.notify();
