@@ -504,6 +504,41 @@ export interface InternationalCertificateTable {
   recorded_by: string;
 }
 
+// ---- "Your results are available" notices (migration 0022) ----
+
+/** One person's e-mail address for notices; nothing is sent to it before `confirmed_at`. */
+export interface NoticeSubscriptionTable {
+  id: Generated<number>;
+  person_id: number;
+  email: string;
+  language: 'lv' | 'en';
+  created_at: string;
+  confirmed_at: string | null;
+  confirm_token_hash: string | null;
+  confirm_expires_at: string | null;
+}
+
+export type NoticeMessageStatus = 'pending' | 'sent' | 'failed' | 'cancelled';
+
+/** The notice outbox and the record of what was sent: per message, when, the message id and the outcome. */
+export interface NoticeMessageTable {
+  id: Generated<number>;
+  person_id: number;
+  subscription_id: number | null;
+  kind: 'confirm' | 'release';
+  release_key: string | null;
+  status: NoticeMessageStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: string;
+  lease_until: string | null;
+  claimed_by: string | null;
+  created_at: string;
+  sent_at: string | null;
+  message_id: string | null;
+  outcome: string | null;
+  unsubscribe_hash: string | null;
+}
+
 export interface Database {
   school_years: SchoolYearTable;
   institutions: InstitutionTable;
@@ -546,6 +581,8 @@ export interface Database {
   international_certificates: InternationalCertificateTable;
   share_links: ShareLinkTable;
   share_link_certificates: ShareLinkCertificateTable;
+  notice_subscriptions: NoticeSubscriptionTable;
+  notice_messages: NoticeMessageTable;
 }
 
 export type Exam = Selectable<ExamTable>;

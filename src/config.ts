@@ -42,6 +42,19 @@ export interface Config {
   contact: ServiceContact;
   /** Paper copies of certificates: where and when they are picked up, what they cost, how long they take. */
   paper: PaperCopyConfig;
+  /** Outgoing e-mail (the results notices); absent: notices are not offered (production without SMTP settings). */
+  mail?: MailConfig;
+}
+
+/** How the portal sends e-mail, and how gently the notices go out. */
+export interface MailConfig {
+  /** An SMTP server, or (outside production, without SMTP settings) .eml files written under DATA_DIR/mail/. */
+  transport: { kind: 'smtp'; url: string } | { kind: 'smtp'; host: string; port: number; user?: string; password?: string } | { kind: 'files'; dir: string };
+  /** The From: address, e.g. `Eksāmenu portāls <noreply@viaa.gov.lv>`. */
+  from: string;
+  /** Messages claimed and sent at once, and the pause between such batches. */
+  batchSize: number;
+  batchPauseMs: number;
 }
 
 /** What the paper request form tells people before they ask, and how long an unfinished form is kept. */
@@ -240,6 +253,15 @@ export const SETTINGS = {
   PAPER_PRICE_EUR: 'price of one paper copy in euro, e.g. 5 or 4.50; 0 = free of charge (required in production with the e-service; development: 0)',
   PAPER_DELIVERY_WORKING_DAYS: 'working days until a paper copy is posted or ready to be picked up, 1–60 (default 10)',
   PAPER_DRAFT_HOURS: 'hours a paper request form sent after its session ended is kept for the same person to finish, 1–72 (default 24)',
+  SMTP_URL:
+    'the mail server for the results notices as one URL, smtp://user:password@host:587 or smtps://…:465 (or SMTP_HOST and the others); without any, production offers no notices and development writes .eml files under DATA_DIR/mail/',
+  SMTP_HOST: 'the mail server’s host name, instead of SMTP_URL',
+  SMTP_PORT: 'its port, 1–65535 (default 587; 465 means TLS from the start, others STARTTLS when offered)',
+  SMTP_USER: 'the user name the portal signs in to it with (default: no sign-in)',
+  SMTP_PASSWORD: 'that user’s password',
+  MAIL_FROM: 'the From: address of the notices, e.g. "Eksāmenu portāls <noreply@viaa.gov.lv>" (required in production with SMTP; development: a placeholder)',
+  NOTICE_BATCH_SIZE: 'results notices sent at once by one instance before it pauses, 1–500 (default 20)',
+  NOTICE_BATCH_PAUSE_MS: 'pause between two batches of notices, 0–600000 ms (default 2000)',
 } as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -309,8 +331,55 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (eservice) config.eservice = eservice;
   config.contact = loadContact(env, environment, problems);
   config.paper = loadPaperCopyConfig(env, environment, config.eservice !== undefined, problems, integer);
+  const mail = loadMailConfig(env, environment, dataDir, problems, integer);
+  if (mail) config.mail = mail;
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+export const DEVELOPMENT_MAIL_FROM = 'Eksāmenu portāls <noreply@viaa.example.lv>';
+
+/** SMTP_* and MAIL_FROM: outgoing e-mail. Production without them offers no notices; development writes files. */
+function loadMailConfig(
+  env: NodeJS.ProcessEnv,
+  environment: Environment,
+  dataDir: string,
+  problems: string[],
+  integer: (name: string, min: number, max: number, fallback: number) => number,
+): MailConfig | undefined {
+  const batchSize = integer('NOTICE_BATCH_SIZE', 1, 500, 20);
+  const batchPauseMs = integer('NOTICE_BATCH_PAUSE_MS', 0, 600000, 2000);
+  const url = env.SMTP_URL || undefined;
+  const host = env.SMTP_HOST || undefined;
+  let transport: MailConfig['transport'] | undefined;
+  if (url && host) problems.push('choose one of SMTP_URL and SMTP_HOST');
+  else if (url) {
+    // The value is not repeated: it may hold a password.
+    if (!/^smtps?:\/\/[^\s]+$/.test(url)) problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
+    else transport = { kind: 'smtp', url };
+  } else if (host) {
+    if (!/^[\w.:-]+$/.test(host)) problems.push(`SMTP_HOST="${host}" is not a host name or address`);
+    else
+      transport = {
+        kind: 'smtp',
+        host,
+        port: integer('SMTP_PORT', 1, 65535, 587),
+        ...(env.SMTP_USER ? { user: env.SMTP_USER } : {}),
+        ...(env.SMTP_PASSWORD ? { password: env.SMTP_PASSWORD } : {}),
+      };
+  } else if (env.SMTP_USER || env.SMTP_PASSWORD || env.SMTP_PORT) problems.push('SMTP_PORT, SMTP_USER and SMTP_PASSWORD need SMTP_HOST');
+  if (!transport) {
+    if (environment === 'production') {
+      if (env.MAIL_FROM && !url && !host) problems.push('MAIL_FROM needs SMTP_URL or SMTP_HOST');
+      return undefined;
+    }
+    transport = { kind: 'files', dir: join(dataDir, 'mail') };
+  }
+  const from = env.MAIL_FROM || (environment === 'production' ? '' : DEVELOPMENT_MAIL_FROM);
+  if (!from) problems.push('production with SMTP needs MAIL_FROM, the From: address of the notices');
+  else if (!/^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+)$/.test(from.trim()))
+    problems.push(`MAIL_FROM="${from}" must be an address, or a name and <address>`);
+  return { transport, from: from.trim(), batchSize, batchPauseMs };
 }
 
 /** PAPER_* settings: what the e-service's paper request form states, and how long an unfinished form is kept. */

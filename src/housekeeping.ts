@@ -29,6 +29,8 @@ import { expireReports, removeOrphanReportFiles } from './data/report-jobs.js';
 import { LOGIN_ATTEMPT_MS, purgeExpiredWebSessions, purgeStaleLoginAttempts, WEB_SESSION_ABSOLUTE_MS } from './data/web-sessions.js';
 import { CLOCK_TOLERANCE_SECONDS } from './eservice/claims.js';
 import type { Logger } from './log.js';
+import { purgeOldNoticeRecords, purgeUnconfirmedNoticeAddresses } from './data/notices.js';
+import { CONFIRM_LINK_HOURS, NOTICE_RECORD_DAYS } from './domain/notices.js';
 
 export interface HousekeepingTask {
   /** Names the task in the log. */
@@ -114,6 +116,20 @@ export const HOUSEKEEPING_TASKS: readonly HousekeepingTask[] = [
     retention: 'REPORT_RETENTION_DAYS after the report finished (default 7)',
     everyMs: HOUR_MS,
     run: expireReports,
+  },
+  {
+    name: 'unconfirmed-notice-addresses',
+    deletes: 'e-mail addresses left for results notices but never confirmed (notice_subscriptions): the address, its language, the SHA-256 of the link',
+    retention: `${CONFIRM_LINK_HOURS} hours after the confirmation link was sent (confirmed addresses: until the holder removes the address or unsubscribes, at once)`,
+    everyMs: HOUR_MS,
+    run: purgeUnconfirmedNoticeAddresses,
+  },
+  {
+    name: 'notice-records',
+    deletes: 'the record of notice e-mails (notice_messages): person, kind, when, message id, the server’s answer; never the address',
+    retention: `${NOTICE_RECORD_DAYS} days after the message was queued`,
+    everyMs: 24 * HOUR_MS,
+    run: purgeOldNoticeRecords,
   },
   {
     name: 'orphan-report-pieces',

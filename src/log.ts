@@ -1,5 +1,11 @@
-/** Structured logs: one JSON object per line on stdout. Personal codes never reach a log line whole. */
-import { mayHoldPersonalCode, maskPersonalCodesInText } from './domain/personal-code.js';
+/** Structured logs: one JSON object per line on stdout. Personal codes and e-mail addresses never reach a log line whole. */
+import { maskEmailAddressesInText } from './domain/notices.js';
+import { mayHoldPersonalCode, maskPersonalCodesInText as maskCodesOnly } from './domain/personal-code.js';
+
+/** Personal codes and e-mail addresses (notice recipients, and what a mail server says about them) masked. */
+function maskPersonalCodesInText(text: string): string {
+  return maskCodesOnly(maskEmailAddressesInText(text));
+}
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -109,7 +115,8 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
         line = JSON.stringify({ time, level: at, msg: maskPersonalCodesInText(msg), logError: 'the fields could not be written' });
       }
       // Most lines hold nothing shaped like a code at all: then the second net has nothing to find either.
-      write(mayHoldPersonalCode(line) ? maskPersonalCodesInJsonLine(line) : line);
+      const codesMasked = mayHoldPersonalCode(line) ? maskPersonalCodesInJsonLine(line) : line;
+      write(maskEmailAddressesInText(codesMasked));
     };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

@@ -22,6 +22,8 @@ import { CountryDatabase } from './net/country-database.js';
 import { startHousekeeping, startRecurringJob } from './housekeeping.js';
 import { runPreservation } from './data/preservation.js';
 import { PoolBusyError } from './sealing/pool.js';
+import { createMailer } from './notices/mailer.js';
+import { NoticeSender } from './notices/sender.js';
 
 async function main(): Promise<void> {
   let config;
@@ -161,6 +163,20 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  // "Your results are available" e-mails, in small batches beside the pages (development: .eml files in DATA_DIR/mail/).
+  const noticeSender = config.mail
+    ? new NoticeSender({
+        db: handle.db,
+        mailer: createMailer(config.mail),
+        publicUrl: config.publicUrl,
+        contact: config.contact,
+        log,
+        batchSize: config.mail.batchSize,
+        batchPauseMs: config.mail.batchPauseMs,
+      })
+    : undefined;
+  noticeSender?.start();
+
   const app = createApp({
     db: handle.db,
     log,
@@ -181,6 +197,7 @@ async function main(): Promise<void> {
     },
     eservice,
     contact: config.contact,
+    notices: noticeSender ? { sender: noticeSender } : {},
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     log.info('portal listening', {
@@ -198,6 +215,7 @@ async function main(): Promise<void> {
       void Promise.allSettled([
         reportRunner?.stop().then(() => reportPool?.close()),
         issuanceRunner.stop().then(() => pool.close()),
+        noticeSender?.stop(),
         verification.close(),
         sealing.close(),
       ])

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENDED_SESSION_KEPT_MS } from '../src/data/eservice.js';
 import { LOGIN_ATTEMPT_MS } from '../src/data/web-sessions.js';
+import { NOTICE_RECORD_DAYS } from '../src/domain/notices.js';
 import { HOUSEKEEPING_TASKS, runHousekeepingOnce, startHousekeeping, type HousekeepingTask } from '../src/housekeeping.js';
 import { createLogger } from '../src/log.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from './support/databases.js';
@@ -59,6 +60,54 @@ describe.each(DATABASE_KINDS)('housekeeping on %s', (kind) => {
   };
 
   const cases: Record<string, Case> = {
+    'unconfirmed-notice-addresses': {
+      async seed() {
+        for (const [label, expiresAt, n] of [
+          ['stale', ago(1000), 700_101],
+          ['fresh', ahead(60 * 60_000), 700_102],
+        ] as const) {
+          const person = await db()
+            .insertInto('persons')
+            .values({ personal_code: validPersonalCode(n), first_name: 'Anna', last_name: label })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await db()
+            .insertInto('notice_subscriptions')
+            .values({
+              person_id: person.id,
+              email: `${label}@example.lv`,
+              language: 'lv',
+              created_at: ago(60 * 60_000),
+              confirm_token_hash: sha256(`confirm ${label}`),
+              confirm_expires_at: expiresAt,
+            })
+            .execute();
+        }
+      },
+      left: async () => (await db().selectFrom('notice_subscriptions').select('email').execute()).map((r) => r.email.replace('@example.lv', '')),
+    },
+    'notice-records': {
+      async seed() {
+        for (const [label, createdAt] of [
+          ['stale', ago((NOTICE_RECORD_DAYS + 1) * 86_400_000)],
+          ['fresh', ago(86_400_000)],
+        ] as const) {
+          await db()
+            .insertInto('notice_messages')
+            .values({
+              person_id: personId,
+              kind: 'confirm',
+              status: 'sent',
+              next_attempt_at: createdAt,
+              created_at: createdAt,
+              sent_at: createdAt,
+              outcome: label,
+            })
+            .execute();
+        }
+      },
+      left: async () => (await db().selectFrom('notice_messages').select('outcome').execute()).map((r) => r.outcome ?? ''),
+    },
     'web-sessions': {
       async seed() {
         for (const [label, expiresAt] of [

@@ -186,6 +186,7 @@ ${
     ? html`<p class="share-entry"><a href="${embedHref('/eservice/share', view.sessionId, page.lang)}">${t('share.title')}</a> · <a href="${embedHref('/eservice/history', view.sessionId, page.lang)}">${t('accessHistory.link')}</a></p>`
     : ''
 }
+${view.sessionId ? html`<p class="notices-link"><a href="${embedHref('/eservice/notices', view.sessionId, page.lang)}">${t('notices.eserviceLink')}</a></p>` : ''}
 `,
     {
       ...(name ? { person: { holderName: name, representative: view.representative } } : {}),

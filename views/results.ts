@@ -180,7 +180,9 @@ ${
 }
 <p class="share-entry"><a href="/results/share">${t('share.title')}</a> · <a href="/results/history">${t('accessHistory.link')}</a></p>
 <p class="notice window" role="note">${t('results.window')} ${eserviceLink(page)}.</p>`;
-  return layout(page, t('results.title'), html`<h1>${t('results.title')}</h1>\n${body}`);
+  // A static link, the same for everyone: the page may be cached, so whether this person left an address is not shown.
+  const notices = html`<p class="notices-link"><a href="/results/notices">${t('notices.link')}</a></p>`;
+  return layout(page, t('results.title'), html`<h1>${t('results.title')}</h1>\n${body}\n${notices}`);
 }
 
 /** What an .edoc is and how to open it, in plain words; linked beside every download. */

@@ -16,6 +16,7 @@ import * as agencyExams from './0015_agency_exams.js';
 import * as applications from './0016_applications.js';
 import * as universityRole from './0017_university_role.js';
 import * as shareLinks from './0021_share_links.js';
+import * as resultNotices from './0022_result_notices.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ export const migrations: Record<string, Migration> = {
   '0016_applications': applications,
   '0017_university_role': universityRole,
   '0021_share_links': shareLinks,
+  '0022_result_notices': resultNotices,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -37,6 +37,7 @@ import { staffRoutes, type StaffDependencies } from './routes/staff.js';
 import { staffAuthRoutes } from './routes/staff-auth.js';
 import { eserviceFraming, eserviceRoutes } from './routes/eservice.js';
 import type { ServiceContact } from '../config.js';
+import { noticeRoutes } from './routes/notices.js';
 
 export interface AppDependencies {
   db: Kysely<Database>;
@@ -73,6 +74,8 @@ export interface AppDependencies {
   contact?: ServiceContact;
   /** The time the home page announces release moments against (default: the real clock). */
   clock?: () => Date;
+  /** "Your results are available" e-mails: the sender to wake; absent, the notice pages say they are not offered. */
+  notices?: { sender?: { notify(): void }; clock?: () => Date };
 }
 
 function safePathname(url: URL): string {
@@ -224,6 +227,16 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     app.route('/staff', staffAuthRoutes({ ...deps.auth, db: deps.db, log: deps.log, secureCookies: deps.secureCookies ?? false }));
     app.route('/staff', staffRoutes({ db: deps.db, ...deps.staff }));
   }
+  // The notice pages: the student's under /results (Baltic-only), the e-service's, and the links in the messages.
+  app.route(
+    '/',
+    noticeRoutes({
+      db: deps.db,
+      ...deps.notices,
+      ...(deps.student ? { requireStudent: deps.student.requireStudent } : {}),
+      ...(deps.eservice ? { eservice: { publicUrl: deps.eservice.publicUrl } } : {}),
+    }),
+  );
   // The e-service is not geo-guarded: it serves Latvians abroad too.
   if (deps.eservice) app.route('/', eserviceRoutes({ db: deps.db, log: deps.log, ...deps.eservice }));
 

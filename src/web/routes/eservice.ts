@@ -81,7 +81,7 @@ const EMBED_FORM_BYTES = 16 * 1024;
 const framedRequests = new WeakSet<Context>();
 
 /** Route middleware of the pages meant to be framed: the certificate list and what opens inside its frame. */
-const framed: MiddlewareHandler = async (c, next) => {
+export const framed: MiddlewareHandler = async (c, next) => {
   framedRequests.add(c);
   await next();
 };
@@ -102,6 +102,20 @@ export function eserviceFraming(origins: readonly string[]): MiddlewareHandler {
     const policy = c.res.headers.get('Content-Security-Policy');
     if (policy) c.res.headers.set('Content-Security-Policy', policy.replace(/frame-ancestors [^;]*/, `frame-ancestors ${ancestors}`));
     c.res.headers.delete('X-Frame-Options');
+  };
+}
+
+/** What the embed pages are rendered with: the frame's language, the static files, the contact. */
+export function embedContext(c: Context<AppEnv>, switchHref?: string): EmbedContext {
+  const lang = c.get('lang');
+  const assets = c.get('assets');
+  return {
+    t: translator(lang),
+    lang,
+    css: assets.url('app.css'),
+    sessionScript: assets.url('eservice-session.js'),
+    contact: c.get('contact') ?? DEVELOPMENT_CONTACT,
+    ...(switchHref ? { switchHref } : {}),
   };
 }
 
@@ -135,18 +149,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
 
   const paper = deps.paper ?? DEVELOPMENT_PAPER_COPY;
 
-  const embed = (c: Context<AppEnv>, switchHref?: string): EmbedContext => {
-    const lang = c.get('lang');
-    const assets = c.get('assets');
-    return {
-      t: translator(lang),
-      lang,
-      css: assets.url('app.css'),
-      sessionScript: assets.url('eservice-session.js'),
-      contact: c.get('contact') ?? DEVELOPMENT_CONTACT,
-      ...(switchHref ? { switchHref } : {}),
-    };
-  };
+  const embed = embedContext;
   const otherLanguage = (lang: Language): Language => (lang === 'lv' ? 'en' : 'lv');
 
   // Refusals are thrown (`throw await refusal(…)`), carrying the answer: the handler stops there, and the
