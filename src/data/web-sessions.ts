@@ -105,7 +105,12 @@ export class WebSessionStore {
     this.takenAttempts = new GroupCommit(async (states) => {
       const rows = await db.deleteFrom('login_attempts').where('state', 'in', states).returningAll().execute();
       const byState = new Map(rows.map((row) => [row.state, row]));
-      return states.map((state) => byState.get(state));
+      // A state is answered once: a second callback with it in the same batch finds nothing, as it would later.
+      return states.map((state) => {
+        const row = byState.get(state);
+        byState.delete(state);
+        return row;
+      });
     });
   }
 
