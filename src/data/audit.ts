@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { AuditLogTable, Database } from '../../db/schema.js';
 
 export interface AuditEntry {
   /** Who acted, as it may be shown to anyone reading the log: never a full personal code. */
@@ -18,16 +18,18 @@ export interface AuditEntry {
 
 /** Writes one audit entry; pass the transaction so the entry commits or rolls back with the change it records. */
 export async function audit(db: Kysely<Database>, entry: AuditEntry, now = new Date()): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      at: now.toISOString(),
-      actor: entry.actor,
-      actor_personal_code: entry.actorPersonalCode ?? null,
-      action: entry.action,
-      subject: entry.subject ?? null,
-      channel: entry.channel,
-      details: entry.details ? JSON.stringify(entry.details) : null,
-    })
-    .execute();
+  await db.insertInto('audit_log').values(auditRow(entry, now)).execute();
+}
+
+/** The row of an audit entry, for writers that insert it together with others. */
+export function auditRow(entry: AuditEntry, now: Date): Insertable<AuditLogTable> {
+  return {
+    at: now.toISOString(),
+    actor: entry.actor,
+    actor_personal_code: entry.actorPersonalCode ?? null,
+    action: entry.action,
+    subject: entry.subject ?? null,
+    channel: entry.channel,
+    details: entry.details ? JSON.stringify(entry.details) : null,
+  };
 }

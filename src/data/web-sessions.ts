@@ -4,12 +4,16 @@
  * carries a random 32-byte token; the table holds only its SHA-256, so a copy of the table signs nobody in.
  *
  * The results page is the hot path: loading a session is one read by primary key, and the only write is
- * moving `last_seen_at` forward, at most once a minute per session.
+ * moving `last_seen_at` forward, at most once a minute per session. Sign-ins at the same moment are written
+ * together (group commit, ./group-commit.ts): their login attempts, and each new session with its audit entry in
+ * one transaction, so there is never a session without its "sign-in" in the audit log, nor the other way round.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { preparedQuery } from '../../db/prepared.js';
-import type { Database, LoginAttemptTable, WebSessionTable } from '../../db/schema.js';
+import type { AuditLogTable, Database, LoginAttemptTable, WebSessionTable } from '../../db/schema.js';
+import { auditRow, type AuditEntry } from './audit.js';
+import { GroupCommit } from './group-commit.js';
 
 /** A session ends this long after sign-in however active it is. */
 export const WEB_SESSION_ABSOLUTE_MS = 12 * 60 * 60_000;
@@ -63,6 +67,9 @@ export class WebSessionStore {
   private readonly touchDelayMs: number;
   private readonly touches = new Map<string, { lastSeen: string; expires: string; previous: string }>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly newSessions: GroupCommit<{ row: WebSessionRow; audit?: Insertable<AuditLogTable> }>;
+  private readonly newAttempts: GroupCommit<Insertable<LoginAttemptTable>>;
+  private readonly takenAttempts: GroupCommit<string, Selectable<LoginAttemptTable> | undefined>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -78,10 +85,40 @@ export class WebSessionStore {
     this.idleMs = options.idleMinutes * 60_000;
     this.touchDelayMs = options.touchDelayMs ?? 2000;
     this.now = options.now ?? (() => new Date());
+    this.newSessions = new GroupCommit(async (items) => {
+      const audits = items.flatMap((item) => (item.audit ? [item.audit] : []));
+      const write = async (trx: Kysely<Database>) => {
+        await trx
+          .insertInto('web_sessions')
+          .values(items.map((item) => item.row))
+          .execute();
+        if (audits.length > 0) await trx.insertInto('audit_log').values(audits).execute();
+      };
+      if (audits.length === 0) await write(db);
+      else await db.transaction().execute(write);
+      return items.map(() => undefined);
+    });
+    this.newAttempts = new GroupCommit(async (attempts) => {
+      await db.insertInto('login_attempts').values(attempts).execute();
+      return attempts.map(() => undefined);
+    });
+    this.takenAttempts = new GroupCommit(async (states) => {
+      const rows = await db.deleteFrom('login_attempts').where('state', 'in', states).returningAll().execute();
+      const byState = new Map(rows.map((row) => [row.state, row]));
+      // A state is answered once: a second callback with it in the same batch finds nothing, as it would later.
+      return states.map((state) => {
+        const row = byState.get(state);
+        byState.delete(state);
+        return row;
+      });
+    });
   }
 
-  /** Creates a session; the token goes into the cookie and is never stored. */
-  async create(subject: NewWebSession): Promise<{ token: string; row: WebSessionRow }> {
+  /**
+   * Creates a session; the token goes into the cookie and is never stored. With `audit`, the entry is written in
+   * the same transaction as the session.
+   */
+  async create(subject: NewWebSession, options: { audit?: AuditEntry } = {}): Promise<{ token: string; row: WebSessionRow }> {
     const token = randomToken();
     const now = this.now();
     const row: WebSessionRow = {
@@ -96,7 +133,7 @@ export class WebSessionStore {
       last_seen_at: now.toISOString(),
       expires_at: this.deadline(now, now),
     };
-    await this.db.insertInto('web_sessions').values(row).execute();
+    await this.newSessions.submit({ row, audit: options.audit && auditRow(options.audit, now) });
     return { token, row };
   }
 
@@ -181,10 +218,7 @@ export class WebSessionStore {
 
   /** Remembers a login sent to a provider until it comes back (state is the key). */
   async saveLoginAttempt(attempt: LoginAttempt): Promise<void> {
-    await this.db
-      .insertInto('login_attempts')
-      .values({ ...attempt, created_at: this.now().toISOString() })
-      .execute();
+    await this.newAttempts.submit({ ...attempt, created_at: this.now().toISOString() });
   }
 
   /**
@@ -193,7 +227,7 @@ export class WebSessionStore {
    */
   async takeLoginAttempt(state: string): Promise<{ attempt: LoginAttempt } | { problem: 'unknown' | 'expired' }> {
     if (!state || state.length > 200) return { problem: 'unknown' };
-    const row = await this.db.deleteFrom('login_attempts').where('state', '=', state).returningAll().executeTakeFirst();
+    const row = await this.takenAttempts.submit(state);
     if (!row) return { problem: 'unknown' };
     if (this.now().getTime() - Date.parse(row.created_at) > LOGIN_ATTEMPT_MS) return { problem: 'expired' };
     const { created_at: _created, ...attempt } = row;

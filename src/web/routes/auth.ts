@@ -35,6 +35,8 @@ export interface AuthRouteDependencies extends AuthDependencies {
 export const SIGN_IN_FORM_BYTES = 8192;
 
 export const DEFAULT_RETURN_TO = '/results';
+/** How long the list of demo students offered by the development sign-in is kept. */
+const DEMO_LIST_MS = 60_000;
 export const STAFF_HOME = '/staff/sessions';
 
 /**
@@ -67,13 +69,13 @@ export type SignInSubject = Pick<SignedInStudent, 'kind' | 'personId' | 'display
 export function sessionStarter(deps: AuthRouteDependencies) {
   const begin = async (c: Context<AppEnv>, subject: SignInSubject, provider: string, returnTo: string) => {
     await deps.sessions.delete(sessionToken(c, deps.secureCookies));
+    const who = signedInActor(subject);
     const { token } = await deps.sessions.create(
       subject.kind === 'student'
         ? { kind: 'student', personId: subject.personId, provider, displayName: subject.displayName }
         : { kind: 'staff', userId: subject.userId, provider, displayName: subject.displayName },
+      { audit: { actor: who, action: 'sign-in', subject: who, channel: subject.kind === 'student' ? 'student' : 'staff', details: { provider } } },
     );
-    const who = signedInActor(subject);
-    await audit(deps.db, { actor: who, action: 'sign-in', subject: who, channel: subject.kind === 'student' ? 'student' : 'staff', details: { provider } });
     setSessionCookie(c, token, deps.secureCookies);
     return c.redirect(returnTo, 303);
   };
@@ -87,6 +89,19 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
   const demo = deps.environment !== 'production';
   const formLimit = limitBody(SIGN_IN_FORM_BYTES);
   const { begin } = sessionStarter(deps);
+  // The demo students, asked on every visit of /login and every demo sign-in: a query over the whole register
+  // (tens of ms of synchronous SQLite work with tens of thousands of demo students, blocking every other request),
+  // so kept for a minute. Development only.
+  let demoList: { at: number; students: Promise<SignInPerson[]> } | undefined;
+  const offeredDemoStudents = (): Promise<SignInPerson[]> => {
+    if (!demoList || Date.now() - demoList.at > DEMO_LIST_MS) {
+      // The demo's students with results, and two who have not applied for this year's exams yet.
+      const students = Promise.all([demoStudents(deps.db, 6), demoApplicants(deps.db, 2)]).then(([withResults, applicants]) => [...withResults, ...applicants]);
+      demoList = { at: Date.now(), students };
+      students.catch(() => (demoList = undefined));
+    }
+    return demoList.students;
+  };
   const homeOf = (provider: ProviderName | undefined) => (provider && PROVIDER_AUDIENCE[provider] === 'staff' ? STAFF_HOME : DEFAULT_RETURN_TO);
 
   const failure = (c: Context<AppEnv>, problem: LoginProblem, provider: ProviderName | undefined, returnTo?: string) => {
@@ -112,11 +127,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
       href: `/login/${name}${returnTo !== DEFAULT_RETURN_TO ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`,
     }));
     const students = demo
-      ? [...(await demoStudents(deps.db, 6)), ...(await demoApplicants(deps.db, 2))].map((s) => ({
-          personId: s.personId,
-          displayName: s.displayName,
-          maskedCode: maskPersonalCode(s.personalCode),
-        }))
+      ? (await offeredDemoStudents()).map((s) => ({ personId: s.personId, displayName: s.displayName, maskedCode: maskPersonalCode(s.personalCode) }))
       : undefined;
     return sendHtml(c, loginPage(pageContext(c), { providers, demo: students ? { students } : undefined, returnTo }));
   });
@@ -233,7 +244,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
       const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const id = String(body['person_id'] ?? '');
       // Only the students the demo page offers: a development portal must not become "sign in as anyone".
-      const offered = [...(await demoStudents(deps.db, 6)), ...(await demoApplicants(deps.db, 2))];
+      const offered = await offeredDemoStudents();
       const person = offered.find((s) => String(s.personId) === id);
       if (!person) return c.notFound();
       return signIn(c, person, 'demo', safeReturnTo(String(body['return_to'] ?? '')));

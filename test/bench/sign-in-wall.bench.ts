@@ -1,0 +1,289 @@
+/**
+ * The sign-in wall on results day: `npm run bench:sign-in-wall [-- --students 1500 --browsers 32 --duration 20]`.
+ *
+ * Fills a fresh register (SQLite, or the PostgreSQL database named by DATABASE_URL) with demo data and seals its
+ * certificates beforehand (as issuance does before results day), then starts two processes on 127.0.0.1: a real
+ * OpenID provider (oidc-provider, test/support/oidc-provider-process.ts) standing in for E-klase, which signs in the
+ * student named by `login_hint` without a form, and the portal. Many browsers at once, each with its own cookies,
+ * walk one student after another through the whole way: start the sign-in (`/login/eklase`), the provider
+ * (authorisation, sign-in, consent, back), the portal's callback (login attempt, token exchange, ID-token check,
+ * new session, audit), the results page and one certificate download.
+ *
+ * Prints complete sign-ins per second, p50 and p99 of each step, and the portal's own CPU time per complete
+ * sign-in, read from the kernel's counters for the portal process (/proc/<pid>/stat), so the provider's and the
+ * load generator's work on the same two cores is not counted as the portal's. `--profile <dir>` writes a CPU
+ * profile of the portal. Everything stops by itself.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import { openDatabase } from '../../db/connect.js';
+import { generateDemo } from '../../src/data/demo.js';
+import { prepareDatabase } from '../../src/data/setup.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
+import { OIDC_CLIENT_SECRET } from '../support/oidc-server.js';
+import { CookieJar, isRedirect, location, request } from '../support/http-browser.js';
+import { freePort, startProcess } from './support.js';
+
+const { values } = parseArgs({
+  options: {
+    // Demo students generated (the register); the ones of the newest school year sign in.
+    students: { type: 'string', default: '1500' },
+    // Browsers walking through the sign-in at the same time.
+    browsers: { type: 'string', default: '32' },
+    duration: { type: 'string', default: '20' },
+    // Sign-ins before the measured run (first requests, caches, JIT).
+    warmup: { type: 'string', default: '300' },
+    profile: { type: 'string' },
+  },
+});
+const demoStudents = Number(values.students);
+const browsers = Number(values.browsers);
+const duration = Number(values.duration);
+const warmup = Number(values.warmup);
+
+const STEPS = ['start', 'provider', 'callback', 'results', 'download'] as const;
+type Step = (typeof STEPS)[number];
+
+class FlowError extends Error {
+  constructor(
+    readonly step: Step,
+    detail: string,
+  ) {
+    super(`${step}: ${detail}`);
+  }
+}
+
+/** CPU seconds (user + system, all threads) the process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / clockTicks;
+}
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'sign-in-wall-'));
+const pgUrl = process.env.DATABASE_URL;
+let databaseUrl = join(dataDir, 'portal.db');
+let dropDatabase: (() => Promise<void>) | undefined;
+if (pgUrl) {
+  const name = `sign_in_wall_${process.pid}`;
+  const admin = openDatabase({ url: pgUrl, poolSize: 1 });
+  await sql`create database ${sql.id(name)}`.execute(admin.db);
+  await admin.db.destroy();
+  const url = new URL(pgUrl);
+  url.pathname = `/${name}`;
+  databaseUrl = url.toString();
+  dropDatabase = async () => {
+    const again = openDatabase({ url: pgUrl, poolSize: 1 });
+    await sql`drop database if exists ${sql.id(name)} with (force)`.execute(again.db);
+    await again.db.destroy();
+  };
+}
+
+/** The provider process; resolves with its issuer once it listens. */
+async function startProvider(portalUrl: string, accountsFile: string): Promise<{ child: ChildProcess; issuer: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/support/oidc-provider-process.ts'), portalUrl, accountsFile], {
+    cwd: PROJECT_ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  for await (const lineRead of createInterface({ input: child.stdout! })) {
+    if (lineRead.startsWith('{"issuer"')) return { child, issuer: (JSON.parse(lineRead) as { issuer: string }).issuer };
+  }
+  throw new Error('the provider did not start');
+}
+
+const children: ChildProcess[] = [];
+try {
+  const handle = openDatabase({ url: databaseUrl, poolSize: 4 });
+  await prepareDatabase(handle);
+  const now = new Date();
+  const latestYear = now >= new Date(`${now.getUTCFullYear()}-07-03T06:00:00Z`) ? now.getUTCFullYear() - 1 : now.getUTCFullYear() - 2;
+  await generateDemo(handle.db, { students: demoStudents, seed: 2026, latestYear });
+  await handle.db.destroy();
+
+  // Results day comes after issuance: every certificate already has its sealed document.
+  const env = { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, NODE_ENV: 'development', DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off' };
+  // A document whose time-stamp or OCSP answer failed on a busy machine is left for the next run (resumable).
+  for (let attempt = 1; ; attempt++) {
+    const sealed = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/main.ts'), 'seal', '--pending', '--json'], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (sealed.status === 0) break;
+    if (sealed.status !== 1 || attempt === 3) throw new Error(`sealing failed (${sealed.status ?? sealed.signal}): ${sealed.stderr}`);
+  }
+
+  const again = openDatabase({ url: databaseUrl, poolSize: 1 });
+  const people = await again.db
+    .selectFrom('persons')
+    .innerJoin('candidates', 'candidates.person_id', 'persons.id')
+    .innerJoin('registrations', 'registrations.candidate_id', 'candidates.id')
+    .innerJoin('sittings', 'sittings.registration_id', 'registrations.id')
+    .innerJoin('certificates', 'certificates.sitting_id', 'sittings.id')
+    .innerJoin('certificate_documents', 'certificate_documents.certificate_id', 'certificates.id')
+    .where('candidates.school_year', '=', latestYear)
+    .where('certificates.state', '=', 'issued')
+    .select(['persons.id', 'persons.personal_code'])
+    .distinct()
+    .orderBy('persons.id')
+    .execute();
+  await again.db.destroy();
+  // The provider's accounts: login name → personal code; the load generator only ever names the login.
+  const accountsFile = join(dataDir, 'accounts.json');
+  writeFileSync(accountsFile, JSON.stringify(people.map((p) => [`student-${p.id}`, p.personal_code])));
+  const logins = people.map((p) => `student-${p.id}`);
+
+  const portalPort = await freePort();
+  const portalUrl = `http://127.0.0.1:${portalPort}`;
+  const provider = await startProvider(portalUrl, accountsFile);
+  children.push(provider.child);
+  const portal = await startProcess(
+    [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []), 'src/main.ts'],
+    // The overload guard off: a refused request would count its little CPU against fewer complete sign-ins, and
+    // how many are refused depends on what else the machine runs. What one sign-in costs is the question here.
+    {
+      ...env,
+      OVERLOAD_MAX_LAG_MS: '60000',
+      OVERLOAD_MAX_IN_FLIGHT: '1000000',
+      PORT: String(portalPort),
+      EKLASE_ISSUER: provider.issuer,
+      EKLASE_CLIENT_ID: 'portal',
+      EKLASE_CLIENT_SECRET: OIDC_CLIENT_SECRET,
+    },
+    portalPort,
+  );
+  children.push(portal);
+  const headers = { 'accept-language': 'lv' };
+
+  /** One student, one fresh browser, the whole way; the time of each step in ms. */
+  async function signInOnce(login: string): Promise<Record<Step, number>> {
+    const jar = new CookieJar();
+    const times = {} as Record<Step, number>;
+    let started = performance.now();
+    const done = (step: Step) => {
+      const at = performance.now();
+      times[step] = at - started;
+      started = at;
+    };
+
+    let res = await request(jar, `${portalUrl}/login/eklase`, { headers });
+    if (!isRedirect(res)) throw new FlowError('start', `status ${res.status}`);
+    await res.arrayBuffer();
+    done('start');
+
+    const authorize = new URL(location(res, portalUrl));
+    authorize.searchParams.set('login_hint', login);
+    let url = authorize.href;
+    for (let hops = 0; ; hops++) {
+      res = await request(jar, url, { headers });
+      await res.arrayBuffer();
+      if (!isRedirect(res) || hops > 5) throw new FlowError('provider', `status ${res.status}`);
+      url = location(res, url);
+      if (url.startsWith(`${portalUrl}/`)) break;
+    }
+    done('provider');
+
+    res = await request(jar, url, { headers });
+    await res.arrayBuffer();
+    if (!isRedirect(res) || new URL(location(res, url)).pathname !== '/results') throw new FlowError('callback', `status ${res.status}`);
+    done('callback');
+
+    res = await request(jar, `${portalUrl}/results`, { headers: { ...headers, 'accept-encoding': 'gzip, br' } });
+    const page = await res.text();
+    if (res.status !== 200) throw new FlowError('results', `status ${res.status}`);
+    done('results');
+
+    const link = /href="(\/certificates\/[^"]+\.edoc)"/.exec(page)?.[1];
+    if (!link) throw new FlowError('results', 'no certificate link');
+    res = await request(jar, `${portalUrl}${link.replaceAll('&amp;', '&')}`, { headers });
+    const edoc = await res.arrayBuffer();
+    if (res.status !== 200 || edoc.byteLength < 1000) throw new FlowError('download', `status ${res.status}`);
+    done('download');
+    return times;
+  }
+
+  interface Run {
+    completed: number;
+    failures: Map<string, number>;
+    times: Record<Step, number[]>;
+    seconds: number;
+    portalCpu: number;
+    providerCpu: number;
+  }
+
+  /** `browsers` browsers take students in turn until the time is up (or `count` sign-ins have started). */
+  async function run(limits: { seconds?: number; count?: number }, firstStudent: number): Promise<Run> {
+    const times = Object.fromEntries(STEPS.map((s) => [s, [] as number[]])) as Record<Step, number[]>;
+    const failures = new Map<string, number>();
+    let next = firstStudent;
+    let started = 0;
+    let completed = 0;
+    const cpuBefore = cpuSeconds(portal.pid!);
+    const providerBefore = cpuSeconds(provider.child.pid!);
+    const begin = performance.now();
+    const deadline = limits.seconds ? begin + limits.seconds * 1000 : Infinity;
+    const browser = async () => {
+      while (performance.now() < deadline && started < (limits.count ?? Infinity)) {
+        started++;
+        const login = logins[next++ % logins.length]!;
+        try {
+          const stepTimes = await signInOnce(login);
+          for (const step of STEPS) times[step].push(stepTimes[step]);
+          completed++;
+        } catch (error) {
+          const key = error instanceof FlowError ? error.message : `error: ${(error as Error).message}`;
+          failures.set(key, (failures.get(key) ?? 0) + 1);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: browsers }, browser));
+    const seconds = (performance.now() - begin) / 1000;
+    return {
+      completed,
+      failures,
+      times,
+      seconds,
+      portalCpu: cpuSeconds(portal.pid!) - cpuBefore,
+      providerCpu: cpuSeconds(provider.child.pid!) - providerBefore,
+    };
+  }
+
+  const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+  console.log(
+    `database: ${pgUrl ? 'PostgreSQL' : 'SQLite'}; ${logins.length} students of ${latestYear} with certificates; ` +
+      `${browsers} browsers at once, ${duration} s after ${warmup} warm-up sign-ins`,
+  );
+  await run({ count: warmup }, 0);
+  const measured = await run({ seconds: duration }, warmup);
+  console.log(`complete sign-ins (start → provider → callback → results → one .edoc): ${measured.completed} in ${measured.seconds.toFixed(1)} s`);
+  console.log(`  ${(measured.completed / measured.seconds).toFixed(1)} sign-ins/s`);
+  console.log(
+    `  portal CPU per complete sign-in: ${((measured.portalCpu * 1000) / measured.completed).toFixed(2)} ms ` +
+      `(${measured.portalCpu.toFixed(2)} s in all; the provider used ${((measured.providerCpu * 1000) / measured.completed).toFixed(2)} ms per sign-in)`,
+  );
+  for (const step of STEPS) {
+    const sorted = measured.times[step].sort((a, b) => a - b);
+    console.log(`  ${step.padEnd(9)} p50 ${percentile(sorted, 50).toFixed(1).padStart(7)} ms   p99 ${percentile(sorted, 99).toFixed(1).padStart(7)} ms`);
+  }
+  if (measured.failures.size > 0) console.log(`  failed: ${[...measured.failures].map(([why, n]) => `${why} ×${n}`).join(', ')}`);
+  else console.log('  failed: none');
+} finally {
+  for (const child of children) {
+    child.stdin?.end();
+    child.kill('SIGTERM');
+  }
+  // The portal writes its CPU profile (--profile) on the way out.
+  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+  await dropDatabase?.();
+  rmSync(dataDir, { recursive: true, force: true });
+}

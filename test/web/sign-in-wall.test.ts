@@ -1,0 +1,153 @@
+/**
+ * What keeps the sign-in cheap on results day: sign-ins at the same moment written together (group commit) with
+ * nothing lost, each session with its audit entry, and no query over the whole register on the way in.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KyselyPlugin } from 'kysely';
+import * as client from 'openid-client';
+import { OidcLogin, pkceChallenge } from '../../src/auth/oidc.js';
+import { generateDemo } from '../../src/data/demo.js';
+import { GroupCommit } from '../../src/data/group-commit.js';
+import { hashToken, WebSessionStore } from '../../src/data/web-sessions.js';
+import { createLogger } from '../../src/log.js';
+import { createApp } from '../../src/web/app.js';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
+
+describe('group commit', () => {
+  it('writes what is asked for in the same turn as one batch, and each caller gets its own result', async () => {
+    const batches: number[][] = [];
+    const writer = new GroupCommit<number, number>(async (items) => {
+      batches.push(items);
+      return items.map((n) => n * 2);
+    });
+    const results = await Promise.all([1, 2, 3, 4].map((n) => writer.submit(n)));
+    expect(results).toEqual([2, 4, 6, 8]);
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+  });
+
+  it('collects what arrives during a write into the next batch', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const writer = new GroupCommit<number>(async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      return items.map(() => undefined);
+    });
+    const first = writer.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [writer.submit(2), writer.submit(3)];
+    release();
+    await Promise.all([first, ...later]);
+    expect(batches).toEqual([[1], [2, 3]]);
+  });
+
+  it('fails only the caller whose item cannot be written', async () => {
+    const writer = new GroupCommit<number>(async (items) => {
+      if (items.includes(13)) throw new Error('bad item');
+      return items.map(() => undefined);
+    });
+    const outcomes = await Promise.allSettled([1, 13, 2].map((n) => writer.submit(n)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+});
+
+it('computes the same S256 PKCE challenge as openid-client', async () => {
+  for (let i = 0; i < 20; i++) {
+    const verifier = client.randomPKCECodeVerifier();
+    expect(pkceChallenge(verifier)).toBe(await client.calculatePKCECodeChallenge(verifier));
+  }
+});
+
+describe.each(DATABASE_KINDS)('sign-in writes together on %s', (kind) => {
+  let test: TestDatabase;
+
+  beforeAll(async () => {
+    test = await openTestDatabase(kind);
+    await generateDemo(test.handle.db, { students: 30, seed: 7 });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('stores every one of many simultaneous sign-ins with its audit entry, and every login attempt once', async () => {
+    const db = test.handle.db;
+    const people = await db.selectFrom('persons').select(['id', 'first_name']).orderBy('id').limit(25).execute();
+    const store = new WebSessionStore(db, { idleMinutes: 30 });
+    const auditBefore = await db.selectFrom('audit_log').select('id').where('action', '=', 'sign-in').execute();
+
+    const created = await Promise.all(
+      people.map((p) =>
+        store.create(
+          { kind: 'student', personId: p.id, provider: 'eklase', displayName: p.first_name },
+          { audit: { actor: `person:${p.id}`, action: 'sign-in', subject: `person:${p.id}`, channel: 'student', details: { provider: 'eklase' } } },
+        ),
+      ),
+    );
+    for (const [i, { token }] of created.entries()) expect((await store.load(token))?.person_id).toBe(people[i]!.id);
+    const rows = await db
+      .selectFrom('web_sessions')
+      .select('id_hash')
+      .where(
+        'id_hash',
+        'in',
+        created.map((c) => hashToken(c.token)),
+      )
+      .execute();
+    expect(rows).toHaveLength(people.length);
+    const audited = await db.selectFrom('audit_log').select('actor').where('action', '=', 'sign-in').execute();
+    expect(audited.length - auditBefore.length).toBe(people.length);
+    expect(new Set(audited.map((a) => a.actor))).toEqual(new Set(people.map((p) => `person:${p.id}`)));
+
+    // Login attempts: saved together, each taken once, whatever else is taken at the same moment.
+    const states = people.map((_, i) => `state-${kind}-${i}`);
+    await Promise.all(
+      states.map((state) => store.saveLoginAttempt({ state, provider: 'eklase', nonce: `n-${state}`, code_verifier: `v-${state}`, return_to: '/results' })),
+    );
+    const taken = await Promise.all([...states, states[0]!, 'never-made'].map((state) => store.takeLoginAttempt(state)));
+    for (const [i, state] of states.entries()) expect(taken[i]).toEqual({ attempt: expect.objectContaining({ state, nonce: `n-${state}` }) });
+    expect(taken.slice(-2)).toEqual([{ problem: 'unknown' }, { problem: 'unknown' }]);
+  });
+
+  it('keeps a session and its audit entry together: neither is stored when one cannot be', async () => {
+    const db = test.handle.db;
+    const store = new WebSessionStore(db, { idleMinutes: 30 });
+    const [person] = await db.selectFrom('persons').select('id').orderBy('id').limit(1).execute();
+    const before = await db.selectFrom('web_sessions').select('id_hash').execute();
+    // An audit entry the table refuses (its action is required).
+    await expect(
+      store.create(
+        { kind: 'student', personId: person!.id, provider: 'eklase', displayName: 'X' },
+        { audit: { actor: 'person:x', action: null as unknown as string, channel: 'student' } },
+      ),
+    ).rejects.toThrow();
+    expect(await db.selectFrom('web_sessions').select('id_hash').execute()).toHaveLength(before.length);
+  });
+
+  it('does not query the register on every visit of the development sign-in page', async () => {
+    let queries = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => {
+        queries++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const db = test.handle.db.withPlugin(counting);
+    const app = createApp({
+      db,
+      log: createLogger('silent'),
+      auth: {
+        sessions: new WebSessionStore(db, { idleMinutes: 30 }),
+        oidc: new OidcLogin({ publicUrl: 'http://127.0.0.1', providers: {} }),
+        environment: 'development',
+        publicUrl: 'http://127.0.0.1',
+      },
+    });
+    const first = await app.request('http://127.0.0.1/login');
+    expect(first.status).toBe(200);
+    expect(queries).toBeGreaterThan(0);
+    const afterFirst = queries;
+    for (let i = 0; i < 5; i++) expect((await app.request('http://127.0.0.1/login')).status).toBe(200);
+    expect(queries).toBe(afterFirst);
+  });
+});
