@@ -348,6 +348,33 @@ for (const javaScriptEnabled of [true, false]) {
     );
 
     it(
+      'before the window a student is told when it opens, and the application pages read in English too',
+      async () => {
+        const context = await studentContext(index, javaScriptEnabled);
+        const page = await context.newPage();
+        now = rigaToInstant({ year: 2026, month: 12, day: 1, hour: 9, minute: 0 });
+        await page.goto(`${portal.url}/apply`);
+        expect(await mainText(page)).toContain('Pieteikšanās sāksies 05.12.2026 10:00');
+        expect(await page.locator('a[href="/apply/choose"]').count()).toBe(0);
+        await expectAccessible(page, javaScriptEnabled, { narrow: true });
+
+        now = OPEN;
+        await page.goto(`${portal.url}/apply?lang=en`);
+        expect(await mainText(page)).toContain('Applications are open until 15.12.2026 23:59');
+        await expectAccessible(page, javaScriptEnabled, { narrow: true });
+        await page.goto(`${portal.url}/apply/choose`);
+        // The application made in the first test is chosen already: "not taking" everywhere is refused.
+        for (const radio of await page.locator('input[type="radio"][value="none"]').all()) await radio.check();
+        await page.getByRole('button', { name: 'Continue' }).click();
+        expect(await page.locator('.error-summary').innerText()).toContain('Choose at least one exam.');
+        await expectNoRawKeys(page);
+        await expectAccessible(page, javaScriptEnabled, { narrow: true });
+        await context.close();
+      },
+      BROWSER_TEST_TIMEOUT_MS,
+    );
+
+    it(
       'a school registers a class from a file (one bad row refuses it whole), then the good file, prints its list, registers one pupil and records support, an exemption and a certificate',
       async () => {
         now = OPEN;
