@@ -304,6 +304,15 @@ for (const javaScriptEnabled of [true, false]) {
         await expectNoRawKeys(page);
         await page.goto(`${portal.url}/apply?lang=lv`);
 
+        // The school's page says the same: only the agency changes applications now, and it offers no form.
+        const school = await signedIn(tokens.school, javaScriptEnabled);
+        const schoolPage = await school.newPage();
+        await schoolPage.goto(`${portal.url}/staff/applications`);
+        expect(await mainText(schoolPage)).toContain('Pieteikumus tagad var mainīt tikai aģentūra');
+        expect(await schoolPage.locator('main form').count()).toBe(0);
+        await expectAccessible(schoolPage, javaScriptEnabled);
+        await school.close();
+
         // The agency changes it after the deadline: a reason is required, and the student sees who and why.
         const code = (
           await db
