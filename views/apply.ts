@@ -152,14 +152,15 @@ export interface ReviewView {
 function examTable(page: PageContext, lines: readonly (ExamNaming & { startsOn: string | null; startTime: string | null })[], caption: string) {
   const { t } = page;
   const clashes = sameDayExams(lines.filter((l): l is typeof l & { startsOn: string } => l.startsOn !== null));
-  return html`<div class="table-scroll"><table class="apply-table">
+  // Two columns that wrap: a student reads their exams on a phone without scrolling sideways.
+  return html`<table class="apply-table">
 <caption>${caption}</caption>
 <thead><tr><th scope="col">${t('apply.table.exam')}</th><th scope="col">${t('apply.table.when')}</th></tr></thead>
 <tbody>${lines.map(
     (l) =>
       html`<tr><td>${examName(page, l)}</td><td>${l.startsOn ? `${formatDate(l.startsOn)} ${l.startTime ?? ''}` : '—'}${l.startsOn && clashes.has(l.startsOn) ? html` <strong class="clash">${t('apply.sameDay')}</strong>` : ''}</td></tr>`,
   )}</tbody>
-</table></div>${clashes.size > 0 ? html`<div class="notice warning" role="note"><p>${t('apply.sameDayWarning', { days: [...clashes].map(formatDate).join(', ') })}</p>${contact(page)}</div>` : ''}`;
+</table>${clashes.size > 0 ? html`<div class="notice warning" role="note"><p>${t('apply.sameDayWarning', { days: [...clashes].map(formatDate).join(', ') })}</p>${contact(page)}</div>` : ''}`;
 }
 
 export function reviewPage(page: PageContext, view: ReviewView) {

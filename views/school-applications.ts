@@ -35,6 +35,16 @@ export interface ApplicationsView {
   errors: FormError[];
   /** What the last action did, already in the reader's language. */
   done?: string;
+  /** A refused class list's problems, one per row and column, already in the reader's language. */
+  fileProblems?: FileProblem[];
+}
+
+export interface FileProblem {
+  /** As a spreadsheet program numbers it (the header is row 1); null for the whole file. */
+  row: number | null;
+  /** The column's heading as the file has it; empty when no one column is to blame. */
+  column: string;
+  reason: string;
 }
 
 function examLabel(page: PageContext, exam: { subjectLv: string; subjectEn: string; level: string | null; code: string }): string {
@@ -126,7 +136,18 @@ ${csrf}${hiddenField('key', view.formKey)}
 ${field(page, { name: 'file', type: 'file', label: t('applySchool.file.field'), hint: t('applySchool.file.hint'), error: err(view.errors, 'file'), attributes: { accept: '.csv,.xlsx' } })}
 <button type="submit">${t('applySchool.file.submit')}</button>
 </form>
+${view.fileProblems && view.fileProblems.length > 0 ? fileProblemsTable(page, view.fileProblems) : ''}
 </section>`;
+}
+
+/** Where each problem of a refused class list is, so the school can find the row and column in its own file. */
+function fileProblemsTable(page: PageContext, problems: readonly FileProblem[]): Html {
+  const { t } = page;
+  return html`<h3 id="file-problems-title">${t('applySchool.file.problemsTitle')}</h3>
+<div class="table-scroll" role="region" aria-labelledby="file-problems-title" tabindex="0"><table class="class-list-problems">
+<thead><tr><th scope="col">${t('applySchool.file.col.row')}</th><th scope="col">${t('applySchool.file.col.column')}</th><th scope="col">${t('applySchool.file.col.problem')}</th></tr></thead>
+<tbody>${problems.map((p) => html`<tr><td>${p.row === null ? '–' : String(p.row)}</td><td>${p.column || '–'}</td><td>${p.reason}</td></tr>`)}</tbody>
+</table></div>`;
 }
 
 function universityForm(page: PageContext, view: ApplicationsView, csrf: Html): Html {
@@ -276,13 +297,13 @@ export function applicationPage(page: PageContext, view: ApplicationPageView): H
   const csrf = csrfField(page.user);
   const base = view.agency ? view.agency.action : `${APPLICATIONS_PATH}/${view.application.id}`;
   const { extras } = view;
-  const lines = html`<table>
-<caption>${t('applySchool.application.exams')}</caption>
+  const lines = html`<div class="table-scroll" role="region" aria-labelledby="exams-caption" tabindex="0"><table>
+<caption id="exams-caption">${t('applySchool.application.exams')}</caption>
 <thead><tr><th scope="col">${t('applySchool.col.exam')}</th><th scope="col">${t('applySchool.col.day')}</th><th scope="col">${t('applySchool.col.exempted')}</th><th scope="col">${t('applySchool.col.certificate')}</th></tr></thead>
 <tbody>${extras.lines.map(
     (l) =>
       html`<tr><td>${l.examCode}</td><td>${l.examDay ? formatDate(l.examDay) : ''}</td><td>${l.exemption ? t('applySchool.application.exemptedBy', { order: l.exemption.orderNumber, date: formatDate(l.exemption.orderDate) }) : ''}</td><td>${l.certificate ? `${l.certificate.name} ${l.certificate.cefrLevel} ${l.certificate.number}` : ''}</td></tr>`,
-  )}</tbody></table>`;
+  )}</tbody></table></div>`;
   const languageLines = extras.lines.filter((l) => isForeignLanguageExam(l.examCode));
   const extrasForms = view.agency
     ? ''

@@ -11,7 +11,14 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Kysely } from 'kysely';
 import type { CefrLevel, Database, ExamGroup } from '../../../db/schema.js';
-import { applicantsPrintPage, applicationPage, applicationsPage, APPLICATIONS_PATH, type ApplicationsView } from '../../../views/school-applications.js';
+import {
+  applicantsPrintPage,
+  applicationPage,
+  applicationsPage,
+  APPLICATIONS_PATH,
+  type ApplicationsView,
+  type FileProblem,
+} from '../../../views/school-applications.js';
 import type { FormError } from '../../../views/forms.js';
 import {
   ApplicationError,
@@ -47,7 +54,6 @@ import {
 } from '../../domain/school-applications.js';
 import type { Translate } from '../../i18n.js';
 import { validateClassList } from '../../import/class-list.js';
-import { describeImportProblem } from '../../import/messages.js';
 import { ImportRefused, readTable } from '../../import/score-file.js';
 import { pageContext, type AppEnv } from '../context.js';
 import { idParam, textFields } from '../forms.js';
@@ -211,7 +217,10 @@ export function staffApplicationRoutes(deps: StaffApplicationDependencies): Hono
     const { t } = pageContext(c);
     const body = await c.req.parseBody();
     const file = body.file;
-    const refuse = async (errors: FormError[]) => sendHtml(c, applicationsPage(pageContext(c), await listView(c, { errors })), 422);
+    const refuse = async (errors: FormError[], fileProblems: FileProblem[] = []) =>
+      sendHtml(c, applicationsPage(pageContext(c), await listView(c, { errors, fileProblems })), 422);
+    // The summary says the file was refused and how often; the table beside the field says where.
+    const refuseFile = (problems: FileProblem[]) => refuse([{ field: 'file', text: t('applySchool.file.refused', { count: problems.length }) }], problems);
     if (!(file instanceof File) || file.size === 0) return refuse([{ field: 'file', text: t('applySchool.file.noFile') }]);
     const schoolYear = schoolYearAt(clock());
     const languages = (await offeredExams(deps.db, schoolYear, 'basic'))
@@ -222,10 +231,7 @@ export function staffApplicationRoutes(deps: StaffApplicationDependencies): Hono
       rows = validateClassList(await readTable(new Uint8Array(await file.arrayBuffer()), file.name), languages, rigaDate(clock()));
     } catch (error) {
       if (!(error instanceof ImportRefused)) throw error;
-      return refuse([
-        { field: 'file', text: t('applySchool.file.refused', { count: error.problems.length }) },
-        ...error.problems.map((p) => ({ text: describeImportProblem(p, t) })),
-      ]);
+      return refuseFile(error.problems.map((p) => ({ row: p.row ?? null, column: p.column ?? '', reason: t(p.key, p.params ?? {}) })));
     }
     const key = typeof body.key === 'string' && body.key ? body.key : randomUUID();
     try {
@@ -252,10 +258,7 @@ export function staffApplicationRoutes(deps: StaffApplicationDependencies): Hono
       );
     } catch (error) {
       if (!(error instanceof RegistrationRefused)) throw error;
-      return refuse([
-        { field: 'file', text: t('applySchool.file.refused', { count: 1 }) },
-        ...refusalTexts(t, error).map((text) => ({ text: `${t('import.where.row', { row: error.row })}: ${text}` })),
-      ]);
+      return refuseFile(refusalTexts(t, error).map((reason) => ({ row: error.row, column: '', reason })));
     }
     return c.redirect(`${APPLICATIONS_PATH}?done=${rows.length}`, 303);
   });
