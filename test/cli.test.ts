@@ -127,6 +127,13 @@ describe('command line sealing', () => {
       expect(JSON.parse(issued.out)).toMatchObject({ issued: 2, sealing: { sealed: 2, failed: [], levels: { 'B-LT': 2, 'B-T': 0 } } });
       expect(JSON.parse((await run('issue', '--session', String(s.sessionId), '--json')).out)).toMatchObject({ issued: 0, sealing: { sealed: 0 } });
 
+      // Freshly sealed documents need no archive time-stamp yet: the preservation run looks at both and renews none.
+      const preserved = await run('preserve', '--json');
+      expect(preserved.code).toBe(0);
+      expect(JSON.parse(preserved.out)).toMatchObject({ ran: true, examined: 2, renewed: 0, current: 2, failed: [] });
+      expect((await run('preserve', '--at', 'tomorrow')).code).toBe(2);
+      expect((await run('preserve', '--window-days', '0')).code).toBe(2);
+
       const number = `2026/${s.candidateCodes[0]}-LAT09`;
       const edoc = join(dataDir, 'one.edoc');
       expect((await run('seal', number, '-o', edoc, '--lang', 'en')).out).toMatch(/written to .*one\.edoc/);
