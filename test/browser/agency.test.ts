@@ -151,12 +151,12 @@ describe.each([true, false])('agency workspace in Chromium, JavaScript %s', (jav
       await checkPage(page);
       await page.getByLabel('Personas kods', { exact: true }).fill(formatPersonalCode(code));
       await page.getByLabel('Vārds un uzvārds').fill(name);
-      await page.getByLabel('Skolas superlietotājs').check();
+      await page.getByLabel('Skolas superlietotājs', { exact: true }).check();
       await page.getByRole('button', { name: 'Pievienot', exact: true }).click();
       // Without the school's number the form comes back, saying which field to fill.
-      await expect.poll(() => page.locator('.error-summary').textContent()).toContain('Ievadiet skolas 10 ciparu reģistrācijas numuru');
+      await expect.poll(() => page.locator('.error-summary').textContent()).toContain('Ievadiet iestādes 10 ciparu reģistrācijas numuru');
       await checkPage(page);
-      await page.getByLabel('Skolas reģistrācijas numurs').fill(registrationNumber);
+      await page.getByLabel('Iestādes reģistrācijas numurs').fill(registrationNumber);
       await page.getByRole('button', { name: 'Pievienot', exact: true }).click();
       await expect.poll(() => page.locator('.notice.success').textContent()).toContain('Pievienots');
       const added = (await findStaffUser(db, code))!;

@@ -34,7 +34,7 @@ function verdictOf(body: string): string | undefined {
 
 /** The href of the header's language switch. */
 function languageSwitch(body: string, to: 'lv' | 'en'): string {
-  return new RegExp(`<a href="([^"]*)" hreflang="${to}"`).exec(body)![1]!.replaceAll('&amp;', '&');
+  return new RegExp(`<a class="switch" href="([^"]*)" hreflang="${to}"`).exec(body)![1]!.replaceAll('&amp;', '&');
 }
 
 describe.each(DATABASE_KINDS)('the verification page’s verdict, on %s', (kind) => {
