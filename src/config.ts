@@ -42,6 +42,17 @@ export interface Config {
   contact: ServiceContact;
   /** Paper copies of certificates: where and when they are picked up, what they cost, how long they take. */
   paper: PaperCopyConfig;
+  /** Results day: the lobby before a release moment, and the kept results pages. */
+  resultsDay: ResultsDayConfig;
+}
+
+export interface ResultsDayConfig {
+  /** Minutes before a release moment from which a waiting student gets the lobby. */
+  lobbyMinutes: number;
+  /** The longest wait, in seconds after the moment, before a lobby page opens the results by itself. */
+  spreadSeconds: number;
+  /** Megabytes of compressed results pages kept in memory per instance. */
+  cacheMegabytes: number;
 }
 
 /** What the paper request form tells people before they ask, and how long an unfinished form is kept. */
@@ -240,6 +251,10 @@ export const SETTINGS = {
   PAPER_PRICE_EUR: 'price of one paper copy in euro, e.g. 5 or 4.50; 0 = free of charge (required in production with the e-service; development: 0)',
   PAPER_DELIVERY_WORKING_DAYS: 'working days until a paper copy is posted or ready to be picked up, 1–60 (default 10)',
   PAPER_DRAFT_HOURS: 'hours a paper request form sent after its session ended is kept for the same person to finish, 1–72 (default 24)',
+  LOBBY_MINUTES: 'minutes before a release moment from which a waiting student gets the lobby page with the time left, 0–720 (default 60; 0: no lobby)',
+  LOBBY_SPREAD_SECONDS:
+    'the lobby page opens the results by itself at the release moment plus up to this many seconds, spread over students, 0–600 (default 60)',
+  RESULTS_CACHE_MB: 'megabytes of rendered, compressed results pages kept in memory per instance, 1–4096 (default 64)',
 } as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -300,6 +315,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     contact: DEVELOPMENT_CONTACT,
     paper: DEVELOPMENT_PAPER_COPY,
+    resultsDay: {
+      lobbyMinutes: integer('LOBBY_MINUTES', 0, 720, 60),
+      spreadSeconds: integer('LOBBY_SPREAD_SECONDS', 0, 600, 60),
+      cacheMegabytes: integer('RESULTS_CACHE_MB', 1, 4096, 64),
+    },
   };
   config.sealing = loadSealingConfig(env, environment, problems, integer);
   config.auth = loadAuthConfig(env, environment, problems, integer);

@@ -13,6 +13,7 @@ import * as resultsExplained from './0011_results_explained.js';
 import * as paperRequestReferencesAndDrafts from './0012_paper_request_references_and_drafts.js';
 import * as agencyWorkspace from './0014_agency_workspace.js';
 import * as agencyExams from './0015_agency_exams.js';
+import * as resultsVersions from './0020_results_versions.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0012_paper_request_references_and_drafts': paperRequestReferencesAndDrafts,
   '0014_agency_workspace': agencyWorkspace,
   '0015_agency_exams': agencyExams,
+  '0020_results_versions': resultsVersions,
 };
 
 export const migrationProvider: MigrationProvider = {
