@@ -137,7 +137,15 @@ export interface LobbyView {
   secondsLeft: number;
   /** The longest wait after the moment before the page opens the results by itself, in seconds. */
   spreadSeconds: number;
+  /**
+   * Seconds until the page asks again by itself, announced on the page; absent when the student turned that off
+   * (WCAG 2.2.1: a timed refresh the user can turn off before it comes).
+   */
+  refreshSeconds?: number;
 }
+
+/** `/results?refresh=off`: the lobby without its timed refresh. */
+export const LOBBY_REFRESH_OFF = 'off';
 
 /** "1 h 5 min", "42 min": units that need no plural form in either language, minutes rounded up. */
 export function timeLeftText(seconds: number): string {
@@ -154,8 +162,14 @@ function lobbyNotice(page: PageContext, lobby: LobbyView, exams: readonly Studen
 <p>${t('results.pending.at', { time })}</p>
 <ul>${exams.map((r) => html`<li>${examName(r, lang)} (${yearLine(page, r)})</li>`)}</ul>
 <p class="time-left">${t('lobby.left')} <strong id="lobby-time-left" role="timer" data-seconds="${lobby.secondsLeft}" data-opening="${t('lobby.opening')}">${timeLeftText(lobby.secondsLeft)}</strong></p>
-<p>${t('lobby.by-itself', { time, seconds: lobby.spreadSeconds })}</p>
+${
+  lobby.refreshSeconds === undefined
+    ? html`<p>${t('lobby.off', { time })}</p>
+<p><a href="/results">${t('lobby.turn-on')}</a></p>`
+    : html`<p>${t('lobby.by-itself', { time, seconds: lobby.spreadSeconds })}</p>
 <p>${t('lobby.stay')}</p>
+<p><a href="/results?refresh=${LOBBY_REFRESH_OFF}">${t('lobby.turn-off')}</a></p>`
+}
 ${contactLine(page)}
 </section>`;
 }
@@ -189,12 +203,7 @@ const waitsFor = (r: StudentResult, moment: number) => r.state.kind === 'pending
  * The results page; with `lobby`, the exams released at its moment are announced first with the time left, and the
  * page asks again by itself (a meta refresh the server timed, and a small optional script counting down).
  */
-export function resultsPage(
-  page: PageContext,
-  results: readonly StudentResult[],
-  gender: Gender | null,
-  lobby?: LobbyView & { refreshSeconds: number; script: string },
-): Html {
+export function resultsPage(page: PageContext, results: readonly StudentResult[], gender: Gender | null, lobby?: LobbyView & { script: string }): Html {
   const { t } = page;
   const pending = results.filter((r) => r.state.kind === 'pending' && !(lobby && waitsFor(r, lobby.moment)));
   const shown = results.filter((r) => r.state.kind !== 'pending');
@@ -223,10 +232,11 @@ ${
 }
 <p class="notice window" role="note">${t('results.window')} ${eserviceLink(page)}.</p>`;
   // The refresh is announced on the page (WCAG 2.2.1: expected, and said so), and lands after the moment.
-  const head = lobby
-    ? html`<meta http-equiv="refresh" content="${lobby.refreshSeconds}">
+  const head =
+    lobby?.refreshSeconds !== undefined
+      ? html`<meta http-equiv="refresh" content="${lobby.refreshSeconds}">
 <script src="${lobby.script}" defer></script>`
-    : undefined;
+      : undefined;
   return layout(page, t('results.title'), html`<h1>${t('results.title')}</h1>\n${body}`, head ? { head } : {});
 }
 

@@ -113,6 +113,12 @@ describe.each(DATABASE_KINDS)('results day on %s', (kind) => {
     // The same place in the spread on every visit.
     expect(await page(person)).toContain(`content="${refresh}"`);
 
+    // Turned off by the student: no timed refresh, and the page says to reload after the moment.
+    const off = await (await app.request('/results?refresh=off', { headers: { 'x-test-person': String(person) } })).text();
+    expect(off).not.toContain('http-equiv="refresh"');
+    expect(off).toContain('Automātiskā atvēršana ir izslēgta: pārlādējiet šo lapu pēc 03.07.2026 09:00');
+    expect(off).not.toContain(kumal.candidateCodes[0]!);
+
     // One second before the moment: still nothing.
     now = new Date(SECONDARY_RELEASE - 1000);
     expect(await page(person)).not.toContain(kumal.candidateCodes[0]!);

@@ -2,7 +2,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
-import { edocHelpPage, resultsPage } from '../../../views/results.js';
+import { edocHelpPage, LOBBY_REFRESH_OFF, resultsPage } from '../../../views/results.js';
 import { audit } from '../../data/audit.js';
 import type { Sealer } from '../../data/sealing.js';
 import { holderCertificate, resultsVersion, studentResults } from '../../data/student-results.js';
@@ -64,8 +64,9 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
         moment,
         secondsLeft: Math.ceil((moment - now.getTime()) / 1000),
         spreadSeconds: Math.floor(lobby.spreadMs / 1000),
-        refreshSeconds: lobbyRefreshSeconds(now, opensAt, lobby.keepAliveMs),
         script: c.get('assets').url('lobby.js'),
+        // The student may turn the timed refresh off (WCAG 2.2.1); the page then says to reload after the moment.
+        ...(c.req.query('refresh') === LOBBY_REFRESH_OFF ? {} : { refreshSeconds: lobbyRefreshSeconds(now, opensAt, lobby.keepAliveMs) }),
       };
       return sendHtml(c, resultsPage(pageContext(c), results, gender, view));
     }
