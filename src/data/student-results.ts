@@ -226,7 +226,12 @@ export async function resultsVersion(db: Kysely<Database>, personId: number): Pr
   let query = versionQueries.get(db);
   if (!query) versionQueries.set(db, (query = versionQuery(db)));
   const [row] = await query(personId);
-  return row ? `${row.person}.${row.catalogue}` : undefined;
+  return row ? formatResultsVersion(row.person, row.catalogue) : undefined;
+}
+
+/** The person's and the catalogue's versions as one value (the session look-up reads them too, web-sessions.ts). */
+export function formatResultsVersion(person: number, catalogue: number): string {
+  return `${person}.${catalogue}`;
 }
 
 /** The additional term of an exam (few readers: only those absent from the main term are shown it). */

@@ -69,10 +69,7 @@ export class ResultsPageCache {
     if (cost > this.maxBytes) return entry;
     this.pages.set(key, entry);
     this.bytes += cost;
-    for (const [oldest] of this.pages) {
-      if (this.bytes <= this.maxBytes) break;
-      this.remove(oldest);
-    }
+    this.evict();
     return entry;
   }
 
@@ -83,8 +80,17 @@ export class ResultsPageCache {
     if (this.pages.get(keyOf(personId, lang)) === page) {
       page.identity = body;
       this.bytes += body.length;
+      this.evict();
     }
     return body;
+  }
+
+  /** Drops the least recently used pages until the bytes kept are within the cap. */
+  private evict(): void {
+    for (const [oldest] of this.pages) {
+      if (this.bytes <= this.maxBytes) break;
+      this.remove(oldest);
+    }
   }
 
   private remove(key: string): void {

@@ -11,7 +11,10 @@ import { defineParts } from '../../src/data/catalogue.js';
 import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
 import { importScores } from '../../src/data/scores.js';
 import { createLogger } from '../../src/log.js';
+import { OidcLogin } from '../../src/auth/oidc.js';
+import { WebSessionStore } from '../../src/data/web-sessions.js';
 import { createApp } from '../../src/web/app.js';
+import { requireStudent, sessionCookieName } from '../../src/web/session.js';
 import type { AppEnv } from '../../src/web/context.js';
 import { spreadOffsetMs } from '../../src/domain/lobby.js';
 import { ResultsPageCache } from '../../src/web/results-cache.js';
@@ -201,6 +204,33 @@ describe.each(DATABASE_KINDS)('results day on %s', (kind) => {
     expect(await page(fizalIds[0]!)).toContain('fizikā (labots)');
   });
 
+  it('with real sign-ins: the version comes with the session, an annulment shows at once, a removed session gets nothing', async () => {
+    now = RESULT_STATES_NOW;
+    const sessions = new WebSessionStore(test.handle.db, { idleMinutes: 30, now: () => now, touchDelayMs: 0 });
+    const signedIn = createApp({
+      db: test.handle.db,
+      log: createLogger('silent'),
+      auth: { sessions, oidc: new OidcLogin({ publicUrl: 'http://127.0.0.1', providers: {} }), environment: 'development', publicUrl: 'http://127.0.0.1' },
+      student: { requireStudent: requireStudent(), clock: () => now, lobby: LOBBY, cache: new ResultsPageCache(1024 * 1024) },
+    });
+    const person = manyIds[1]!;
+    const number = `2026/${many.candidateCodes[1]}-MATVL`;
+    const { token } = await sessions.create({ kind: 'student', personId: person, provider: 'test', displayName: 'Līga' });
+    const get = () => signedIn.request('/results', { headers: { cookie: `${sessionCookieName(false)}=${token}` } });
+    const first = await (await get()).text();
+    expect(first).toContain('class="download"');
+    expect(await (await get()).text()).toBe(first);
+    await annulCertificate(test.handle.db, number, 'Pārbaudes kļūda', { actor: 't', now: new Date(RESULT_STATES_NOW.getTime() - 3600_000) });
+    const after = await (await get()).text();
+    expect(after).toContain('Pārbaudes kļūda');
+    expect(after).not.toContain('class="download"');
+    // Signed out (on any instance): the kept page is not served to that cookie any more.
+    await sessions.delete(token);
+    const gone = await get();
+    expect(gone.status).toBe(302);
+    expect(gone.headers.get('location')).toBe('/login?return_to=%2Fresults');
+  });
+
   it('many students in both languages, in any order, each get only their own page', async () => {
     now = RESULT_STATES_NOW;
     const numbers = new Map(manyIds.map((id, i) => [id, many.candidateCodes[i]!]));
@@ -244,6 +274,13 @@ describe('the results page cache', () => {
     cache.put(1000, 'lv', { version: '1', moments: [1], timeState: 'r', body: body(1000) });
     expect(cache.get(kept[0]!, 'lv', '1', always)).toBeDefined();
     expect(cache.get(kept[1]!, 'lv', '1', always)).toBeUndefined();
+
+    // The uncompressed copy for a client without gzip counts too.
+    for (const person of kept.slice(2)) {
+      const page = cache.get(person, 'lv', '1', always);
+      if (page) cache.identity(person, 'lv', page);
+    }
+    expect(cache.bytesKept).toBeLessThanOrEqual(4000);
   });
 
   it('serves a page only for the same person, language, version and time state', () => {

@@ -48,8 +48,9 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
     const geo = c.get('geoAttribution');
     const context = `${student.csrfToken}\n${student.displayName}\n${c.req.url}\n${geo ? `${geo.href} ${geo.label}` : ''}`;
     const timeState = (moments: readonly number[]) => resultsTimeState(moments, now, lobby.lobbyMs);
-    // The version first: a page rendered from data read after it is never older than what it is kept under.
-    const version = await resultsVersion(deps.db, student.personId);
+    // The version first (with the session, in the same query, or else on its own): a page rendered from data
+    // read after it is never older than what it is kept under.
+    const version = student.resultsVersion ?? (await resultsVersion(deps.db, student.personId));
     const key = version === undefined ? undefined : `${version}\n${context}`;
     const kept = key === undefined ? undefined : cache.get(student.personId, lang, key, timeState);
     if (kept) return sendGzippedHtml(c, kept.gzip, () => cache.identity(student.personId, lang, kept));
