@@ -26,6 +26,8 @@ export interface PersonTable {
   last_name: string;
   /** Grammatical gender as the education register records it, for Latvian agreement; null: not known. */
   gender: ColumnType<Gender | null, Gender | null | undefined, Gender | null>;
+  /** Moved by the database on every change to what this person's results page shows (migration 0020). */
+  results_version: ColumnType<number, number | undefined, number>;
 }
 
 export type Gender = 'female' | 'male';
@@ -539,6 +541,12 @@ export interface NoticeMessageTable {
   unsubscribe_hash: string | null;
 }
 
+/** One row: moved by the database on every change to exams, parts, sessions or release moments (migration 0020). */
+export interface ResultsCatalogueVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface Database {
   school_years: SchoolYearTable;
   institutions: InstitutionTable;
@@ -570,6 +578,7 @@ export interface Database {
   rate_limit_counters: RateLimitCounterTable;
   job_leases: JobLeaseTable;
   score_uploads: ScoreUploadTable;
+  results_catalogue_version: ResultsCatalogueVersionTable;
   issuance_jobs: IssuanceJobTable;
   application_windows: ApplicationWindowTable;
   applications: ApplicationTable;

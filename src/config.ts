@@ -44,6 +44,8 @@ export interface Config {
   paper: PaperCopyConfig;
   /** Outgoing e-mail (the results notices); absent: notices are not offered (production without SMTP settings). */
   mail?: MailConfig;
+  /** Results day: the lobby before a release moment, and the kept results pages. */
+  resultsDay: ResultsDayConfig;
 }
 
 /** How the portal sends e-mail, and how gently the notices go out. */
@@ -55,6 +57,15 @@ export interface MailConfig {
   /** Messages claimed and sent at once, and the pause between such batches. */
   batchSize: number;
   batchPauseMs: number;
+}
+
+export interface ResultsDayConfig {
+  /** Minutes before a release moment from which a waiting student gets the lobby. */
+  lobbyMinutes: number;
+  /** The longest wait, in seconds after the moment, before a lobby page opens the results by itself. */
+  spreadSeconds: number;
+  /** Megabytes of compressed results pages kept in memory per instance. */
+  cacheMegabytes: number;
 }
 
 /** What the paper request form tells people before they ask, and how long an unfinished form is kept. */
@@ -262,6 +273,10 @@ export const SETTINGS = {
   MAIL_FROM: 'the From: address of the notices, e.g. "Eksāmenu portāls <noreply@viaa.gov.lv>" (required in production with SMTP; development: a placeholder)',
   NOTICE_BATCH_SIZE: 'results notices sent at once by one instance before it pauses, 1–500 (default 20)',
   NOTICE_BATCH_PAUSE_MS: 'pause between two batches of notices, 0–600000 ms (default 2000)',
+  LOBBY_MINUTES: 'minutes before a release moment from which a waiting student gets the lobby page with the time left, 0–720 (default 60; 0: no lobby)',
+  LOBBY_SPREAD_SECONDS:
+    'the lobby page opens the results by itself at the release moment plus up to this many seconds, spread over students, 0–600 (default 60)',
+  RESULTS_CACHE_MB: 'megabytes of rendered, compressed results pages kept in memory per instance, 1–4096 (default 64)',
 } as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -322,6 +337,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     contact: DEVELOPMENT_CONTACT,
     paper: DEVELOPMENT_PAPER_COPY,
+    resultsDay: {
+      lobbyMinutes: integer('LOBBY_MINUTES', 0, 720, 60),
+      spreadSeconds: integer('LOBBY_SPREAD_SECONDS', 0, 600, 60),
+      cacheMegabytes: integer('RESULTS_CACHE_MB', 1, 4096, 64),
+    },
   };
   config.sealing = loadSealingConfig(env, environment, problems, integer);
   config.auth = loadAuthConfig(env, environment, problems, integer);

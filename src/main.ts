@@ -8,6 +8,7 @@ import { createLogger, maskPersonalCodesIn } from './log.js';
 import { createApp } from './web/app.js';
 import { createAuthDependencies } from './auth/setup.js';
 import { requireStudent } from './web/session.js';
+import { ResultsPageCache } from './web/results-cache.js';
 import { sealPendingCertificates } from './data/sealing.js';
 import { SealingPool } from './sealing/pool.js';
 import { VerificationPool } from './sealing/verify-pool.js';
@@ -189,7 +190,17 @@ async function main(): Promise<void> {
     verifyUpload: verification.verify,
     publicUrl: config.publicUrl,
     auth: createAuthDependencies(config, handle.db),
-    student: { requireStudent: requireStudent(), seal: (facts) => pool.seal(facts) },
+    student: {
+      requireStudent: requireStudent(),
+      seal: (facts) => pool.seal(facts),
+      lobby: {
+        lobbyMs: config.resultsDay.lobbyMinutes * 60_000,
+        spreadMs: config.resultsDay.spreadSeconds * 1000,
+        // A lobby page asks again before its sign-in would idle out, so it stays signed in while it is open.
+        keepAliveMs: (config.auth.sessionIdleMinutes * 60_000) / 2,
+      },
+      cache: new ResultsPageCache(config.resultsDay.cacheMegabytes * 1024 * 1024),
+    },
     staff: {
       seal: (facts) => pool.seal(facts),
       reports: { settings: reportSettings, notify: () => reportRunner?.notify() },

@@ -44,6 +44,8 @@ export interface LayoutOptions {
   error?: boolean;
   /** The main column takes the whole screen width (the staff tables). */
   wide?: boolean;
+  /** More in the head: the results lobby's announced refresh and its countdown script. */
+  head?: Html;
 }
 
 /** What the frame (header and footer) needs: the special pages (geo refusal, overload) have no request context. */
@@ -152,7 +154,7 @@ export function layout(page: PageContext, title: string, main: Html, options: La
 <title>${options.error ? `${t('forms.errorPrefix')} ` : ''}${title} · ${t('site.name')}</title>
 <link rel="stylesheet" href="${page.assets.css}">
 <link rel="icon" href="data:,">
-${options.htmx && page.assets.htmx ? html`<script src="${page.assets.htmx}" defer></script>` : ''}
+${options.htmx && page.assets.htmx ? html`<script src="${page.assets.htmx}" defer></script>` : ''}${options.head ?? ''}
 </head>
 <body>
 <a class="skip" href="#main">${t('layout.skip')}</a>

@@ -129,6 +129,51 @@ ${outcome(page, result, gender)}
 </li>`;
 }
 
+/** The lobby before a release moment (src/domain/lobby.ts): the time left, and that the page opens the results by itself. */
+export interface LobbyView {
+  /** The release moment waited for (ms). */
+  moment: number;
+  /** Whole seconds from now to the moment. */
+  secondsLeft: number;
+  /** The longest wait after the moment before the page opens the results by itself, in seconds. */
+  spreadSeconds: number;
+  /**
+   * Seconds until the page asks again by itself, announced on the page; absent when the student turned that off
+   * (WCAG 2.2.1: a timed refresh the user can turn off before it comes).
+   */
+  refreshSeconds?: number;
+}
+
+/** `/results?refresh=off`: the lobby without its timed refresh. */
+export const LOBBY_REFRESH_OFF = 'off';
+
+/** "1 h 5 min", "42 min": units that need no plural form in either language, minutes rounded up. */
+export function timeLeftText(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  const hours = Math.floor(minutes / 60);
+  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}
+
+function lobbyNotice(page: PageContext, lobby: LobbyView, exams: readonly StudentResult[]): Html {
+  const { t, lang } = page;
+  const time = formatRigaDateTime(new Date(lobby.moment));
+  return html`<section class="notice lobby" aria-labelledby="lobby-heading">
+<h2 id="lobby-heading">${t('lobby.heading')}</h2>
+<p>${t('results.pending.at', { time })}</p>
+<ul>${exams.map((r) => html`<li>${examName(r, lang)} (${yearLine(page, r)})</li>`)}</ul>
+<p class="time-left">${t('lobby.left')} <strong id="lobby-time-left" role="timer" data-seconds="${lobby.secondsLeft}" data-opening="${t('lobby.opening')}">${timeLeftText(lobby.secondsLeft)}</strong></p>
+${
+  lobby.refreshSeconds === undefined
+    ? html`<p>${t('lobby.off', { time })}</p>
+<p><a href="/results">${t('lobby.turn-on')}</a></p>`
+    : html`<p>${t('lobby.by-itself', { time, seconds: lobby.spreadSeconds })}</p>
+<p>${t('lobby.stay')}</p>
+<p><a href="/results?refresh=${LOBBY_REFRESH_OFF}">${t('lobby.turn-off')}</a></p>`
+}
+${contactLine(page)}
+</section>`;
+}
+
 /** One message for every exam still to come: the moments are the register's, grouped when several differ. */
 function pendingNotice(page: PageContext, pending: readonly StudentResult[]): Html | string {
   if (pending.length === 0) return '';
@@ -152,18 +197,25 @@ ${[...byMoment].map(
 /** States that come of a decision on the exam work, which the candidate may appeal. */
 const APPEALABLE = new Set<StudentResult['state']['kind']>(['result', 'work-annulled', 'certificate-annulled']);
 
-export function resultsPage(page: PageContext, results: readonly StudentResult[], gender: Gender | null): Html {
+const waitsFor = (r: StudentResult, moment: number) => r.state.kind === 'pending' && r.state.releaseAt.getTime() === moment;
+
+/**
+ * The results page; with `lobby`, the exams released at its moment are announced first with the time left, and the
+ * page asks again by itself (a meta refresh the server timed, and a small optional script counting down).
+ */
+export function resultsPage(page: PageContext, results: readonly StudentResult[], gender: Gender | null, lobby?: LobbyView & { script: string }): Html {
   const { t } = page;
-  const pending = results.filter((r) => r.state.kind === 'pending');
+  const pending = results.filter((r) => r.state.kind === 'pending' && !(lobby && waitsFor(r, lobby.moment)));
   const shown = results.filter((r) => r.state.kind !== 'pending');
   const groups = (['basic', 'secondary'] as const)
     .map((education) => ({ education, items: shown.filter((r) => r.education === education) }))
     .filter((g) => g.items.length > 0);
+  const lobbyExams = lobby ? results.filter((r) => waitsFor(r, lobby.moment)) : [];
   const body =
     results.length === 0
       ? html`<p>${t('results.none')}</p>
 <p>${t('results.older')} ${eserviceLink(page)}.</p>`
-      : html`${groups.map(
+      : html`${lobby ? lobbyNotice(page, lobby, lobbyExams) : ''}${groups.map(
           (g) => html`<section aria-labelledby="group-${g.education}">
 <h2 id="group-${g.education}">${t(`results.group.${g.education}`)}</h2>
 <ul class="exams">${g.items.map((r) => examItem(page, r, gender))}</ul>
@@ -182,7 +234,13 @@ ${
 <p class="notice window" role="note">${t('results.window')} ${eserviceLink(page)}.</p>`;
   // A static link, the same for everyone: the page may be cached, so whether this person left an address is not shown.
   const notices = html`<p class="notices-link"><a href="/results/notices">${t('notices.link')}</a></p>`;
-  return layout(page, t('results.title'), html`<h1>${t('results.title')}</h1>\n${body}\n${notices}`);
+  // The refresh is announced on the page (WCAG 2.2.1: expected, and said so), and lands after the moment.
+  const head =
+    lobby?.refreshSeconds !== undefined
+      ? html`<meta http-equiv="refresh" content="${lobby.refreshSeconds}">
+<script src="${lobby.script}" defer></script>`
+      : undefined;
+  return layout(page, t('results.title'), html`<h1>${t('results.title')}</h1>\n${body}\n${notices}`, head ? { head } : {});
 }
 
 /** What an .edoc is and how to open it, in plain words; linked beside every download. */

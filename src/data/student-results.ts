@@ -53,6 +53,11 @@ export interface StudentResults {
   /** The holder's grammatical gender as the register records it (null: not known), for Latvian agreement. */
   gender: Gender | null;
   results: StudentResult[];
+  /**
+   * Every release moment of the person's exams (ms, ascending, each once), shown or not: what time alone may change
+   * on their page (src/domain/lobby.ts, resultsTimeState).
+   */
+  moments: number[];
 }
 
 // The parts of an exam that already has points cannot change (defineParts refuses), so they are kept.
@@ -193,7 +198,40 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
       state,
     });
   }
-  return { gender: rows[0]?.gender ?? null, results };
+  const moments = [...new Set(rows.map((r) => Date.parse(r.releaseAt)))].sort((a, b) => a - b);
+  return { gender: rows[0]?.gender ?? null, results, moments };
+}
+
+function versionQuery(db: Kysely<Database>) {
+  return preparedQuery(
+    db,
+    (personId: number) =>
+      db
+        .selectFrom('persons')
+        .innerJoin('results_catalogue_version', (join) => join.onTrue())
+        .where('persons.id', '=', personId)
+        .select(['persons.results_version as person', 'results_catalogue_version.version as catalogue']),
+    1,
+  );
+}
+
+const versionQueries = new WeakMap<Kysely<Database>, ReturnType<typeof versionQuery>>();
+
+/**
+ * The version of everything a person's results page is made of, as the database keeps it (migration 0020): their
+ * own rows and the shared catalogue. Read before the results themselves, a page rendered after it is never older
+ * than the version it is kept under. Undefined for a person who is not in the register.
+ */
+export async function resultsVersion(db: Kysely<Database>, personId: number): Promise<string | undefined> {
+  let query = versionQueries.get(db);
+  if (!query) versionQueries.set(db, (query = versionQuery(db)));
+  const [row] = await query(personId);
+  return row ? formatResultsVersion(row.person, row.catalogue) : undefined;
+}
+
+/** The person's and the catalogue's versions as one value (the session look-up reads them too, web-sessions.ts). */
+export function formatResultsVersion(person: number, catalogue: number): string {
+  return `${person}.${catalogue}`;
 }
 
 /** The additional term of an exam (few readers: only those absent from the main term are shown it). */

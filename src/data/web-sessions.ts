@@ -14,6 +14,7 @@ import { preparedQuery } from '../../db/prepared.js';
 import type { AuditLogTable, Database, LoginAttemptTable, WebSessionTable } from '../../db/schema.js';
 import { auditRow, type AuditEntry } from './audit.js';
 import { GroupCommit } from './group-commit.js';
+import { formatResultsVersion } from './student-results.js';
 
 /** A session ends this long after sign-in however active it is. */
 export const WEB_SESSION_ABSOLUTE_MS = 12 * 60 * 60_000;
@@ -26,6 +27,13 @@ const TOUCHES_PER_TRANSACTION = 50;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export type WebSessionRow = Selectable<WebSessionTable>;
+
+/**
+ * A session as loaded for a request: for a student, also the version of their results page's data (see
+ * resultsVersion in student-results.ts), read in the same indexed query, so the results page needs no query of
+ * its own to know whether its kept copy is still right.
+ */
+export type LoadedWebSession = WebSessionRow & { resultsVersion?: string };
 export type LoginAttempt = Omit<Selectable<LoginAttemptTable>, 'created_at'>;
 
 export interface NewWebSession {
@@ -63,7 +71,7 @@ export class WebSessionStore {
   private readonly now: () => Date;
 
   /** Every signed-in request reads its session: compiled once. */
-  private readonly byHash: (idHash: string) => Promise<WebSessionRow[]>;
+  private readonly byHash: (idHash: string) => Promise<(WebSessionRow & { results_version: number | null; catalogue_version: number | null })[]>;
   private readonly touchDelayMs: number;
   private readonly touches = new Map<string, { lastSeen: string; expires: string; previous: string }>();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -77,9 +85,15 @@ export class WebSessionStore {
   ) {
     this.byHash = preparedQuery(db, (idHash: string) => db
         .selectFrom('web_sessions')
+        .leftJoin('persons', 'persons.id', 'web_sessions.person_id')
         // Named columns, not *: a named statement's result shape must not change under it when a migration adds one.
-        .select(['id_hash', 'kind', 'person_id', 'user_id', 'provider', 'display_name', 'csrf_token', 'created_at', 'last_seen_at', 'expires_at'])
-        .where('id_hash', '=', idHash),
+        .select([
+          'web_sessions.id_hash', 'web_sessions.kind', 'web_sessions.person_id', 'web_sessions.user_id', 'web_sessions.provider',
+          'web_sessions.display_name', 'web_sessions.csrf_token', 'web_sessions.created_at', 'web_sessions.last_seen_at', 'web_sessions.expires_at',
+          'persons.results_version',
+          (eb) => eb.selectFrom('results_catalogue_version').select('version').as('catalogue_version'),
+        ])
+        .where('web_sessions.id_hash', '=', idHash),
       1,
     );
     this.idleMs = options.idleMinutes * 60_000;
@@ -141,11 +155,13 @@ export class WebSessionStore {
    * The live session of a cookie token, or undefined (unknown, idle too long or past its absolute end).
    * Moves `last_seen_at` when it is a minute old or more.
    */
-  async load(token: string | undefined): Promise<WebSessionRow | undefined> {
+  async load(token: string | undefined): Promise<LoadedWebSession | undefined> {
     if (!token || !TOKEN_SHAPE.test(token)) return undefined;
     const idHash = hashToken(token);
-    const [stored] = await this.byHash(idHash);
-    if (!stored) return undefined;
+    const [found] = await this.byHash(idHash);
+    if (!found) return undefined;
+    const { results_version: person, catalogue_version: catalogue, ...session } = found;
+    const stored: LoadedWebSession = person === null || catalogue === null ? session : { ...session, resultsVersion: formatResultsVersion(person, catalogue) };
     // A "last seen" still waiting to be written counts as written.
     const pending = this.touches.get(idHash);
     const row = pending ? { ...stored, last_seen_at: pending.lastSeen, expires_at: pending.expires } : stored;

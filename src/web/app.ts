@@ -101,9 +101,13 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     const requestId = randomUUID();
     c.set('requestId', requestId);
     await next();
-    c.header('X-Request-Id', requestId);
+    // Set on the response itself: c.header() after the handler makes hono rebuild the response as a stream.
+    c.res.headers.set('X-Request-Id', requestId);
     const url = new URL(c.req.url);
-    deps.log.info('request', {
+    // On results day every student opens the results page again and again: a line (and a write) for each
+    // successful one cost a tenth of the page's time, so those are debug lines; a failed one is still written.
+    const routine = c.req.method === 'GET' && c.res.status < 400 && url.pathname === '/results';
+    deps.log[routine ? 'debug' : 'info']('request', {
       id: requestId,
       method: c.req.method,
       // Query values may hold anything a visitor typed (a personal code, say): only their names are logged.
@@ -142,8 +146,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     // Pages depend on the language cookie (and later on who is signed in): never shared between visitors.
     if (c.res.headers.get('content-type')?.startsWith('text/html')) {
       // A signed-in page stays out of caches and history (shared school computers); others may be revalidated.
-      c.header('Cache-Control', c.get('signedIn') ? 'no-store' : 'private, no-cache');
-      c.header('Vary', 'Cookie', { append: true });
+      c.res.headers.set('Cache-Control', c.get('signedIn') ? 'no-store' : 'private, no-cache');
+      c.res.headers.append('Vary', 'Cookie');
     }
   });
 

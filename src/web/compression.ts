@@ -18,7 +18,8 @@ export function compression(): MiddlewareHandler {
     await next();
     const res = c.res;
     // Pages sent by sendHtml (src/web/respond.ts) are already encoded and say so in Vary.
-    if (!res.body || res.headers.has('Content-Encoding') || /Accept-Encoding/i.test(res.headers.get('Vary') ?? '') || c.req.method === 'HEAD') return;
+    // The headers first: reading the body of a response the handler built makes it a stream (slower to send).
+    if (res.headers.has('Content-Encoding') || /Accept-Encoding/i.test(res.headers.get('Vary') ?? '') || c.req.method === 'HEAD' || !res.body) return;
     if (!COMPRESSIBLE.test(res.headers.get('Content-Type') ?? '')) return;
     // Downloads (a CSV report) are streamed from storage: buffering them here would undo that.
     if (res.headers.has('Content-Disposition')) return;

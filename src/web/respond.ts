@@ -24,3 +24,14 @@ export async function sendHtml(
   }
   return c.body(bytes as Uint8Array<ArrayBuffer>, status);
 }
+
+/** Sends a page kept gzip-compressed: as it is when the browser accepts gzip, uncompressed otherwise. */
+export function sendGzippedHtml(c: Context, gzip: Uint8Array, identity: () => Uint8Array): Response {
+  c.header('Content-Type', 'text/html; charset=UTF-8');
+  c.header('Vary', 'Accept-Encoding', { append: true });
+  if (/\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '')) {
+    c.header('Content-Encoding', 'gzip');
+    return c.body(gzip as Uint8Array<ArrayBuffer>, 200);
+  }
+  return c.body(identity() as Uint8Array<ArrayBuffer>, 200);
+}

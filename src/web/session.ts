@@ -12,7 +12,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
-import type { WebSessionRow, WebSessionStore } from '../data/web-sessions.js';
+import type { LoadedWebSession, WebSessionStore } from '../data/web-sessions.js';
 import type { AppEnv } from './context.js';
 import type { SignedIn, SignedInStudent } from './signed-in.js';
 
@@ -34,9 +34,11 @@ export class ForbiddenError extends HTTPException {
 }
 
 /** Who a live web session signed in; the table's check constraint gives a student a person and staff a user. */
-export function signedInFrom(row: WebSessionRow): SignedIn {
+export function signedInFrom(row: LoadedWebSession): SignedIn {
   const common = { displayName: row.display_name, csrfToken: row.csrf_token, provider: row.provider };
-  if (row.kind === 'student' && row.person_id !== null) return { kind: 'student', personId: row.person_id, userId: null, ...common };
+  if (row.kind === 'student' && row.person_id !== null) {
+    return { kind: 'student', personId: row.person_id, userId: null, ...common, ...(row.resultsVersion ? { resultsVersion: row.resultsVersion } : {}) };
+  }
   if (row.kind === 'staff' && row.user_id !== null) return { kind: 'staff', userId: row.user_id, personId: null, ...common };
   throw new Error(`web session of kind ${row.kind} without its person or user`);
 }

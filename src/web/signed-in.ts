@@ -15,6 +15,8 @@ export interface SignedInStudent extends SignedInCommon {
   kind: 'student';
   personId: number;
   userId: null;
+  /** The version of their results page's data, read with the session (src/data/web-sessions.ts); absent: ask. */
+  resultsVersion?: string;
 }
 
 /** A member of staff: the roles of `userId` decide what they see. */

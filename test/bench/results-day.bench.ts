@@ -5,10 +5,12 @@
  * few thousand demo students (sessions created as a sign-in creates them), starts the portal as its own process
  * on 127.0.0.1, and has autocannon load the results page with every student's cookie in turn, compression on.
  * For scale, a bare hono "hello" route in another process is measured the same way in the same run. Then a
- * fixed rate of 1,000 requests/s shows the latency a student sees at that load. Everything stops by itself.
+ * fixed rate of 1,000 requests/s shows the latency a student sees at that load. Each server's CPU time per
+ * request (from /proc) is printed too: on a machine shared with other work it moves far less than the rates.
+ * Everything stops by itself.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +36,20 @@ const connections = Number(values.connections);
 
 function load(url: string, options: { cookies?: string[]; rate?: number }): Promise<Figures> {
   return loadWith(url, { ...options, connections, duration });
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc: steadier than rates on a shared machine. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** A load run with the CPU time the server process spent per answered request, in µs. */
+async function measured(pid: number, url: string, options: { cookies?: string[] }): Promise<Figures & { cpuUs: number }> {
+  const before = cpuMs(pid);
+  const figures = await load(url, options);
+  return { ...figures, cpuUs: ((cpuMs(pid) - before) * 1000) / Math.max(1, figures.rps * duration) };
 }
 
 /**
@@ -95,19 +111,22 @@ try {
 
   // Warm both servers up before measuring.
   await load(`http://127.0.0.1:${helloPort}/`, {});
-  const hello = await load(`http://127.0.0.1:${helloPort}/`, {});
-  const helloPlain = await load(`http://127.0.0.1:${helloPort}/plain`, {});
+  const [portal, helloServer] = children.map((child) => child.pid!) as [number, number];
+  const hello = await measured(helloServer, `http://127.0.0.1:${helloPort}/`, {});
+  const helloPlain = await measured(helloServer, `http://127.0.0.1:${helloPort}/plain`, {});
   await load(`http://127.0.0.1:${portalPort}/results`, { cookies });
   pacedLoad(`http://127.0.0.1:${portalPort}/results`, 1000, cookies, 5); // settles the server at this rate
   const paced = pacedLoad(`http://127.0.0.1:${portalPort}/results`, 1000, cookies);
-  const results = await load(`http://127.0.0.1:${portalPort}/results`, { cookies });
-  console.log(line('bare hono "hello", hono compress', hello));
-  console.log(line('bare hono "hello", no compression', helloPlain));
-  console.log(line('results page, as fast as it goes', results));
+  const results = await measured(portal, `http://127.0.0.1:${portalPort}/results`, { cookies });
+  const cpu = (f: { cpuUs: number }) => `   server CPU ${f.cpuUs.toFixed(0)} µs/request`;
+  console.log(line('bare hono "hello", hono compress', hello) + cpu(hello));
+  console.log(line('bare hono "hello", no compression', helloPlain) + cpu(helloPlain));
+  console.log(line('results page, as fast as it goes', results) + cpu(results));
   console.log(line('results page at 1,000 requests/s', paced));
   console.log(
     `results page / hello route = ${((results.rps / hello.rps) * 100).toFixed(1)} % (compression on), ` +
-      `${((results.rps / helloPlain.rps) * 100).toFixed(1)} % of the uncompressed hello`,
+      `${((results.rps / helloPlain.rps) * 100).toFixed(1)} % of the uncompressed hello; ` +
+      `by server CPU per request ${((helloPlain.cpuUs / results.cpuUs) * 100).toFixed(1)} % of the uncompressed hello`,
   );
   const page = await fetch(`http://127.0.0.1:${portalPort}/results`, { headers: { cookie: cookies[0]!, 'accept-encoding': 'gzip' } });
   console.log(`one results page: ${(await page.arrayBuffer()).byteLength} bytes as sent (${page.headers.get('content-encoding') ?? 'identity'})`);

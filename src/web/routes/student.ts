@@ -2,14 +2,16 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
-import { edocHelpPage, resultsPage } from '../../../views/results.js';
+import { edocHelpPage, LOBBY_REFRESH_OFF, resultsPage } from '../../../views/results.js';
 import { audit } from '../../data/audit.js';
 import type { Sealer } from '../../data/sealing.js';
-import { holderCertificate, studentResults } from '../../data/student-results.js';
+import { holderCertificate, resultsVersion, studentResults } from '../../data/student-results.js';
+import { lobbyMoment, lobbyRefreshSeconds, resultsTimeState, spreadOffsetMs, type LobbySettings } from '../../domain/lobby.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../../domain/certificate-number.js';
 import { pageContext, type AppEnv } from '../context.js';
 import { documentFor, sendEdoc, sendViewingCopy, viewingCopyFileName, viewingCopyOf } from '../edoc.js';
-import { sendHtml } from '../respond.js';
+import { sendGzippedHtml, sendHtml } from '../respond.js';
+import { ResultsPageCache } from '../results-cache.js';
 import { signedInStudent } from '../session.js';
 import { signedInActor } from '../signed-in.js';
 
@@ -20,15 +22,60 @@ export interface StudentDependencies {
   /** Seals a certificate that has no document yet, in the worker pool. */
   seal?: Sealer;
   clock?: () => Date;
+  /** The lobby before a release moment (LOBBY_MINUTES, LOBBY_SPREAD_SECONDS; keep-alive from SESSION_IDLE_MINUTES). */
+  lobby?: LobbySettings;
+  /** Rendered results pages kept until their data changes (RESULTS_CACHE_MB); absent: a 64 MB one. */
+  cache?: ResultsPageCache;
 }
+
+export const DEFAULT_LOBBY: LobbySettings = { lobbyMs: 60 * 60_000, spreadMs: 60_000, keepAliveMs: 15 * 60_000 };
+
+const encoder = new TextEncoder();
 
 export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const clock = deps.clock ?? (() => new Date());
 
+  const lobby = deps.lobby ?? DEFAULT_LOBBY;
+  const cache = deps.cache ?? new ResultsPageCache(64 * 1024 * 1024);
+
   app.get('/results', deps.requireStudent, async (c) => {
-    const { gender, results } = await studentResults(deps.db, signedInStudent(c).personId, clock());
-    return sendHtml(c, resultsPage(pageContext(c), results, gender));
+    const student = signedInStudent(c);
+    const now = clock();
+    const lang = c.get('lang');
+    // The page also carries what belongs to this sign-in and this address (the name and sign-out form, the
+    // language switch, the geo data's credit): a kept page is served only to a request that would render the same.
+    const geo = c.get('geoAttribution');
+    const context = `${student.csrfToken}\n${student.displayName}\n${c.req.url}\n${geo ? `${geo.href} ${geo.label}` : ''}`;
+    const timeState = (moments: readonly number[]) => resultsTimeState(moments, now, lobby.lobbyMs);
+    // The version first (with the session, in the same query, or else on its own): a page rendered from data
+    // read after it is never older than what it is kept under.
+    const version = student.resultsVersion ?? (await resultsVersion(deps.db, student.personId));
+    const key = version === undefined ? undefined : `${version}\n${context}`;
+    const kept = key === undefined ? undefined : cache.get(student.personId, lang, key, timeState);
+    if (kept) return sendGzippedHtml(c, kept.gzip, () => cache.identity(student.personId, lang, kept));
+
+    const { gender, results, moments } = await studentResults(deps.db, student.personId, now);
+    const pending = results.flatMap((r) => (r.state.kind === 'pending' ? [r.state.releaseAt.getTime()] : []));
+    const moment = lobbyMoment(pending, now, lobby.lobbyMs);
+    if (moment !== undefined) {
+      // The lobby is rendered for every request (its time left and refresh are of this moment) and never kept.
+      const opensAt = moment + spreadOffsetMs(student.personId, moment, lobby.spreadMs);
+      const view = {
+        moment,
+        secondsLeft: Math.ceil((moment - now.getTime()) / 1000),
+        spreadSeconds: Math.floor(lobby.spreadMs / 1000),
+        script: c.get('assets').url('lobby.js'),
+        // The student may turn the timed refresh off (WCAG 2.2.1); the page then says to reload after the moment.
+        ...(c.req.query('refresh') === LOBBY_REFRESH_OFF ? {} : { refreshSeconds: lobbyRefreshSeconds(now, opensAt, lobby.keepAliveMs) }),
+      };
+      return sendHtml(c, resultsPage(pageContext(c), results, gender, view));
+    }
+    const text = String(await resultsPage(pageContext(c), results, gender));
+    if (key === undefined) return sendHtml(c, text);
+    const body = encoder.encode(text);
+    const page = cache.put(student.personId, lang, { version: key, moments, timeState: timeState(moments), body });
+    return sendGzippedHtml(c, page.gzip, () => body);
   });
 
   // What an .edoc is and how to open it: linked beside every download, readable without signing in.

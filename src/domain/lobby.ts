@@ -1,0 +1,71 @@
+/**
+ * Results day: the lobby before a release moment, and how time alone changes a student's results page. Pure
+ * rules; the web layer asks them with its clock.
+ *
+ * From `lobbyMs` before a release moment a student waiting for it gets a lobby instead of the plain "results open
+ * at …" notice: the time left, and a page that opens the results by itself at the moment plus a spread of up to
+ * `spreadMs`, so that a whole country's browsers do not all ask in the same second.
+ */
+import { isInStudentWindow, isReleased } from './release.js';
+
+export interface LobbySettings {
+  /** How long before a release moment the lobby opens (LOBBY_MINUTES). */
+  lobbyMs: number;
+  /** The longest wait after the moment before a lobby page opens the results by itself (LOBBY_SPREAD_SECONDS). */
+  spreadMs: number;
+  /** The longest a lobby page waits before asking again, so its sign-in does not idle out (half the idle time). */
+  keepAliveMs: number;
+}
+
+/** The release moment a student waiting at `now` is in the lobby for: the nearest one still to come within the lobby time. */
+export function lobbyMoment(pendingMoments: readonly number[], now: Date, lobbyMs: number): number | undefined {
+  let nearest: number | undefined;
+  for (const moment of pendingMoments) {
+    if (moment > now.getTime() && moment - now.getTime() <= lobbyMs && (nearest === undefined || moment < nearest)) nearest = moment;
+  }
+  return nearest;
+}
+
+/**
+ * This person's place within the spread after a moment, in whole seconds: evenly spread over people, and the same
+ * on every visit and every instance (a reload does not draw again). Always leaves the last second free, so a
+ * refresh rounded up to a whole second still lands within the spread.
+ */
+export function spreadOffsetMs(personId: number, moment: number, spreadMs: number): number {
+  const seconds = Math.floor(spreadMs / 1000);
+  if (seconds <= 1) return 0;
+  return (mix(personId, Math.floor(moment / 1000)) % seconds) * 1000;
+}
+
+/**
+ * Whole seconds until the lobby page asks again: at the person's opening time (moment + offset), or earlier to
+ * keep the sign-in alive; never 0, so a page is never asked for in a loop.
+ */
+export function lobbyRefreshSeconds(now: Date, opensAt: number, keepAliveMs: number): number {
+  const wait = Math.min(opensAt - now.getTime(), keepAliveMs);
+  return Math.max(1, Math.ceil(wait / 1000));
+}
+
+/**
+ * What time alone decides about a page made of results with these release moments, at `now`: for each moment,
+ * whether it is still to come (before or within the lobby), released and shown, or released and out of the
+ * six-month window. A page rendered at one state is the right page at any moment with the same state.
+ */
+export function resultsTimeState(moments: readonly number[], now: Date, lobbyMs: number): string {
+  let state = '';
+  for (const moment of moments) {
+    const at = new Date(moment);
+    if (!isReleased(at, now)) state += moment - now.getTime() <= lobbyMs ? 'l' : 'p';
+    else state += isInStudentWindow(at, now) ? 'r' : 'o';
+  }
+  return state;
+}
+
+/** An even 32-bit mix of two whole numbers (murmur3's finaliser over both): consecutive ids land far apart. */
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,0 +1,312 @@
+/**
+ * Results day on a simulated clock: the lobby before the release moment shows nothing of a result and opens the
+ * results by itself within [moment, moment + spread]; the kept results page changes at once after an annulment, a
+ * re-import or a hand-made change in the database, also for a second instance sharing the database; many students
+ * in both languages never get another's page; the cache stays within its size.
+ */
+import { gunzipSync } from 'node:zlib';
+import type { MiddlewareHandler } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineParts } from '../../src/data/catalogue.js';
+import { annulCertificate, issueCertificates } from '../../src/data/certificates.js';
+import { importScores } from '../../src/data/scores.js';
+import { createLogger } from '../../src/log.js';
+import { OidcLogin } from '../../src/auth/oidc.js';
+import { WebSessionStore } from '../../src/data/web-sessions.js';
+import { createApp } from '../../src/web/app.js';
+import { requireStudent, sessionCookieName } from '../../src/web/session.js';
+import type { AppEnv } from '../../src/web/context.js';
+import { spreadOffsetMs } from '../../src/domain/lobby.js';
+import { ResultsPageCache } from '../../src/web/results-cache.js';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
+import { seedSession, type SeededSession } from '../support/register.js';
+import { RESULT_STATES_NOW, seedResultStates, type ResultStatePeople } from '../support/result-states.js';
+
+/** Signs in the person named by the x-test-person header, with a session of their own. */
+const testSignIn: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const person = c.req.header('x-test-person');
+  if (!person) return c.redirect('/login', 302);
+  c.set('signedIn', { kind: 'student', personId: Number(person), userId: null, displayName: `Test ${person}`, csrfToken: `csrf-${person}`, provider: 'test' });
+  await next();
+};
+
+/** 2025/26 secondary results: 3 July 2026 09:00 in Riga. */
+const SECONDARY_RELEASE = Date.parse('2026-07-03T06:00:00Z');
+const LOBBY = { lobbyMs: 60 * 60_000, spreadMs: 60_000, keepAliveMs: 15 * 60_000 };
+const csv = (header: string, rows: string[]) => ({ bytes: new TextEncoder().encode([header, ...rows].join('\n')), name: 's.csv' });
+
+describe.each(DATABASE_KINDS)('results day on %s', (kind) => {
+  let test: TestDatabase;
+  let ids: ResultStatePeople;
+  let kumal: SeededSession;
+  let many: SeededSession;
+  let fizal: SeededSession;
+  let manyIds: number[];
+  let fizalIds: number[];
+  let now = RESULT_STATES_NOW;
+  const cache = new ResultsPageCache(8 * 1024 * 1024);
+  let app: ReturnType<typeof createApp>;
+  /** A second instance on the same database, with a cache of its own. */
+  let other: ReturnType<typeof createApp>;
+
+  const request = async (target: ReturnType<typeof createApp>, person: number, lang: 'lv' | 'en' = 'lv') => {
+    const response = await target.request(`/results?lang=${lang}`, { headers: { 'x-test-person': String(person), 'accept-encoding': 'gzip' } });
+    expect(response.status).toBe(200);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return new TextDecoder().decode(response.headers.get('content-encoding') === 'gzip' ? gunzipSync(bytes) : bytes);
+  };
+  const page = (person: number, lang: 'lv' | 'en' = 'lv') => request(app, person, lang);
+  const personOf = async (personalCode: string) =>
+    (await test.handle.db.selectFrom('persons').select('id').where('personal_code', '=', personalCode).executeTakeFirstOrThrow()).id;
+
+  beforeAll(async () => {
+    test = await openTestDatabase(kind);
+    const db = test.handle.db;
+    ({ ids, kumal } = await seedResultStates(db));
+    many = await seedSession(db, { examCode: 'MATVL', candidates: 24 });
+    await defineParts(db, 't', many.examId, [
+      { maxPoints: 40, weight: '1' },
+      { maxPoints: 20, weight: '1' },
+    ]);
+    await importScores(
+      db,
+      many.sessionId,
+      csv(
+        'candidate_code,took_part,part_1,part_2',
+        many.candidateCodes.map((code, i) => `${code},yes,${10 + i},${5 + (i % 10)}`),
+      ),
+      't',
+    );
+    await issueCertificates(db, many.sessionId, { actor: 't', issuedOn: '2026-06-30' });
+    manyIds = await Promise.all(many.personalCodes.map(personOf));
+    fizal = await seedSession(db, { examCode: 'FIZAL', candidates: 2 });
+    await defineParts(db, 't', fizal.examId, [
+      { maxPoints: 40, weight: '1' },
+      { maxPoints: 40, weight: '1' },
+      { maxPoints: 40, weight: '1' },
+    ]);
+    fizalIds = await Promise.all(fizal.personalCodes.map(personOf));
+    const student = { requireStudent: testSignIn, clock: () => now, lobby: LOBBY };
+    app = createApp({ db, log: createLogger('silent'), student: { ...student, cache } });
+    other = createApp({ db, log: createLogger('silent'), student: { ...student, cache: new ResultsPageCache(1024 * 1024) } });
+  });
+  afterAll(async () => test.close());
+
+  it('in the lobby at 08:59 nothing of a result reaches the browser; the page opens the results by itself within the spread', async () => {
+    const person = ids.get('result')!;
+    const number = `2026/${kumal.candidateCodes[0]}-KUMAL`;
+    // After the moment first, so the cache holds the released page: it must not be served before the moment.
+    now = new Date(SECONDARY_RELEASE + 120_000);
+    expect(await page(person)).toContain(number);
+
+    now = new Date(SECONDARY_RELEASE - 60_000);
+    const lobby = await page(person);
+    expect(lobby).toContain('Rezultāti drīz būs pieejami');
+    expect(lobby).toContain('03.07.2026 09:00');
+    expect(lobby).toContain('Šī lapa pati atvērs jūsu rezultātus ne vēlāk kā 60 s pēc 03.07.2026 09:00');
+    expect(lobby).not.toContain(kumal.candidateCodes[0]!);
+    expect(lobby).not.toContain('class="total"');
+    expect(lobby).not.toMatch(/\d&nbsp;%/);
+    expect(lobby).toMatch(/<script src="\/static\/lobby\.[0-9a-f]+\.js" defer><\/script>/);
+    expect(lobby).toContain('role="timer" data-seconds="60"');
+    const refresh = Number(/<meta http-equiv="refresh" content="(\d+)">/.exec(lobby)?.[1]);
+    const lands = now.getTime() + refresh * 1000;
+    expect(lands).toBeGreaterThanOrEqual(SECONDARY_RELEASE);
+    expect(lands).toBeLessThanOrEqual(SECONDARY_RELEASE + LOBBY.spreadMs);
+    // The same place in the spread on every visit.
+    expect(await page(person)).toContain(`content="${refresh}"`);
+
+    // Turned off by the student: no timed refresh, and the page says to reload after the moment.
+    const off = await (await app.request('/results?refresh=off', { headers: { 'x-test-person': String(person) } })).text();
+    expect(off).not.toContain('http-equiv="refresh"');
+    expect(off).toContain('Automātiskā atvēršana ir izslēgta: pārlādējiet šo lapu pēc 03.07.2026 09:00');
+    expect(off).not.toContain(kumal.candidateCodes[0]!);
+
+    // One second before the moment: still nothing.
+    now = new Date(SECONDARY_RELEASE - 1000);
+    expect(await page(person)).not.toContain(kumal.candidateCodes[0]!);
+
+    // When the refresh comes, the results are there.
+    now = new Date(lands);
+    const opened = await page(person);
+    expect(opened).toContain(number);
+    expect(opened).toContain('class="total"');
+    expect(opened).not.toContain('http-equiv="refresh"');
+    expect(opened).not.toContain('lobby');
+  });
+
+  it('long before the moment the lobby asks again within half the idle time, so the sign-in stays alive', async () => {
+    now = new Date(SECONDARY_RELEASE - 50 * 60_000);
+    const lobby = await page(ids.get('result')!, 'en');
+    expect(lobby).toContain('Your results are almost here');
+    expect(lobby).toContain('Results will be available from 03.07.2026 09:00');
+    expect(lobby).toContain('<meta http-equiv="refresh" content="900">');
+    expect(lobby).toContain('50 min');
+    // Before the lobby opens: the plain notice, no refresh.
+    now = new Date(SECONDARY_RELEASE - 61 * 60_000);
+    const before = await page(ids.get('result')!, 'en');
+    expect(before).not.toContain('http-equiv="refresh"');
+    expect(before).toContain('Results will be available from 03.07.2026 09:00');
+    expect(before).not.toContain('Your results are almost here');
+    expect(before).not.toContain(kumal.candidateCodes[0]!);
+  });
+
+  it('the kept page changes at once after an annulment, on both instances', async () => {
+    now = RESULT_STATES_NOW;
+    const person = manyIds[0]!;
+    const number = `2026/${many.candidateCodes[0]}-MATVL`;
+    for (const target of [app, other]) {
+      const first = await request(target, person);
+      expect(first).toContain(`${number.slice(0, 5)}<wbr>`);
+      expect(first).toContain('class="download"');
+      expect(await request(target, person)).toBe(first);
+    }
+    // As another instance (or the command line) would: through the data layer, straight into the database.
+    await annulCertificate(test.handle.db, number, 'Kļūda vērtējumā', { actor: 't', now: new Date(RESULT_STATES_NOW.getTime() - 3600_000) });
+    for (const target of [app, other]) {
+      const after = await request(target, person);
+      expect(after).toContain('Kļūda vērtējumā');
+      expect(after).not.toContain('class="download"');
+    }
+  });
+
+  it('the kept page changes at once after a re-import, and after a change made by hand in the database', async () => {
+    now = RESULT_STATES_NOW;
+    const header = 'candidate_code,took_part,part_1,part_2,part_3';
+    await importScores(
+      test.handle.db,
+      fizal.sessionId,
+      csv(header, [`${fizal.candidateCodes[0]},yes,10,10,10`, `${fizal.candidateCodes[1]},yes,20,20,20`]),
+      't',
+    );
+    const before = await page(fizalIds[0]!);
+    const totalBefore = /class="total">(\d+)&nbsp;%/.exec(before)?.[1];
+    expect(totalBefore).toBeDefined();
+    await importScores(
+      test.handle.db,
+      fizal.sessionId,
+      csv(header, [`${fizal.candidateCodes[0]},yes,30,30,30`, `${fizal.candidateCodes[1]},yes,20,20,20`]),
+      't',
+    );
+    const after = await page(fizalIds[0]!);
+    const totalAfter = /class="total">(\d+)&nbsp;%/.exec(after)?.[1];
+    expect(Number(totalAfter)).toBeGreaterThan(Number(totalBefore));
+
+    // A correction by hand (no code of ours involved): the database moves the version itself.
+    await test.handle.db
+      .updateTable('sittings')
+      .set({ took_part: 'no' })
+      .where('registration_id', 'in', test.handle.db.selectFrom('registrations').select('id').where('session_id', '=', fizal.sessionId))
+      .execute();
+    expect(await page(fizalIds[0]!)).toContain('Jūs šajā eksāmenā nepiedalījāties');
+    // And a change to what many people share: the exam's name.
+    await test.handle.db.updateTable('exams').set({ subject_lv_locative: 'fizikā (labots)' }).where('id', '=', fizal.examId).execute();
+    expect(await page(fizalIds[0]!)).toContain('fizikā (labots)');
+  });
+
+  it('with real sign-ins: the version comes with the session, an annulment shows at once, a removed session gets nothing', async () => {
+    now = RESULT_STATES_NOW;
+    const sessions = new WebSessionStore(test.handle.db, { idleMinutes: 30, now: () => now, touchDelayMs: 0 });
+    const signedIn = createApp({
+      db: test.handle.db,
+      log: createLogger('silent'),
+      auth: { sessions, oidc: new OidcLogin({ publicUrl: 'http://127.0.0.1', providers: {} }), environment: 'development', publicUrl: 'http://127.0.0.1' },
+      student: { requireStudent: requireStudent(), clock: () => now, lobby: LOBBY, cache: new ResultsPageCache(1024 * 1024) },
+    });
+    const person = manyIds[1]!;
+    const number = `2026/${many.candidateCodes[1]}-MATVL`;
+    const { token } = await sessions.create({ kind: 'student', personId: person, provider: 'test', displayName: 'Līga' });
+    const get = () => signedIn.request('/results', { headers: { cookie: `${sessionCookieName(false)}=${token}` } });
+    const first = await (await get()).text();
+    expect(first).toContain('class="download"');
+    expect(await (await get()).text()).toBe(first);
+    await annulCertificate(test.handle.db, number, 'Pārbaudes kļūda', { actor: 't', now: new Date(RESULT_STATES_NOW.getTime() - 3600_000) });
+    const after = await (await get()).text();
+    expect(after).toContain('Pārbaudes kļūda');
+    expect(after).not.toContain('class="download"');
+    // Signed out (on any instance): the kept page is not served to that cookie any more.
+    await sessions.delete(token);
+    const gone = await get();
+    expect(gone.status).toBe(302);
+    expect(gone.headers.get('location')).toBe('/login?return_to=%2Fresults');
+  });
+
+  it('many students in both languages, in any order, each get only their own page', async () => {
+    now = RESULT_STATES_NOW;
+    const numbers = new Map(manyIds.map((id, i) => [id, many.candidateCodes[i]!]));
+    const order = [...manyIds, ...manyIds].flatMap((id, i) => [
+      { id, lang: (i % 2 === 0 ? 'lv' : 'en') as 'lv' | 'en' },
+      { id, lang: (i % 2 === 0 ? 'en' : 'lv') as 'lv' | 'en' },
+    ]);
+    // A shuffled order, three rounds, concurrently within a round: kept pages and fresh ones mixed.
+    for (let round = 0; round < 3; round++) {
+      const shuffled = order.map((o, i) => ({ o, k: (i * 7919 + round * 104729) % 997 })).sort((a, b) => a.k - b.k);
+      const pages = await Promise.all(shuffled.map(({ o }) => page(o.id, o.lang).then((html) => ({ ...o, html }))));
+      for (const { id, lang, html } of pages) {
+        expect(html).toContain(`<html lang="${lang}">`);
+        expect(html).toContain(`Test ${id}`);
+        for (const [otherId, code] of numbers) {
+          if (otherId === id) expect(html).toContain(code);
+          else expect(html).not.toContain(code);
+        }
+      }
+    }
+    expect(cache.hits).toBeGreaterThan(0);
+  });
+});
+
+describe('the results page cache', () => {
+  const body = (n: number) => new TextEncoder().encode(`<p>${'page '.repeat(200)} ${n}</p>`);
+  const always = () => 'r';
+
+  it('keeps no more bytes than its cap, dropping the least recently used first', () => {
+    const cache = new ResultsPageCache(4000);
+    for (let person = 1; person <= 200; person++) cache.put(person, 'lv', { version: '1', moments: [1], timeState: 'r', body: body(person) });
+    expect(cache.bytesKept).toBeLessThanOrEqual(4000);
+    expect(cache.size).toBeGreaterThan(0);
+    expect(cache.size).toBeLessThan(200);
+    expect(cache.get(1, 'lv', '1', always)).toBeUndefined();
+    expect(cache.get(200, 'lv', '1', always)).toBeDefined();
+
+    // Used recently, kept; the one used longest ago goes.
+    const kept = [...Array(200).keys()].map((i) => i + 1).filter((p) => cache.get(p, 'lv', '1', always));
+    cache.get(kept[0]!, 'lv', '1', always);
+    cache.put(1000, 'lv', { version: '1', moments: [1], timeState: 'r', body: body(1000) });
+    expect(cache.get(kept[0]!, 'lv', '1', always)).toBeDefined();
+    expect(cache.get(kept[1]!, 'lv', '1', always)).toBeUndefined();
+
+    // The uncompressed copy for a client without gzip counts too.
+    for (const person of kept.slice(2)) {
+      const page = cache.get(person, 'lv', '1', always);
+      if (page) cache.identity(person, 'lv', page);
+    }
+    expect(cache.bytesKept).toBeLessThanOrEqual(4000);
+  });
+
+  it('serves a page only for the same person, language, version and time state', () => {
+    const cache = new ResultsPageCache(1024 * 1024);
+    cache.put(7, 'lv', { version: 'a', moments: [1], timeState: 'r', body: body(7) });
+    expect(cache.get(7, 'lv', 'a', always)).toBeDefined();
+    expect(cache.get(8, 'lv', 'a', always)).toBeUndefined();
+    expect(cache.get(7, 'en', 'a', always)).toBeUndefined();
+    expect(cache.get(7, 'lv', 'b', always)).toBeUndefined();
+    expect(cache.get(7, 'lv', 'a', () => 'l')).toBeUndefined();
+    const page = cache.get(7, 'lv', 'a', always)!;
+    expect(new TextDecoder().decode(cache.identity(7, 'lv', page))).toBe(new TextDecoder().decode(body(7)));
+  });
+});
+
+describe('the lobby spread', () => {
+  it('places students evenly over the spread, each on the same whole second every time', () => {
+    const counts = new Array<number>(60).fill(0);
+    for (let person = 1; person <= 6000; person++) {
+      const offset = spreadOffsetMs(person, SECONDARY_RELEASE, 60_000);
+      expect(offset).toBe(spreadOffsetMs(person, SECONDARY_RELEASE, 60_000));
+      expect(offset % 1000).toBe(0);
+      counts[offset / 1000]!++;
+    }
+    expect(Math.min(...counts)).toBeGreaterThan(60);
+    expect(Math.max(...counts)).toBeLessThan(140);
+    expect(spreadOffsetMs(1, SECONDARY_RELEASE, 0)).toBe(0);
+  });
+});
