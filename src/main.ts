@@ -22,6 +22,7 @@ import { CountryDatabase } from './net/country-database.js';
 import { startHousekeeping, startRecurringJob } from './housekeeping.js';
 import { runPreservation } from './data/preservation.js';
 import { PoolBusyError } from './sealing/pool.js';
+import { WaitingRoom } from './web/waiting-room.js';
 
 async function main(): Promise<void> {
   let config;
@@ -161,13 +162,26 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  // The results-day waiting room: one line shared through the database by every instance.
+  let waitingRoom: WaitingRoom;
+  try {
+    waitingRoom = await WaitingRoom.open({ db: handle.db, secureCookies: config.environment === 'production', log });
+  } catch (error) {
+    return cannotStart(error, handle.describe);
+  }
+  waitingRoom.start();
+
   const app = createApp({
     db: handle.db,
     log,
     geo,
     trustedProxies: config.trustedProxies,
     allowPrivateAddresses: config.environment !== 'production',
-    overload: config.overload,
+    overload: { ...config.overload, waitingRoom },
+    metrics: {
+      token: config.metricsToken,
+      sources: { sealingQueue: () => pool.piscina.queueSize, reportQueue: () => reportPool?.queueSize ?? 0, databasePool: handle.pool },
+    },
     secureCookies: config.environment === 'production',
     trust: sealing.trust,
     verifyUpload: verification.verify,
@@ -193,6 +207,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     stopBackgroundWork.abort();
+    waitingRoom.stop();
     geo.close();
     server.close(() => {
       void Promise.allSettled([
