@@ -4,10 +4,26 @@
  * htmx fetches again every five seconds; without JavaScript the "Refresh" link reloads the page.
  */
 import { html } from 'hono/html';
-import type { ResultsDayFigures } from '../src/web/metrics.js';
 import { rigaParts, formatRigaDateTime } from '../src/domain/riga-time.js';
 import { agencyBackLink } from './agency-overview.js';
 import { layout, type PageContext } from './layout.js';
+
+/** The results-day page's figures: this instance over the last minute, the waiting line of the whole portal. */
+export interface ResultsDayFigures {
+  at: Date;
+  signInsPerMinute: number;
+  signInFailuresPerMinute: number;
+  pagesPerSecond: number;
+  /** Upper bound (ms) of the 99th percentile of the last minute's requests; undefined without requests. */
+  p99Ms: number | undefined;
+  errorsPerMinute: number;
+  refusedPerMinute: number;
+  waiting: number;
+  inFlight: number;
+  eventLoopDelayMs: number;
+  maxLagMs: number | undefined;
+  queues: { sealing: number; reports: number; issuance: number };
+}
 
 export const RESULTS_DAY_PATH = '/staff/agency/results-day';
 

@@ -17,6 +17,7 @@ import { queuedJobs } from '../data/work-queues.js';
 import type { AppEnv, SignInCounter } from './context.js';
 import { eventLoopLagMs, type OverloadGuard, type RefusalReason } from './overload.js';
 import type { WaitingRoom } from './waiting-room.js';
+import type { ResultsDayFigures } from '../../views/results-day.js';
 
 /** PostgreSQL's pg.Pool counts (SQLite has no pool). */
 export interface DatabasePoolCounts {
@@ -35,23 +36,6 @@ export interface MetricsSources {
   /** Also Node's own process metrics (CPU, memory, garbage collection, event-loop delay percentiles). */
   processMetrics?: boolean;
   clock?: () => number;
-}
-
-/** The results-day page's figures: this instance over the last minute, the waiting line of the whole portal. */
-export interface ResultsDayFigures {
-  at: Date;
-  signInsPerMinute: number;
-  signInFailuresPerMinute: number;
-  pagesPerSecond: number;
-  /** Upper bound (ms) of the 99th percentile of the last minute's requests; undefined without requests. */
-  p99Ms: number | undefined;
-  errorsPerMinute: number;
-  refusedPerMinute: number;
-  waiting: number;
-  inFlight: number;
-  eventLoopDelayMs: number;
-  maxLagMs: number | undefined;
-  queues: { sealing: number; reports: number; issuance: number };
 }
 
 // ---- the last minute, second by second ----

@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import { resultsDayFigures, resultsDayPage } from '../../../views/results-day.js';
 import { requireAgency } from '../agency-access.js';
 import { pageContext, type AppEnv } from '../context.js';
-import type { ResultsDayFigures } from '../metrics.js';
+import type { ResultsDayFigures } from '../../../views/results-day.js';
 import { sendHtml } from '../respond.js';
 
 export interface ResultsDayDependencies {

@@ -26,7 +26,7 @@ import { agencyScoreRoutes, SCORE_UPLOAD_PATH, scoreUploadLimit } from './agency
 import { agencyPaperRequestRoutes } from './agency-paper-requests.js';
 import { agencyRoutes } from './agency.js';
 import { agencyResultsDayRoutes } from './agency-results-day.js';
-import type { ResultsDayFigures } from '../metrics.js';
+import type { ResultsDayFigures } from '../../../views/results-day.js';
 import { staffReportRoutes } from './staff-reports.js';
 import { staffSessionRoutes } from './staff-sessions.js';
 import { agencyApplicationRoutes } from './agency-applications.js';
