@@ -29,6 +29,8 @@ export interface DatabaseHandle {
   kind: DatabaseKind;
   /** Where the data lives, without credentials, for logs. */
   describe: string;
+  /** PostgreSQL's connection pool, for its counts in the metrics (SQLite has none). */
+  pool?: { readonly totalCount: number; readonly idleCount: number; readonly waitingCount: number };
 }
 
 export interface OpenOptions {
@@ -92,6 +94,7 @@ export function openDatabase(options: OpenOptions): DatabaseHandle {
     return {
       db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) }),
       kind: 'postgres',
+      pool,
       describe: `postgres://${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
     };
   }

@@ -592,6 +592,7 @@ export interface Database {
   share_link_certificates: ShareLinkCertificateTable;
   notice_subscriptions: NoticeSubscriptionTable;
   notice_messages: NoticeMessageTable;
+  waiting_room: WaitingRoomTable;
 }
 
 export type Exam = Selectable<ExamTable>;
@@ -599,3 +600,15 @@ export type ExamPart = Selectable<ExamPartTable>;
 export type ReportJob = Selectable<ReportJobTable>;
 export type ScoreUpload = Selectable<ScoreUploadTable>;
 export type IssuanceJob = Selectable<IssuanceJobTable>;
+
+/** The results-day waiting room's shared order (one row, id 1): see src/data/waiting-room.ts. */
+export interface WaitingRoomTable {
+  id: number;
+  /** The last ticket number handed out. */
+  issued: Generated<number>;
+  /** Tickets up to this number are let in. */
+  admitted_up_to: Generated<number>;
+  /** HMAC-SHA256 key of the tickets, 32 bytes as hex. */
+  ticket_key: string;
+  updated_at: string;
+}

@@ -29,6 +29,8 @@ export interface Config {
   trustedProxies: string[];
   /** Bounds above which new requests get a light 503 at once (src/web/overload.ts). */
   overload: { maxLagMs: number; maxInFlight: number };
+  /** The bearer token a Prometheus scraper sends to `/metrics`; absent: `/metrics` answers 404. */
+  metricsToken?: string;
   /** The MMDB country database of the Baltic-only pages, and the age after which it is reported as stale. */
   geoip: { file: string; maxAgeDays: number };
   sealing: SealingConfig;
@@ -196,8 +198,10 @@ export const SETTINGS = {
   DEMO_STUDENTS: 'students created on the first start in development, 0–100000 (default 2000; 0 = none)',
   DEMO_SEED: 'seed of the demo data, a whole number (default 2026)',
   TRUSTED_PROXIES: 'comma-separated IPs and CIDR ranges (IPv4, IPv6) of the proxies in front; only from them is X-Forwarded-For believed (default none)',
-  OVERLOAD_MAX_LAG_MS: 'event-loop delay over the last second above which new page requests get a light 503, 10–60000 ms (default 200)',
-  OVERLOAD_MAX_IN_FLIGHT: 'requests in progress at which new page requests get a light 503, 1–1000000 (default 1000)',
+  OVERLOAD_MAX_LAG_MS:
+    'event-loop delay which, lasting over two of the last three half-seconds while at least 4 requests are in progress, sends new page requests to the waiting room, 10–60000 ms (default 200)',
+  OVERLOAD_MAX_IN_FLIGHT: 'requests in progress at which new page requests get a place in the waiting room, 1–1000000 (default 1000)',
+  METRICS_TOKEN: 'bearer token (at least 32 characters) a Prometheus scraper sends to /metrics; without it /metrics answers 404 (default none)',
   GEOIP_DB_FILE:
     'MMDB country database for the Baltic-only student pages (DB-IP IP to Country Lite or GeoLite2 Country), read again when the file changes (default: the DB-IP Lite copy shipped in node_modules)',
   GEOIP_MAX_AGE_DAYS: 'days after its build time at which the geo database is reported as stale in the log and on /healthz, 1–3650 (default 35)',
@@ -325,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxLagMs: integer('OVERLOAD_MAX_LAG_MS', 10, 60000, 200),
       maxInFlight: integer('OVERLOAD_MAX_IN_FLIGHT', 1, 1000000, 1000),
     },
+    ...metricsToken(env.METRICS_TOKEN, problems),
     geoip: { file: geoipFile(env.GEOIP_DB_FILE, problems), maxAgeDays: integer('GEOIP_MAX_AGE_DAYS', 1, 3650, DEFAULT_GEOIP_MAX_AGE_DAYS) },
     sealing: { workers: 1, queue: 1 },
     publicUrl: '',
@@ -696,4 +701,15 @@ function loadEserviceConfig(
   if (production && origins.length === 0) problems.push('production with the e-service needs ESERVICE_ORIGINS, the origins allowed to frame the embedded list');
   if (!issuer || !keys) return undefined;
   return { issuer, audience: audience ?? publicUrl, keys, origins, maxTokenSeconds };
+}
+
+/** METRICS_TOKEN: long enough that guessing it is hopeless, and a header-safe word. */
+function metricsToken(value: string | undefined, problems: string[]): { metricsToken?: string } {
+  if (!value) return {};
+  // The value is not repeated: it is a secret.
+  if (!/^[\x21-\x7e]{32,512}$/.test(value)) {
+    problems.push('METRICS_TOKEN must be 32 to 512 visible ASCII characters without spaces');
+    return {};
+  }
+  return { metricsToken: value };
 }

@@ -25,6 +25,7 @@ import { runPreservation } from './data/preservation.js';
 import { PoolBusyError } from './sealing/pool.js';
 import { createMailer } from './notices/mailer.js';
 import { NoticeSender } from './notices/sender.js';
+import { WaitingRoom } from './web/waiting-room.js';
 
 async function main(): Promise<void> {
   let config;
@@ -177,6 +178,14 @@ async function main(): Promise<void> {
       })
     : undefined;
   noticeSender?.start();
+  // The results-day waiting room: one line shared through the database by every instance.
+  let waitingRoom: WaitingRoom;
+  try {
+    waitingRoom = await WaitingRoom.open({ db: handle.db, secureCookies: config.environment === 'production', log });
+  } catch (error) {
+    return cannotStart(error, handle.describe);
+  }
+  waitingRoom.start();
 
   const app = createApp({
     db: handle.db,
@@ -184,7 +193,11 @@ async function main(): Promise<void> {
     geo,
     trustedProxies: config.trustedProxies,
     allowPrivateAddresses: config.environment !== 'production',
-    overload: config.overload,
+    overload: { ...config.overload, waitingRoom },
+    metrics: {
+      token: config.metricsToken,
+      sources: { sealingQueue: () => pool.piscina.queueSize, reportQueue: () => reportPool?.queueSize ?? 0, databasePool: handle.pool },
+    },
     secureCookies: config.environment === 'production',
     trust: sealing.trust,
     verifyUpload: verification.verify,
@@ -221,6 +234,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     stopBackgroundWork.abort();
+    waitingRoom.stop();
     geo.close();
     server.close(() => {
       void Promise.allSettled([

@@ -47,6 +47,7 @@ ${link('/staff/agency/annulments', 'annulments', view.pendingAnnulments > 0 ? ht
 ${link('/staff/agency/audit', 'audit')}
 ${link('/staff/paper-requests', 'paper')}
 ${link('/staff/reports', 'reports')}
+<li><a href="/staff/agency/results-day">${t('resultsDay.title')}</a><p class="hint">${t('resultsDay.linkHint')}</p></li>
 ${view.administrator ? link('/staff/agency/staff', 'staff') : ''}
 </ul>
 </nav>`;

@@ -8,7 +8,8 @@ import { DEVELOPMENT_CONTACT, type ServiceContact } from '../src/config.js';
 import { translator, type Language } from '../src/i18n.js';
 import { bilingualFooter, brandLink } from './layout.js';
 
-const STYLE =
+/** The busy pages' styles (this one and the waiting room's), inline: a stylesheet would be one more request. */
+export const BUSY_PAGE_STYLE =
   'body{font-family:system-ui,sans-serif;margin:0;line-height:1.5;color:#1b1b1b}' +
   'header{padding:.75rem 1rem;border-bottom:4px solid #9e3039}' +
   '.brand{display:flex;align-items:center;gap:.5rem;font-weight:700;color:#1b1b1b;text-decoration:none}' +
@@ -35,7 +36,7 @@ ${heading}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${lv('overload.title')} · ${translator('en')('overload.title')}</title>
 <link rel="icon" href="data:,">
-<style>${raw(STYLE)}</style>
+<style>${raw(BUSY_PAGE_STYLE)}</style>
 </head><body>
 <header>${brandLink({ t: lv })}</header>
 <main>

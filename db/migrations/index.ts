@@ -15,6 +15,7 @@ import * as agencyWorkspace from './0014_agency_workspace.js';
 import * as agencyExams from './0015_agency_exams.js';
 import * as applications from './0016_applications.js';
 import * as universityRole from './0017_university_role.js';
+import * as waitingRoom from './0019_waiting_room.js';
 import * as resultsVersions from './0020_results_versions.js';
 import * as shareLinks from './0021_share_links.js';
 import * as resultNotices from './0022_result_notices.js';
@@ -37,6 +38,7 @@ export const migrations: Record<string, Migration> = {
   '0015_agency_exams': agencyExams,
   '0016_applications': applications,
   '0017_university_role': universityRole,
+  '0019_waiting_room': waitingRoom,
   '0020_results_versions': resultsVersions,
   '0021_share_links': shareLinks,
   '0022_result_notices': resultNotices,

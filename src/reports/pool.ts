@@ -38,6 +38,11 @@ const workerFile = fileURLToPath(new URL(`./report-worker.${runningFromSource ? 
 export class ReportPool implements ReportExecutor {
   private readonly piscina: Piscina<ReportTask, ReportOutcome>;
 
+  /** Report tasks waiting for a worker (the metrics). */
+  get queueSize(): number {
+    return this.piscina.queueSize;
+  }
+
   constructor(options: ReportPoolOptions) {
     const workerData: ReportWorkerData = { databaseUrl: options.databaseUrl, schema: options.schema };
     this.piscina = new Piscina({

@@ -20,7 +20,9 @@ import { trustedProxies as trustedProxyList } from '../net/trusted-proxies.js';
 import { pdfViewerPolicy } from './edoc.js';
 import { balticOnly, balticVisitor, isGeoGuardedPath } from './geo.js';
 import { defaultCountryDatabase, type CountryDatabase } from '../net/country-database.js';
-import { overloadGuard } from './overload.js';
+import { manualRefreshSwitch, overloadGuard } from './overload.js';
+import { PortalMetrics, type MetricsSources } from './metrics.js';
+import type { WaitingRoom } from './waiting-room.js';
 import { studentRoutes, type StudentDependencies } from './routes/student.js';
 import { applyRoutes } from './routes/apply.js';
 import { shareRoutes } from './routes/share.js';
@@ -61,7 +63,12 @@ export interface AppDependencies {
    * OVERLOAD_MAX_LAG_MS and OVERLOAD_MAX_IN_FLIGHT (config defaults 200 ms and 1000); main.ts always passes them.
    * Absent: no overload refusals (tests that do heavy set-up work would otherwise meet 503s).
    */
-  overload?: { maxLagMs: number; maxInFlight: number };
+  overload?: { maxLagMs: number; maxInFlight: number; waitingRoom?: WaitingRoom };
+  /**
+   * `/metrics` for Prometheus when a METRICS_TOKEN is set, and what it reports besides the requests (queues, the
+   * database pool). The agency's results-day page shows the same figures in any case.
+   */
+  metrics?: { token?: string; sources?: Omit<MetricsSources, 'db'> };
   /** The student pages: how to require a signed-in student, and how to seal on demand. */
   student?: Omit<StudentDependencies, 'db'>;
   /** Sign-in (E-klase, Mykoob, demo) and web sessions; without it nobody can sign in. */
@@ -95,7 +102,13 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.use(provideAssets(assets, deps.contact));
   // Then, before any real work: on results day, refuse new requests at once with a light 503 rather than let them
   // all time out.
-  if (deps.overload) app.use(overloadGuard({ ...deps.overload, log: deps.log, contact: deps.contact }).middleware);
+  const metrics = new PortalMetrics({ db: deps.db, ...deps.metrics?.sources, processMetrics: deps.metrics?.token !== undefined });
+  app.use(metrics.middleware());
+  if (deps.overload) {
+    const guard = overloadGuard({ ...deps.overload, log: deps.log, contact: deps.contact, onRefused: (reason) => metrics.countRefusal(reason) });
+    metrics.watch(guard, deps.overload.waitingRoom, deps.overload.maxLagMs);
+    app.use(guard.middleware);
+  }
   app.use(async (c, next) => {
     const started = performance.now();
     const requestId = randomUUID();
@@ -169,7 +182,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (deps.auth) {
     // Sets c.var.signedIn from the session cookie; static files and health checks need no database read.
     const session = sessionMiddleware({ store: deps.auth.sessions, secureCookies: deps.secureCookies ?? false });
-    app.use((c, next) => (c.req.path.startsWith('/static/') || c.req.path === '/healthz' ? next() : session(c, next)));
+    app.use((c, next) => (c.req.path.startsWith('/static/') || c.req.path === '/healthz' || c.req.path === '/metrics' ? next() : session(c, next)));
   }
 
   app.get('/healthz', async (c) => {
@@ -185,6 +198,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       return c.json({ status: 'unavailable', geo: geoDetail }, 503, { 'Cache-Control': 'no-store' });
     }
   });
+
+  // For a scraper with the token only; anyone else gets the ordinary 404.
+  app.get('/metrics', metrics.endpoint(deps.metrics?.token));
+  const waitingRoom = deps.overload?.waitingRoom;
+  if (waitingRoom) app.get('/waiting/manual', manualRefreshSwitch(waitingRoom.secureCookies));
 
   app.get('/static/:file', (c) => {
     const asset = assets.get(c.req.param('file'));
@@ -229,7 +247,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   if (deps.auth && deps.staff) {
     // The sign-in first, outside the guard of the staff pages (see routes/staff.ts).
     app.route('/staff', staffAuthRoutes({ ...deps.auth, db: deps.db, log: deps.log, secureCookies: deps.secureCookies ?? false }));
-    app.route('/staff', staffRoutes({ db: deps.db, ...deps.staff }));
+    app.route('/staff', staffRoutes({ db: deps.db, ...deps.staff, resultsDay: (at) => metrics.figures(at) }));
   }
   // The notice pages: the student's under /results (Baltic-only), the e-service's, and the links in the messages.
   app.route(

@@ -11,6 +11,14 @@ import type { LanguageVariables } from './language.js';
 import type { SignedInVariables } from './signed-in.js';
 import { DEVELOPMENT_CONTACT, type ServiceContact } from '../config.js';
 
+/** Counts one sign-in's outcome: `signed-in`, or why it was not (see src/web/metrics.ts). */
+export type SignInCounter = (provider: string, outcome: string) => void;
+
+/** Counts a sign-in's outcome on the request's metrics, if the application keeps any. */
+export function countSignIn(c: Context<AppEnv>, provider: string | undefined, outcome: string): void {
+  c.get('signIns')?.(provider ?? 'unknown', outcome);
+}
+
 export type AppEnv = {
   Variables: LanguageVariables &
     SignedInVariables & {
@@ -20,6 +28,10 @@ export type AppEnv = {
       geoAttribution?: GeoAttribution;
       /** The agency's help route (SUPPORT_* settings), for the footer and every page that needs a next step. */
       contact: ServiceContact;
+      /** The overload guard answered with its refusal or waiting page (not counted as an error). */
+      refused?: boolean;
+      /** Where sign-in outcomes are counted (src/web/metrics.ts). */
+      signIns?: SignInCounter;
     };
 };
 

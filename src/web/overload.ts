@@ -1,35 +1,82 @@
 /**
- * Results-day protection. When the event loop lags (delay over the last ~1 s above a bound) or too many requests
- * are in flight, a NEW request is answered at once with a small 503 page in Latvian and English (views/overload.ts)
- * with a "try again" link and a `Retry-After` spread at random, instead of queueing behind the others until
- * everything times out. The page does not refresh itself: a timed refresh takes control away from the visitor
- * (WCAG 2.2.1), and a whole crowd refreshing on the same beat is the surge that caused the refusal. Requests already admitted always finish. `/healthz` and
- * `/static/` are never refused.
+ * Results-day protection. When the portal is over its bounds, a NEW request is answered at once instead of
+ * queueing behind the others until everything times out. With a waiting room (src/web/waiting-room.ts, what the
+ * portal runs) a page request gets a numbered place in one line shared by all instances and a light page saying so;
+ * without one (or for a form post, which is never put in line) a small 503 page in Latvian and English with a "try
+ * again" link and a `Retry-After` spread at random. Neither page refreshes on a fixed beat: a whole crowd coming
+ * back on the same beat is the surge that caused the refusal. Requests already admitted always finish.
  *
- * The hot path reads two numbers and a counter: the page is rendered once, the event-loop histogram is sampled by
- * Node itself every 10 ms, and a timer rotates its window twice a second.
+ * Over the bounds means: `OVERLOAD_MAX_IN_FLIGHT` requests in progress, or an event-loop delay over
+ * `OVERLOAD_MAX_LAG_MS` that has lasted (two of the last three half-second windows) while other requests are in
+ * progress (at least `LAG_NEEDS_IN_FLIGHT`). One stall, such as a sign-in's key work, shows in one window only, and a
+ * lone visitor on an idle instance has at most a request or two in progress: neither is ever refused.
+ *
+ * Never refused: what completes a sign-in (the providers' callbacks and the demo sign-in; refusing one throws the
+ * whole sign-in away), the staff pages (the people on duty), `/healthz`, `/static/`, `/metrics` and the waiting
+ * room's own switch. The hot path reads a few numbers: the event-loop histogram is sampled by Node itself every
+ * 10 ms, and a timer rotates its windows twice a second.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { overloadPage } from '../../views/overload.js';
+import { waitingPage } from '../../views/waiting.js';
 import type { ServiceContact } from '../config.js';
 import type { Logger } from '../log.js';
+import type { AppEnv } from './context.js';
+import { manualCookieName, refreshSeconds, type Ticket, type WaitingRoom } from './waiting-room.js';
+
+export type RefusalReason = 'lag' | 'in-flight';
 
 export interface OverloadOptions {
-  /** Event-loop delay (ms) above which new requests are refused (OVERLOAD_MAX_LAG_MS, default 200). */
+  /** Event-loop delay (ms) above which new requests are refused under load (OVERLOAD_MAX_LAG_MS, default 200). */
   maxLagMs: number;
   /** Requests in progress at which new ones are refused (OVERLOAD_MAX_IN_FLIGHT, default 1000). */
   maxInFlight: number;
   log?: Logger;
   /** The agency's help route, on the refusal page. */
   contact?: ServiceContact;
+  /** Where page requests go beyond capacity; without it they get the 503 page. */
+  waitingRoom?: WaitingRoom;
+  /** Told of every refusal (the metrics). */
+  onRefused?: (reason: RefusalReason | 'line') => void;
 }
 
-export const RETRY_AFTER_SECONDS = 5;
+/**
+ * A lag refusal needs this many requests in progress besides the new one: a lone visitor (a page, perhaps its
+ * favicon) never reaches it. Measured with the results-day bench's load: in-flight sits at 20–200 whenever the lag is
+ * over its bound, while a single browser walking the pages never shows more than 2.
+ */
+export const LAG_NEEDS_IN_FLIGHT = 4;
 
-/** Paths never refused: the load balancer's health check and the hashed static files. */
-export function isOverloadExempt(path: string): boolean {
-  return path === '/healthz' || path.startsWith('/static/');
+/** What completes a sign-in: the providers' callbacks (any provider, students' and staff's) and the demo sign-in. */
+export function completesSignIn(method: string, path: string): boolean {
+  return /^\/auth\/[a-z]+\/callback$/.test(path) || (method === 'POST' && path === '/login/demo');
+}
+
+/** Requests never refused nor put in line. */
+export function isOverloadExempt(method: string, path: string): boolean {
+  return (
+    path === '/healthz' ||
+    path === '/metrics' ||
+    path.startsWith('/static/') ||
+    path.startsWith('/waiting/') ||
+    path === '/staff' ||
+    path.startsWith('/staff/') ||
+    // The staff sign-in's start: the people on duty must get in (students' sign-ins start from the line like any page).
+    path === '/login/latvija' ||
+    completesSignIn(method, path)
+  );
+}
+
+/**
+ * Over the bounds, and why: too many requests in progress, or a delay that has lasted (in `laggingWindows` of the
+ * last three half-second windows) while others are in progress.
+ */
+export function overloadReason(inFlight: number, maxInFlight: number, laggingWindows: number): RefusalReason | undefined {
+  if (inFlight >= maxInFlight) return 'in-flight';
+  if (laggingWindows >= 2 && inFlight >= LAG_NEEDS_IN_FLIGHT) return 'lag';
+  return undefined;
 }
 
 // ---- event-loop delay, one monitor for the whole process (the loop is the process's) ----
@@ -39,8 +86,9 @@ const HALF_WINDOW_MS = 500;
 
 interface LagMonitor {
   histogram: IntervalHistogram;
-  /** Largest delay (ns) of the previous half window; the current one is histogram.max. */
+  /** Largest delay (ns) of the previous half window, and of the one before it; the current one is histogram.max. */
   previousMaxNs: number;
+  earlierMaxNs: number;
 }
 
 let monitor: LagMonitor | undefined;
@@ -49,8 +97,9 @@ function lagMonitor(): LagMonitor {
   if (monitor) return monitor;
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
-  const started: LagMonitor = { histogram, previousMaxNs: 0 };
+  const started: LagMonitor = { histogram, previousMaxNs: 0, earlierMaxNs: 0 };
   setInterval(() => {
+    started.earlierMaxNs = started.previousMaxNs;
     started.previousMaxNs = histogram.max;
     histogram.reset();
   }, HALF_WINDOW_MS).unref();
@@ -91,15 +140,23 @@ const BUSY_HEADERS: [string, string][] = [
 ];
 
 export interface OverloadGuard {
-  middleware: MiddlewareHandler;
+  middleware: MiddlewareHandler<AppEnv>;
   /** Requests admitted and not yet finished. */
   readonly inFlight: number;
-  /** Requests refused since start. */
+  /** Requests refused or put in line since start. */
   readonly refused: number;
+  /** Whether a new request would be refused (or put in line) now. */
+  overloaded(): boolean;
+}
+
+/** The path and query the visitor asked for, to come back to from the waiting page. */
+function askedFor(c: Context): string {
+  const url = new URL(c.req.url);
+  return url.pathname + url.search;
 }
 
 export function overloadGuard(options: OverloadOptions): OverloadGuard {
-  const { maxInFlight, log } = options;
+  const { maxInFlight, log, waitingRoom: room } = options;
   const m = lagMonitor();
   // Compare raw histogram values (ns, resolution included) so the hot path does no arithmetic.
   const lagBoundNs = (options.maxLagMs + RESOLUTION_MS) * 1e6;
@@ -109,30 +166,84 @@ export function overloadGuard(options: OverloadOptions): OverloadGuard {
   let refusedSinceLog = 0;
   let lastLog = 0;
 
-  const refuse = (reason: 'lag' | 'in-flight'): Response => {
+  const laggingWindows = () => (m.histogram.max > lagBoundNs ? 1 : 0) + (m.previousMaxNs > lagBoundNs ? 1 : 0) + (m.earlierMaxNs > lagBoundNs ? 1 : 0);
+  const reasonNow = () => overloadReason(inFlight, maxInFlight, laggingWindows());
+  room?.watch(() => reasonNow() !== undefined);
+
+  const counted = (reason: RefusalReason | 'line') => {
     refused++;
     refusedSinceLog++;
+    options.onRefused?.(reason);
     if (log) {
       const now = Date.now();
       if (now - lastLog >= 1000) {
-        log.warn('overloaded: refusing new requests', { reason, refused: refusedSinceLog, inFlight, lagMs: Math.round(eventLoopLagMs()) });
+        log.warn('overloaded: new requests refused or put in line', {
+          reason,
+          refused: refusedSinceLog,
+          inFlight,
+          lagMs: Math.round(eventLoopLagMs()),
+          waiting: room?.waiting,
+        });
         lastLog = now;
         refusedSinceLog = 0;
       }
     }
+  };
+
+  const refuse = (c: Context<AppEnv>, reason: RefusalReason): Response => {
+    counted(reason);
+    c.set('refused', true);
     return new Response(body, { status: 503, headers: [...BUSY_HEADERS, ['Retry-After', String(retryAfterSeconds())]] });
   };
 
-  const middleware: MiddlewareHandler = async (c, next) => {
-    if (isOverloadExempt(c.req.path)) return next();
-    if (inFlight >= maxInFlight) return refuse('in-flight');
-    if (m.histogram.max > lagBoundNs || m.previousMaxNs > lagBoundNs) return refuse('lag');
+  const wait = (c: Context<AppEnv>, ticket: Ticket, reason: RefusalReason | 'line'): Response => {
+    counted(reason);
+    c.set('refused', true);
+    const place = room!.place(ticket);
+    const manual = getCookie(c, manualCookieName(room!.secureCookies)) === '1';
+    const seconds = refreshSeconds(place);
+    const page = waitingPage({ ...place, refreshSeconds: manual ? undefined : seconds, path: askedFor(c) }, options.contact);
+    const headers: Record<string, string> = Object.fromEntries(BUSY_HEADERS);
+    headers['Retry-After'] = String(seconds);
+    // The look-again the page announces; a header, not a <meta> in the page, so a browser that stops it (the
+    // visitor's "stop" link) simply gets the page without it.
+    if (!manual) headers.Refresh = String(seconds);
+    return c.body(page, 503, headers);
+  };
+
+  const serve = async (next: () => Promise<void>) => {
     inFlight++;
     try {
       await next();
     } finally {
       inFlight--;
+      room?.recordCompletion();
     }
+  };
+
+  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (isOverloadExempt(c.req.method, c.req.path)) return next();
+    const reason = reasonNow();
+    if (!room) {
+      if (reason) return refuse(c, reason);
+      return serve(next);
+    }
+    // With the room: a ticket already let in goes through; others go through only while nobody waits.
+    const reading = room.readTicket(c);
+    if (reading.kind === 'valid' && room.isAdmitted(reading.ticket)) return serve(next);
+    if (!reason && room.waiting <= 0) return serve(next);
+    // A form post is never put in line (the page it came from is open; its input would be lost).
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return reason ? refuse(c, reason) : serve(next);
+    if (reading.kind === 'valid') return wait(c, reading.ticket, reason ?? 'line');
+    // No ticket, or one that does not verify here (changed, copied from another browser, expired): the back of the line.
+    let ticket: Ticket;
+    try {
+      ticket = await room.issue(c);
+    } catch (error) {
+      log?.warn('waiting room: no ticket could be issued', { error });
+      return refuse(c, reason ?? 'in-flight');
+    }
+    return wait(c, ticket, reason ?? 'line');
   };
 
   return {
@@ -143,5 +254,19 @@ export function overloadGuard(options: OverloadOptions): OverloadGuard {
     get refused() {
       return refused;
     },
+    overloaded: () => reasonNow() !== undefined,
+  };
+}
+
+/**
+ * `GET /waiting/manual?return_to=…`: the waiting page's "stop refreshing automatically". Remembers the choice for
+ * the browser session and goes back to the page the visitor was waiting for.
+ */
+export function manualRefreshSwitch(secureCookies: boolean): MiddlewareHandler<AppEnv> {
+  return async (c) => {
+    const back = c.req.query('return_to') ?? '/';
+    const safe = back.startsWith('/') && !back.startsWith('//') && !/[\\\u0000-\u001f]/.test(back) && back.length <= 1000 ? back : '/';
+    setCookie(c, manualCookieName(secureCookies), '1', { path: '/', httpOnly: true, sameSite: 'Lax', secure: secureCookies });
+    return c.redirect(safe, 303);
   };
 }

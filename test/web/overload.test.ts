@@ -102,7 +102,7 @@ describe('overload protection', () => {
       await new Promise((resolve) => server.close(resolve));
     });
 
-    it('refuses the next page request but not /healthz, and recovers within about a second', async () => {
+    it('serves a lone request right after the loop stalled past the bound: one stall with nobody else waiting is not overload', async () => {
       await until(() => eventLoopLagMs() < 100);
       expect((await fetch(`${base}/`)).status).toBe(200);
 
@@ -110,14 +110,9 @@ describe('overload protection', () => {
       while (Date.now() < blockedUntil) {
         // busy: the event loop cannot turn
       }
-      expect(eventLoopLagMs()).toBeLessThan(200); // not seen yet: the loop has not turned since
-
-      await expectBusyPage(await fetch(`${base}/?lang=en`));
-      expect(eventLoopLagMs()).toBeGreaterThan(250);
+      expect((await fetch(`${base}/?lang=en`)).status).toBe(200);
+      expect(eventLoopLagMs()).toBeGreaterThan(250); // the stall was seen, and still the visitor was served
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
-
-      await until(() => eventLoopLagMs() < 200);
-      expect((await fetch(`${base}/`)).status).toBe(200);
     });
   });
 });

@@ -17,7 +17,7 @@ import { noStaffAccessPage } from '../../../views/staff-login.js';
 import { LOGIN_ATTEMPT_MS } from '../../data/web-sessions.js';
 import { maskPersonalCode } from '../../domain/personal-code.js';
 import type { Logger } from '../../log.js';
-import { pageContext, type AppEnv } from '../context.js';
+import { countSignIn, pageContext, type AppEnv } from '../context.js';
 import { limitBody } from '../forms.js';
 import { clearSessionCookie, csrfProtection, sameOrigin, sessionToken, setSessionCookie } from '../session.js';
 import { sendHtml } from '../respond.js';
@@ -77,6 +77,7 @@ export function sessionStarter(deps: AuthRouteDependencies) {
       { audit: { actor: who, action: 'sign-in', subject: who, channel: subject.kind === 'student' ? 'student' : 'staff', details: { provider } } },
     );
     setSessionCookie(c, token, deps.secureCookies);
+    countSignIn(c, provider, 'signed-in');
     return c.redirect(returnTo, 303);
   };
   return { begin };
@@ -105,6 +106,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
   const homeOf = (provider: ProviderName | undefined) => (provider && PROVIDER_AUDIENCE[provider] === 'staff' ? STAFF_HOME : DEFAULT_RETURN_TO);
 
   const failure = (c: Context<AppEnv>, problem: LoginProblem, provider: ProviderName | undefined, returnTo?: string) => {
+    countSignIn(c, provider, problem);
     const page = pageContext(c);
     const staff = provider !== undefined && PROVIDER_AUDIENCE[provider] === 'staff';
     const label = provider ? PROVIDER_LABELS[provider] : 'E-klase / Mykoob';
@@ -189,6 +191,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     if (PROVIDER_AUDIENCE[name] === 'staff') {
       const user = await findStaffUser(deps.db, result.personalCode);
       if (!user) {
+        countSignIn(c, name, 'no-role');
         await audit(deps.db, {
           actor: 'public',
           action: 'staff-sign-in.no-role',
@@ -202,6 +205,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     }
     const person = await findPersonByCode(deps.db, result.personalCode);
     if (!person) {
+      countSignIn(c, name, 'not-registered');
       await audit(deps.db, {
         actor: 'public',
         action: 'sign-in.not-registered',

@@ -25,6 +25,8 @@ import { agencyIssuanceRoutes } from './agency-issuance.js';
 import { agencyScoreRoutes, SCORE_UPLOAD_PATH, scoreUploadLimit } from './agency-scores.js';
 import { agencyPaperRequestRoutes } from './agency-paper-requests.js';
 import { agencyRoutes } from './agency.js';
+import { agencyResultsDayRoutes } from './agency-results-day.js';
+import type { ResultsDayFigures } from '../../../views/results-day.js';
 import { staffReportRoutes } from './staff-reports.js';
 import { staffSessionRoutes } from './staff-sessions.js';
 import { agencyApplicationRoutes } from './agency-applications.js';
@@ -42,6 +44,8 @@ export interface StaffDependencies {
 
 export interface StaffRouteDependencies extends StaffDependencies {
   db: Kysely<Database>;
+  /** The live figures of the agency's results-day page (src/web/metrics.ts). */
+  resultsDay?: (at: Date) => Promise<ResultsDayFigures>;
 }
 
 /** The staff forms: a few fields and choices, never a file. */
@@ -68,6 +72,7 @@ export function staffRoutes(deps: StaffRouteDependencies): Hono<AppEnv> {
   app.route('/agency/exams', agencyExamRoutes({ db: deps.db, clock: deps.clock }));
   app.route('/agency/scores', agencyScoreRoutes({ db: deps.db, clock: deps.clock }));
   app.route('/agency/issuance', agencyIssuanceRoutes({ db: deps.db, notify: deps.issuance?.notify, clock: deps.clock }));
+  if (deps.resultsDay) app.route('/agency/results-day', agencyResultsDayRoutes({ figures: deps.resultsDay, clock: deps.clock }));
   app.route('/agency', agencyRoutes(deps));
   return app;
 }
