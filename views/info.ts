@@ -95,12 +95,13 @@ ${contactDetails(page)}
   );
 }
 
-export type CookieLifetime = { kind: 'days'; days: number } | { kind: 'minutes'; minutes: number } | { kind: 'browser'; idleMinutes: number };
+export type CookieLifetime =
+  { kind: 'days'; days: number } | { kind: 'minutes'; minutes: number } | { kind: 'browser'; idleMinutes: number } | { kind: 'untilClosed' };
 
 /** A cookie the portal sets (src/web/cookies.ts lists them), as the cookies page describes it. */
 export interface PortalCookie {
   name: string;
-  purpose: 'language' | 'session' | 'loginState';
+  purpose: 'language' | 'session' | 'loginState' | 'waitingVisitor' | 'waitingTicket' | 'waitingManual';
   lifetime: CookieLifetime;
 }
 
@@ -113,6 +114,8 @@ function lifetimeText(page: PageContext, lifetime: CookieLifetime): string {
       return t('info.cookies.lifetimes.minutes', { minutes: lifetime.minutes });
     case 'browser':
       return t('info.cookies.lifetimes.browser', { idle: lifetime.idleMinutes });
+    case 'untilClosed':
+      return t('info.cookies.lifetimes.untilClosed');
   }
 }
 

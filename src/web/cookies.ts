@@ -6,6 +6,7 @@ import { LOGIN_ATTEMPT_MS } from '../data/web-sessions.js';
 import { LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE_SECONDS } from './language.js';
 import { sessionCookieName } from './session.js';
 import type { PortalCookie } from '../../views/info.js';
+import { manualCookieName, ticketCookieName, TICKET_LIFETIME_MS, visitorCookieName } from './waiting-room.js';
 
 /** `__Host-login_state` over HTTPS, `login_state` otherwise: binds a provider round trip to the browser. */
 export function loginStateCookieName(secure: boolean): string {
@@ -26,5 +27,12 @@ export function portalCookies(options: PortalCookieOptions): PortalCookie[] {
       { name: loginStateCookieName(options.secure), purpose: 'loginState', lifetime: { kind: 'minutes', minutes: LOGIN_ATTEMPT_MS / 60_000 } },
     );
   }
+  // Set only when the portal is beyond capacity and a visitor waits in line (waiting-room.ts).
+  const ticketMinutes = TICKET_LIFETIME_MS / 60_000;
+  cookies.push(
+    { name: visitorCookieName(options.secure), purpose: 'waitingVisitor', lifetime: { kind: 'minutes', minutes: ticketMinutes } },
+    { name: ticketCookieName(options.secure), purpose: 'waitingTicket', lifetime: { kind: 'minutes', minutes: ticketMinutes } },
+    { name: manualCookieName(options.secure), purpose: 'waitingManual', lifetime: { kind: 'untilClosed' } },
+  );
   return cookies;
 }
