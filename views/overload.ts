@@ -6,7 +6,7 @@
 import { html, raw } from 'hono/html';
 import { DEVELOPMENT_CONTACT, type ServiceContact } from '../src/config.js';
 import { translator, type Language } from '../src/i18n.js';
-import { bilingualFooter, brandLink } from './layout.js';
+import { bilingualFooter, brandLink, type Html } from './layout.js';
 
 /** The busy pages' styles (this one and the waiting room's), inline: a stylesheet would be one more request. */
 export const BUSY_PAGE_STYLE =
@@ -30,13 +30,21 @@ ${heading}
 <p><a href="">${t('overload.retry')}</a></p>
 </section>`;
   };
+  return busyPage('overload.title', BUSY_PAGE_STYLE, part, contact);
+}
+
+/**
+ * The frame of a page for a busy portal, in Latvian and English at once: the title key's text in both languages,
+ * the agency's identity, each language's part, and the bilingual footer with the help route.
+ */
+export function busyPage(titleKey: string, style: string, part: (lang: Language) => Html, contact: ServiceContact): string {
   const lv = translator('lv');
   return html`<!doctype html>
 <html lang="lv"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${lv('overload.title')} · ${translator('en')('overload.title')}</title>
+<title>${lv(titleKey)} · ${translator('en')(titleKey)}</title>
 <link rel="icon" href="data:,">
-<style>${raw(BUSY_PAGE_STYLE)}</style>
+<style>${raw(style)}</style>
 </head><body>
 <header>${brandLink({ t: lv })}</header>
 <main>

@@ -5,11 +5,10 @@
  * the text, keeps nothing the visitor could lose (the page has no fields), can be done at once with a link, and
  * can be switched off (WCAG 2.2.1).
  */
-import { html, raw } from 'hono/html';
+import { html } from 'hono/html';
 import { DEVELOPMENT_CONTACT, type ServiceContact } from '../src/config.js';
 import { translator, type Language } from '../src/i18n.js';
-import { bilingualFooter, brandLink } from './layout.js';
-import { BUSY_PAGE_STYLE } from './overload.js';
+import { BUSY_PAGE_STYLE, busyPage } from './overload.js';
 
 export interface WaitingView {
   position: number;
@@ -44,19 +43,5 @@ ${heading}
 ${view.refreshSeconds === undefined ? '' : html`<p><a href="${stopHref}">${t('waiting.stop')}</a></p>`}
 </section>`;
   };
-  const lv = translator('lv');
-  return html`<!doctype html>
-<html lang="lv"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${lv('waiting.title')} · ${translator('en')('waiting.title')}</title>
-<link rel="icon" href="data:,">
-<style>${raw(STYLE)}</style>
-</head><body>
-<header>${brandLink({ t: lv })}</header>
-<main>
-${part('lv')}
-${part('en')}
-</main>
-${bilingualFooter(contact)}
-</body></html>`.toString();
+  return busyPage('waiting.title', STYLE, part, contact);
 }
