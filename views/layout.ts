@@ -1,5 +1,4 @@
 import { html, raw } from 'hono/html';
-import type { HtmlEscapedString } from 'hono/utils/html';
 import { translator, type Language, type Translate } from '../src/i18n.js';
 import type { GeoAttribution } from '../src/net/country-database.js';
 import type { ServiceContact } from '../src/config.js';

@@ -93,7 +93,7 @@ ${field(page, {
 
 /** Step 2: the chosen type's fields, and the shared ones (format, institution). htmx swaps this form whole. */
 export function requestForm(page: PageContext, form: ReportFormView, errors: readonly FormError[] = []) {
-  const { t, lang } = page;
+  const { t } = page;
   const v = form.values;
   const error = (id: string) => errorFor(errors, id);
   const typeFields = () => {

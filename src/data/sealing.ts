@@ -9,7 +9,7 @@ import type { CertificateFacts } from '../certificate/facts.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { SealedDocument, SealLevel } from '../sealing/seal.js';
 import { audit } from './audit.js';
-import { documentVersionRow, storedDocument } from './certificate-documents.js';
+import { documentVersionRow } from './certificate-documents.js';
 import { loadCertificateFacts } from './certificate-facts.js';
 
 export type Sealer = (facts: CertificateFacts) => Promise<SealedDocument>;

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,41 +16,11 @@ import { ALGORITHM } from '../../src/sealing/xml.js';
 import { requestTimestamp } from '../../src/sealing/tsa-client.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
 import { kumalFacts } from '../support/facts.js';
-import { SIGNATURE_ENTRY, unpackTo, unzipEntries, xmlsec1Verify } from '../support/edoc.js';
+import { SIGNATURE_ENTRY, unzipEntries, xmlsec1Verify } from '../support/edoc.js';
+import { independentArchiveInput } from '../support/archive-input.js';
 import { startTestSealing, type TestSealing } from '../support/sealing.js';
 
 const run = promisify(execFile);
-
-/**
- * EN 319 132-1 §5.5.2.2's input, by libxml2's exclusive canonicalisation: the references' data in order, then
- * SignedInfo, SignatureValue, KeyInfo and every unsigned signature property before the last archive time-stamp.
- */
-const LXML_INPUT = `
-import sys, urllib.parse
-from lxml import etree
-DS = 'http://www.w3.org/2000/09/xmldsig#'
-XADES = 'http://uri.etsi.org/01903/v1.3.2#'
-XADES141 = 'http://uri.etsi.org/01903/v1.4.1#'
-folder, signature_file, out = sys.argv[1:4]
-tree = etree.parse(signature_file)
-c14n = lambda el: etree.tostring(el, method='c14n', exclusive=True, with_comments=False)
-signature = tree.find('.//{%s}Signature' % DS)
-data = b''
-for reference in signature.find('{%s}SignedInfo' % DS).findall('{%s}Reference' % DS):
-    uri = reference.get('URI')
-    if uri.startswith('#'):
-        data += c14n(tree.xpath('//*[@Id=$id]', id=uri[1:])[0])
-    else:
-        data += open(folder + '/' + urllib.parse.unquote(uri), 'rb').read()
-for name in ('SignedInfo', 'SignatureValue', 'KeyInfo'):
-    data += c14n(signature.find('{%s}%s' % (DS, name)))
-unsigned = signature.find('.//{%s}UnsignedSignatureProperties' % XADES)
-properties = list(unsigned)
-last = max(i for i, el in enumerate(properties) if el.tag == '{%s}ArchiveTimeStamp' % XADES141)
-for el in properties[:last]:
-    data += c14n(el)
-open(out, 'wb').write(data)
-`;
 
 let sealing: TestSealing;
 let work: string;
@@ -80,13 +50,7 @@ function archiveToken(xml: string, index = 0): Uint8Array {
   return new Uint8Array(Buffer.from(found[index]![1]!, 'base64'));
 }
 
-/** The archive time-stamp's input as libxml2 canonicalises it, from the unpacked container. */
-async function independentInput(edoc: Uint8Array): Promise<Buffer> {
-  const folder = unpackTo(work, edoc);
-  const out = join(folder, '..', `input-${Date.now()}-${Math.random()}.bin`);
-  await run('/usr/bin/python3', ['-c', LXML_INPUT, folder, join(folder, SIGNATURE_ENTRY), out], { timeout: 30_000 });
-  return readFileSync(out);
-}
+const independentInput = (edoc: Uint8Array) => independentArchiveInput(work, edoc);
 
 async function opensslVerify(token: Uint8Array, data: Uint8Array): Promise<string> {
   const dir = mkdtempSync(join(work, 'ts-'));

@@ -16,42 +16,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derToPem } from '../../src/sealing/pem.js';
 import { preservationStateOf, preserveDocument } from '../../src/sealing/preservation.js';
 import { verifyEdoc } from '../../src/sealing/verify.js';
-import { editSignatureXml, SIGNATURE_ENTRY, unpackTo, unzipEntries } from '../support/edoc.js';
+import { editSignatureXml, SIGNATURE_ENTRY, unzipEntries } from '../support/edoc.js';
 import { kumalFacts } from '../support/facts.js';
+import { independentArchiveInput } from '../support/archive-input.js';
 import { startTestSealing, type TestSealing } from '../support/sealing.js';
 import { simulatedYears, YEAR_MS, type SimulatedYears } from '../support/simulated-years.js';
 import { encodeCertId, encodeOcspRequest } from '../../src/sealing/ocsp-request.js';
 
 const run = promisify(execFile);
 const policy = { windowDays: 365, retiredDigests: [] };
-
-/** EN 319 132-1 §5.5.2.2's input for the last archive time-stamp, by libxml2's exclusive canonicalisation. */
-const LXML_INPUT = `
-import sys, urllib.parse
-from lxml import etree
-DS = 'http://www.w3.org/2000/09/xmldsig#'
-XADES = 'http://uri.etsi.org/01903/v1.3.2#'
-XADES141 = 'http://uri.etsi.org/01903/v1.4.1#'
-folder, signature_file, out = sys.argv[1:4]
-tree = etree.parse(signature_file)
-c14n = lambda el: etree.tostring(el, method='c14n', exclusive=True, with_comments=False)
-signature = tree.find('.//{%s}Signature' % DS)
-data = b''
-for reference in signature.find('{%s}SignedInfo' % DS).findall('{%s}Reference' % DS):
-    uri = reference.get('URI')
-    if uri.startswith('#'):
-        data += c14n(tree.xpath('//*[@Id=$id]', id=uri[1:])[0])
-    else:
-        data += open(folder + '/' + urllib.parse.unquote(uri), 'rb').read()
-for name in ('SignedInfo', 'SignatureValue', 'KeyInfo'):
-    data += c14n(signature.find('{%s}%s' % (DS, name)))
-unsigned = signature.find('.//{%s}UnsignedSignatureProperties' % XADES)
-properties = list(unsigned)
-last = max(i for i, el in enumerate(properties) if el.tag == '{%s}ArchiveTimeStamp' % XADES141)
-for el in properties[:last]:
-    data += c14n(el)
-open(out, 'wb').write(data)
-`;
 
 let world: SimulatedYears;
 let work: string;
@@ -127,9 +100,8 @@ describe('a document sealed B-LT today and preserved years later', () => {
   });
 
   it('OpenSSL accepts the new archive time-stamp over the data libxml2 computes', async () => {
-    const folder = unpackTo(work, preserved);
     const input = join(work, 'input.bin');
-    await run('/usr/bin/python3', ['-c', LXML_INPUT, folder, join(folder, SIGNATURE_ENTRY), input], { timeout: 30_000 });
+    writeFileSync(input, await independentArchiveInput(work, preserved));
     const token = /<xades141:ArchiveTimeStamp [^>]*>.*?<xades:EncapsulatedTimeStamp>([^<]+)</.exec(signatureXml(preserved))![1]!;
     writeFileSync(join(work, 'token.der'), Buffer.from(token, 'base64'));
     writeFileSync(join(work, 'root.pem'), derToPem(world.tsaLater.root));

@@ -15,7 +15,7 @@ import { createApp } from '../../src/web/app.js';
 import { safeReturnTo } from '../../src/web/routes/auth.js';
 import { csrfProtection, requireStudent, tokensEqual } from '../../src/web/session.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
-import { CookieJar, isRedirect, location, request, serveFetch, serveNode, type Listening } from '../support/http-browser.js';
+import { CookieJar, isRedirect, location, request, serveFetch, type Listening } from '../support/http-browser.js';
 import { validPersonalCode } from '../support/register.js';
 import { OIDC_CLIENT_SECRET as CLIENT_SECRET, startOidcProvider } from '../support/oidc-server.js';
 

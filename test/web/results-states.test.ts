@@ -35,8 +35,6 @@ afterAll(async () => sealing.close());
 describe.each(DATABASE_KINDS)('the results page explains each state on %s', (kind) => {
   let test: TestDatabase;
   let kumal: SeededSession;
-  let lat09: SeededSession;
-  let angol: SeededSession;
   let ids: ResultStatePeople;
   let app: ReturnType<typeof createApp>;
   const page = async (who: ResultStatePerson, lang: 'lv' | 'en') =>
@@ -52,7 +50,7 @@ describe.each(DATABASE_KINDS)('the results page explains each state on %s', (kin
   beforeAll(async () => {
     test = await openTestDatabase(kind);
     const db = test.handle.db;
-    ({ kumal, lat09, angol, ids } = await seedResultStates(db));
+    ({ kumal, ids } = await seedResultStates(db));
 
     app = createApp({
       db,
