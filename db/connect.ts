@@ -19,7 +19,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
-import { NAMED_STATEMENT_MARK } from './prepared.js';
+import { NAMED_STATEMENT_MARK, registerDirectConnection } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -91,8 +91,10 @@ export function openDatabase(options: OpenOptions): DatabaseHandle {
     // A connection the server closes while idle (a restart, a fail-over, an administrator) is dropped from the
     // pool, and the next query opens a new one; unhandled, the pool's error event would end the process.
     pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
+    registerDirectConnection(db, { kind: 'postgres', pool });
     return {
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) }),
+      db,
       kind: 'postgres',
       pool,
       describe: `postgres://${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
@@ -113,8 +115,10 @@ export function openDatabase(options: OpenOptions): DatabaseHandle {
   // Results day reads many students' rows at random: keep the hot part of the file in memory.
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('mmap_size = 268435456');
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  registerDirectConnection(db, { kind: 'sqlite', sqlite });
   return {
-    db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }),
+    db,
     kind: 'sqlite',
     describe,
   };

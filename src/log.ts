@@ -95,6 +95,8 @@ export function maskPersonalCodesInJsonLine(line: string): string {
 }
 
 export interface Logger {
+  /** Whether lines of this level are written (to skip gathering fields nobody will read). */
+  enabled(at: LogLevel): boolean;
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
@@ -118,5 +120,5 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
       const codesMasked = mayHoldPersonalCode(line) ? maskPersonalCodesInJsonLine(line) : line;
       write(maskEmailAddressesInText(codesMasked));
     };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+  return { enabled: (at) => ORDER[at] >= ORDER[level], debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

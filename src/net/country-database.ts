@@ -211,6 +211,11 @@ export class CountryDatabase {
     };
   }
 
+  /** The data in use: another object after each reload, for callers that keep answers derived from it. */
+  dataInUse(): object {
+    return this.loaded.reader;
+  }
+
   /** The credit the data's licence asks for on pages that use it (none for commercial MaxMind data). */
   attribution(): GeoAttribution | undefined {
     return this.loaded.attribution;

@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { secureHeaders } from 'hono/secure-headers';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { errorPage } from '../../views/error.js';
@@ -34,6 +33,7 @@ import { forbiddenPage } from '../../views/login.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
 import { sendHtml } from './respond.js';
+import { standardHeaders, trackPreparedHeaders } from './response-headers.js';
 import type { EdocVerifier } from '../data/verification.js';
 import { staffRoutes, type StaffDependencies } from './routes/staff.js';
 import { staffAuthRoutes } from './routes/staff-auth.js';
@@ -98,6 +98,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const trustedProxies = trustedProxyList(deps.trustedProxies);
 
+  app.use(trackPreparedHeaders());
   // Before anything that may end in a page: every page, an error page too, links the static files.
   app.use(provideAssets(assets, deps.contact));
   // Then, before any real work: on results day, refuse new requests at once with a light 503 rather than let them
@@ -114,13 +115,14 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     const requestId = randomUUID();
     c.set('requestId', requestId);
     await next();
-    // Set on the response itself: c.header() after the handler makes hono rebuild the response as a stream.
-    c.res.headers.set('X-Request-Id', requestId);
-    const url = new URL(c.req.url);
     // On results day every student opens the results page again and again: a line (and a write) for each
     // successful one cost a tenth of the page's time, so those are debug lines; a failed one is still written.
-    const routine = c.req.method === 'GET' && c.res.status < 400 && url.pathname === '/results';
-    deps.log[routine ? 'debug' : 'info']('request', {
+    // The lobby's keep-alive likewise.
+    const routine = c.res.status < 400 && ((c.req.method === 'GET' && c.req.path === '/results') || c.req.path === '/results/keep-alive');
+    const level = routine ? 'debug' : 'info';
+    if (!deps.log.enabled(level)) return;
+    const url = new URL(c.req.url);
+    deps.log[level]('request', {
       id: requestId,
       method: c.req.method,
       // Query values may hold anything a visitor typed (a personal code, say): only their names are logged.
@@ -135,35 +137,9 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   // The verification API is open to any web page (CORS), and answers preflights before anything else runs.
   if (deps.trust) app.use(publicApiHeaders());
   app.use(pdfViewerPolicy());
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-      xFrameOptions: 'DENY',
-      referrerPolicy: 'same-origin',
-      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
-    }),
-  );
+  app.use(standardHeaders());
   app.use(compression());
   app.use(language({ secureCookie: deps.secureCookies ?? false }));
-  app.use(async (c, next) => {
-    await next();
-    // Pages depend on the language cookie (and later on who is signed in): never shared between visitors.
-    if (c.res.headers.get('content-type')?.startsWith('text/html')) {
-      // A signed-in page stays out of caches and history (shared school computers); others may be revalidated.
-      c.res.headers.set('Cache-Control', c.get('signedIn') ? 'no-store' : 'private, no-cache');
-      c.res.headers.append('Vary', 'Cookie');
-    }
-  });
-
   // The student pages only from Latvia, Lithuania and Estonia (see GEO_GUARDED_PREFIXES in geo.ts).
   const countries = deps.geo ?? defaultCountryDatabase();
   const geoOptions = {

@@ -5,6 +5,7 @@
  */
 import { gzipSync, constants } from 'node:zlib';
 import type { MiddlewareHandler } from 'hono';
+import { isCompletePage } from './response-headers.js';
 
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|problem\+json)|image\/svg\+xml)/;
 export const MIN_COMPRESSED_BYTES = 1024;
@@ -17,7 +18,8 @@ export function compression(): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const res = c.res;
-    // Pages sent by sendHtml (src/web/respond.ts) are already encoded and say so in Vary.
+    // Pages sent by sendHtml (src/web/respond.ts) are already encoded and complete.
+    if (isCompletePage(res)) return;
     // The headers first: reading the body of a response the handler built makes it a stream (slower to send).
     if (res.headers.has('Content-Encoding') || /Accept-Encoding/i.test(res.headers.get('Vary') ?? '') || c.req.method === 'HEAD' || !res.body) return;
     if (!COMPRESSIBLE.test(res.headers.get('Content-Type') ?? '')) return;

@@ -10,6 +10,7 @@ import type { Database } from '../../db/schema.js';
 import { storedDocument } from '../data/certificate-documents.js';
 import { sealOne, type Sealer } from '../data/sealing.js';
 import { openAsice } from '../sealing/asic.js';
+import { isCompletePage } from './response-headers.js';
 
 export interface SealedDocument {
   edoc: Uint8Array;
@@ -89,7 +90,7 @@ export function sendViewingCopy(c: Context, document: SealedDocument, pdf: Uint8
 export function pdfViewerPolicy(): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    if (c.res.headers.get('content-type') === 'application/pdf') {
+    if (!isCompletePage(c.res) && c.res.headers.get('content-type') === 'application/pdf') {
       c.res.headers.set(
         'Content-Security-Policy',
         "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",

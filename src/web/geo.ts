@@ -18,6 +18,9 @@ import type { ServiceContact } from '../config.js';
 
 export const BALTIC_COUNTRIES: ReadonlySet<string> = new Set(['LV', 'LT', 'EE']);
 
+/** Addresses whose verdict is kept (about 100 bytes each); all are forgotten at once when there are more. */
+const MAX_KEPT_VERDICTS = 100_000;
+
 /**
  * Path prefixes of the student pages, which only the Baltic states may open: the results, certificate
  * downloads and the students' sign-in (E-klase, Mykoob, demo). Not guarded: `/healthz`, `/static/`, the home
@@ -102,8 +105,22 @@ export interface BalticOnlyOptions {
  */
 export function balticVisitor(options: Omit<BalticOnlyOptions, 'css' | 'contact'>): (c: Context) => boolean {
   const database = options.database ?? defaultCountryDatabase();
+  // Verdicts by address: a student asks many times from one address, and a school's pupils share one; looking an
+  // address up costs more than the rest of a kept results page. Forgotten when the country data is reloaded.
+  const verdicts = new Map<string, GeoVerdict>();
+  let loaded = database.dataInUse();
   return (c) => {
-    const verdict = geoVerdict(clientAddress(c, options.trustedProxies), database);
+    const address = clientAddress(c, options.trustedProxies);
+    if (database.dataInUse() !== loaded) {
+      loaded = database.dataInUse();
+      verdicts.clear();
+    }
+    let verdict = address === undefined ? 'private' : verdicts.get(address);
+    if (verdict === undefined) {
+      verdict = geoVerdict(address, database);
+      if (verdicts.size >= MAX_KEPT_VERDICTS) verdicts.clear();
+      verdicts.set(address!, verdict);
+    }
     return verdict === 'baltic' || (verdict === 'private' && options.allowPrivateAddresses);
   };
 }

@@ -17,6 +17,7 @@ import { queuedJobs } from '../data/work-queues.js';
 import type { AppEnv, SignInCounter } from './context.js';
 import { eventLoopLagMs, type OverloadGuard, type RefusalReason } from './overload.js';
 import type { WaitingRoom } from './waiting-room.js';
+import { isCompletePage } from './response-headers.js';
 import type { ResultsDayFigures } from '../../views/results-day.js';
 
 /** PostgreSQL's pg.Pool counts (SQLite has no pool). */
@@ -265,7 +266,7 @@ export class PortalMetrics {
     const route = refused ? 'refused' : c.req.routeIndex >= 0 ? routePath(c) : 'unmatched';
     this.requestDuration.observe({ method: c.req.method, route, status: `${Math.floor(status / 100)}xx` }, seconds);
     if (isPlumbing(c.req.path)) return;
-    const page = !refused && (c.res.headers.get('content-type')?.startsWith('text/html') ?? false);
+    const page = !refused && (isCompletePage(c.res) || (c.res.headers.get('content-type')?.startsWith('text/html') ?? false));
     this.recent.request(seconds * 1000, page, status >= 500 && !refused);
   }
 

@@ -19,7 +19,7 @@ import { openDatabase } from '../../db/connect.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { prepareDatabase } from '../../src/data/setup.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { freePort, line, load as loadWith, signInStudents, startProcess, type Figures } from './support.js';
+import { freePort, line, load as loadWith, signInStudents, startPortal, startProcess, type Figures } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -100,10 +100,10 @@ try {
   const portalPort = await freePort();
   const helloPort = await freePort();
   children.push(
-    await startProcess(
-      [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []), 'src/main.ts'],
+    await startPortal(
       { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PORT: String(portalPort), NODE_ENV: 'development', DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off' },
       portalPort,
+      values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
     ),
     await startProcess(['test/bench/hello-server.ts'], { PORT: String(helloPort) }, helloPort),
   );

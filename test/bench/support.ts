@@ -1,5 +1,5 @@
 /** Pieces the load benchmarks share: free ports, the portal as a child process, signed-in students, autocannon. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
@@ -9,13 +9,28 @@ import { sessionCookieName } from '../../src/web/session.js';
 
 export { freePort } from '../support/ports.js';
 
-/** Starts `node --import tsx <args>` and waits until it answers /healthz on the port. */
+/** Starts `node --import tsx <args>` and waits until it answers. */
 export async function startProcess(args: string[], env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  return started(
+    spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    args,
+    port,
+  );
+}
+
+/**
+ * Starts the portal as `npm start` runs it, compiled by tsc (built first) rather than through tsx, whose
+ * transform adds work to every call of some functions; `nodeOptions` such as `--cpu-prof` go before the script.
+ */
+export async function startPortal(env: NodeJS.ProcessEnv, port: number, nodeOptions: string[] = []): Promise<ChildProcess> {
+  const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
+  const args = [...nodeOptions, 'dist/src/main.js'];
+  return started(spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }), args, port);
+}
+
+/** Waits until the child answers /healthz on the port. */
+async function started(child: ChildProcess, args: string[], port: number): Promise<ChildProcess> {
   for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;

@@ -74,14 +74,34 @@ describe('the portal shell', () => {
     });
   });
 
-  it('sends security headers', async () => {
-    const res = await app.request('/');
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-frame-options')).toBe('DENY');
-    expect(res.headers.get('strict-transport-security')).toContain('max-age=');
-    expect(res.headers.get('referrer-policy')).toBe('same-origin');
+  it('sends the security headers on every kind of answer: a page, a page with a cookie, a file, JSON, a 404', async () => {
+    const page = await (await app.request('/')).text();
+    const css = /href="(\/static\/app\.[0-9a-f]{10}\.css)"/.exec(page)![1]!;
+    const answers = {
+      page: await app.request('/', { headers: { 'accept-encoding': 'gzip' } }),
+      'page setting a cookie': await app.request('/?lang=en'),
+      file: await app.request(css),
+      json: await app.request('/healthz'),
+      'not found': await app.request('/no-such-page'),
+    };
+    for (const [kind, res] of Object.entries(answers)) {
+      expect(res.headers.get('content-security-policy'), kind).toContain("default-src 'self'");
+      expect(res.headers.get('content-security-policy'), kind).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-content-type-options'), kind).toBe('nosniff');
+      expect(res.headers.get('x-frame-options'), kind).toBe('DENY');
+      expect(res.headers.get('strict-transport-security'), kind).toContain('max-age=');
+      expect(res.headers.get('referrer-policy'), kind).toBe('same-origin');
+      expect(res.headers.get('cross-origin-opener-policy'), kind).toBe('same-origin');
+      expect(res.headers.get('x-request-id'), kind).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    // Pages are never shared between visitors, and the cookie a page sets is not lost on the way.
+    for (const kind of ['page', 'page setting a cookie', 'not found'] as const) {
+      expect(answers[kind].headers.get('cache-control'), kind).toBe('private, no-cache');
+      expect(answers[kind].headers.get('vary'), kind).toContain('Cookie');
+    }
+    expect(answers.page.headers.get('content-encoding')).toBe('gzip');
+    expect(answers['page setting a cookie'].headers.get('set-cookie')).toMatch(/^lang=en;/);
+    expect(answers.file.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 
   it('serves the stylesheet under a content hash with immutable caching, compressed on request', async () => {

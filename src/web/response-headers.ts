@@ -1,0 +1,95 @@
+/**
+ * The headers the portal puts on its answers, in one place: the security policy, the request's id and a page's
+ * caching.
+ *
+ * A page (src/web/respond.ts) is built with all of them at once, as a plain object that @hono/node-server writes
+ * as it is. Any later `response.headers` access turns that object into a fetch `Headers`, which validates, sorts
+ * and copies every header: on the results page that cost more than finding the page. So the middlewares that
+ * complete other answers (`standardHeaders`, compression, the metrics) leave a complete page alone.
+ *
+ * A header a middleware prepared with `c.header()` before the handler (a language cookie, a `Retry-After`) is
+ * merged in by hono only when the answer is built through the context; `trackPreparedHeaders` notes that it
+ * happened, so a page is then built that way.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+
+/** What these read from a request (a part of AppEnv in ./context.ts, which imports the static files through here). */
+type HeaderEnv = { Variables: { signedIn?: unknown; requestId?: string; preparedHeaders?: boolean } };
+
+/** The policy for every answer of the portal (the values hono's secureHeaders produced with our settings). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Origin-Agent-Cluster': '?1',
+  'Referrer-Policy': 'same-origin',
+  'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-DNS-Prefetch-Control': 'off',
+  'X-Download-Options': 'noopen',
+  'X-Frame-Options': 'DENY',
+  'X-Permitted-Cross-Domain-Policies': 'none',
+  'X-XSS-Protection': '0',
+});
+
+/** How long a page may be kept: a signed-in page stays out of caches and history (shared school computers). */
+export function pageCaching(c: Context<HeaderEnv>): string {
+  return c.get('signedIn') ? 'no-store' : 'private, no-cache';
+}
+
+const completePages = new WeakSet<Response>();
+
+/** True for a page built by `pageResponse`: it carries every header already. */
+export function isCompletePage(response: Response): boolean {
+  return completePages.has(response);
+}
+
+/**
+ * A page with every header the portal sets. Pages depend on the language cookie and on who is signed in, so they
+ * vary by Cookie and are never shared between visitors.
+ */
+export function pageResponse(c: Context<HeaderEnv>, body: Uint8Array, status: number, gzip: boolean): Response {
+  const headers: Record<string, string> = {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/html; charset=UTF-8',
+    Vary: 'Accept-Encoding, Cookie',
+    'Cache-Control': pageCaching(c),
+    'X-Request-Id': c.get('requestId') ?? '',
+  };
+  if (gzip) headers['Content-Encoding'] = 'gzip';
+  const response = c.get('preparedHeaders')
+    ? c.body(body as Uint8Array<ArrayBuffer>, status as 200, headers)
+    : new Response(body as Uint8Array<ArrayBuffer>, { status, headers });
+  completePages.add(response);
+  return response;
+}
+
+/** Notes a header prepared with `c.header()` (see above). First of all middlewares. */
+export function trackPreparedHeaders(): MiddlewareHandler<HeaderEnv> {
+  return async (c, next) => {
+    const prepare = c.header;
+    c.header = (...args: Parameters<typeof prepare>) => {
+      c.set('preparedHeaders', true);
+      prepare(...args);
+    };
+    await next();
+  };
+}
+
+/** Completes any answer that is not a complete page: the security policy, the request id, a page's caching. */
+export function standardHeaders(): MiddlewareHandler<HeaderEnv> {
+  return async (c, next) => {
+    await next();
+    if (completePages.has(c.res)) return;
+    const headers = c.res.headers;
+    for (const name in SECURITY_HEADERS) headers.set(name, SECURITY_HEADERS[name]!);
+    headers.delete('X-Powered-By');
+    const requestId = c.get('requestId');
+    if (requestId) headers.set('X-Request-Id', requestId);
+    if (headers.get('content-type')?.startsWith('text/html')) {
+      headers.set('Cache-Control', pageCaching(c));
+      headers.append('Vary', 'Cookie');
+    }
+  };
+}
