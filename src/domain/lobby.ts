@@ -4,7 +4,8 @@
  *
  * From `lobbyMs` before a release moment a student waiting for it gets a lobby instead of the plain "results open
  * at …" notice: the time left, and a page that opens the results by itself at the moment plus a spread of up to
- * `spreadMs`, so that a whole country's browsers do not all ask in the same second.
+ * `spreadMs`, so that a whole country's browsers do not all ask in the same second. The home page announces when
+ * the lobby opens ("sign in from 08:00"), so the sign-ins come over that hour rather than at the moment.
  */
 import { isInStudentWindow, isReleased } from './release.js';
 
@@ -34,6 +35,16 @@ export function lobbyMoment(pendingMoments: readonly number[], now: Date, lobbyM
     if (inLobby(moment, now, lobbyMs) && (nearest === undefined || moment < nearest)) nearest = moment;
   }
   return nearest;
+}
+
+/**
+ * The time to announce as "sign in from …" for a release moment (the home page): when its lobby opens, while the
+ * moment is still to come. None without a lobby (LOBBY_MINUTES=0): signing in early then only shows when
+ * the results open.
+ */
+export function announcedSignIn(moment: Date, now: Date, lobbyMs: number): Date | undefined {
+  if (lobbyMs <= 0 || isReleased(moment, now)) return undefined;
+  return new Date(lobbyOpensAt(moment.getTime(), lobbyMs));
 }
 
 /**
