@@ -28,7 +28,7 @@
   }
   show();
 
-  if (!lobby.hasAttribute('data-opens-in') || !window.fetch || !window.DOMParser) return;
+  if (!lobby.hasAttribute('data-opens-in')) return;
   var opensAt = loaded + Number(lobby.getAttribute('data-opens-in')) * 1000;
   var keepAliveMs = Number(lobby.getAttribute('data-keep-alive')) * 1000;
   var keepAliveTimer;
@@ -36,6 +36,12 @@
 
   function reload() {
     location.replace(location.href);
+  }
+
+  if (!window.fetch || !window.DOMParser) {
+    // A browser too old for a background request does what the refresh in <noscript> does for one without script.
+    setTimeout(reload, Math.min(opensAt - loaded, keepAliveMs));
+    return;
   }
 
   function keepAlive(delay) {
