@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import { announcedSignIn } from '../src/domain/lobby.js';
 import { isReleased, schoolYearLabel, type SchoolYearReleases } from '../src/domain/release.js';
 import { formatDate, rigaDate, rigaParts } from '../src/domain/riga-time.js';
 import { eserviceLink } from './eservice-link.js';
@@ -10,13 +11,34 @@ export interface HomeView {
   now: Date;
   /** The visitor's address is outside the Baltic states: signing in would be refused. */
   abroad: boolean;
+  /** How long before a release moment a student who signs in gets the lobby (LOBBY_MINUTES); 0: no lobby. */
+  lobbyMs: number;
+}
+
+/** An instant as the page states times: its Riga date and clock. */
+function dateAndClock(instant: Date): { date: string; clock: string } {
+  const local = rigaParts(instant);
+  return { date: formatDate(rigaDate(instant)), clock: `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}` };
 }
 
 /** One education's moment: "will open on …" before it, "available since …" after it. */
 function releaseClause(page: PageContext, moment: Date, now: Date): string {
-  const local = rigaParts(moment);
-  const clock = `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}`;
-  return page.t(isReleased(moment, now) ? 'frame.release.open' : 'frame.release.opens', { date: formatDate(rigaDate(moment)), clock });
+  return page.t(isReleased(moment, now) ? 'frame.release.open' : 'frame.release.opens', dateAndClock(moment));
+}
+
+/** From when signing in shows the lobby for each moment still to come ("sign in from 08:00"); nothing without a lobby. */
+function signInNotice(page: PageContext, releases: SchoolYearReleases, view: HomeView): Html | string {
+  const { t } = page;
+  const at = (education: 'basic' | 'secondary') => {
+    const from = announcedSignIn(releases[education], view.now, view.lobbyMs);
+    return from && t('home.signIn.at', dateAndClock(from));
+  };
+  const basic = at('basic');
+  const secondary = at('secondary');
+  if (basic && secondary) return html`<p>${t('home.signIn.both', { basic, secondary })}</p>`;
+  if (basic) return html`<p>${t('home.signIn.basic', { time: basic })}</p>`;
+  if (secondary) return html`<p>${t('home.signIn.secondary', { time: secondary })}</p>`;
+  return '';
 }
 
 function releaseNotice(page: PageContext, view: HomeView): Html | string {
@@ -26,6 +48,7 @@ function releaseNotice(page: PageContext, view: HomeView): Html | string {
   return html`<section class="notice release" aria-labelledby="release-title">
 <h2 id="release-title">${t('frame.release.title')}</h2>
 <p>${t('frame.release.text', { year: schoolYearLabel(startYear), basic: releaseClause(page, basic, view.now), secondary: releaseClause(page, secondary, view.now) })}</p>
+${signInNotice(page, view.releases, view)}
 <p>${t('frame.release.window')}</p>
 </section>`;
 }

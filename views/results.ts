@@ -2,6 +2,7 @@ import { html } from 'hono/html';
 import type { Gender } from '../db/schema.js';
 import type { Annulment, StudentResult } from '../src/data/student-results.js';
 import { examName } from '../src/domain/exam-title.js';
+import type { LobbyTiming } from '../src/domain/lobby.js';
 import { schoolYearLabel, schoolYearName } from '../src/domain/release.js';
 import { formatDate, formatRigaDateTime, rigaDate } from '../src/domain/riga-time.js';
 import { eserviceLink } from './eservice-link.js';
@@ -138,14 +139,17 @@ export interface LobbyView {
   /** The longest wait after the moment before the page opens the results by itself, in seconds. */
   spreadSeconds: number;
   /**
-   * Seconds until the page asks again by itself, announced on the page; absent when the student turned that off
-   * (WCAG 2.2.1: a timed refresh the user can turn off before it comes).
+   * When the page opens the results by itself and keeps the sign-in alive until then, announced on the page; absent
+   * when the student turned that off (WCAG 2.2.1: a timed change the user can turn off before it comes).
    */
-  refreshSeconds?: number;
+  opening?: LobbyTiming;
 }
 
-/** `/results?refresh=off`: the lobby without its timed refresh. */
+/** `/results?refresh=off`: the lobby without opening the results by itself. */
 export const LOBBY_REFRESH_OFF = 'off';
+
+/** Where the lobby's script keeps its sign-in alive without reloading the page (a POST with the CSRF token). */
+export const LOBBY_KEEP_ALIVE_PATH = '/results/keep-alive';
 
 /** "1 h 5 min", "42 min": units that need no plural form in either language, minutes rounded up. */
 export function timeLeftText(seconds: number): string {
@@ -157,13 +161,18 @@ export function timeLeftText(seconds: number): string {
 function lobbyNotice(page: PageContext, lobby: LobbyView, exams: readonly StudentResult[]): Html {
   const { t, lang } = page;
   const time = formatRigaDateTime(new Date(lobby.moment));
-  return html`<section class="notice lobby" aria-labelledby="lobby-heading">
+  // What views/static/lobby.js needs: the seconds of the server's clock (never the device's), and where and how to
+  // keep the sign-in alive. Without `opening` it only counts down.
+  const script = lobby.opening
+    ? html` data-opens-in="${lobby.opening.opensInSeconds}" data-keep-alive="${lobby.opening.keepAliveSeconds}" data-keep-alive-url="${LOBBY_KEEP_ALIVE_PATH}" data-csrf="${page.user?.csrfToken ?? ''}" data-opened="${t('lobby.opened')}"`
+    : '';
+  return html`<section id="lobby" class="notice lobby" aria-labelledby="lobby-heading"${script}>
 <h2 id="lobby-heading">${t('lobby.heading')}</h2>
 <p>${t('results.pending.at', { time })}</p>
 <ul>${exams.map((r) => html`<li>${examName(r, lang)} (${yearLine(page, r)})</li>`)}</ul>
 <p class="time-left">${t('lobby.left')} <strong id="lobby-time-left" role="timer" data-seconds="${lobby.secondsLeft}" data-opening="${t('lobby.opening')}">${timeLeftText(lobby.secondsLeft)}</strong></p>
 ${
-  lobby.refreshSeconds === undefined
+  lobby.opening === undefined
     ? html`<p>${t('lobby.off', { time })}</p>
 <p><a href="/results">${t('lobby.turn-on')}</a></p>`
     : html`<p>${t('lobby.by-itself', { time, seconds: lobby.spreadSeconds })}</p>
@@ -201,7 +210,8 @@ const waitsFor = (r: StudentResult, moment: number) => r.state.kind === 'pending
 
 /**
  * The results page; with `lobby`, the exams released at its moment are announced first with the time left, and the
- * page asks again by itself (a meta refresh the server timed, and a small optional script counting down).
+ * page opens the results by itself: a small script (views/static/lobby.js) without reloading the page before then,
+ * or, in a browser that runs no script, a meta refresh the server timed.
  */
 export function resultsPage(page: PageContext, results: readonly StudentResult[], gender: Gender | null, lobby?: LobbyView & { script: string }): Html {
   const { t } = page;
@@ -234,12 +244,14 @@ ${
 <p class="notice window" role="note">${t('results.window')} ${eserviceLink(page)}.</p>`;
   // A static link, the same for everyone: the page may be cached, so whether this person left an address is not shown.
   const notices = html`<p class="notices-link"><a href="/results/notices">${t('notices.link')}</a></p>`;
-  // The refresh is announced on the page (WCAG 2.2.1: expected, and said so), and lands after the moment.
-  const head =
-    lobby?.refreshSeconds !== undefined
-      ? html`<meta http-equiv="refresh" content="${lobby.refreshSeconds}">
-<script src="${lobby.script}" defer></script>`
-      : undefined;
+  // The refresh is announced on the page (WCAG 2.2.1: expected, and said so, and the student can turn it off), and
+  // lands after the moment. Inside <noscript> only a browser that runs no script applies it: with the script, the
+  // page is never reloaded under a reader, and no timed refresh is left for axe-core (meta-refresh) to report.
+  const refresh = lobby?.opening
+    ? html`<noscript><meta http-equiv="refresh" content="${lobby.opening.refreshSeconds}"></noscript>
+`
+    : '';
+  const head = lobby ? html`${refresh}<script src="${lobby.script}" defer></script>` : undefined;
   return layout(page, t('results.title'), html`<h1>${t('results.title')}</h1>\n${body}\n${notices}`, head ? { head } : {});
 }
 

@@ -4,7 +4,8 @@
  *
  * From `lobbyMs` before a release moment a student waiting for it gets a lobby instead of the plain "results open
  * at …" notice: the time left, and a page that opens the results by itself at the moment plus a spread of up to
- * `spreadMs`, so that a whole country's browsers do not all ask in the same second.
+ * `spreadMs`, so that a whole country's browsers do not all ask in the same second. The home page announces when
+ * the lobby opens ("sign in from 08:00"), so the sign-ins come over that hour rather than at the moment.
  */
 import { isInStudentWindow, isReleased } from './release.js';
 
@@ -17,13 +18,33 @@ export interface LobbySettings {
   keepAliveMs: number;
 }
 
+/** When the lobby of a release moment opens: from then a student who signs in waits for the results on its page. */
+export function lobbyOpensAt(moment: number, lobbyMs: number): number {
+  return moment - lobbyMs;
+}
+
+/** Whether `now` is within the lobby of a release moment still to come. */
+function inLobby(moment: number, now: Date, lobbyMs: number): boolean {
+  return !isReleased(new Date(moment), now) && now.getTime() >= lobbyOpensAt(moment, lobbyMs);
+}
+
 /** The release moment a student waiting at `now` is in the lobby for: the nearest one still to come within the lobby time. */
 export function lobbyMoment(pendingMoments: readonly number[], now: Date, lobbyMs: number): number | undefined {
   let nearest: number | undefined;
   for (const moment of pendingMoments) {
-    if (moment > now.getTime() && moment - now.getTime() <= lobbyMs && (nearest === undefined || moment < nearest)) nearest = moment;
+    if (inLobby(moment, now, lobbyMs) && (nearest === undefined || moment < nearest)) nearest = moment;
   }
   return nearest;
+}
+
+/**
+ * The time to announce as "sign in from …" for a release moment (the home page): when its lobby opens, while the
+ * moment is still to come. None without a lobby (LOBBY_MINUTES=0): signing in early then only shows when
+ * the results open.
+ */
+export function announcedSignIn(moment: Date, now: Date, lobbyMs: number): Date | undefined {
+  if (lobbyMs <= 0 || isReleased(moment, now)) return undefined;
+  return new Date(lobbyOpensAt(moment.getTime(), lobbyMs));
 }
 
 /**
@@ -37,13 +58,28 @@ export function spreadOffsetMs(personId: number, moment: number, spreadMs: numbe
   return (mix(personId, Math.floor(moment / 1000)) % seconds) * 1000;
 }
 
-/**
- * Whole seconds until the lobby page asks again: at the person's opening time (moment + offset), or earlier to
- * keep the sign-in alive; never 0, so a page is never asked for in a loop.
- */
-export function lobbyRefreshSeconds(now: Date, opensAt: number, keepAliveMs: number): number {
-  const wait = Math.min(opensAt - now.getTime(), keepAliveMs);
-  return Math.max(1, Math.ceil(wait / 1000));
+/** When a lobby page opens the results by itself and keeps its sign-in alive until then, in whole seconds from now. */
+export interface LobbyTiming {
+  /** Until the person's opening time (moment + their place in the spread): a script opens the results then. */
+  opensInSeconds: number;
+  /** Between a script's keep-alive requests, which keep the sign-in from idling out without reloading the page. */
+  keepAliveSeconds: number;
+  /**
+   * Until a page without script asks again (its meta refresh): at the opening time, or earlier to keep the sign-in
+   * alive, after which it times itself again.
+   */
+  refreshSeconds: number;
+}
+
+/** A lobby page's timing at `now`; never 0 seconds, so a page is never asked for in a loop. */
+export function lobbyTiming(now: Date, opensAt: number, keepAliveMs: number): LobbyTiming {
+  const untilOpening = opensAt - now.getTime();
+  return {
+    opensInSeconds: Math.max(1, Math.ceil(untilOpening / 1000)),
+    // Rounded down: a keep-alive a little early is harmless, a late one may find the sign-in ended.
+    keepAliveSeconds: Math.max(1, Math.floor(keepAliveMs / 1000)),
+    refreshSeconds: Math.max(1, Math.ceil(Math.min(untilOpening, keepAliveMs) / 1000)),
+  };
 }
 
 /**
@@ -55,7 +91,7 @@ export function resultsTimeState(moments: readonly number[], now: Date, lobbyMs:
   let state = '';
   for (const moment of moments) {
     const at = new Date(moment);
-    if (!isReleased(at, now)) state += moment - now.getTime() <= lobbyMs ? 'l' : 'p';
+    if (!isReleased(at, now)) state += inLobby(moment, now, lobbyMs) ? 'l' : 'p';
     else state += isInStudentWindow(at, now) ? 'r' : 'o';
   }
   return state;

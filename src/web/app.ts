@@ -22,7 +22,7 @@ import { defaultCountryDatabase, type CountryDatabase } from '../net/country-dat
 import { manualRefreshSwitch, overloadGuard } from './overload.js';
 import { PortalMetrics, type MetricsSources } from './metrics.js';
 import type { WaitingRoom } from './waiting-room.js';
-import { studentRoutes, type StudentDependencies } from './routes/student.js';
+import { DEFAULT_LOBBY, studentRoutes, type StudentDependencies } from './routes/student.js';
 import { applyRoutes } from './routes/apply.js';
 import { shareRoutes } from './routes/share.js';
 import { authRoutes } from './routes/auth.js';
@@ -196,7 +196,9 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.get('/', async (c) => {
     // The home page opens from anywhere; visitors from abroad learn before "sign in" that it would be refused.
     const releases = await announcedReleases(deps.db, clock());
-    return sendHtml(c, homePage(pageContext(c), { releases, now: clock(), abroad: !fromBalticStates(c) }));
+    // "Sign in from 08:00" only where the student pages, and so the lobby, are offered.
+    const lobbyMs = deps.student ? (deps.student.lobby ?? DEFAULT_LOBBY).lobbyMs : 0;
+    return sendHtml(c, homePage(pageContext(c), { releases, now: clock(), abroad: !fromBalticStates(c), lobbyMs }));
   });
   app.route(
     '/',

@@ -109,16 +109,22 @@ describe.each(DATABASE_KINDS)('results day on %s', (kind) => {
     expect(lobby).not.toMatch(/\d&nbsp;%/);
     expect(lobby).toMatch(/<script src="\/static\/lobby\.[0-9a-f]+\.js" defer><\/script>/);
     expect(lobby).toContain('role="timer" data-seconds="60"');
-    const refresh = Number(/<meta http-equiv="refresh" content="(\d+)">/.exec(lobby)?.[1]);
+    // Without script: a meta refresh that only a browser running no script applies (inside <noscript>, in the head).
+    const refresh = Number(/<head>[\s\S]*<noscript><meta http-equiv="refresh" content="(\d+)"><\/noscript>[\s\S]*<\/head>/.exec(lobby)?.[1]);
+    expect(lobby.match(/http-equiv="refresh"/g)).toHaveLength(1);
     const lands = now.getTime() + refresh * 1000;
     expect(lands).toBeGreaterThanOrEqual(SECONDARY_RELEASE);
     expect(lands).toBeLessThanOrEqual(SECONDARY_RELEASE + LOBBY.spreadMs);
+    // With script: the same opening time in the server's seconds, and the keep-alive's interval, for lobby.js.
+    expect(lobby).toContain(`data-opens-in="${refresh}" data-keep-alive="900" data-keep-alive-url="/results/keep-alive" data-csrf="csrf-${person}"`);
     // The same place in the spread on every visit.
     expect(await page(person)).toContain(`content="${refresh}"`);
 
-    // Turned off by the student: no timed refresh, and the page says to reload after the moment.
+    // Turned off by the student: no timed refresh, nothing for the script to open, and the page says to reload after the moment.
     const off = await (await app.request('/results?refresh=off', { headers: { 'x-test-person': String(person) } })).text();
     expect(off).not.toContain('http-equiv="refresh"');
+    expect(off).not.toContain('data-opens-in');
+    expect(off).not.toContain('data-keep-alive');
     expect(off).toContain('Automātiskā atvēršana ir izslēgta: pārlādējiet šo lapu pēc 03.07.2026 09:00');
     expect(off).not.toContain(kumal.candidateCodes[0]!);
 
@@ -140,7 +146,8 @@ describe.each(DATABASE_KINDS)('results day on %s', (kind) => {
     const lobby = await page(ids.get('result')!, 'en');
     expect(lobby).toContain('Your results are almost here');
     expect(lobby).toContain('Results will be available from 03.07.2026 09:00');
-    expect(lobby).toContain('<meta http-equiv="refresh" content="900">');
+    expect(lobby).toContain('<noscript><meta http-equiv="refresh" content="900"></noscript>');
+    expect(lobby).toContain(`data-opens-in="${50 * 60 + spreadOffsetMs(ids.get('result')!, SECONDARY_RELEASE, LOBBY.spreadMs) / 1000}"`);
     expect(lobby).toContain('50 min');
     // Before the lobby opens: the plain notice, no refresh.
     now = new Date(SECONDARY_RELEASE - 61 * 60_000);
@@ -229,6 +236,49 @@ describe.each(DATABASE_KINDS)('results day on %s', (kind) => {
     const gone = await get();
     expect(gone.status).toBe(302);
     expect(gone.headers.get('location')).toBe('/login?return_to=%2Fresults');
+  });
+
+  it('with real sign-ins: the lobby’s keep-alive keeps the sign-in alive and answers nothing, for its own session only', async () => {
+    const sessions = new WebSessionStore(test.handle.db, { idleMinutes: 30, now: () => now, touchDelayMs: 0 });
+    const signedIn = createApp({
+      db: test.handle.db,
+      log: createLogger('silent'),
+      auth: { sessions, oidc: new OidcLogin({ publicUrl: 'http://127.0.0.1', providers: {} }), environment: 'development', publicUrl: 'http://127.0.0.1' },
+      student: { requireStudent: requireStudent(), clock: () => now, lobby: LOBBY, cache: new ResultsPageCache(1024 * 1024) },
+    });
+    const person = ids.get('result')!;
+    now = new Date(SECONDARY_RELEASE - 55 * 60_000);
+    const { token, row } = await sessions.create({ kind: 'student', personId: person, provider: 'test', displayName: 'Līga' });
+    const cookie = `${sessionCookieName(false)}=${token}`;
+    const keepAlive = (headers: Record<string, string>) => signedIn.request('/results/keep-alive', { method: 'POST', headers });
+
+    // Every 20 minutes, with 30 minutes of idle time: only the keep-alive keeps the sign-in to the moment.
+    for (const minutes of [35, 15]) {
+      now = new Date(SECONDARY_RELEASE - minutes * 60_000);
+      const kept = await keepAlive({ cookie, 'x-csrf-token': row.csrf_token });
+      expect(kept.status).toBe(204);
+      expect(await kept.text()).toBe('');
+      expect(kept.headers.get('cache-control')).toBe('no-store');
+    }
+    now = new Date(SECONDARY_RELEASE + 5 * 60_000);
+    const results = await signedIn.request('/results', { headers: { cookie } });
+    expect(results.status).toBe(200);
+    expect(await results.text()).toContain(`2026/${kumal.candidateCodes[0]}-KUMAL`);
+
+    // Not without the session's CSRF token, and not without a session: nothing is answered either way.
+    const forged = await keepAlive({ cookie, 'x-csrf-token': 'forged' });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).not.toContain(kumal.candidateCodes[0]!);
+    const anonymous = await keepAlive({ 'x-csrf-token': row.csrf_token });
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toBe('/login');
+
+    // Without the keep-alive the same sign-in idles out before the moment.
+    now = new Date(SECONDARY_RELEASE - 55 * 60_000);
+    const idle = await sessions.create({ kind: 'student', personId: person, provider: 'test', displayName: 'Līga' });
+    now = new Date(SECONDARY_RELEASE + 5 * 60_000);
+    const gone = await signedIn.request('/results', { headers: { cookie: `${sessionCookieName(false)}=${idle.token}` } });
+    expect(gone.status).toBe(302);
   });
 
   it('many students in both languages, in any order, each get only their own page', async () => {

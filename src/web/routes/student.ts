@@ -2,17 +2,17 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
-import { edocHelpPage, LOBBY_REFRESH_OFF, resultsPage } from '../../../views/results.js';
+import { edocHelpPage, LOBBY_KEEP_ALIVE_PATH, LOBBY_REFRESH_OFF, resultsPage } from '../../../views/results.js';
 import { audit } from '../../data/audit.js';
 import type { Sealer } from '../../data/sealing.js';
 import { holderCertificate, resultsVersion, studentResults } from '../../data/student-results.js';
-import { lobbyMoment, lobbyRefreshSeconds, resultsTimeState, spreadOffsetMs, type LobbySettings } from '../../domain/lobby.js';
+import { lobbyMoment, lobbyTiming, resultsTimeState, spreadOffsetMs, type LobbySettings } from '../../domain/lobby.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../../domain/certificate-number.js';
 import { pageContext, type AppEnv } from '../context.js';
 import { documentFor, sendEdoc, sendViewingCopy, viewingCopyFileName, viewingCopyOf } from '../edoc.js';
 import { sendGzippedHtml, sendHtml } from '../respond.js';
 import { ResultsPageCache } from '../results-cache.js';
-import { signedInStudent } from '../session.js';
+import { csrfProtection, signedInStudent } from '../session.js';
 import { signedInActor } from '../signed-in.js';
 
 export interface StudentDependencies {
@@ -66,8 +66,8 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
         secondsLeft: Math.ceil((moment - now.getTime()) / 1000),
         spreadSeconds: Math.floor(lobby.spreadMs / 1000),
         script: c.get('assets').url('lobby.js'),
-        // The student may turn the timed refresh off (WCAG 2.2.1); the page then says to reload after the moment.
-        ...(c.req.query('refresh') === LOBBY_REFRESH_OFF ? {} : { refreshSeconds: lobbyRefreshSeconds(now, opensAt, lobby.keepAliveMs) }),
+        // The student may turn opening by itself off (WCAG 2.2.1); the page then says to reload after the moment.
+        ...(c.req.query('refresh') === LOBBY_REFRESH_OFF ? {} : { opening: lobbyTiming(now, opensAt, lobby.keepAliveMs) }),
       };
       return sendHtml(c, resultsPage(pageContext(c), results, gender, view));
     }
@@ -77,6 +77,11 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
     const page = cache.put(student.personId, lang, { version: key, moments, timeState: timeState(moments), body });
     return sendGzippedHtml(c, page.gzip, () => body);
   });
+
+  // The lobby's script asks this while it waits, so its sign-in does not idle out and the page is not reloaded under
+  // a reader: reading the session on the way in moves its idle deadline. It reads nothing else and answers nothing.
+  // A POST: it changes the session, and a form post is never put in the waiting room's line.
+  app.post(LOBBY_KEEP_ALIVE_PATH, deps.requireStudent, csrfProtection(), (c) => c.body(null, 204, { 'Cache-Control': 'no-store' }));
 
   // What an .edoc is and how to open it: linked beside every download, readable without signing in.
   app.get('/help/edoc', (c) => sendHtml(c, edocHelpPage(pageContext(c))));
