@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { errorPage } from '../../views/error.js';
 import { homePage } from '../../views/home.js';
+import { LOBBY_KEEP_ALIVE_PATH } from '../../views/results.js';
 import type { AuthDependencies } from '../auth/setup.js';
 import type { EserviceDependencies } from '../eservice/setup.js';
 import type { Logger } from '../log.js';
@@ -118,7 +119,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     // On results day every student opens the results page again and again: a line (and a write) for each
     // successful one cost a tenth of the page's time, so those are debug lines; a failed one is still written.
     // The lobby's keep-alive likewise.
-    const routine = c.res.status < 400 && ((c.req.method === 'GET' && c.req.path === '/results') || c.req.path === '/results/keep-alive');
+    const routine = c.res.status < 400 && ((c.req.method === 'GET' && c.req.path === '/results') || c.req.path === LOBBY_KEEP_ALIVE_PATH);
     const level = routine ? 'debug' : 'info';
     if (!deps.log.enabled(level)) return;
     const url = new URL(c.req.url);
