@@ -15,7 +15,7 @@ import { compression } from './compression.js';
 import { pageContext, provideAssets, type AppEnv } from './context.js';
 import { language } from './language.js';
 import { verification, verifyRoutes } from './routes/verify.js';
-import { publicApiHeaders, verifyApiRoutes } from './routes/verify-api.js';
+import { PUBLIC_API_PATHS, publicApiHeaders, verifyApiRoutes } from './routes/verify-api.js';
 import { trustedProxies as trustedProxyList } from '../net/trusted-proxies.js';
 import { pdfViewerPolicy } from './edoc.js';
 import { balticOnly, balticVisitor, isGeoGuardedPath } from './geo.js';
@@ -38,7 +38,7 @@ import { standardHeaders, trackPreparedHeaders } from './response-headers.js';
 import type { EdocVerifier } from '../data/verification.js';
 import { staffRoutes, type StaffDependencies } from './routes/staff.js';
 import { staffAuthRoutes } from './routes/staff-auth.js';
-import { eserviceFraming, eserviceRoutes } from './routes/eservice.js';
+import { ESERVICE_PREFIX, eserviceFraming, eserviceRoutes } from './routes/eservice.js';
 import type { ServiceContact } from '../config.js';
 import { noticeRoutes } from './routes/notices.js';
 
@@ -134,9 +134,13 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     });
   });
   // The e-service's embed pages replace frame-ancestors 'none' and X-Frame-Options (runs after secureHeaders).
-  if (deps.eservice) app.use(eserviceFraming(deps.eservice.origins));
+  if (deps.eservice) app.use(`${ESERVICE_PREFIX}*`, eserviceFraming(deps.eservice.origins));
   // The verification API is open to any web page (CORS), and answers preflights before anything else runs.
-  if (deps.trust) app.use(publicApiHeaders());
+  if (deps.trust) {
+    // Mounted on those paths only: every other request skips it (results day counts each middleware).
+    const apiHeaders = publicApiHeaders();
+    for (const path of PUBLIC_API_PATHS) app.use(path, apiHeaders);
+  }
   app.use(pdfViewerPolicy());
   app.use(standardHeaders());
   app.use(compression());

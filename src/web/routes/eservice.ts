@@ -86,17 +86,20 @@ export const framed: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
+/** The e-service's paths (its embed pages, downloads and API), which the framing policy below applies to. */
+export const ESERVICE_PREFIX = '/eservice/';
+
 /**
  * Response headers under /eservice/: nothing personal is kept in a cache, and the pages meant to be framed may
  * be framed by the configured e-service origins only (CSP frame-ancestors; X-Frame-Options cannot name an
  * origin, so it is left out). Every other answer keeps the portal's `frame-ancestors 'none'`. Mount before
- * secureHeaders, so it runs after it on the way out.
+ * standardHeaders (response-headers.ts), so it runs after it on the way out.
  */
 export function eserviceFraming(origins: readonly string[]): MiddlewareHandler {
   const ancestors = origins.length > 0 ? origins.join(' ') : "'none'";
   return async (c, next) => {
     await next();
-    if (!c.req.path.startsWith('/eservice/')) return;
+    if (!c.req.path.startsWith(ESERVICE_PREFIX)) return;
     c.res.headers.set('Cache-Control', 'no-store');
     if (!framedRequests.has(c)) return;
     const policy = c.res.headers.get('Content-Security-Policy');

@@ -35,7 +35,7 @@ import type { Verification } from '../verification.js';
 
 const CHANNEL = 'verify-api';
 
-const PUBLIC_API_PATHS = new Set([VERIFY_API_PATH, API_OPENAPI_PATH, CERTIFICATE_DATA_SCHEMA_PATH]);
+export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set([VERIFY_API_PATH, API_OPENAPI_PATH, CERTIFICATE_DATA_SCHEMA_PATH]);
 
 /**
  * CORS for the verification API: any web page may call it, without cookies (there is nothing of the visitor's to
