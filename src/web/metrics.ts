@@ -151,6 +151,8 @@ export class PortalMetrics {
   private room: WaitingRoom | undefined;
   private maxLagMs: number | undefined;
   private readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Each series of the histogram by its labels, found once: prom-client hashes the labels on every observe otherwise. */
+  private readonly durationSeries = new Map<string, ReturnType<Histogram<'method' | 'route' | 'status'>['labels']>>();
   private readonly signIns: Counter<'provider' | 'outcome'>;
   private readonly refusals: Counter<'reason'>;
 
@@ -264,7 +266,13 @@ export class PortalMetrics {
     const status = c.res.status;
     const refused = c.get('refused') === true;
     const route = refused ? 'refused' : c.req.routeIndex >= 0 ? routePath(c) : 'unmatched';
-    this.requestDuration.observe({ method: c.req.method, route, status: `${Math.floor(status / 100)}xx` }, seconds);
+    const key = `${c.req.method} ${route} ${Math.floor(status / 100)}`;
+    let series = this.durationSeries.get(key);
+    if (!series) {
+      series = this.requestDuration.labels({ method: c.req.method, route, status: `${Math.floor(status / 100)}xx` });
+      this.durationSeries.set(key, series);
+    }
+    series.observe(seconds);
     if (isPlumbing(c.req.path)) return;
     const page = !refused && (isCompletePage(c.res) || (c.res.headers.get('content-type')?.startsWith('text/html') ?? false));
     this.recent.request(seconds * 1000, page, status >= 500 && !refused);
