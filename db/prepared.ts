@@ -56,3 +56,55 @@ export function preparedQuery<A extends unknown[], R>(db: Kysely<any>, build: (.
   }
   return async (...args: A) => throughKysely(parametersOf(args));
 }
+
+/**
+ * A look-up of one row by a key that many requests make at once (the session of each request on results day).
+ * On PostgreSQL the keys asked for within one turn of the event loop are read with one query, `key in (…)`, of up
+ * to `maxBatch` keys: one round trip and one statement for many requests instead of one each, which is most of
+ * what such a request costs there. Under light load a batch holds one key and costs what a single query does.
+ * On SQLite each key is a direct read (see preparedQuery), which is cheaper than any batching.
+ */
+export function batchedLookup<R>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database schema
+  db: Kysely<any>,
+  build: (keys: string[]) => Compilable<R>,
+  keyOf: (row: R) => string,
+  maxBatch = 32,
+): (key: string) => Promise<R | undefined> {
+  if (directConnections.get(db)?.kind !== 'postgres') {
+    const single = preparedQuery(db, (key: string) => build([key]), 1);
+    return async (key) => (await single(key))[0];
+  }
+  const queries = new Map<number, (...keys: string[]) => Promise<R[]>>();
+  const queryFor = (size: number) => {
+    let query = queries.get(size);
+    if (!query) queries.set(size, (query = preparedQuery(db, (...keys: string[]) => build(keys), size)));
+    return query;
+  };
+  let waiting = new Map<string, { resolve: (row: R | undefined) => void; reject: (error: unknown) => void }[]>();
+  const flush = () => {
+    const batch = waiting;
+    waiting = new Map();
+    const keys = [...batch.keys()];
+    for (let start = 0; start < keys.length; start += maxBatch) {
+      const part = keys.slice(start, start + maxBatch);
+      queryFor(part.length)(...part).then(
+        (rows) => {
+          const byKey = new Map(rows.map((row) => [keyOf(row), row]));
+          for (const key of part) for (const waiter of batch.get(key)!) waiter.resolve(byKey.get(key));
+        },
+        (error: unknown) => {
+          for (const key of part) for (const waiter of batch.get(key)!) waiter.reject(error);
+        },
+      );
+    }
+  };
+  return (key) =>
+    new Promise((resolve, reject) => {
+      // Gathered until the requests read in this turn of the event loop have asked (setImmediate runs after them).
+      if (waiting.size === 0) setImmediate(flush);
+      const waiters = waiting.get(key);
+      if (waiters) waiters.push({ resolve, reject });
+      else waiting.set(key, [{ resolve, reject }]);
+    });
+}

@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import { preparedQuery } from '../../db/prepared.js';
+import { batchedLookup } from '../../db/prepared.js';
 import type { AuditLogTable, Database, LoginAttemptTable, WebSessionTable } from '../../db/schema.js';
 import { auditRow, type AuditEntry } from './audit.js';
 import { GroupCommit } from './group-commit.js';
@@ -70,8 +70,8 @@ export class WebSessionStore {
   readonly idleMs: number;
   private readonly now: () => Date;
 
-  /** Every signed-in request reads its session: compiled once. */
-  private readonly byHash: (idHash: string) => Promise<(WebSessionRow & { results_version: number | null; catalogue_version: number | null })[]>;
+  /** Every signed-in request reads its session: compiled once, and on PostgreSQL many in one query (batchedLookup). */
+  private readonly byHash: (idHash: string) => Promise<(WebSessionRow & { results_version: number | null; catalogue_version: number | null }) | undefined>;
   private readonly touchDelayMs: number;
   private readonly touches = new Map<string, { lastSeen: string; expires: string; previous: string }>();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -83,7 +83,9 @@ export class WebSessionStore {
     private readonly db: Kysely<Database>,
     options: WebSessionStoreOptions,
   ) {
-    this.byHash = preparedQuery(db, (idHash: string) => db
+    this.byHash = batchedLookup(
+      db,
+      (idHashes: string[]) => db
         .selectFrom('web_sessions')
         .leftJoin('persons', 'persons.id', 'web_sessions.person_id')
         // Named columns, not *: a named statement's result shape must not change under it when a migration adds one.
@@ -93,8 +95,8 @@ export class WebSessionStore {
           'persons.results_version',
           (eb) => eb.selectFrom('results_catalogue_version').select('version').as('catalogue_version'),
         ])
-        .where('web_sessions.id_hash', '=', idHash),
-      1,
+        .where('web_sessions.id_hash', 'in', idHashes),
+      (row) => row.id_hash,
     );
     this.idleMs = options.idleMinutes * 60_000;
     this.touchDelayMs = options.touchDelayMs ?? 2000;
@@ -158,7 +160,7 @@ export class WebSessionStore {
   async load(token: string | undefined): Promise<LoadedWebSession | undefined> {
     if (!token || !TOKEN_SHAPE.test(token)) return undefined;
     const idHash = hashToken(token);
-    const [found] = await this.byHash(idHash);
+    const found = await this.byHash(idHash);
     if (!found) return undefined;
     const { results_version: person, catalogue_version: catalogue, ...session } = found;
     const stored: LoadedWebSession = person === null || catalogue === null ? session : { ...session, resultsVersion: formatResultsVersion(person, catalogue) };

@@ -3,7 +3,9 @@
  * would, and never show what another request's open transaction has written but not committed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { preparedQuery } from '../../db/prepared.js';
+import { sql } from 'kysely';
+import { openDatabase } from '../../db/connect.js';
+import { batchedLookup, preparedQuery } from '../../db/prepared.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 describe.each(DATABASE_KINDS)('prepared queries on %s', (kind) => {
@@ -56,5 +58,54 @@ describe.each(DATABASE_KINDS)('prepared queries on %s', (kind) => {
     // The read waits for the transaction (SQLite) or sees the state before it (PostgreSQL), never a half.
     expect(['Anna', 'Marta']).toContain(((await duringCommitted) as { first_name: string }[])[0]!.first_name);
     expect(await lookup(id)).toEqual([{ first_name: 'Marta', last_name: 'Bērziņa' }]);
+  });
+});
+
+describe.each(DATABASE_KINDS)('look-ups many requests make at once, on %s', (kind) => {
+  it('gives each caller its own row (or none), however many ask in the same turn', async () => {
+    const database = await openTestDatabase(kind);
+    const { db } = database.handle;
+    try {
+      const codes = Array.from({ length: 10 }, (_, i) => `0101011${String(2000 + i)}`);
+      await db
+        .insertInto('persons')
+        .values(codes.map((code, i) => ({ personal_code: code, first_name: `Vārds${i}`, last_name: 'Kalniņa' })))
+        .execute();
+      const byCode = batchedLookup(
+        db,
+        (keys: string[]) => db.selectFrom('persons').where('personal_code', 'in', keys).select(['personal_code', 'first_name']),
+        (row) => row.personal_code,
+        3,
+      );
+      const asked = [...codes, codes[0]!, '01010199999', codes[9]!];
+      const rows = await Promise.all(asked.map((code) => byCode(code)));
+      expect(rows.map((row) => row?.first_name)).toEqual([...codes.map((_, i) => `Vārds${i}`), 'Vārds0', undefined, 'Vārds9']);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it.runIf(kind === 'postgres')('reads the keys asked for in one turn with one query per batch on PostgreSQL', async () => {
+    const database = await openTestDatabase('postgres');
+    const schema = (await sql<{ name: string }>`select current_schema() as name`.execute(database.handle.db)).rows[0]!.name;
+    // One connection, so the statements it prepared can be listed on it.
+    const one = openDatabase({ url: process.env.TEST_DATABASE_URL!, schema, poolSize: 1 });
+    try {
+      const { db } = one;
+      const byCode = batchedLookup(
+        db,
+        (keys: string[]) => db.selectFrom('persons').where('personal_code', 'in', keys).select(['personal_code']),
+        (row) => row.personal_code,
+        4,
+      );
+      await Promise.all(Array.from({ length: 9 }, (_, i) => byCode(`0101011${String(3000 + i)}`)));
+      const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db);
+      // Nine keys in batches of at most four: statements for four keys and for one, no single-key statement per request.
+      const sizes = rows.map((row) => (row.statement.match(/\$\d+/g) ?? []).length).sort();
+      expect(sizes).toEqual([1, 4]);
+    } finally {
+      await one.db.destroy();
+      await database.close();
+    }
   });
 });
