@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LoginError, OidcLogin } from '../../src/auth/oidc.js';
 import { serveNode, type Listening } from '../support/http-browser.js';
+import { freePort } from '../support/ports.js';
 
 let provider: Listening;
 const seen: { url: string; headers: IncomingMessage['headers']; port: number }[] = [];
@@ -63,6 +64,44 @@ it('asks the provider through its own client, and gives up on a token request wi
     expect(token!.port).toBe(discovery!.port);
     expect(token!.headers['sec-fetch-mode']).toBeUndefined();
     expect(token!.headers.authorization).toMatch(/^Basic /);
+  } finally {
+    oidc.close();
+  }
+});
+
+it('calls a provider that cannot be reached unavailable, and asks again on the next sign-in', async () => {
+  const port = await freePort();
+  const oidc = new OidcLogin({
+    publicUrl: 'http://127.0.0.1:3000',
+    providers: { eklase: { issuer: `http://127.0.0.1:${port}`, clientId: 'portal', clientSecret: 'secret' } },
+    timeoutSeconds: 5,
+  });
+  try {
+    const error = await oidc.start('eklase').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LoginError);
+    expect((error as LoginError).problem).toBe('unavailable');
+    // As the global fetch reported it: "fetch failed", the reason as its cause.
+    expect((error as LoginError).message).toBe('eklase discovery failed: fetch failed');
+    expect(((error as LoginError).cause as { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+    // The failed discovery is not kept: once the provider answers, the next sign-in starts.
+    const late = await serveNode();
+    late.server.close();
+    await new Promise<void>((resolve) => late.server.listen(port, '127.0.0.1', resolve));
+    late.server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          issuer: `http://127.0.0.1:${port}`,
+          authorization_endpoint: `http://127.0.0.1:${port}/auth`,
+          token_endpoint: `http://127.0.0.1:${port}/token`,
+        }),
+      );
+    });
+    try {
+      expect((await oidc.start('eklase')).url.href).toContain(`http://127.0.0.1:${port}/auth?`);
+    } finally {
+      await late.close();
+    }
   } finally {
     oidc.close();
   }
