@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import type { AuthConfig, OidcProviderConfig } from '../config.js';
 import { parsePersonalCode } from '../domain/personal-code.js';
+import { createProviderFetch, type ProviderFetch } from './provider-fetch.js';
 
 export const PROVIDER_NAMES = ['eklase', 'mykoob', 'latvija'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
@@ -80,11 +81,19 @@ export class OidcLogin {
   private readonly claim: string;
   private readonly scopes: string;
   private readonly timeout: number;
+  /** Every call to a provider goes through it: connections kept open between sign-ins. */
+  private readonly fetch: ProviderFetch;
 
   constructor(private readonly settings: OidcSettings) {
     this.claim = settings.personalCodeClaim ?? 'personal_code';
     this.scopes = settings.scopes ?? 'openid';
     this.timeout = settings.timeoutSeconds ?? 10;
+    this.fetch = createProviderFetch({ timeoutMs: this.timeout * 1000 });
+  }
+
+  /** Closes the connections kept to the providers. */
+  close(): void {
+    this.fetch.close();
   }
 
   /** The providers offered to students or to staff, in a fixed order. */
@@ -165,7 +174,7 @@ export class OidcLogin {
     if (cached) return cached;
     const provider = this.settings.providers[name];
     if (!provider) return Promise.reject(new LoginError('unavailable', `${name} is not configured`));
-    const pending = discover(provider, this.timeout).catch((error: unknown) => {
+    const pending = discover(provider, this.timeout, this.fetch).catch((error: unknown) => {
       this.discovered.delete(name);
       throw new LoginError('unavailable', `${name} discovery failed: ${(error as Error).message}`, { cause: error });
     });
@@ -183,11 +192,19 @@ export function pkceChallenge(codeVerifier: string): string {
   return createHash('sha256').update(codeVerifier).digest('base64url');
 }
 
-function discover(provider: OidcProviderConfig, timeout: number): Promise<client.Configuration> {
+/**
+ * The provider's configuration; the calls made with it later (token, UserInfo) go through the same `fetch`, which
+ * also holds them to the time limit (openid-client's own limit is turned off after discovery: it would add an
+ * `AbortSignal.timeout()` to every call, a second timer that outlives the call by the whole limit).
+ */
+async function discover(provider: OidcProviderConfig, timeout: number, fetch: ProviderFetch): Promise<client.Configuration> {
   const issuer = new URL(provider.issuer);
-  return client.discovery(issuer, provider.clientId, { client_secret: provider.clientSecret }, client.ClientSecretBasic(provider.clientSecret), {
+  const config = await client.discovery(issuer, provider.clientId, { client_secret: provider.clientSecret }, client.ClientSecretBasic(provider.clientSecret), {
     timeout,
+    [client.customFetch]: fetch,
     // Plain http only reaches this far outside production (the settings refuse it there): local test providers.
     execute: issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [],
   });
+  config.timeout = 0;
+  return config;
 }

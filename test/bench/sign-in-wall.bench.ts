@@ -11,11 +11,15 @@
  *
  * Prints complete sign-ins per second, p50 and p99 of each step, and the portal's own CPU time per complete
  * sign-in, read from the kernel's counters for the portal process (/proc/<pid>/stat), so the provider's and the
- * load generator's work on the same two cores is not counted as the portal's. `--profile <dir>` writes a CPU
- * profile of the portal. Everything stops by itself.
+ * load generator's work on the same two cores is not counted as the portal's. Then `--breakdown` sign-ins (default
+ * 200) are walked one at a time, and the portal's CPU is read before and after each step (the scheduler's
+ * nanosecond counters of every thread, /proc/<pid>/task/<tid>/schedstat), which gives each step's share: the
+ * start, the callback, the first results page (rendered and compressed, not yet kept) and the download. One at a
+ * time nothing is written together, so the shares, not their sum, are the figures to read.
+ * `--profile <dir>` writes a CPU profile of the portal. Everything stops by itself.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,6 +42,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     // Sign-ins before the measured run (first requests, caches, JIT).
     warmup: { type: 'string', default: '300' },
+    // Sign-ins walked one at a time afterwards, for the portal's CPU per step.
+    breakdown: { type: 'string', default: '200' },
     profile: { type: 'string' },
   },
 });
@@ -45,6 +51,7 @@ const demoStudents = Number(values.students);
 const browsers = Number(values.browsers);
 const duration = Number(values.duration);
 const warmup = Number(values.warmup);
+const breakdown = Number(values.breakdown);
 
 const STEPS = ['start', 'provider', 'callback', 'results', 'download'] as const;
 type Step = (typeof STEPS)[number];
@@ -67,6 +74,22 @@ function cpuSeconds(pid: number): number {
   return ticks / clockTicks;
 }
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/**
+ * Nanoseconds the process's threads have run so far, by the scheduler's own counters: /proc/<pid>/stat counts in
+ * clock ticks (10 ms), too coarse for one step of one sign-in. A thread that ended in between is not counted.
+ */
+function runNanoseconds(pid: number): number {
+  let total = 0;
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended while the list was read
+    }
+  }
+  return total;
+}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sign-in-wall-'));
 const pgUrl = process.env.DATABASE_URL;
@@ -164,8 +187,8 @@ try {
   children.push(portal);
   const headers = { 'accept-language': 'lv' };
 
-  /** One student, one fresh browser, the whole way; the time of each step in ms. */
-  async function signInOnce(login: string): Promise<Record<Step, number>> {
+  /** One student, one fresh browser, the whole way; the time of each step in ms. `stepDone` is told each step's end. */
+  async function signInOnce(login: string, stepDone?: (step: Step) => void): Promise<Record<Step, number>> {
     const jar = new CookieJar();
     const times = {} as Record<Step, number>;
     let started = performance.now();
@@ -173,6 +196,7 @@ try {
       const at = performance.now();
       times[step] = at - started;
       started = at;
+      stepDone?.(step);
     };
 
     let res = await request(jar, `${portalUrl}/login/eklase`, { headers });
@@ -277,6 +301,34 @@ try {
   }
   if (measured.failures.size > 0) console.log(`  failed: ${[...measured.failures].map(([why, n]) => `${why} ×${n}`).join(', ')}`);
   else console.log('  failed: none');
+
+  if (breakdown > 0) {
+    // One browser, so whatever the portal runs between two reads is that step's, besides its own timers: the
+    // "provider" step, where the portal has nothing to do, shows how much those are.
+    const cpu = Object.fromEntries(STEPS.map((s) => [s, 0])) as Record<Step, number>;
+    let walked = 0;
+    for (let i = 0; i < breakdown; i++) {
+      const mine = Object.fromEntries(STEPS.map((s) => [s, 0])) as Record<Step, number>;
+      let before = runNanoseconds(portal.pid!);
+      try {
+        await signInOnce(logins[(warmup + measured.completed + i) % logins.length]!, (step) => {
+          const now = runNanoseconds(portal.pid!);
+          mine[step] = now - before;
+          before = now;
+        });
+      } catch (error) {
+        console.log(`  breakdown sign-in failed: ${(error as Error).message}`);
+        continue;
+      }
+      for (const step of STEPS) cpu[step] += mine[step];
+      walked++;
+    }
+    const total = STEPS.reduce((sum, step) => sum + cpu[step], 0);
+    console.log(`portal CPU per step, ${walked} sign-ins one at a time: ${(total / walked / 1e6).toFixed(2)} ms per sign-in`);
+    for (const step of STEPS) {
+      console.log(`  ${step.padEnd(9)} ${(cpu[step] / walked / 1e6).toFixed(3).padStart(7)} ms  ${((cpu[step] / total) * 100).toFixed(1).padStart(5)} %`);
+    }
+  }
 } finally {
   for (const child of children) {
     child.stdin?.end();

@@ -121,6 +121,37 @@ describe.each(DATABASE_KINDS)('sign-in writes together on %s', (kind) => {
       ),
     ).rejects.toThrow();
     expect(await db.selectFrom('web_sessions').select('id_hash').execute()).toHaveLength(before.length);
+
+    // And the other way round: a session the table refuses (a student session names its person) leaves no entry.
+    const auditBefore = await db.selectFrom('audit_log').select('id').execute();
+    await expect(
+      store.create(
+        { kind: 'student', personId: null, provider: 'eklase', displayName: 'Y' },
+        { audit: { actor: 'person:y', action: 'sign-in', subject: 'person:y', channel: 'student', details: { provider: 'eklase' } } },
+      ),
+    ).rejects.toThrow();
+    expect(await db.selectFrom('audit_log').select('id').execute()).toHaveLength(auditBefore.length);
+  });
+
+  it('writes a sign-in as one statement on PostgreSQL (one round trip), in one transaction on SQLite', async () => {
+    const statements: string[] = [];
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => {
+        statements.push(args.node.kind);
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const db = test.handle.db.withPlugin(counting);
+    const [person] = await db.selectFrom('persons').select('id').orderBy('id').limit(1).execute();
+    const store = new WebSessionStore(db, { idleMinutes: 30 });
+    statements.length = 0;
+    const { token } = await store.create(
+      { kind: 'student', personId: person!.id, provider: 'eklase', displayName: 'Z' },
+      { audit: { actor: `person:${person!.id}`, action: 'sign-in', subject: `person:${person!.id}`, channel: 'student', details: { provider: 'eklase' } } },
+    );
+    expect(statements).toEqual(kind === 'postgres' ? ['InsertQueryNode'] : ['InsertQueryNode', 'InsertQueryNode']);
+    expect((await store.load(token))?.person_id).toBe(person!.id);
   });
 
   it('does not query the register on every visit of the development sign-in page', async () => {
