@@ -31,7 +31,7 @@ import { prepareDatabase } from '../../src/data/setup.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { OIDC_CLIENT_SECRET } from '../support/oidc-server.js';
 import { CookieJar, isRedirect, location, request } from '../support/http-browser.js';
-import { freePort, startProcess } from './support.js';
+import { freePort, startPortal } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -169,8 +169,7 @@ try {
   const portalUrl = `http://127.0.0.1:${portalPort}`;
   const provider = await startProvider(portalUrl, accountsFile);
   children.push(provider.child);
-  const portal = await startProcess(
-    [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []), 'src/main.ts'],
+  const portal = await startPortal(
     // The overload guard off: a refused request would count its little CPU against fewer complete sign-ins, and
     // how many are refused depends on what else the machine runs. What one sign-in costs is the question here.
     {
@@ -183,6 +182,7 @@ try {
       EKLASE_CLIENT_SECRET: OIDC_CLIENT_SECRET,
     },
     portalPort,
+    values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
   );
   children.push(portal);
   const headers = { 'accept-language': 'lv' };
