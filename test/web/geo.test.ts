@@ -333,6 +333,9 @@ describe.each(DATABASE_KINDS)('signing out and the staff pages from abroad on %s
       started.push(name);
       return { url: new URL(`https://${name}.example/authorize`), state: `state-${started.length}`, nonce: 'nonce', codeVerifier: 'verifier' };
     },
+    seal: () => 'sealed-login',
+    // No browser here carries a login cookie from a real start: every callback is another sign-in's answer.
+    resume: () => ({ problem: 'state', why: 'no login cookie' }),
     finish: async () => {
       throw new Error('the provider is never reached in these tests');
     },
