@@ -6,17 +6,18 @@
  * often the task runs, and the data module's function that holds the DELETE. This module only schedules and
  * documents; the statements stay with the data they belong to.
  *
- * Nothing depends on a task having run: every reader already refuses a row past its time (a session, a login
- * attempt, an embed session or a download link past `expires_at`; a rate-limit counter of an ended window starts
- * again at one; a used token id is refused again until it is removed, and is removed only once its token can no
- * longer be accepted anyway). The tasks keep the tables from holding data longer than they need to.
+ * Nothing depends on a task having run: every reader already refuses a row past its time (a session, an embed
+ * session or a download link past `expires_at`; a rate-limit counter of an ended window starts again at one; a used
+ * token id is refused again until it is removed, and is removed only once its token can no longer be accepted
+ * anyway; an answered sign-in's state is removed only once its login cookie is refused anyway). The tasks keep the
+ * tables from holding data longer than they need to.
  *
  * Every instance runs every task. That is safe: each task is one idempotent DELETE (or one transaction) over
  * rows whose time is over, so two instances running the same task at once remove each row once between them.
  * Each task runs on its own: one that fails is logged and tried again at its next turn, and the others go on.
  *
  * Not here, because they are not kept "for a while": a session ends at once on logout or when a staff member's
- * access is taken away; a login attempt is removed when the provider sends the browser back; the audit log,
+ * access is taken away; a sign-in under way is kept by the browser, in its login cookie; the audit log,
  * certificates and paper-copy requests are records the agency keeps.
  */
 import type { Kysely } from 'kysely';
@@ -59,8 +60,8 @@ export const HOUSEKEEPING_TASKS: readonly HousekeepingTask[] = [
   },
   {
     name: 'login-attempts',
-    deletes: 'sign-ins that never came back from the provider (login_attempts): OpenID Connect state, nonce and PKCE verifier, the page to return to',
-    retention: `${LOGIN_ATTEMPT_MS / MINUTE_MS} minutes after the browser was sent to the provider`,
+    deletes: 'answered sign-ins (login_attempts): the OpenID Connect state of each, so that no answer makes a second session',
+    retention: `${LOGIN_ATTEMPT_MS / MINUTE_MS} minutes after the browser was sent to the provider (the login cookie is refused after that anyway)`,
     everyMs: 10 * MINUTE_MS,
     run: purgeStaleLoginAttempts,
   },

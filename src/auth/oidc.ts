@@ -1,14 +1,17 @@
 /**
  * Sign-in with E-klase or Mykoob (students) or Latvija.lv (school and agency staff): the OpenID Connect authorisation-code flow with PKCE (S256), `state` and
  * `nonce`, through openid-client. Each provider is configured by its issuer, client id and secret; its metadata
- * is discovered once per process (a failed discovery is retried on the next sign-in). The person is matched
+ * is discovered once per process (a failed discovery is retried on the next sign-in). What a sign-in must remember
+ * until the provider answers travels sealed in the browser's login cookie (login-cookie.ts). The person is matched
  * by the personal code the provider returns in a configurable claim, read from the ID token or else from the
  * UserInfo endpoint.
  */
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import type { AuthConfig, OidcProviderConfig } from '../config.js';
+import { LOGIN_ATTEMPT_MS } from '../data/web-sessions.js';
 import { parsePersonalCode } from '../domain/personal-code.js';
+import { loginCookieKey, openLogin, sealLogin, type LoginInProgress } from './login-cookie.js';
 import { createProviderFetch, type ProviderFetch } from './provider-fetch.js';
 
 export const PROVIDER_NAMES = ['eklase', 'mykoob', 'latvija'] as const;
@@ -53,15 +56,19 @@ export interface OidcSettings {
   scopes?: string;
   /** Seconds for each request to a provider (default 10). */
   timeoutSeconds?: number;
+  /** The clock, ms since the epoch; tests move it. */
+  now?: () => number;
 }
 
-/** What a login needs to remember until the provider sends the browser back. */
 export interface LoginStart {
+  /** The provider's authorisation URL to send the browser to. */
   url: URL;
-  state: string;
-  nonce: string;
-  codeVerifier: string;
+  /** The login cookie's value: the sign-in, sealed. */
+  cookie: string;
 }
+
+/** Why the browser's way back cannot be taken: `state` (not this browser's sign-in), `expired` (too late). */
+export type LoginResumeProblem = 'state' | 'expired';
 
 export interface LoginChecks {
   state: string;
@@ -83,12 +90,15 @@ export class OidcLogin {
   private readonly timeout: number;
   /** Every call to a provider goes through it: connections kept open between sign-ins. */
   private readonly fetch: ProviderFetch;
+  private readonly now: () => number;
+  private readonly cookieKeys = new Map<ProviderName, Buffer>();
 
   constructor(private readonly settings: OidcSettings) {
     this.claim = settings.personalCodeClaim ?? 'personal_code';
     this.scopes = settings.scopes ?? 'openid';
     this.timeout = settings.timeoutSeconds ?? 10;
     this.fetch = createProviderFetch({ timeoutMs: this.timeout * 1000 });
+    this.now = settings.now ?? Date.now;
   }
 
   /** Closes the connections kept to the providers. */
@@ -109,23 +119,48 @@ export class OidcLogin {
     return `${this.settings.publicUrl}/auth/${name}/callback`;
   }
 
-  /** The provider's authorisation URL with fresh state, nonce and PKCE challenge. */
-  async start(name: ProviderName, options: { lang?: string } = {}): Promise<LoginStart> {
+  /** The provider's authorisation URL with fresh state, nonce and PKCE challenge, and the cookie that keeps them. */
+  async start(name: ProviderName, options: { lang?: string; returnTo: string }): Promise<LoginStart> {
     const config = await this.configuration(name);
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const codeVerifier = client.randomPKCECodeVerifier();
+    const login: LoginInProgress = {
+      state: client.randomState(),
+      nonce: client.randomNonce(),
+      codeVerifier: client.randomPKCECodeVerifier(),
+      returnTo: options.returnTo,
+      startedAt: this.now(),
+    };
     const parameters: Record<string, string> = {
       redirect_uri: this.redirectUri(name),
       scope: this.scopes,
       response_type: 'code',
-      code_challenge: pkceChallenge(codeVerifier),
+      code_challenge: pkceChallenge(login.codeVerifier),
       code_challenge_method: 'S256',
-      state,
-      nonce,
+      state: login.state,
+      nonce: login.nonce,
     };
     if (options.lang) parameters.ui_locales = options.lang;
-    return { url: client.buildAuthorizationUrl(config, parameters), state, nonce, codeVerifier };
+    return { url: client.buildAuthorizationUrl(config, parameters), cookie: this.seal(name, login) };
+  }
+
+  /** The login cookie of a sign-in, as `start` makes it (tests make altered ones with it). */
+  seal(name: ProviderName, login: LoginInProgress): string {
+    return sealLogin(this.cookieKey(name), name, login);
+  }
+
+  /**
+   * The sign-in the provider's answer belongs to: the browser's login cookie, opened, for this provider, with the
+   * same state as the answer, begun within LOGIN_ATTEMPT_MS. A cookie that does not open was altered or made for
+   * another provider; a state that differs is another sign-in's answer (login CSRF).
+   */
+  resume(name: ProviderName, cookie: string | undefined, state: string | null): { login: LoginInProgress } | { problem: LoginResumeProblem; why: string } {
+    if (!cookie) return { problem: 'state', why: 'no login cookie' };
+    const login = openLogin(this.cookieKey(name), name, cookie);
+    if (!login) return { problem: 'state', why: 'login cookie not valid' };
+    if (!state || state !== login.state) return { problem: 'state', why: 'state differs' };
+    // Both ways: an instance whose clock is far behind the one that started the sign-in must not keep it open.
+    const age = this.now() - login.startedAt;
+    if (Math.abs(age) > LOGIN_ATTEMPT_MS) return { problem: 'expired', why: 'too late' };
+    return { login };
   }
 
   /**
@@ -166,6 +201,16 @@ export class OidcLogin {
     }
     const parsed = typeof value === 'string' ? parsePersonalCode(value) : undefined;
     return { subject: idToken.sub, personalCode: parsed?.ok ? parsed.code : null };
+  }
+
+  private cookieKey(name: ProviderName): Buffer {
+    let key = this.cookieKeys.get(name);
+    if (!key) {
+      const provider = this.settings.providers[name];
+      if (!provider) throw new LoginError('unavailable', `${name} is not configured`);
+      this.cookieKeys.set(name, (key = loginCookieKey(name, provider.clientId, provider.clientSecret)));
+    }
+    return key;
   }
 
   /** Discovery, once per process and provider; a failure is forgotten so the next sign-in tries again. */

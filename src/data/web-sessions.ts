@@ -1,15 +1,16 @@
 /**
- * Web sessions (a browser's sign-in to the portal; not exam sessions, nor the e-service's embed sessions) and
- * OpenID Connect logins in progress, kept in the database so that any instance serves any request. The cookie
+ * Web sessions (a browser's sign-in to the portal; not exam sessions, nor the e-service's embed sessions) and the
+ * OpenID Connect states already answered, kept in the database so that any instance serves any request. The cookie
  * carries a random 32-byte token; the table holds only its SHA-256, so a copy of the table signs nobody in.
  *
  * The results page is the hot path: loading a session is one read by primary key, and the only write is
- * moving `last_seen_at` forward, at most once a minute per session. Sign-ins at the same moment are written
- * together (group commit, ./group-commit.ts): their login attempts, and each new session with its audit entry in
- * one transaction, so there is never a session without its "sign-in" in the audit log, nor the other way round.
+ * moving `last_seen_at` forward, at most once a minute per session. A sign-in writes once: the new session, its
+ * audit entry and the state it answered, in one transaction, so there is never a session without its "sign-in" in
+ * the audit log, nor the other way round, and a state makes at most one session. Sign-ins at the same moment are
+ * written together (group commit, ./group-commit.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, QueryCreator, Selectable } from 'kysely';
 import { isPostgres } from '../../db/dialect.js';
 import { preparedQuery } from '../../db/prepared.js';
 import type { AuditLogTable, Database, LoginAttemptTable, WebSessionTable } from '../../db/schema.js';
@@ -35,7 +36,22 @@ export type WebSessionRow = Selectable<WebSessionTable>;
  * its own to know whether its kept copy is still right.
  */
 export type LoadedWebSession = WebSessionRow & { resultsVersion?: string };
-export type LoginAttempt = Omit<Selectable<LoginAttemptTable>, 'created_at'>;
+
+/** The sign-in a new session answers: its OpenID Connect state, taken once (`login_attempts`, keyed by the state). */
+export interface AnsweredLogin {
+  state: string;
+  provider: string;
+  /** When the sign-in began. */
+  startedAt: Date;
+}
+
+/** The state of a sign-in was taken before: its answer was used already, by this browser or another. */
+export class LoginAlreadyAnswered extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('this sign-in was answered before', options);
+    this.name = 'LoginAlreadyAnswered';
+  }
+}
 
 export interface NewWebSession {
   kind: 'student' | 'staff';
@@ -76,9 +92,7 @@ export class WebSessionStore {
   private readonly touchDelayMs: number;
   private readonly touches = new Map<string, { lastSeen: string; expires: string; previous: string }>();
   private flushTimer: NodeJS.Timeout | undefined;
-  private readonly newSessions: GroupCommit<{ row: WebSessionRow; audit?: Insertable<AuditLogTable> }>;
-  private readonly newAttempts: GroupCommit<Insertable<LoginAttemptTable>>;
-  private readonly takenAttempts: GroupCommit<string, Selectable<LoginAttemptTable> | undefined>;
+  private readonly newSessions: GroupCommit<{ row: WebSessionRow; audit?: Insertable<AuditLogTable>; answered?: Insertable<LoginAttemptTable> }>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -104,45 +118,32 @@ export class WebSessionStore {
     this.newSessions = new GroupCommit(async (items) => {
       const sessions = items.map((item) => item.row);
       const audits = items.flatMap((item) => (item.audit ? [item.audit] : []));
-      if (audits.length === 0) {
-        await db.insertInto('web_sessions').values(sessions).execute();
-      } else if (postgres) {
-        // One statement, so one round trip instead of four (begin, two inserts, commit), and as much all or
-        // nothing as a transaction: PostgreSQL runs a data-modifying WITH even though nothing reads from it.
-        await db
-          .with('new_sessions', (q) => q.insertInto('web_sessions').values(sessions))
-          .insertInto('audit_log')
-          .values(audits)
-          .execute();
+      const answered = items.flatMap((item) => (item.answered ? [item.answered] : []));
+      if (postgres) {
+        // One statement, so one round trip instead of a transaction's four or five, and as much all or nothing:
+        // PostgreSQL runs a data-modifying WITH even though nothing reads from it.
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each WITH adds its name to the type; none is read
+        let query: QueryCreator<any> = db;
+        if (answered.length > 0) query = query.with('answered_logins', (q) => q.insertInto('login_attempts').values(answered));
+        if (audits.length > 0) query = query.with('audit_entries', (q) => q.insertInto('audit_log').values(audits));
+        await query.insertInto('web_sessions').values(sessions).execute();
       } else {
         await db.transaction().execute(async (trx) => {
+          if (answered.length > 0) await trx.insertInto('login_attempts').values(answered).execute();
           await trx.insertInto('web_sessions').values(sessions).execute();
-          await trx.insertInto('audit_log').values(audits).execute();
+          if (audits.length > 0) await trx.insertInto('audit_log').values(audits).execute();
         });
       }
       return items.map(() => undefined);
-    });
-    this.newAttempts = new GroupCommit(async (attempts) => {
-      await db.insertInto('login_attempts').values(attempts).execute();
-      return attempts.map(() => undefined);
-    });
-    this.takenAttempts = new GroupCommit(async (states) => {
-      const rows = await db.deleteFrom('login_attempts').where('state', 'in', states).returningAll().execute();
-      const byState = new Map(rows.map((row) => [row.state, row]));
-      // A state is answered once: a second callback with it in the same batch finds nothing, as it would later.
-      return states.map((state) => {
-        const row = byState.get(state);
-        byState.delete(state);
-        return row;
-      });
     });
   }
 
   /**
    * Creates a session; the token goes into the cookie and is never stored. With `audit`, the entry is written in
-   * the same transaction as the session.
+   * the same transaction as the session; with `answers`, the sign-in's state too, and a state taken before makes it
+   * fail with LoginAlreadyAnswered, storing nothing.
    */
-  async create(subject: NewWebSession, options: { audit?: AuditEntry } = {}): Promise<{ token: string; row: WebSessionRow }> {
+  async create(subject: NewWebSession, options: { audit?: AuditEntry; answers?: AnsweredLogin } = {}): Promise<{ token: string; row: WebSessionRow }> {
     const token = randomToken();
     const now = this.now();
     const row: WebSessionRow = {
@@ -157,7 +158,21 @@ export class WebSessionStore {
       last_seen_at: now.toISOString(),
       expires_at: this.deadline(now, now),
     };
-    await this.newSessions.submit({ row, audit: options.audit && auditRow(options.audit, now) });
+    const answered = options.answers && {
+      state: options.answers.state,
+      provider: options.answers.provider,
+      // Only the state is needed once the provider has answered: nothing of the exchange itself is kept.
+      nonce: '',
+      code_verifier: '',
+      return_to: '',
+      created_at: options.answers.startedAt.toISOString(),
+    };
+    try {
+      await this.newSessions.submit({ row, audit: options.audit && auditRow(options.audit, now), answered });
+    } catch (error) {
+      if (answered && isUniqueViolationOf(error, 'login_attempts')) throw new LoginAlreadyAnswered({ cause: error });
+      throw error;
+    }
     return { token, row };
   }
 
@@ -236,28 +251,10 @@ export class WebSessionStore {
     return Number(result.numDeletedRows) > 0;
   }
 
-  /** Removes expired sessions and login attempts, by this store's clock; returns how many of each. */
+  /** Removes expired sessions and answered states past their time, by this store's clock; returns how many of each. */
   async purgeExpired(): Promise<{ sessions: number; loginAttempts: number }> {
     const now = this.now();
     return { sessions: await purgeExpiredWebSessions(this.db, now), loginAttempts: await purgeStaleLoginAttempts(this.db, now) };
-  }
-
-  /** Remembers a login sent to a provider until it comes back (state is the key). */
-  async saveLoginAttempt(attempt: LoginAttempt): Promise<void> {
-    await this.newAttempts.submit({ ...attempt, created_at: this.now().toISOString() });
-  }
-
-  /**
-   * Takes a login attempt out of the table: a state is answered once, whatever happens next. `unknown` when
-   * there is none (never made, or already used), `expired` when it is older than ten minutes.
-   */
-  async takeLoginAttempt(state: string): Promise<{ attempt: LoginAttempt } | { problem: 'unknown' | 'expired' }> {
-    if (!state || state.length > 200) return { problem: 'unknown' };
-    const row = await this.takenAttempts.submit(state);
-    if (!row) return { problem: 'unknown' };
-    if (this.now().getTime() - Date.parse(row.created_at) > LOGIN_ATTEMPT_MS) return { problem: 'expired' };
-    const { created_at: _created, ...attempt } = row;
-    return { attempt };
   }
 
   /** The idle deadline, never past the absolute end. */
@@ -275,11 +272,21 @@ export async function purgeExpiredWebSessions(db: Kysely<Database>, now: Date): 
   return Number(result.numDeletedRows);
 }
 
-/** Removes logins that never came back from the provider within LOGIN_ATTEMPT_MS; returns how many. */
+/**
+ * Removes answered states once their sign-in is past LOGIN_ATTEMPT_MS, when its login cookie is refused anyway;
+ * returns how many.
+ */
 export async function purgeStaleLoginAttempts(db: Kysely<Database>, now: Date): Promise<number> {
   const result = await db
     .deleteFrom('login_attempts')
     .where('created_at', '<=', new Date(now.getTime() - LOGIN_ATTEMPT_MS).toISOString())
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** A row refused because its key is in `table` already (SQLite or PostgreSQL). */
+function isUniqueViolationOf(error: unknown, table: string): boolean {
+  const { code, table: violated, message } = (error ?? {}) as { code?: unknown; table?: unknown; message?: unknown };
+  if (code === '23505') return violated === table;
+  return (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') && String(message).includes(`${table}.`);
 }

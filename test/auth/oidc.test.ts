@@ -45,11 +45,13 @@ it('asks the provider through its own client, and gives up on a token request wi
     timeoutSeconds: 1,
   });
   try {
-    const start = await oidc.start('eklase');
+    const start = await oidc.start('eklase', { returnTo: '/results' });
     expect(start.url.origin).toBe(provider.url);
-    const callback = new URLSearchParams({ code: 'a-code', state: start.state });
+    const callback = new URLSearchParams({ code: 'a-code', state: start.url.searchParams.get('state')! });
+    const resumed = oidc.resume('eklase', start.cookie, callback.get('state'));
+    if (!('login' in resumed)) throw new Error(`not resumed: ${resumed.why}`);
     const started = Date.now();
-    const error = await oidc.finish('eklase', callback, start).catch((e: unknown) => e);
+    const error = await oidc.finish('eklase', callback, resumed.login).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LoginError);
     expect((error as LoginError).problem).toBe('failed');
     expect((error as LoginError).message).toContain('no answer within 1000 ms');
@@ -77,7 +79,7 @@ it('calls a provider that cannot be reached unavailable, and asks again on the n
     timeoutSeconds: 5,
   });
   try {
-    const error = await oidc.start('eklase').catch((e: unknown) => e);
+    const error = await oidc.start('eklase', { returnTo: '/results' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LoginError);
     expect((error as LoginError).problem).toBe('unavailable');
     // As the global fetch reported it: "fetch failed", the reason as its cause.
@@ -98,7 +100,7 @@ it('calls a provider that cannot be reached unavailable, and asks again on the n
       );
     });
     try {
-      expect((await oidc.start('eklase')).url.href).toContain(`http://127.0.0.1:${port}/auth?`);
+      expect((await oidc.start('eklase', { returnTo: '/results' })).url.href).toContain(`http://127.0.0.1:${port}/auth?`);
     } finally {
       await late.close();
     }

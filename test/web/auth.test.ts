@@ -148,6 +148,7 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
   let clock = Date.now();
   const now = () => new Date(clock);
   let sessions: WebSessionStore;
+  let oidc: OidcLogin;
   const handler: { fetch?: (request: Request, env: unknown) => Response | Promise<Response> } = {};
   let students: { personId: number; personalCode: string; displayName: string }[];
   const logLines: string[] = [];
@@ -168,9 +169,10 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
     accounts.set('nocode', undefined);
 
     sessions = new WebSessionStore(db(), { idleMinutes: 30, now });
-    const oidc = new OidcLogin({
+    oidc = new OidcLogin({
       publicUrl: portal.url,
       providers: { eklase: { issuer: op.issuer, clientId: 'portal', clientSecret: CLIENT_SECRET } },
+      now: () => clock,
     });
     const app = createApp({
       db: db(),
@@ -184,6 +186,7 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
   });
 
   afterAll(async () => {
+    oidc?.close();
     await portal?.close();
     await op?.close();
     await test?.close();
@@ -268,12 +271,18 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
     expect(url.searchParams.get('redirect_uri')).toBe(`${portal.url}/auth/eklase/callback`);
     expect(url.searchParams.get('nonce')).toBeTruthy();
     const state = url.searchParams.get('state')!;
-    expect(jar.get('login_state')).toBe(state);
-    const attempt = await db().selectFrom('login_attempts').selectAll().where('state', '=', state).executeTakeFirstOrThrow();
-    expect(attempt).toMatchObject({ provider: 'eklase', nonce: url.searchParams.get('nonce'), return_to: '/results' });
-    // The verifier stays on the portal; only its S256 hash travelled.
-    expect(url.href).not.toContain(attempt.code_verifier);
-    expect(createHash('sha256').update(attempt.code_verifier).digest('base64url')).toBe(url.searchParams.get('code_challenge'));
+    // The sign-in is kept in this browser's cookie, sealed; nothing is written until the provider answers.
+    const cookie = jar.get('login_state')!;
+    expect(await db().selectFrom('login_attempts').select('state').where('state', '=', state).execute()).toEqual([]);
+    const resumed = oidc.resume('eklase', cookie, state);
+    if (!('login' in resumed)) throw new Error(resumed.why);
+    const login = resumed.login;
+    expect(login).toMatchObject({ state, nonce: url.searchParams.get('nonce'), returnTo: '/results' });
+    // The verifier never travels in the clear; only its S256 hash went to the provider.
+    expect(url.href).not.toContain(login.codeVerifier);
+    expect(cookie).not.toContain(login.codeVerifier);
+    expect(cookie).not.toContain(state);
+    expect(createHash('sha256').update(login.codeVerifier).digest('base64url')).toBe(url.searchParams.get('code_challenge'));
   });
 
   it('stores only the SHA-256 of the session token, never the token', async () => {
@@ -286,10 +295,11 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
     expect(JSON.stringify(rows)).not.toContain(token);
   });
 
-  it('refuses a tampered state, and a callback that belongs to another browser', async () => {
+  it('refuses a tampered state or login cookie, and a callback that belongs to another browser', async () => {
     const jar = new CookieJar();
     const callback = new URL(await throughProvider(jar, 'anna'));
     const sessionsBefore = (await sessionRows()).length;
+    const cookie = jar.get('login_state')!;
     const tampered = new URL(callback);
     tampered.searchParams.set('state', `${callback.searchParams.get('state')}x`);
     const res = await request(jar, `${tampered.href}&lang=en`);
@@ -304,19 +314,63 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
     const other = await request(new CookieJar(), callback.href);
     expect(other.status).toBe(400);
     expect(await other.text()).toContain('Pieslēgties neizdevās');
+
+    // The genuine callback with its login cookie altered by one character: it no longer opens.
+    const last = cookie.at(-2) === 'A' ? 'B' : 'A';
+    const altered = await request(new CookieJar(), callback.href, { headers: { cookie: `login_state=${cookie.slice(0, -2)}${last}${cookie.at(-1)}` } });
+    expect(altered.status).toBe(400);
+    expect(await altered.text()).toContain('Pieslēgties neizdevās');
+    expect((await sessionRows()).length).toBe(sessionsBefore);
+    // And the genuine one still works once.
+    expect((await request(new CookieJar(), callback.href, { headers: { cookie: `login_state=${cookie}` } })).status).toBe(303);
+  });
+
+  it('refuses a replayed callback (same code and state twice), the login cookie put back', async () => {
+    const jar = new CookieJar();
+    const callback = await throughProvider(jar, 'anna');
+    const cookie = jar.get('login_state')!;
+    expect((await request(jar, callback)).status).toBe(303);
+    const sessionsBefore = (await sessionRows()).length;
+    // The provider redeems a code once.
+    const replay = await request(jar, callback, { headers: { cookie: `login_state=${cookie}` } });
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toContain('E-klase atbildi neizdevās pārbaudīt');
+    expect(replay.headers.getSetCookie().some((c) => c.startsWith('sid='))).toBe(false);
     expect((await sessionRows()).length).toBe(sessionsBefore);
   });
 
-  it('refuses a replayed callback (same code and state twice)', async () => {
-    const { jar, callback, res } = await signIn('anna');
-    expect(res.status).toBe(303);
-    const state = new URL(callback).searchParams.get('state')!;
-    const sessionsBefore = (await sessionRows()).length;
-    // Even with the state cookie put back, the login attempt was used up.
-    const replay = await request(jar, callback, { headers: { cookie: `login_state=${state}` } });
-    expect(replay.status).toBe(400);
-    expect(await replay.text()).toContain('šī saite jau ir izmantota');
-    expect((await sessionRows()).length).toBe(sessionsBefore);
+  it('makes one session of an answer, even from a provider that would redeem its code twice', async () => {
+    // A provider that accepts any code: only the portal's own record of answered states stands in the way.
+    class LenientProvider extends OidcLogin {
+      override async finish(): Promise<{ subject: string; personalCode: string }> {
+        return { subject: 'anna', personalCode: students[0]!.personalCode };
+      }
+    }
+    const lenient = new LenientProvider({
+      publicUrl: portal.url,
+      providers: { eklase: { issuer: op.issuer, clientId: 'portal', clientSecret: CLIENT_SECRET } },
+      now: () => clock,
+    });
+    const app = createApp({ db: db(), log: createLogger('silent'), auth: { sessions, oidc: lenient, environment: 'development', publicUrl: portal.url } });
+    try {
+      const start = await app.request(`${portal.url}/login/eklase`);
+      const cookie = start.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('login_state='))!
+        .split(';')[0]!;
+      const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+      const callback = `${portal.url}/auth/eklase/callback?code=any&state=${state}`;
+      const sessionsBefore = (await sessionRows()).length;
+      const first = await app.request(callback, { headers: { cookie } });
+      expect(first.status).toBe(303);
+      const again = await app.request(`${callback}&lang=en`, { headers: { cookie } });
+      expect(again.status).toBe(400);
+      expect(await again.text()).toContain('this link has already been used');
+      expect(again.headers.getSetCookie().some((c) => c.startsWith('sid='))).toBe(false);
+      expect((await sessionRows()).length).toBe(sessionsBefore + 1);
+    } finally {
+      lenient.close();
+    }
   });
 
   it('refuses an ID token whose nonce is not the one sent', async () => {
@@ -324,9 +378,12 @@ describe.each(DATABASE_KINDS)('sign-in on %s', (kind) => {
     const callback = await throughProvider(jar, 'anna');
     const state = new URL(callback).searchParams.get('state')!;
     // The provider's ID token carries the nonce sent; the portal now expects another.
-    await db().updateTable('login_attempts').set({ nonce: 'a-different-nonce' }).where('state', '=', state).execute();
+    const resumed = oidc.resume('eklase', jar.get('login_state'), state);
+    if (!('login' in resumed)) throw new Error(resumed.why);
+    jar.delete('login_state');
+    const altered = oidc.seal('eklase', { ...resumed.login, nonce: 'a-different-nonce' });
     logLines.length = 0;
-    const res = await request(jar, callback);
+    const res = await request(jar, callback, { headers: { cookie: `login_state=${altered}` } });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('E-klase atbildi neizdevās pārbaudīt');
     expect(res.headers.getSetCookie().some((c) => c.startsWith('sid='))).toBe(false);

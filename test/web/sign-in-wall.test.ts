@@ -8,7 +8,7 @@ import * as client from 'openid-client';
 import { OidcLogin, pkceChallenge } from '../../src/auth/oidc.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { GroupCommit } from '../../src/data/group-commit.js';
-import { hashToken, WebSessionStore } from '../../src/data/web-sessions.js';
+import { hashToken, LoginAlreadyAnswered, WebSessionStore } from '../../src/data/web-sessions.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/web/app.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -69,43 +69,45 @@ describe.each(DATABASE_KINDS)('sign-in writes together on %s', (kind) => {
     await test?.close();
   });
 
-  it('stores every one of many simultaneous sign-ins with its audit entry, and every login attempt once', async () => {
+  it('stores every one of many simultaneous sign-ins with its audit entry and its state, and a state only once', async () => {
     const db = test.handle.db;
     const people = await db.selectFrom('persons').select(['id', 'first_name']).orderBy('id').limit(25).execute();
     const store = new WebSessionStore(db, { idleMinutes: 30 });
     const auditBefore = await db.selectFrom('audit_log').select('id').where('action', '=', 'sign-in').execute();
+    const sessionsBefore = await db.selectFrom('web_sessions').select('id_hash').execute();
+    const startedAt = new Date();
+    const signIn = (p: (typeof people)[number], state: string) =>
+      store.create(
+        { kind: 'student', personId: p.id, provider: 'eklase', displayName: p.first_name },
+        {
+          audit: { actor: `person:${p.id}`, action: 'sign-in', subject: `person:${p.id}`, channel: 'student', details: { provider: 'eklase' } },
+          answers: { state, provider: 'eklase', startedAt },
+        },
+      );
 
-    const created = await Promise.all(
-      people.map((p) =>
-        store.create(
-          { kind: 'student', personId: p.id, provider: 'eklase', displayName: p.first_name },
-          { audit: { actor: `person:${p.id}`, action: 'sign-in', subject: `person:${p.id}`, channel: 'student', details: { provider: 'eklase' } } },
-        ),
-      ),
-    );
-    for (const [i, { token }] of created.entries()) expect((await store.load(token))?.person_id).toBe(people[i]!.id);
-    const rows = await db
-      .selectFrom('web_sessions')
-      .select('id_hash')
-      .where(
-        'id_hash',
-        'in',
-        created.map((c) => hashToken(c.token)),
-      )
-      .execute();
-    expect(rows).toHaveLength(people.length);
+    // All at once, and among them a second answer to the first person's sign-in: it alone fails.
+    const outcomes = await Promise.allSettled([...people.map((p, i) => signIn(p, `state-${kind}-${i}`)), signIn(people[0]!, `state-${kind}-0`)]);
+    const created = outcomes.slice(0, people.length).map((o) => (o.status === 'fulfilled' ? o.value : undefined));
+    const repeated = outcomes.at(-1)!;
+    expect(created.every(Boolean)).toBe(true);
+    expect(repeated.status).toBe('rejected');
+    expect((repeated as PromiseRejectedResult).reason).toBeInstanceOf(LoginAlreadyAnswered);
+
+    for (const [i, c] of created.entries()) expect((await store.load(c!.token))?.person_id).toBe(people[i]!.id);
+    const rows = await db.selectFrom('web_sessions').select('id_hash').execute();
+    expect(rows.length - sessionsBefore.length).toBe(people.length);
+    expect(rows.map((r) => r.id_hash)).toEqual(expect.arrayContaining(created.map((c) => hashToken(c!.token))));
     const audited = await db.selectFrom('audit_log').select('actor').where('action', '=', 'sign-in').execute();
     expect(audited.length - auditBefore.length).toBe(people.length);
     expect(new Set(audited.map((a) => a.actor))).toEqual(new Set(people.map((p) => `person:${p.id}`)));
+    const states = await db.selectFrom('login_attempts').select(['state', 'nonce', 'code_verifier']).where('state', 'like', `state-${kind}-%`).execute();
+    expect(states).toHaveLength(people.length);
+    // Only the state is kept once answered.
+    expect(states.every((r) => r.nonce === '' && r.code_verifier === '')).toBe(true);
 
-    // Login attempts: saved together, each taken once, whatever else is taken at the same moment.
-    const states = people.map((_, i) => `state-${kind}-${i}`);
-    await Promise.all(
-      states.map((state) => store.saveLoginAttempt({ state, provider: 'eklase', nonce: `n-${state}`, code_verifier: `v-${state}`, return_to: '/results' })),
-    );
-    const taken = await Promise.all([...states, states[0]!, 'never-made'].map((state) => store.takeLoginAttempt(state)));
-    for (const [i, state] of states.entries()) expect(taken[i]).toEqual({ attempt: expect.objectContaining({ state, nonce: `n-${state}` }) });
-    expect(taken.slice(-2)).toEqual([{ problem: 'unknown' }, { problem: 'unknown' }]);
+    // Later, alone, the same answer again: refused, nothing stored.
+    await expect(signIn(people[1]!, `state-${kind}-1`)).rejects.toBeInstanceOf(LoginAlreadyAnswered);
+    expect(await db.selectFrom('web_sessions').select('id_hash').execute()).toHaveLength(rows.length);
   });
 
   it('keeps a session and its audit entry together: neither is stored when one cannot be', async () => {
@@ -133,7 +135,7 @@ describe.each(DATABASE_KINDS)('sign-in writes together on %s', (kind) => {
     expect(await db.selectFrom('audit_log').select('id').execute()).toHaveLength(auditBefore.length);
   });
 
-  it('writes a sign-in as one statement on PostgreSQL (one round trip), in one transaction on SQLite', async () => {
+  it('writes a sign-in (session, audit entry, state) as one statement on PostgreSQL, one transaction on SQLite', async () => {
     const statements: string[] = [];
     const counting: KyselyPlugin = {
       transformQuery: (args) => {
@@ -151,6 +153,15 @@ describe.each(DATABASE_KINDS)('sign-in writes together on %s', (kind) => {
       { audit: { actor: `person:${person!.id}`, action: 'sign-in', subject: `person:${person!.id}`, channel: 'student', details: { provider: 'eklase' } } },
     );
     expect(statements).toEqual(kind === 'postgres' ? ['InsertQueryNode'] : ['InsertQueryNode', 'InsertQueryNode']);
+    statements.length = 0;
+    await store.create(
+      { kind: 'student', personId: person!.id, provider: 'eklase', displayName: 'Z' },
+      {
+        audit: { actor: `person:${person!.id}`, action: 'sign-in', subject: `person:${person!.id}`, channel: 'student', details: { provider: 'eklase' } },
+        answers: { state: `one-statement-${kind}`, provider: 'eklase', startedAt: new Date() },
+      },
+    );
+    expect(statements).toEqual(kind === 'postgres' ? ['InsertQueryNode'] : ['InsertQueryNode', 'InsertQueryNode', 'InsertQueryNode']);
     expect((await store.load(token))?.person_id).toBe(person!.id);
   });
 

@@ -8,13 +8,14 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import { loginErrorPage, loginPage, noResultsPage } from '../../../views/login.js';
+import type { LoginInProgress } from '../../auth/login-cookie.js';
 import { LoginError, PROVIDER_AUDIENCE, PROVIDER_LABELS, type LoginProblem, type ProviderName } from '../../auth/oidc.js';
 import type { AuthDependencies } from '../../auth/setup.js';
 import { audit } from '../../data/audit.js';
 import { demoApplicants, demoStudents, findPersonByCode, type SignInPerson } from '../../data/sign-in.js';
 import { findStaffUser } from '../../data/staff.js';
 import { noStaffAccessPage } from '../../../views/staff-login.js';
-import { LOGIN_ATTEMPT_MS } from '../../data/web-sessions.js';
+import { LOGIN_ATTEMPT_MS, LoginAlreadyAnswered } from '../../data/web-sessions.js';
 import { maskPersonalCode } from '../../domain/personal-code.js';
 import type { Logger } from '../../log.js';
 import { countSignIn, pageContext, type AppEnv } from '../context.js';
@@ -64,17 +65,21 @@ export type SignInSubject = Pick<SignedInStudent, 'kind' | 'personId' | 'display
 
 /**
  * Starts sessions: any earlier session of this browser ends, the new one is audited, its cookie set, and the
- * browser sent on to `returnTo`. Shared by the student and staff sign-ins.
+ * browser sent on to `returnTo`. Shared by the student and staff sign-ins. With `answers`, the session is made from
+ * that sign-in's answer, which makes at most one (LoginAlreadyAnswered for a second).
  */
 export function sessionStarter(deps: AuthRouteDependencies) {
-  const begin = async (c: Context<AppEnv>, subject: SignInSubject, provider: string, returnTo: string) => {
+  const begin = async (c: Context<AppEnv>, subject: SignInSubject, provider: string, returnTo: string, answers?: LoginInProgress) => {
     await deps.sessions.delete(sessionToken(c, deps.secureCookies));
     const who = signedInActor(subject);
     const { token } = await deps.sessions.create(
       subject.kind === 'student'
         ? { kind: 'student', personId: subject.personId, provider, displayName: subject.displayName }
         : { kind: 'staff', userId: subject.userId, provider, displayName: subject.displayName },
-      { audit: { actor: who, action: 'sign-in', subject: who, channel: subject.kind === 'student' ? 'student' : 'staff', details: { provider } } },
+      {
+        audit: { actor: who, action: 'sign-in', subject: who, channel: subject.kind === 'student' ? 'student' : 'staff', details: { provider } },
+        answers: answers && { state: answers.state, provider, startedAt: new Date(answers.startedAt) },
+      },
     );
     setSessionCookie(c, token, deps.secureCookies);
     countSignIn(c, provider, 'signed-in');
@@ -140,20 +145,14 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     const returnTo = safeReturnTo(c.req.query('return_to'), homeOf(name));
     let start;
     try {
-      start = await deps.oidc.start(name, { lang: c.get('lang') });
+      start = await deps.oidc.start(name, { lang: c.get('lang'), returnTo });
     } catch (error) {
       deps.log.warn('sign-in could not start', { provider: name, error });
       return failure(c, 'unavailable', name, returnTo);
     }
-    await deps.sessions.saveLoginAttempt({
-      state: start.state,
-      provider: name,
-      nonce: start.nonce,
-      code_verifier: start.codeVerifier,
-      return_to: returnTo,
-    });
-    // Binds the login to this browser: a callback carrying someone else's state is refused (login CSRF).
-    setCookie(c, stateCookie, start.state, { path: '/', httpOnly: true, sameSite: 'Lax', secure, maxAge: LOGIN_ATTEMPT_MS / 1000 });
+    // The sign-in, sealed, in a cookie of this browser only: a callback without it, or with another state, is
+    // refused (login CSRF). Nothing is written until the provider answers.
+    setCookie(c, stateCookie, start.cookie, { path: '/', httpOnly: true, sameSite: 'Lax', secure, maxAge: LOGIN_ATTEMPT_MS / 1000 });
     return c.redirect(start.url.href, 302);
   });
 
@@ -161,33 +160,27 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     const name = c.req.param('provider');
     if (!deps.oidc.has(name)) return c.notFound();
     const query = new URL(c.req.url).searchParams;
-    const state = query.get('state') ?? '';
-    const expected = getCookie(c, stateCookie);
+    const resumed = deps.oidc.resume(name, getCookie(c, stateCookie), query.get('state'));
     deleteCookie(c, stateCookie, { path: '/', httpOnly: true, sameSite: 'Lax', secure });
-    if (!state || !expected || state !== expected) {
-      deps.log.warn('sign-in refused', { provider: name, problem: 'state', cookie: Boolean(expected) });
-      return failure(c, 'state', name);
+    if ('problem' in resumed) {
+      deps.log.warn('sign-in refused', { provider: name, problem: resumed.problem, why: resumed.why });
+      return failure(c, resumed.problem, name);
     }
-    const taken = await deps.sessions.takeLoginAttempt(state);
-    if ('problem' in taken) {
-      deps.log.warn('sign-in refused', { provider: name, problem: taken.problem });
-      return failure(c, 'expired', name);
-    }
-    const attempt = taken.attempt;
-    if (attempt.provider !== name) return failure(c, 'state', name);
+    const login = resumed.login;
 
     let result;
     try {
-      result = await deps.oidc.finish(name, query, { state: attempt.state, nonce: attempt.nonce, codeVerifier: attempt.code_verifier });
+      result = await deps.oidc.finish(name, query, login);
     } catch (error) {
       const problem = error instanceof LoginError ? error.problem : 'failed';
       deps.log.warn('sign-in refused', { provider: name, problem, error });
-      return failure(c, problem, name, attempt.return_to);
+      return failure(c, problem, name, login.returnTo);
     }
     if (!result.personalCode) {
       deps.log.warn('sign-in refused', { provider: name, problem: 'no-code' });
-      return failure(c, 'no-code', name, attempt.return_to);
+      return failure(c, 'no-code', name, login.returnTo);
     }
+    let subject: SignInSubject;
     if (PROVIDER_AUDIENCE[name] === 'staff') {
       const user = await findStaffUser(deps.db, result.personalCode);
       if (!user) {
@@ -201,21 +194,30 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
         });
         return sendHtml(c, noStaffAccessPage(pageContext(c)), 403);
       }
-      return begin(c, { kind: 'staff', userId: user.userId, displayName: user.displayName }, name, attempt.return_to);
+      subject = { kind: 'staff', userId: user.userId, displayName: user.displayName };
+    } else {
+      const person = await findPersonByCode(deps.db, result.personalCode);
+      if (!person) {
+        countSignIn(c, name, 'not-registered');
+        await audit(deps.db, {
+          actor: 'public',
+          action: 'sign-in.not-registered',
+          subject: maskPersonalCode(result.personalCode),
+          channel: 'student',
+          details: { provider: name },
+        });
+        return sendHtml(c, noResultsPage(pageContext(c), PROVIDER_LABELS[name]));
+      }
+      subject = { kind: 'student', personId: person.personId, displayName: person.displayName };
     }
-    const person = await findPersonByCode(deps.db, result.personalCode);
-    if (!person) {
-      countSignIn(c, name, 'not-registered');
-      await audit(deps.db, {
-        actor: 'public',
-        action: 'sign-in.not-registered',
-        subject: maskPersonalCode(result.personalCode),
-        channel: 'student',
-        details: { provider: name },
-      });
-      return sendHtml(c, noResultsPage(pageContext(c), PROVIDER_LABELS[name]));
+    try {
+      return await begin(c, subject, name, login.returnTo, login);
+    } catch (error) {
+      // The same answer came back twice and the provider redeemed its code twice: the first made the session.
+      if (!(error instanceof LoginAlreadyAnswered)) throw error;
+      deps.log.warn('sign-in refused', { provider: name, problem: 'expired', why: 'answered before' });
+      return failure(c, 'expired', name);
     }
-    return signIn(c, person, name, attempt.return_to);
   });
 
   app.post(
