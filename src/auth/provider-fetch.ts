@@ -1,13 +1,14 @@
 /**
  * The HTTP client of the sign-in's calls to the providers (discovery, the token request, UserInfo), given to
- * openid-client as its `customFetch`. Every student's sign-in makes two of these calls, and the global fetch
- * (undici, with its web streams, request objects and header guards) cost several times what the exchange itself
- * does: this is node:http with one keep-alive agent per protocol, so the connection to a provider stays open
+ * openid-client as its `customFetch`. Every student's sign-in makes one or two of these calls, and the global
+ * fetch (undici, with its web streams, request objects and header guards) cost several times what the exchange
+ * itself does: this is node:http with one keep-alive agent per protocol, so the connection to a provider stays open
  * between sign-ins, and the answer is read into memory within a size limit and handed over as a Response.
  *
  * It behaves as fetch does for these calls: redirects are returned, not followed (openid-client always asks for
  * `redirect: 'manual'`); a failure to connect or a broken answer rejects with `TypeError('fetch failed')` and the
- * reason as its cause; an aborted signal (openid-client's timeout) rejects with the signal's reason.
+ * reason as its cause; a caller's signal that aborts rejects with the signal's reason. Without a signal a call is
+ * held to `timeoutMs`.
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -45,8 +46,9 @@ export type ProviderFetch = ((url: string, init: ProviderRequest) => Promise<Res
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
 /**
- * A kept connection the provider closed just as it was reused: the request never reached it, so it is sent again,
- * on another connection (at most this many times in all).
+ * A kept connection the provider closed just as it was reused, before any answer: the request is sent again on
+ * another connection (at most this many times in all). In that race the provider has not read it; if it had, a
+ * token request sent again meets a code already used and fails, as the first would have.
  */
 const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE']);
 const ATTEMPTS = 3;

@@ -42,6 +42,9 @@ describe('return_to after signing in', () => {
       '',
       undefined,
       '/a\nb',
+      `/${'x'.repeat(1000)}`,
+      // 600 letters that percent-encoding makes 3,600 characters.
+      `/results?q=${'ā'.repeat(600)}`,
     ]) {
       expect(safeReturnTo(bad)).toBe('/results');
     }

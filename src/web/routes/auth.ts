@@ -42,7 +42,8 @@ export const STAFF_HOME = '/staff/sessions';
 
 /**
  * A same-site path to go to after signing in: a path starting with one `/` (no scheme, no host, no `//` or
- * backslash tricks, no control characters), not one of the sign-in routes; anything else gives the fallback.
+ * backslash tricks, no control characters), not one of the sign-in routes, at most 1,000 characters; anything else
+ * gives the fallback.
  */
 export function safeReturnTo(value: string | undefined | null, fallback = DEFAULT_RETURN_TO): string {
   if (!value || value.length > 1000 || !value.startsWith('/') || value.startsWith('//')) return fallback;
@@ -57,7 +58,9 @@ export function safeReturnTo(value: string | undefined | null, fallback = DEFAUL
   // "/.//evil.example" parses to the path "//evil.example", which a browser reads as another host.
   if (url.pathname.startsWith('//') || url.pathname.startsWith('/\\')) return fallback;
   if (/^\/(login|logout|auth|staff\/login)(\/|$)/.test(url.pathname)) return fallback;
-  return url.pathname + url.search;
+  const path = url.pathname + url.search;
+  // Percent-encoding can make it longer than what came in; it travels in the login cookie, which must stay small.
+  return path.length > 1000 ? fallback : path;
 }
 
 /** Whom a sign-in is for: a student (a person of the register) or a staff user. */
