@@ -14,12 +14,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
 import { openDatabase } from '../../db/connect.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { prepareDatabase } from '../../src/data/setup.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { freePort, line, load as loadWith, signInStudents, startPortal, startProcess, type Figures } from './support.js';
+import { benchDatabase, freePort, line, load as loadWith, signInStudents, startPortal, startProcess, type Figures } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,23 +67,8 @@ function pacedLoad(url: string, rate: number, cookies: string[], seconds = durat
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'results-day-'));
-const pgUrl = process.env.DATABASE_URL;
-let databaseUrl = join(dataDir, 'portal.db');
-let dropDatabase: (() => Promise<void>) | undefined;
-if (pgUrl) {
-  const name = `results_day_${process.pid}`;
-  const admin = openDatabase({ url: pgUrl, poolSize: 1 });
-  await sql`create database ${sql.id(name)}`.execute(admin.db);
-  await admin.db.destroy();
-  const url = new URL(pgUrl);
-  url.pathname = `/${name}`;
-  databaseUrl = url.toString();
-  dropDatabase = async () => {
-    const again = openDatabase({ url: pgUrl, poolSize: 1 });
-    await sql`drop database if exists ${sql.id(name)} with (force)`.execute(again.db);
-    await again.db.destroy();
-  };
-}
+const database = await benchDatabase('results_day', dataDir);
+const databaseUrl = database.url;
 
 const children: ChildProcess[] = [];
 try {
@@ -107,7 +91,7 @@ try {
     ),
     await startProcess(['test/bench/hello-server.ts'], { PORT: String(helloPort) }, helloPort),
   );
-  console.log(`database: ${pgUrl ? 'PostgreSQL' : 'SQLite'}; ${cookies.length} students signed in; ${connections} connections, ${duration} s per run`);
+  console.log(`database: ${database.kind}; ${cookies.length} students signed in; ${connections} connections, ${duration} s per run`);
 
   // Warm both servers up before measuring.
   await load(`http://127.0.0.1:${helloPort}/`, {});
@@ -132,6 +116,6 @@ try {
   console.log(`one results page: ${(await page.arrayBuffer()).byteLength} bytes as sent (${page.headers.get('content-encoding') ?? 'identity'})`);
 } finally {
   for (const child of children) child.kill('SIGTERM');
-  await dropDatabase?.();
+  await database.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }

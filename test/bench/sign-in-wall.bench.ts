@@ -24,14 +24,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
 import { openDatabase } from '../../db/connect.js';
 import { generateDemo } from '../../src/data/demo.js';
 import { prepareDatabase } from '../../src/data/setup.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { OIDC_CLIENT_SECRET } from '../support/oidc-server.js';
 import { CookieJar, isRedirect, location, request } from '../support/http-browser.js';
-import { freePort, startPortal } from './support.js';
+import { benchDatabase, freePort, startPortal } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -92,23 +91,8 @@ function runNanoseconds(pid: number): number {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sign-in-wall-'));
-const pgUrl = process.env.DATABASE_URL;
-let databaseUrl = join(dataDir, 'portal.db');
-let dropDatabase: (() => Promise<void>) | undefined;
-if (pgUrl) {
-  const name = `sign_in_wall_${process.pid}`;
-  const admin = openDatabase({ url: pgUrl, poolSize: 1 });
-  await sql`create database ${sql.id(name)}`.execute(admin.db);
-  await admin.db.destroy();
-  const url = new URL(pgUrl);
-  url.pathname = `/${name}`;
-  databaseUrl = url.toString();
-  dropDatabase = async () => {
-    const again = openDatabase({ url: pgUrl, poolSize: 1 });
-    await sql`drop database if exists ${sql.id(name)} with (force)`.execute(again.db);
-    await again.db.destroy();
-  };
-}
+const database = await benchDatabase('sign_in_wall', dataDir);
+const databaseUrl = database.url;
 
 /** The provider process; resolves with its issuer once it listens. */
 async function startProvider(portalUrl: string, accountsFile: string): Promise<{ child: ChildProcess; issuer: string }> {
@@ -284,7 +268,7 @@ try {
   const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
   console.log(
-    `database: ${pgUrl ? 'PostgreSQL' : 'SQLite'}; ${logins.length} students of ${latestYear} with certificates; ` +
+    `database: ${database.kind}; ${logins.length} students of ${latestYear} with certificates; ` +
       `${browsers} browsers at once, ${duration} s after ${warmup} warm-up sign-ins`,
   );
   await run({ count: warmup }, 0);
@@ -336,6 +320,6 @@ try {
   }
   // The portal writes its CPU profile (--profile) on the way out.
   await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
-  await dropDatabase?.();
+  await database.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -1,7 +1,9 @@
 /** Pieces the load benchmarks share: free ports, the portal as a child process, signed-in students, autocannon. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { join } from 'node:path';
+import { openDatabase } from '../../db/connect.js';
 import type { Database } from '../../db/schema.js';
 import { WebSessionStore } from '../../src/data/web-sessions.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
@@ -107,4 +109,26 @@ export async function load(url: string, options: { cookies?: string[]; rate?: nu
 
 export function line(label: string, f: Figures): string {
   return `${label.padEnd(34)} ${f.rps.toFixed(0).padStart(6)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}   non-2xx ${f.non2xx}${f.non2xxByStatus ? ` (${f.non2xxByStatus})` : ''}`;
+}
+
+/**
+ * The database a benchmark fills: a SQLite file in `dataDir`, or, when DATABASE_URL names a PostgreSQL server, a
+ * database of its own there (`<prefix>_<pid>`), which `drop` removes afterwards.
+ */
+export async function benchDatabase(prefix: string, dataDir: string): Promise<{ url: string; kind: 'SQLite' | 'PostgreSQL'; drop: () => Promise<void> }> {
+  const server = process.env.DATABASE_URL;
+  if (!server) return { url: join(dataDir, 'portal.db'), kind: 'SQLite', drop: async () => {} };
+  const name = `${prefix}_${process.pid}`;
+  const onServer = async (statement: ReturnType<typeof sql>) => {
+    const admin = openDatabase({ url: server, poolSize: 1 });
+    try {
+      await statement.execute(admin.db);
+    } finally {
+      await admin.db.destroy();
+    }
+  };
+  await onServer(sql`create database ${sql.id(name)}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), kind: 'PostgreSQL', drop: () => onServer(sql`drop database if exists ${sql.id(name)} with (force)`) };
 }
