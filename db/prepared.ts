@@ -58,6 +58,23 @@ export function preparedQuery<A extends unknown[], R>(db: Kysely<any>, build: (.
 }
 
 /**
+ * A prepared query (see preparedQuery) of a data module, made once for each database it is run on: the module's
+ * function takes the database as its first argument like every other query. In a transaction it runs through
+ * that transaction, as any kysely query would.
+ */
+export function preparedQueryOf<DB, A extends unknown[], R>(
+  build: (db: Kysely<DB>, ...args: A) => Compilable<R>,
+  arity: A['length'],
+): (db: Kysely<DB>, ...args: A) => Promise<R[]> {
+  const byDatabase = new WeakMap<Kysely<DB>, (...args: A) => Promise<R[]>>();
+  return (db, ...args) => {
+    let query = byDatabase.get(db);
+    if (!query) byDatabase.set(db, (query = preparedQuery(db, (...markers: A) => build(db, ...markers), arity)));
+    return query(...args);
+  };
+}
+
+/**
  * A look-up of one row by a key that many requests make at once (the session of each request on results day).
  * On PostgreSQL the keys asked for within one turn of the event loop are read with one query, `key in (…)`, of up
  * to `maxBatch` keys: one round trip and one statement for many requests instead of one each, which is most of

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { preparedQueryOf } from '../../db/prepared.js';
 import type { Database, DocumentVersionReason } from '../../db/schema.js';
 import { KeyedError } from '../errors.js';
 import { documentFingerprint, sameFingerprint, type SignatureFingerprint } from '../sealing/fingerprint.js';
@@ -41,12 +42,16 @@ export function documentVersionRow(
 
 /** The document a certificate's holder, school or the e-service gets: its newest version, if it is sealed. */
 export async function storedDocument(db: Kysely<Database>, certificateId: number) {
-  return db
-    .selectFrom('current_certificate_documents')
-    .select(['edoc', 'sha256', 'version', 'created_at as createdAt'])
-    .where('certificate_id', '=', certificateId)
-    .executeTakeFirst();
+  const [document] = await currentDocument(db, certificateId);
+  return document;
 }
+
+// Read for every download: prepared once (db/prepared.ts).
+const currentDocument = preparedQueryOf(
+  (db: Kysely<Database>, certificateId: number) =>
+    db.selectFrom('current_certificate_documents').select(['edoc', 'sha256', 'version', 'created_at as createdAt']).where('certificate_id', '=', certificateId),
+  1,
+);
 
 /**
  * Stores an upgraded document as the certificate's next version, beside the ones before it. The upgrade must

@@ -1,5 +1,6 @@
 /** Finding the person who signs in, and the demo students offered by the development sign-in. */
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { preparedQueryOf } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 
 export interface SignInPerson {
@@ -10,13 +11,15 @@ export interface SignInPerson {
 
 /** The register's person with this (normalised, 11-digit) personal code. */
 export async function findPersonByCode(db: Kysely<Database>, personalCode: string): Promise<SignInPerson | undefined> {
-  const row = await db
-    .selectFrom('persons')
-    .select(['id', 'personal_code', 'first_name', 'last_name'])
-    .where('personal_code', '=', personalCode)
-    .executeTakeFirst();
+  const [row] = await personWithCode(db, personalCode);
   return row && { personId: row.id, personalCode: row.personal_code, displayName: `${row.first_name} ${row.last_name}` };
 }
+
+// Read on every sign-in: prepared once (db/prepared.ts).
+const personWithCode = preparedQueryOf(
+  (db: Kysely<Database>, personalCode: string) => db.selectFrom('persons').select(['id', 'personal_code', 'first_name', 'last_name']).where('personal_code', '=', personalCode),
+  1,
+);
 
 /**
  * Persons with an issued certificate in the newest school year that has any, half of them with basic and half

@@ -4,13 +4,13 @@
  * certificate number) leaves this module before its release moment.
  */
 import type { Kysely } from 'kysely';
-import { preparedQuery } from '../../db/prepared.js';
+import { preparedQueryOf } from '../../db/prepared.js';
 import type { Database, ExamPart, Gender } from '../../db/schema.js';
 import { isInStudentWindow, resultsVisibleTo, studentWindowStart } from '../domain/release.js';
 import { scoreExam } from '../domain/scoring.js';
 import { examParts, groupPointsBySitting, scoringDefinition } from './catalogue.js';
 import { certificatesWithHolder } from './certificate-facts.js';
-import { examReleaseMoment, whereReleased } from './release.js';
+import { examReleaseMoment } from './release.js';
 
 /** When and why the register annulled something; either may be missing for entries from before it kept them. */
 export interface Annulment {
@@ -71,75 +71,65 @@ async function scoredExamParts(db: Kysely<Database>, examId: number): Promise<Ex
   return parts;
 }
 
-function resultRowsQuery(db: Kysely<Database>) {
-  return preparedQuery(
-    db,
-    (personId: number) =>
-      db
-        .selectFrom('candidates')
-        .innerJoin('persons', 'persons.id', 'candidates.person_id')
-        .innerJoin('registrations', 'registrations.candidate_id', 'candidates.id')
-        .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
-        .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
-        .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
-        .leftJoin('sittings', 'sittings.registration_id', 'registrations.id')
-        .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
-        .where('candidates.person_id', '=', personId)
-        .select([
-          'persons.gender',
-          'registrations.id as registrationId',
-          'registrations.exempted',
-          'registrations.international_certificate as internationalCertificate',
-          'exam_sessions.term',
-          'exams.id as examId',
-          'exams.code',
-          'exams.education',
-          'exams.level',
-          'exams.subject_lv_locative as subjectLvLocative',
-          'exams.subject_en as subjectEn',
-          'exams.school_year as schoolYear',
-          'exams.weighted_points_rule',
-          examReleaseMoment.as('releaseAt'),
-          'sittings.id as sittingId',
-          'sittings.took_part as tookPart',
-          'sittings.work_annulled as workAnnulled',
-          'sittings.work_annulled_at as workAnnulledAt',
-          'sittings.work_annulled_reason as workAnnulledReason',
-          'certificates.number',
-          'certificates.issued_on as issuedOn',
-          'certificates.state as certificateState',
-          'certificates.annulled_at as certificateAnnulledAt',
-          'certificates.annulled_reason as certificateAnnulledReason',
-        ])
-        .orderBy('exams.school_year', 'desc')
-        .orderBy('exams.code'),
-    1,
-  );
-}
+const resultRows = preparedQueryOf(
+  (db: Kysely<Database>, personId: number) =>
+  db
+      .selectFrom('candidates')
+      .innerJoin('persons', 'persons.id', 'candidates.person_id')
+      .innerJoin('registrations', 'registrations.candidate_id', 'candidates.id')
+      .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
+      .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+      .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
+      .leftJoin('sittings', 'sittings.registration_id', 'registrations.id')
+      .leftJoin('certificates', 'certificates.sitting_id', 'sittings.id')
+      .where('candidates.person_id', '=', personId)
+      .select([
+        'persons.gender',
+        'registrations.id as registrationId',
+        'registrations.exempted',
+        'registrations.international_certificate as internationalCertificate',
+        'exam_sessions.term',
+        'exams.id as examId',
+        'exams.code',
+        'exams.education',
+        'exams.level',
+        'exams.subject_lv_locative as subjectLvLocative',
+        'exams.subject_en as subjectEn',
+        'exams.school_year as schoolYear',
+        'exams.weighted_points_rule',
+        examReleaseMoment.as('releaseAt'),
+        'sittings.id as sittingId',
+        'sittings.took_part as tookPart',
+        'sittings.work_annulled as workAnnulled',
+        'sittings.work_annulled_at as workAnnulledAt',
+        'sittings.work_annulled_reason as workAnnulledReason',
+        'certificates.number',
+        'certificates.issued_on as issuedOn',
+        'certificates.state as certificateState',
+        'certificates.annulled_at as certificateAnnulledAt',
+        'certificates.annulled_reason as certificateAnnulledReason',
+      ])
+      .orderBy('exams.school_year', 'desc')
+      .orderBy('exams.code'),
+  1,
+);
 
-function pointsQuery(db: Kysely<Database>) {
-  return preparedQuery(
-    db,
-    (personId: number) =>
-      db
-        .selectFrom('sitting_points')
-        .innerJoin('sittings', 'sittings.id', 'sitting_points.sitting_id')
-        .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
-        .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
-        .where('candidates.person_id', '=', personId)
-        .select(['sitting_points.sitting_id', 'sitting_points.points_hundredths'])
-        .orderBy('sitting_points.sitting_id')
-        .orderBy('sitting_points.part_no'),
-    1,
-  );
-}
-
-const queries = new WeakMap<Kysely<Database>, { rows: ReturnType<typeof resultRowsQuery>; points: ReturnType<typeof pointsQuery> }>();
+const sittingPoints = preparedQueryOf(
+  (db: Kysely<Database>, personId: number) =>
+  db
+      .selectFrom('sitting_points')
+      .innerJoin('sittings', 'sittings.id', 'sitting_points.sitting_id')
+      .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
+      .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
+      .where('candidates.person_id', '=', personId)
+      .select(['sitting_points.sitting_id', 'sitting_points.points_hundredths'])
+      .orderBy('sitting_points.sitting_id')
+      .orderBy('sitting_points.part_no'),
+  1,
+);
 
 export async function studentResults(db: Kysely<Database>, personId: number, now: Date): Promise<StudentResults> {
-  let prepared = queries.get(db);
-  if (!prepared) queries.set(db, (prepared = { rows: resultRowsQuery(db), points: pointsQuery(db) }));
-  const rows = await prepared.rows(personId);
+  const rows = await resultRows(db, personId);
 
   const windowStart = studentWindowStart(now).getTime();
   const released = (r: { releaseAt: string }) => resultsVisibleTo('student', new Date(r.releaseAt), now);
@@ -147,7 +137,7 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
   const visible = rows.filter((r) => !released(r) || Date.parse(r.releaseAt) >= windowStart);
   const anyReleased = visible.some(released);
   // Points are read only when some result is out, and used only for released results below.
-  const points = anyReleased ? await prepared.points(personId) : [];
+  const points = anyReleased ? await sittingPoints(db, personId) : [];
   const pointsBySitting = groupPointsBySitting(points);
   const partsByExam = new Map<number, ExamPart[]>();
 
@@ -202,20 +192,15 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
   return { gender: rows[0]?.gender ?? null, results, moments };
 }
 
-function versionQuery(db: Kysely<Database>) {
-  return preparedQuery(
-    db,
-    (personId: number) =>
-      db
-        .selectFrom('persons')
-        .innerJoin('results_catalogue_version', (join) => join.onTrue())
-        .where('persons.id', '=', personId)
-        .select(['persons.results_version as person', 'results_catalogue_version.version as catalogue']),
-    1,
-  );
-}
-
-const versionQueries = new WeakMap<Kysely<Database>, ReturnType<typeof versionQuery>>();
+const versionRow = preparedQueryOf(
+  (db: Kysely<Database>, personId: number) =>
+    db
+      .selectFrom('persons')
+      .innerJoin('results_catalogue_version', (join) => join.onTrue())
+      .where('persons.id', '=', personId)
+      .select(['persons.results_version as person', 'results_catalogue_version.version as catalogue']),
+  1,
+);
 
 /**
  * The version of everything a person's results page is made of, as the database keeps it (migration 0020): their
@@ -223,9 +208,7 @@ const versionQueries = new WeakMap<Kysely<Database>, ReturnType<typeof versionQu
  * than the version it is kept under. Undefined for a person who is not in the register.
  */
 export async function resultsVersion(db: Kysely<Database>, personId: number): Promise<string | undefined> {
-  let query = versionQueries.get(db);
-  if (!query) versionQueries.set(db, (query = versionQuery(db)));
-  const [row] = await query(personId);
+  const [row] = await versionRow(db, personId);
   return row ? formatResultsVersion(row.person, row.catalogue) : undefined;
 }
 
@@ -245,18 +228,25 @@ async function additionalTermOf(db: Kysely<Database>, examId: number) {
     .executeTakeFirst();
 }
 
+const issuedCertificateOfHolder = preparedQueryOf(
+  (db: Kysely<Database>, number: string, personId: number) =>
+    certificatesWithHolder(db)
+      .where('certificates.number', '=', number)
+      .where('candidates.person_id', '=', personId)
+      .where('certificates.state', '=', 'issued')
+      .select(['certificates.id', examReleaseMoment.as('releaseAt')]),
+  2,
+);
+
 /**
  * A certificate's sealed document for its holder, or nothing: not theirs, annulled, not yet released, or no
  * such number all look the same to the caller (and so to the visitor: 404).
  */
 export async function holderCertificate(db: Kysely<Database>, personId: number, number: string, now: Date) {
-  const row = await certificatesWithHolder(db)
-    .where('certificates.number', '=', number)
-    .where('candidates.person_id', '=', personId)
-    .where('certificates.state', '=', 'issued')
-    .$call(whereReleased('student', now))
-    .select(['certificates.id', examReleaseMoment.as('releaseAt')])
-    .executeTakeFirst();
-  if (!row || !isInStudentWindow(new Date(row.releaseAt), now)) return undefined;
+  const [row] = await issuedCertificateOfHolder(db, number, personId);
+  // Released and within the student's window: the rules of src/domain/release.ts, checked here rather than in the
+  // SQL so that the prepared statement does not change with the moment.
+  if (!row || !resultsVisibleTo('student', new Date(row.releaseAt), now) || !isInStudentWindow(new Date(row.releaseAt), now)) return undefined;
   return { certificateId: row.id };
 }
+
