@@ -20,9 +20,11 @@ export function compression(): MiddlewareHandler {
     const res = c.res;
     // Pages sent by sendHtml (src/web/respond.ts) are already encoded and complete.
     if (isCompletePage(res)) return;
-    // The headers first: reading the body of a response the handler built makes it a stream (slower to send).
-    if (res.headers.has('Content-Encoding') || /Accept-Encoding/i.test(res.headers.get('Vary') ?? '') || c.req.method === 'HEAD' || !res.body) return;
+    // The headers first, and the type before anything else: asking a response the handler built for its body
+    // turns it into a full fetch Response sent as a stream, which cost a redirect or a download more than all the
+    // rest of its answer. A redirect has no type, a download is no text.
     if (!COMPRESSIBLE.test(res.headers.get('Content-Type') ?? '')) return;
+    if (res.headers.has('Content-Encoding') || /Accept-Encoding/i.test(res.headers.get('Vary') ?? '') || c.req.method === 'HEAD' || !res.body) return;
     // Downloads (a CSV report) are streamed from storage: buffering them here would undo that.
     if (res.headers.has('Content-Disposition')) return;
     if (!/\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '')) return;

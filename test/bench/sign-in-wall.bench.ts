@@ -11,7 +11,9 @@
  *
  * Prints complete sign-ins per second, p50 and p99 of each step, and the portal's own CPU time per complete
  * sign-in, read from the kernel's counters for the portal process (/proc/<pid>/stat), so the provider's and the
- * load generator's work on the same two cores is not counted as the portal's. Then `--breakdown` sign-ins (default
+ * load generator's work on the same two cores is not counted as the portal's. Then the same browsers walk a bare
+ * server (sign-in-floor-server.ts) through the same HTTP exchanges for the same time: the floor that any Node.js
+ * server pays for a sign-in on this machine, and the portal's CPU as a multiple of it (`--no-floor` skips it). Then `--breakdown` sign-ins (default
  * 200) are walked one at a time, and the portal's CPU is read before and after each step (the scheduler's
  * nanosecond counters of every thread, /proc/<pid>/task/<tid>/schedstat), which gives each step's share: the
  * start, the callback, the first results page (rendered and compressed, not yet kept) and the download. One at a
@@ -30,7 +32,7 @@ import { prepareDatabase } from '../../src/data/setup.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { OIDC_CLIENT_SECRET } from '../support/oidc-server.js';
 import { CookieJar, isRedirect, location, request } from '../support/http-browser.js';
-import { benchDatabase, freePort, startPortal } from './support.js';
+import { benchDatabase, freePort, startPortal, startProcess } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +45,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '300' },
     // Sign-ins walked one at a time afterwards, for the portal's CPU per step.
     breakdown: { type: 'string', default: '200' },
+    // Skip walking the floor (sign-in-floor-server.ts), the yardstick.
+    'no-floor': { type: 'boolean', default: false },
     profile: { type: 'string' },
   },
 });
@@ -171,6 +175,10 @@ try {
   children.push(portal);
   const headers = { 'accept-language': 'lv' };
 
+  /** What the portal sent in a sign-in, in bytes: the floor server sends as much. */
+  const sent = { location: 0, loginCookie: 0, sessionCookie: 0, page: 0, edoc: 0 };
+  const setCookieBytes = (res: Response) => res.headers.getSetCookie().reduce((sum, line) => sum + line.length, 0);
+
   /** One student, one fresh browser, the whole way; the time of each step in ms. `stepDone` is told each step's end. */
   async function signInOnce(login: string, stepDone?: (step: Step) => void): Promise<Record<Step, number>> {
     const jar = new CookieJar();
@@ -186,6 +194,8 @@ try {
     let res = await request(jar, `${portalUrl}/login/eklase`, { headers });
     if (!isRedirect(res)) throw new FlowError('start', `status ${res.status}`);
     await res.arrayBuffer();
+    sent.location = res.headers.get('location')!.length;
+    sent.loginCookie = setCookieBytes(res);
     done('start');
 
     const authorize = new URL(location(res, portalUrl));
@@ -203,11 +213,13 @@ try {
     res = await request(jar, url, { headers });
     await res.arrayBuffer();
     if (!isRedirect(res) || new URL(location(res, url)).pathname !== '/results') throw new FlowError('callback', `status ${res.status}`);
+    sent.sessionCookie = setCookieBytes(res);
     done('callback');
 
     res = await request(jar, `${portalUrl}/results`, { headers: { ...headers, 'accept-encoding': 'gzip, br' } });
     const page = await res.text();
     if (res.status !== 200) throw new FlowError('results', `status ${res.status}`);
+    sent.page = Number(res.headers.get('content-length') ?? page.length);
     done('results');
 
     const link = /href="(\/certificates\/[^"]+\.edoc)"/.exec(page)?.[1];
@@ -215,6 +227,7 @@ try {
     res = await request(jar, `${portalUrl}${link.replaceAll('&amp;', '&')}`, { headers });
     const edoc = await res.arrayBuffer();
     if (res.status !== 200 || edoc.byteLength < 1000) throw new FlowError('download', `status ${res.status}`);
+    sent.edoc = edoc.byteLength;
     done('download');
     return times;
   }
@@ -224,18 +237,26 @@ try {
     failures: Map<string, number>;
     times: Record<Step, number[]>;
     seconds: number;
-    portalCpu: number;
+    serverCpu: number;
     providerCpu: number;
   }
 
-  /** `browsers` browsers take students in turn until the time is up (or `count` sign-ins have started). */
-  async function run(limits: { seconds?: number; count?: number }, firstStudent: number): Promise<Run> {
+  /**
+   * `browsers` browsers take students in turn, each walked by `walk`, until the time is up (or `count` walks have
+   * started); `server` is the process whose CPU is counted.
+   */
+  async function run(
+    limits: { seconds?: number; count?: number },
+    firstStudent: number,
+    walk: (login: string) => Promise<Partial<Record<Step, number>>>,
+    server: ChildProcess,
+  ): Promise<Run> {
     const times = Object.fromEntries(STEPS.map((s) => [s, [] as number[]])) as Record<Step, number[]>;
     const failures = new Map<string, number>();
     let next = firstStudent;
     let started = 0;
     let completed = 0;
-    const cpuBefore = cpuSeconds(portal.pid!);
+    const cpuBefore = cpuSeconds(server.pid!);
     const providerBefore = cpuSeconds(provider.child.pid!);
     const begin = performance.now();
     const deadline = limits.seconds ? begin + limits.seconds * 1000 : Infinity;
@@ -244,8 +265,8 @@ try {
         started++;
         const login = logins[next++ % logins.length]!;
         try {
-          const stepTimes = await signInOnce(login);
-          for (const step of STEPS) times[step].push(stepTimes[step]);
+          const stepTimes = await walk(login);
+          for (const step of STEPS) if (stepTimes[step] !== undefined) times[step].push(stepTimes[step]);
           completed++;
         } catch (error) {
           const key = error instanceof FlowError ? error.message : `error: ${(error as Error).message}`;
@@ -260,9 +281,24 @@ try {
       failures,
       times,
       seconds,
-      portalCpu: cpuSeconds(portal.pid!) - cpuBefore,
+      serverCpu: cpuSeconds(server.pid!) - cpuBefore,
       providerCpu: cpuSeconds(provider.child.pid!) - providerBefore,
     };
+  }
+
+  /** The floor server's four requests of a sign-in (no provider step: the portal has no part in it). */
+  async function floorOnce(base: string): Promise<Partial<Record<Step, number>>> {
+    const jar = new CookieJar();
+    const expect = async (step: Step, path: string, status: number, extra: Record<string, string> = {}) => {
+      const res = await request(jar, `${base}${path}`, { headers: { ...headers, ...extra } });
+      await res.arrayBuffer();
+      if (res.status !== status) throw new FlowError(step, `floor status ${res.status}`);
+    };
+    await expect('start', '/login/eklase', 302);
+    await expect('callback', '/auth/eklase/callback?code=x&state=y', 303);
+    await expect('results', '/results', 200, { 'accept-encoding': 'gzip, br' });
+    await expect('download', '/certificates/x.edoc', 200);
+    return {};
   }
 
   const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -271,13 +307,14 @@ try {
     `database: ${database.kind}; ${logins.length} students of ${latestYear} with certificates; ` +
       `${browsers} browsers at once, ${duration} s after ${warmup} warm-up sign-ins`,
   );
-  await run({ count: warmup }, 0);
-  const measured = await run({ seconds: duration }, warmup);
+  await run({ count: warmup }, 0, signInOnce, portal);
+  const measured = await run({ seconds: duration }, warmup, signInOnce, portal);
+  const portalCpuMs = (measured.serverCpu * 1000) / measured.completed;
   console.log(`complete sign-ins (start → provider → callback → results → one .edoc): ${measured.completed} in ${measured.seconds.toFixed(1)} s`);
   console.log(`  ${(measured.completed / measured.seconds).toFixed(1)} sign-ins/s`);
   console.log(
-    `  portal CPU per complete sign-in: ${((measured.portalCpu * 1000) / measured.completed).toFixed(2)} ms ` +
-      `(${measured.portalCpu.toFixed(2)} s in all; the provider used ${((measured.providerCpu * 1000) / measured.completed).toFixed(2)} ms per sign-in)`,
+    `  portal CPU per complete sign-in: ${portalCpuMs.toFixed(2)} ms ` +
+      `(${measured.serverCpu.toFixed(2)} s in all; the provider used ${((measured.providerCpu * 1000) / measured.completed).toFixed(2)} ms per sign-in)`,
   );
   for (const step of STEPS) {
     const sorted = measured.times[step].sort((a, b) => a - b);
@@ -285,6 +322,36 @@ try {
   }
   if (measured.failures.size > 0) console.log(`  failed: ${[...measured.failures].map(([why, n]) => `${why} ×${n}`).join(', ')}`);
   else console.log('  failed: none');
+
+  if (!values['no-floor']) {
+    const discovery = (await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+    const tokenEndpoint = discovery.token_endpoint;
+    const floorPort = await freePort();
+    const floor = await startProcess(
+      [join(PROJECT_ROOT, 'test/bench/sign-in-floor-server.ts')],
+      {
+        PORT: String(floorPort),
+        FLOOR_TOKEN_URL: tokenEndpoint,
+        FLOOR_LOCATION_BYTES: String(sent.location),
+        FLOOR_LOGIN_COOKIE_BYTES: String(sent.loginCookie),
+        FLOOR_SESSION_COOKIE_BYTES: String(sent.sessionCookie),
+        FLOOR_PAGE_BYTES: String(sent.page),
+        FLOOR_EDOC_BYTES: String(sent.edoc),
+      },
+      floorPort,
+    );
+    children.push(floor);
+    const floorUrl = `http://127.0.0.1:${floorPort}`;
+    await run({ count: warmup }, 0, () => floorOnce(floorUrl), floor);
+    const bare = await run({ seconds: duration }, 0, () => floorOnce(floorUrl), floor);
+    const floorCpuMs = (bare.serverCpu * 1000) / bare.completed;
+    console.log(
+      `the floor (sign-in-floor-server.ts: the same four requests, sizes and token call, nothing else), same browsers: ` +
+        `${(bare.completed / bare.seconds).toFixed(1)} walks/s, ${floorCpuMs.toFixed(2)} ms of its CPU per walk` +
+        (bare.failures.size > 0 ? `; failed: ${[...bare.failures].map(([why, n]) => `${why} ×${n}`).join(', ')}` : ''),
+    );
+    console.log(`  the portal's CPU per sign-in is ${(portalCpuMs / floorCpuMs).toFixed(2)} × the floor's`);
+  }
 
   if (breakdown > 0) {
     // One browser, so whatever the portal runs between two reads is that step's, besides its own timers: the

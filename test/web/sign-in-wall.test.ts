@@ -7,6 +7,7 @@ import type { KyselyPlugin } from 'kysely';
 import * as client from 'openid-client';
 import { OidcLogin, pkceChallenge } from '../../src/auth/oidc.js';
 import { generateDemo } from '../../src/data/demo.js';
+import { audit } from '../../src/data/audit.js';
 import { GroupCommit } from '../../src/data/group-commit.js';
 import { hashToken, LoginAlreadyAnswered, WebSessionStore } from '../../src/data/web-sessions.js';
 import { createLogger } from '../../src/log.js';
@@ -163,6 +164,39 @@ describe.each(DATABASE_KINDS)('sign-in writes together on %s', (kind) => {
     );
     expect(statements).toEqual(kind === 'postgres' ? ['InsertQueryNode'] : ['InsertQueryNode', 'InsertQueryNode', 'InsertQueryNode']);
     expect((await store.load(token))?.person_id).toBe(person!.id);
+  });
+
+  it('writes the audit entries of simultaneous downloads as one insert, each stored before it returns', async () => {
+    const inserts: string[] = [];
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => {
+        if (args.node.kind === 'InsertQueryNode') inserts.push(args.node.into?.table.identifier.name ?? '?');
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const db = test.handle.db.withPlugin(counting);
+    const subjects = Array.from({ length: 12 }, (_, i) => `certificate:group-${kind}-${i}`);
+    await Promise.all(subjects.map((subject) => audit(db, { actor: 'person:1', action: 'certificate.download', subject, channel: 'student' })));
+    expect(inserts).toEqual(['audit_log']);
+    const stored = await db.selectFrom('audit_log').select('subject').where('subject', 'like', `certificate:group-${kind}-%`).execute();
+    expect(stored.map((r) => r.subject).sort()).toEqual([...subjects].sort());
+
+    // One entry the table refuses fails alone; the others of its batch are still stored.
+    const refused = audit(db, { actor: 'person:1', action: null as unknown as string, channel: 'student' });
+    const kept = audit(db, { actor: 'person:1', action: 'certificate.download', subject: `certificate:kept-${kind}`, channel: 'student' });
+    await expect(refused).rejects.toThrow();
+    await kept;
+    expect(await db.selectFrom('audit_log').select('id').where('subject', '=', `certificate:kept-${kind}`).execute()).toHaveLength(1);
+
+    // In a transaction the entry is the transaction's: rolled back with it.
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await audit(trx, { actor: 'person:1', action: 'certificate.download', subject: `certificate:rolled-back-${kind}`, channel: 'student' });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await db.selectFrom('audit_log').select('id').where('subject', '=', `certificate:rolled-back-${kind}`).execute()).toHaveLength(0);
   });
 
   it('does not query the register on every visit of the development sign-in page', async () => {
