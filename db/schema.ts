@@ -216,12 +216,10 @@ export interface WebSessionTable {
   expires_at: string;
 }
 
+/** An OpenID Connect state a provider has answered (kept for LOGIN_ATTEMPT_MS, so that it makes one session only). */
 export interface LoginAttemptTable {
   state: string;
   provider: string;
-  nonce: string;
-  code_verifier: string;
-  return_to: string;
   created_at: string;
 }
 

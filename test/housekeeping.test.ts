@@ -141,7 +141,7 @@ describe.each(DATABASE_KINDS)('housekeeping on %s', (kind) => {
         ] as const) {
           await db()
             .insertInto('login_attempts')
-            .values({ state: label, provider: 'eklase', nonce: 'n', code_verifier: 'v', return_to: '/results', created_at: createdAt })
+            .values({ state: label, provider: 'eklase', created_at: createdAt })
             .execute();
         }
       },

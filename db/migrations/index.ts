@@ -19,6 +19,7 @@ import * as waitingRoom from './0019_waiting_room.js';
 import * as resultsVersions from './0020_results_versions.js';
 import * as shareLinks from './0021_share_links.js';
 import * as resultNotices from './0022_result_notices.js';
+import * as answeredLogins from './0023_answered_logins.js';
 
 /** Listed here rather than read from the folder, so the same list runs under tsx, vitest and compiled code. */
 export const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ export const migrations: Record<string, Migration> = {
   '0020_results_versions': resultsVersions,
   '0021_share_links': shareLinks,
   '0022_result_notices': resultNotices,
+  '0023_answered_logins': answeredLogins,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -163,10 +163,6 @@ export class WebSessionStore {
     const answered = options.answers && {
       state: options.answers.state,
       provider: options.answers.provider,
-      // Only the state is needed once the provider has answered: nothing of the exchange itself is kept.
-      nonce: '',
-      code_verifier: '',
-      return_to: '',
       created_at: options.answers.startedAt.toISOString(),
     };
     try {
