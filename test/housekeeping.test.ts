@@ -139,10 +139,7 @@ describe.each(DATABASE_KINDS)('housekeeping on %s', (kind) => {
           ['stale', ago(LOGIN_ATTEMPT_MS + 1000)],
           ['fresh', ago(1000)],
         ] as const) {
-          await db()
-            .insertInto('login_attempts')
-            .values({ state: label, provider: 'eklase', created_at: createdAt })
-            .execute();
+          await db().insertInto('login_attempts').values({ state: label, provider: 'eklase', created_at: createdAt }).execute();
         }
       },
       left: async () => (await db().selectFrom('login_attempts').select('state').execute()).map((r) => r.state),

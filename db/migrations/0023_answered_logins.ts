@@ -14,5 +14,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const column of NO_LONGER_KEPT) await db.schema.alterTable('login_attempts').addColumn(column, 'text', (c) => c.notNull().defaultTo('')).execute();
+  for (const column of NO_LONGER_KEPT)
+    await db.schema
+      .alterTable('login_attempts')
+      .addColumn(column, 'text', (c) => c.notNull().defaultTo(''))
+      .execute();
 }
