@@ -31,6 +31,8 @@ import { LOGIN_ATTEMPT_MS, purgeExpiredWebSessions, purgeStaleLoginAttempts, WEB
 import { CLOCK_TOLERANCE_SECONDS } from './eservice/claims.js';
 import type { Logger } from './log.js';
 import { purgeOldNoticeRecords, purgeUnconfirmedNoticeAddresses } from './data/notices.js';
+import { purgeEndedShareLinks } from './data/share-links.js';
+import { ENDED_SHARE_LINK_KEPT_DAYS } from './domain/share-links.js';
 import { CONFIRM_LINK_HOURS, NOTICE_RECORD_DAYS } from './domain/notices.js';
 
 export interface HousekeepingTask {
@@ -131,6 +133,13 @@ export const HOUSEKEEPING_TASKS: readonly HousekeepingTask[] = [
     retention: `${NOTICE_RECORD_DAYS} days after the message was queued`,
     everyMs: 24 * HOUR_MS,
     run: purgeOldNoticeRecords,
+  },
+  {
+    name: 'ended-share-links',
+    deletes: "holders' share links that have ended (share_links, share_link_certificates): the recipient's name, the certificates shared, the views counted",
+    retention: `${ENDED_SHARE_LINK_KEPT_DAYS} days after the link expired or was withdrawn (the audit log keeps who made, withdrew and opened it)`,
+    everyMs: 24 * HOUR_MS,
+    run: purgeEndedShareLinks,
   },
   {
     name: 'orphan-report-pieces',

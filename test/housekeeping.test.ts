@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENDED_SESSION_KEPT_MS } from '../src/data/eservice.js';
+import { ENDED_SHARE_LINK_KEPT_DAYS } from '../src/domain/share-links.js';
 import { LOGIN_ATTEMPT_MS } from '../src/data/web-sessions.js';
 import { NOTICE_RECORD_DAYS } from '../src/domain/notices.js';
 import { HOUSEKEEPING_TASKS, runHousekeepingOnce, startHousekeeping, type HousekeepingTask } from '../src/housekeeping.js';
@@ -275,6 +276,40 @@ describe.each(DATABASE_KINDS)('housekeeping on %s', (kind) => {
         return labelsOf(done.map((r) => r.id).filter((id) => owners.has(id)))
           .filter((label) => label.startsWith('report '))
           .map((label) => label.slice('report '.length));
+      },
+    },
+    'ended-share-links': {
+      async seed() {
+        // Withdrawn long ago though it would still run (stale), and withdrawn yesterday (fresh): each with a
+        // certificate shared, which goes with its link.
+        for (const [label, revokedAt] of [
+          ['stale', ago((ENDED_SHARE_LINK_KEPT_DAYS + 1) * 86_400_000)],
+          ['fresh', ago(86_400_000)],
+        ] as const) {
+          const { id } = await db()
+            .insertInto('share_links')
+            .values({
+              token_hash: sha256(`share ${label}`),
+              person_id: personId,
+              recipient: label,
+              language: 'lv',
+              created_by: `person:${personId}`,
+              channel: 'student',
+              created_at: ago(200 * 86_400_000),
+              expires_at: ahead(165 * 86_400_000),
+              revoked_at: revokedAt,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await db().insertInto('share_link_certificates').values({ link_id: id, certificate_id: certificateId }).execute();
+        }
+      },
+      left: async () => {
+        const links = await db().selectFrom('share_links').select(['id', 'recipient']).execute();
+        const shared = new Set((await db().selectFrom('share_link_certificates').select('link_id').execute()).map((r) => r.link_id));
+        // A link's certificates go with it: none is left behind for a deleted link.
+        expect(shared).toEqual(new Set(links.map((l) => l.id)));
+        return links.map((l) => l.recipient);
       },
     },
     'orphan-report-pieces': {

@@ -8,7 +8,7 @@ import type { SharedCertificate, ShareableCertificateRow, ShareLinkSummary } fro
 import { examTitle } from '../src/domain/exam-title.js';
 import { schoolYearLabel, schoolYearName } from '../src/domain/release.js';
 import { formatRigaDateTime } from '../src/domain/riga-time.js';
-import { SHARE_DAY_CHOICES, schoolYearChoice, shareLinkState } from '../src/domain/share-links.js';
+import { ENDED_SHARE_LINK_KEPT_DAYS, SHARE_DAY_CHOICES, schoolYearChoice, shareLinkState } from '../src/domain/share-links.js';
 import type { Language, Translate } from '../src/i18n.js';
 import { annulmentSummary, certificateFacts } from '../src/verification-text.js';
 import { errorFor, errorSummary, field, type FormError } from './forms.js';
@@ -156,6 +156,7 @@ ${view.revoked ? html`<div class="notice success" role="status"><p>${t('share.re
 <section aria-labelledby="share-links-title">
 <h2 id="share-links-title">${t('share.list.title')}</h2>
 ${view.links.length === 0 ? html`<p>${t('share.list.none')}</p>` : html`<ul class="share-links">${view.links.map((l) => linkItem(page, paths, l, view.now))}</ul>`}
+<p class="hint">${t('share.list.kept', { count: ENDED_SHARE_LINK_KEPT_DAYS })}</p>
 </section>
 <section aria-labelledby="share-new-title">
 <h2 id="share-new-title">${t('share.form.title')}</h2>

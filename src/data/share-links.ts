@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { CertificateFacts } from '../certificate/facts.js';
 import { isInStudentWindow } from '../domain/release.js';
-import { shareExpiry, type ShareableCertificate, type ShareLanguage, type ShareRequest } from '../domain/share-links.js';
+import { ENDED_SHARE_LINK_KEPT_DAYS, shareExpiry, type ShareableCertificate, type ShareLanguage, type ShareRequest } from '../domain/share-links.js';
 import { audit, type AuditEntry } from './audit.js';
 import { certificatesWithHolder, loadCertificateFacts } from './certificate-facts.js';
 import { examReleaseMoment, whereReleased } from './release.js';
@@ -216,6 +216,24 @@ export async function revokeShareLink(db: Kysely<Database>, personId: number, li
       now,
     );
     return true;
+  });
+}
+
+/**
+ * Deletes the links that ended ENDED_SHARE_LINK_KEPT_DAYS ago or earlier, with their list of certificates
+ * (housekeeping): the recipient's name is a third person's data, kept no longer than the holder needs to see what
+ * they shared. The audit log keeps every link made, withdrawn and opened. Returns how many links went.
+ */
+export async function purgeEndedShareLinks(db: Kysely<Database>, now: Date): Promise<number> {
+  const endedBefore = new Date(now.getTime() - ENDED_SHARE_LINK_KEPT_DAYS * 86_400_000).toISOString();
+  return db.transaction().execute(async (trx) => {
+    const ended = trx
+      .selectFrom('share_links')
+      .select('id')
+      .where((eb) => eb.or([eb('expires_at', '<=', endedBefore), eb('revoked_at', '<=', endedBefore)]));
+    await trx.deleteFrom('share_link_certificates').where('link_id', 'in', ended).execute();
+    const result = await trx.deleteFrom('share_links').where('id', 'in', ended).executeTakeFirst();
+    return Number(result.numDeletedRows);
   });
 }
 

@@ -8,6 +8,8 @@ export const SHARE_MAX_DAYS = 365;
 /** The expiries the form offers; any whole number of days in the range is accepted. */
 export const SHARE_DAY_CHOICES = [1, 7, 30, 90, 180, 365] as const;
 export const SHARE_DEFAULT_DAYS = 30;
+/** How long a link that has ended (expired or withdrawn) stays in its holder's list, with the recipient's name. */
+export const ENDED_SHARE_LINK_KEPT_DAYS = 90;
 export const RECIPIENT_MAX_LENGTH = 200;
 
 const DAY_MS = 24 * 60 * 60_000;
