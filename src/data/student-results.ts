@@ -228,25 +228,33 @@ async function additionalTermOf(db: Kysely<Database>, examId: number) {
     .executeTakeFirst();
 }
 
+// With its newest sealed document, if it has one yet: a download is then one read.
 const issuedCertificateOfHolder = preparedQueryOf(
   (db: Kysely<Database>, number: string, personId: number) =>
     certificatesWithHolder(db)
+      .leftJoin('current_certificate_documents as document', 'document.certificate_id', 'certificates.id')
       .where('certificates.number', '=', number)
       .where('candidates.person_id', '=', personId)
       .where('certificates.state', '=', 'issued')
-      .select(['certificates.id', examReleaseMoment.as('releaseAt')]),
+      .select(['certificates.id', examReleaseMoment.as('releaseAt'), 'document.edoc', 'document.sha256']),
   2,
 );
 
 /**
- * A certificate's sealed document for its holder, or nothing: not theirs, annulled, not yet released, or no
- * such number all look the same to the caller (and so to the visitor: 404).
+ * A certificate of its holder, with its newest sealed document when it has one (undefined until it is sealed), or
+ * nothing: not theirs, annulled, not yet released, or no such number all look the same to the caller (and so to
+ * the visitor: 404).
  */
-export async function holderCertificate(db: Kysely<Database>, personId: number, number: string, now: Date) {
+export async function holderCertificate(
+  db: Kysely<Database>,
+  personId: number,
+  number: string,
+  now: Date,
+): Promise<{ certificateId: number; document?: { edoc: Uint8Array; sha256: string } } | undefined> {
   const [row] = await issuedCertificateOfHolder(db, number, personId);
   // Released and within the student's window: the rules of src/domain/release.ts, checked here rather than in the
   // SQL so that the prepared statement does not change with the moment.
   if (!row || !resultsVisibleTo('student', new Date(row.releaseAt), now) || !isInStudentWindow(new Date(row.releaseAt), now)) return undefined;
-  return { certificateId: row.id };
+  return { certificateId: row.id, ...(row.edoc && row.sha256 ? { document: { edoc: row.edoc, sha256: row.sha256 } } : {}) };
 }
 

@@ -98,7 +98,7 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
     const certificate = await holderCertificate(deps.db, student.personId, number, clock());
     if (!certificate) return c.notFound();
     const actor = signedInActor(student);
-    const document = await documentFor(deps.db, certificate.certificateId, { seal: deps.seal, actor, channel: 'student' });
+    const document = certificate.document ?? (await documentFor(deps.db, certificate.certificateId, { seal: deps.seal, actor, channel: 'student' }));
     if (!document) return c.notFound();
     const pdf = viewingCopy ? viewingCopyOf(document) : undefined;
     if (viewingCopy && !pdf) return c.notFound();
