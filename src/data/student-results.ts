@@ -73,7 +73,7 @@ async function scoredExamParts(db: Kysely<Database>, examId: number): Promise<Ex
 
 const resultRows = preparedQueryOf(
   (db: Kysely<Database>, personId: number) =>
-  db
+    db
       .selectFrom('candidates')
       .innerJoin('persons', 'persons.id', 'candidates.person_id')
       .innerJoin('registrations', 'registrations.candidate_id', 'candidates.id')
@@ -116,7 +116,7 @@ const resultRows = preparedQueryOf(
 
 const sittingPoints = preparedQueryOf(
   (db: Kysely<Database>, personId: number) =>
-  db
+    db
       .selectFrom('sitting_points')
       .innerJoin('sittings', 'sittings.id', 'sitting_points.sitting_id')
       .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
