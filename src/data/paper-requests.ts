@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../../db/dialect.js';
 import type { Database, PaperDelivery, PaperRequestStatus } from '../../db/schema.js';
 import { KeyedError } from '../errors.js';
 import { isIsoDate, rigaDay } from '../domain/riga-time.js';
@@ -41,11 +42,6 @@ export interface NewPaperRequest {
   certificateNumber: string;
   subject: EserviceSubject;
   choice: DeliveryChoice;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
 /** A clash of references (drawn at random), rather than a second open request for the certificate. */

@@ -11,7 +11,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Insertable, Kysely, QueryCreator, Selectable } from 'kysely';
-import { isPostgres } from '../../db/dialect.js';
+import { isPostgres, isUniqueViolation } from '../../db/dialect.js';
 import { batchedLookup } from '../../db/prepared.js';
 import type { AuditLogTable, Database, LoginAttemptTable, WebSessionTable } from '../../db/schema.js';
 import { auditRow, type AuditEntry } from './audit.js';
@@ -168,7 +168,7 @@ export class WebSessionStore {
     try {
       await this.newSessions.submit({ row, audit: options.audit && auditRow(options.audit, now), answered });
     } catch (error) {
-      if (answered && isUniqueViolationOf(error, 'login_attempts')) throw new LoginAlreadyAnswered({ cause: error });
+      if (answered && isUniqueViolation(error, 'login_attempts')) throw new LoginAlreadyAnswered({ cause: error });
       throw error;
     }
     return { token, row };
@@ -282,9 +282,3 @@ export async function purgeStaleLoginAttempts(db: Kysely<Database>, now: Date): 
   return Number(result.numDeletedRows);
 }
 
-/** A row refused because its key is in `table` already (SQLite or PostgreSQL). */
-function isUniqueViolationOf(error: unknown, table: string): boolean {
-  const { code, table: violated, message } = (error ?? {}) as { code?: unknown; table?: unknown; message?: unknown };
-  if (code === '23505') return violated === table;
-  return (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') && String(message).includes(`${table}.`);
-}

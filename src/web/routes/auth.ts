@@ -183,32 +183,25 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
       deps.log.warn('sign-in refused', { provider: name, problem: 'no-code' });
       return failure(c, 'no-code', name, login.returnTo);
     }
+    const personalCode = result.personalCode;
+    // Someone the provider vouched for whom the portal does not know (no staff role, or not in the register):
+    // counted, audited with the code masked, and told so.
+    const refuseUnknown = async (outcome: 'no-role' | 'not-registered', action: string, channel: 'staff' | 'student') => {
+      countSignIn(c, name, outcome);
+      await audit(deps.db, { actor: 'public', action, subject: maskPersonalCode(personalCode), channel, details: { provider: name } });
+    };
     let subject: SignInSubject;
     if (PROVIDER_AUDIENCE[name] === 'staff') {
-      const user = await findStaffUser(deps.db, result.personalCode);
+      const user = await findStaffUser(deps.db, personalCode);
       if (!user) {
-        countSignIn(c, name, 'no-role');
-        await audit(deps.db, {
-          actor: 'public',
-          action: 'staff-sign-in.no-role',
-          subject: maskPersonalCode(result.personalCode),
-          channel: 'staff',
-          details: { provider: name },
-        });
+        await refuseUnknown('no-role', 'staff-sign-in.no-role', 'staff');
         return sendHtml(c, noStaffAccessPage(pageContext(c)), 403);
       }
       subject = { kind: 'staff', userId: user.userId, displayName: user.displayName };
     } else {
-      const person = await findPersonByCode(deps.db, result.personalCode);
+      const person = await findPersonByCode(deps.db, personalCode);
       if (!person) {
-        countSignIn(c, name, 'not-registered');
-        await audit(deps.db, {
-          actor: 'public',
-          action: 'sign-in.not-registered',
-          subject: maskPersonalCode(result.personalCode),
-          channel: 'student',
-          details: { provider: name },
-        });
+        await refuseUnknown('not-registered', 'sign-in.not-registered', 'student');
         return sendHtml(c, noResultsPage(pageContext(c), PROVIDER_LABELS[name]));
       }
       subject = { kind: 'student', personId: person.personId, displayName: person.displayName };
