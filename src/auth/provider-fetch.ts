@@ -199,11 +199,84 @@ function readAnswer(response: IncomingMessage, limit: number, method: string): P
       for (let i = 0; i < response.rawHeaders.length; i += 2) headers.push([response.rawHeaders[i]!, response.rawHeaders[i + 1]!]);
       const withoutBody = NULL_BODY_STATUS.has(status) || method === 'HEAD';
       try {
-        resolve(new Response(withoutBody ? null : Buffer.concat(chunks, total), { status, statusText: response.statusMessage ?? '', headers }));
+        // Made as a Response (see BufferedResponse), which TypeScript's types of Response cannot express.
+        resolve(
+          new BufferedResponse(withoutBody ? null : Buffer.concat(chunks, total), {
+            status,
+            statusText: response.statusMessage ?? '',
+            headers,
+          }) as unknown as Response,
+        );
       } catch (error) {
         // A status fetch would not hand over (below 200 or above 599).
         reject(error);
       }
     });
   });
+}
+
+/**
+ * A Response whose body is bytes already in memory. A Response made with a body wraps it in a web stream, and
+ * reading it back (\`json()\`, \`text()\`) goes through that stream: for a token answer of a kilobyte that cost
+ * several times the rest of what openid-client does with it, once per sign-in. This one reads the bytes directly,
+ * and still behaves as a Response: its body can be read once, \`bodyUsed\` tells whether it was, a clone has its own.
+ * \`body\`, asked for as a stream, is made as a standard Response would make it, and reading that counts too.
+ */
+class BufferedResponse extends (Response as unknown as new (body: null, init: ResponseInit) => object) {
+  declare readonly headers: Headers;
+  declare readonly status: number;
+  declare readonly statusText: string;
+  readonly #bytes: Buffer | null;
+  #read = false;
+  #standard: Response | undefined;
+
+  constructor(bytes: Buffer | null, init: ResponseInit) {
+    super(null, init);
+    this.#bytes = bytes;
+  }
+
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    if (this.#bytes === null) return null;
+    this.#standard ??= new Response(this.#read ? null : this.#bytes);
+    return this.#standard.body as ReadableStream<Uint8Array<ArrayBuffer>> | null;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#read || (this.#standard?.bodyUsed ?? false);
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = this.#take();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  async text(): Promise<string> {
+    return new TextDecoder().decode(this.#take());
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async blob(): Promise<Blob> {
+    return new Blob([await this.arrayBuffer()], { type: this.headers.get('content-type') ?? '' });
+  }
+
+  async formData(): Promise<FormData> {
+    return new Response(await this.arrayBuffer(), { headers: this.headers }).formData();
+  }
+
+  clone(): Response {
+    if (this.bodyUsed) throw new TypeError('Response.clone: the body has already been read');
+    if (this.#standard) return this.#standard.clone();
+    return new BufferedResponse(this.#bytes, { status: this.status, statusText: this.statusText, headers: this.headers }) as unknown as Response;
+  }
+
+  /** The bytes, once: a body is read only once, as fetch's is. */
+  #take(): Buffer {
+    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
+    this.#read = true;
+    if (this.#standard) throw new TypeError('Body is unusable: its stream was taken');
+    return this.#bytes ?? Buffer.alloc(0);
+  }
 }

@@ -80,6 +80,36 @@ describe('the providers’ HTTP client', () => {
     });
   });
 
+  it('hands back a body that reads once, as fetch’s does, in every form a Response offers', async () => {
+    answer = (_req, res) => json(res, 200, { id_token: 'ā.b.c' });
+    const fetch = newFetch();
+    const call = () => fetch(`${server.url}/token`, { method: 'POST', headers: {}, body: 'a=b' });
+
+    const res = await call();
+    expect(res.bodyUsed).toBe(false);
+    const copy = res.clone();
+    expect(await res.json()).toEqual({ id_token: 'ā.b.c' });
+    expect(res.bodyUsed).toBe(true);
+    await expect(res.text()).rejects.toThrow(TypeError);
+    expect(() => res.clone()).toThrow(TypeError);
+    // The clone was taken before: it reads on its own.
+    expect(copy.bodyUsed).toBe(false);
+    expect(new TextDecoder().decode(await copy.arrayBuffer())).toBe('{"id_token":"ā.b.c"}');
+
+    // As a stream, as openid-client asks for it when it gives up on an answer.
+    const streamed = await call();
+    const reader = streamed.body!.getReader();
+    const chunks: Uint8Array[] = [];
+    for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
+    expect(Buffer.concat(chunks).toString()).toBe('{"id_token":"ā.b.c"}');
+    expect(streamed.bodyUsed).toBe(true);
+    await expect(streamed.json()).rejects.toThrow(TypeError);
+
+    const blob = await (await call()).blob();
+    expect(blob.type).toBe('application/json');
+    expect(await blob.text()).toBe('{"id_token":"ā.b.c"}');
+  });
+
   it('keeps the connection open between calls', async () => {
     answer = (_req, res) => json(res, 200, { ok: true });
     const fetch = newFetch();
