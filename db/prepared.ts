@@ -125,3 +125,69 @@ export function batchedLookup<R>(
       else waiting.set(key, [{ resolve, reject }]);
     });
 }
+
+/** Rows for one table, for insertRows. */
+export interface TableRows {
+  table: string;
+  rows: readonly Record<string, unknown>[];
+}
+
+/**
+ * Inserts rows into one or more tables, all or nothing: the writes that every sign-in and every download make (a
+ * session, its audit entry, the state it answered), gathered by a group commit (src/data/group-commit.ts).
+ *
+ * On SQLite, when no transaction is open on the connection, they are one synchronous `begin immediate` transaction
+ * on kept statements: through kysely's driver each statement, and the begin and the commit, would take an
+ * asynchronous turn of their own, and together those cost more than SQLite's writing. Inside another request's open
+ * transaction they wait for the driver's turn instead, as a prepared query does (see preparedQuery). Elsewhere
+ * they go through kysely: one statement for one table, a transaction for more.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database schema
+export async function insertRows(db: Kysely<any>, writes: readonly TableRows[]): Promise<void> {
+  const present = writes.filter((write) => write.rows.length > 0);
+  if (present.length === 0) return;
+  const direct = directConnections.get(db);
+  if (direct?.kind === 'sqlite' && !db.isTransaction && !direct.sqlite.inTransaction) {
+    const statements = present.map((write) => write.rows.map((row) => insertStatement(db, direct.sqlite, write.table, row)));
+    direct.sqlite
+      .transaction(() => {
+        present.forEach((write, i) => write.rows.forEach((row, j) => statements[i]![j]!.run(row)));
+      })
+      .immediate();
+    return;
+  }
+  if (present.length === 1 || db.isTransaction) {
+    for (const write of present) await db.insertInto(write.table).values(write.rows).execute();
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    for (const write of present) await trx.insertInto(write.table).values(write.rows).execute();
+  });
+}
+
+/** Kept insert statements of each SQLite connection, by table and columns; bound by name, so any key order does. */
+const insertStatements = new WeakMap<SQLite.Database, Map<string, { run(row: Record<string, unknown>): void }>>();
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database schema
+function insertStatement(db: Kysely<any>, sqlite: SQLite.Database, table: string, row: Record<string, unknown>): { run(row: Record<string, unknown>): void } {
+  let kept = insertStatements.get(sqlite);
+  if (!kept) insertStatements.set(sqlite, (kept = new Map()));
+  const columns = Object.keys(row).sort();
+  const key = `${table}(${columns.join(',')})`;
+  let statement = kept.get(key);
+  if (!statement) {
+    // kysely writes the SQL (quoting, the table's name); each column's value is found again by its marker.
+    const markers = columns.map((column) => ({ insertedColumn: column }));
+    const compiled = db
+      .insertInto(table)
+      .values(Object.fromEntries(columns.map((column, i) => [column, markers[i]])))
+      .compile();
+    const order = compiled.parameters.map((parameter) => columns[markers.indexOf(parameter as (typeof markers)[number])]!);
+    if (order.length !== columns.length || order.includes(undefined as unknown as string))
+      throw new Error(`insertRows: the columns of ${table} could not be bound`);
+    const prepared = sqlite.prepare(compiled.sql);
+    statement = { run: (values) => void prepared.run(...order.map((column) => values[column])) };
+    kept.set(key, statement);
+  }
+  return statement;
+}

@@ -1,4 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
+import { insertRows } from '../../db/prepared.js';
 import type { AuditLogTable, Database } from '../../db/schema.js';
 import { GroupCommit } from './group-commit.js';
 
@@ -32,7 +33,7 @@ export async function audit(db: Kysely<Database>, entry: AuditEntry, now = new D
   let writer = writers.get(db);
   if (!writer) {
     writer = new GroupCommit(async (rows: Insertable<AuditLogTable>[]) => {
-      await db.insertInto('audit_log').values(rows).execute();
+      await insertRows(db, [{ table: 'audit_log', rows }]);
       return rows.map(() => undefined);
     });
     writers.set(db, writer);

@@ -9,11 +9,12 @@
  * the audit log, nor the other way round, and a state makes at most one session. Sign-ins at the same moment are
  * written together (group commit, ./group-commit.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Insertable, Kysely, QueryCreator, Selectable } from 'kysely';
 import { isPostgres, isUniqueViolation } from '../../db/dialect.js';
-import { batchedLookup } from '../../db/prepared.js';
+import { batchedLookup, insertRows } from '../../db/prepared.js';
 import type { AuditLogTable, Database, LoginAttemptTable, WebSessionTable } from '../../db/schema.js';
+import { randomToken } from '../random.js';
 import { auditRow, type AuditEntry } from './audit.js';
 import { GroupCommit } from './group-commit.js';
 import { formatResultsVersion } from './student-results.js';
@@ -73,11 +74,6 @@ export interface WebSessionStoreOptions {
   touchDelayMs?: number;
 }
 
-/** A random 32-byte value, base64url (43 characters). */
-export function randomToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
 /** What the table stores for a cookie token: SHA-256, lowercase hex. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -130,11 +126,11 @@ export class WebSessionStore {
         if (audits.length > 0) query = query.with('audit_entries', (q) => q.insertInto('audit_log').values(audits));
         await query.insertInto('web_sessions').values(sessions).execute();
       } else {
-        await db.transaction().execute(async (trx) => {
-          if (answered.length > 0) await trx.insertInto('login_attempts').values(answered).execute();
-          await trx.insertInto('web_sessions').values(sessions).execute();
-          if (audits.length > 0) await trx.insertInto('audit_log').values(audits).execute();
-        });
+        await insertRows(db, [
+          { table: 'login_attempts', rows: answered },
+          { table: 'web_sessions', rows: sessions },
+          { table: 'audit_log', rows: audits },
+        ]);
       }
       return items.map(() => undefined);
     });

@@ -5,7 +5,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { openDatabase } from '../../db/connect.js';
-import { batchedLookup, preparedQuery } from '../../db/prepared.js';
+import { batchedLookup, insertRows, preparedQuery } from '../../db/prepared.js';
+import { isUniqueViolation } from '../../db/dialect.js';
+import { auditRow } from '../../src/data/audit.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 describe.each(DATABASE_KINDS)('prepared queries on %s', (kind) => {
@@ -84,7 +86,74 @@ describe.each(DATABASE_KINDS)('look-ups many requests make at once, on %s', (kin
       await database.close();
     }
   });
+});
 
+describe.each(DATABASE_KINDS)('rows inserted together, on %s', (kind) => {
+  let database: TestDatabase | undefined;
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+  });
+  const at = new Date('2027-06-20T06:00:00.000Z');
+  const entry = (action: string) => auditRow({ actor: 'tests', action, channel: 'portal' }, at);
+  const answered = (state: string) => ({ state, provider: 'eklase', created_at: at.toISOString() });
+  const actions = async (db: TestDatabase['handle']['db']) => (await db.selectFrom('audit_log').select('action').orderBy('id').execute()).map((row) => row.action);
+  const states = async (db: TestDatabase['handle']['db']) => (await db.selectFrom('login_attempts').select('state').orderBy('state').execute()).map((row) => row.state);
+
+  it('writes the rows of every table, or none of them when one is refused', async () => {
+    database = await openTestDatabase(kind);
+    const { db } = database.handle;
+    // The same columns in another order are bound by name.
+    const reordered = { created_at: at.toISOString(), provider: 'mykoob', state: 's-2' };
+    await insertRows(db, [
+      { table: 'login_attempts', rows: [answered('s-1'), reordered] },
+      { table: 'audit_log', rows: [entry('first'), entry('second')] },
+      { table: 'web_sessions', rows: [] },
+    ]);
+    expect(await states(db)).toEqual(['s-1', 's-2']);
+    expect(await db.selectFrom('login_attempts').select('provider').where('state', '=', 's-2').executeTakeFirst()).toEqual({ provider: 'mykoob' });
+    expect(await actions(db)).toEqual(['first', 'second']);
+
+    // A state taken before: the audit entry written before it in the same call is not kept either.
+    const refused = await insertRows(db, [
+      { table: 'audit_log', rows: [entry('third')] },
+      { table: 'login_attempts', rows: [answered('s-3'), answered('s-1')] },
+    ]).catch((error: unknown) => error);
+    expect(isUniqueViolation(refused, 'login_attempts')).toBe(true);
+    expect(await states(db)).toEqual(['s-1', 's-2']);
+    expect(await actions(db)).toEqual(['first', 'second']);
+  });
+
+  it('is not rolled back with another request’s open transaction, and is with the one it is given', async () => {
+    database = await openTestDatabase(kind);
+    const { db } = database.handle;
+    let during: Promise<void> | undefined;
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('audit_log').values(entry('rolled back')).execute();
+        // Another request's writes, asked while this transaction is open between two of its statements.
+        during = insertRows(db, [{ table: 'audit_log', rows: [entry('kept')] }]);
+        await trx.selectFrom('audit_log').select('id').execute();
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    await during;
+    expect(await actions(db)).toEqual(['kept']);
+
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await insertRows(trx, [
+          { table: 'audit_log', rows: [entry('in the transaction')] },
+          { table: 'login_attempts', rows: [answered('s-4')] },
+        ]);
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect(await actions(db)).toEqual(['kept']);
+    expect(await states(db)).toEqual([]);
+  });
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)('look-ups many requests make at once, on PostgreSQL', () => {
