@@ -9,7 +9,8 @@
  * browser sees, with the provider's name and client id as context: a cookie made for one provider opens with no
  * other's key, and a new client secret ends only the sign-ins under way.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { randomBytesFromPool } from '../random.js';
 
 export interface LoginInProgress {
   state: string;
@@ -32,11 +33,11 @@ export function loginCookieKey(provider: string, clientId: string, clientSecret:
 }
 
 export function sealLogin(key: Buffer, provider: string, login: LoginInProgress): string {
-  const iv = randomBytes(IV_BYTES);
+  const iv = randomBytesFromPool(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(provider));
   const plain = JSON.stringify([login.state, login.nonce, login.codeVerifier, login.returnTo, login.startedAt]);
-  const sealed = Buffer.concat([iv, cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  const sealed = Buffer.concat([Buffer.from(iv.buffer, iv.byteOffset, iv.byteLength), cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
   return FORMAT + sealed.toString('base64url');
 }
 

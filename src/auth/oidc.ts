@@ -13,6 +13,7 @@ import { LOGIN_ATTEMPT_MS } from '../data/web-sessions.js';
 import { parsePersonalCode } from '../domain/personal-code.js';
 import { loginCookieKey, openLogin, sealLogin, type LoginInProgress } from './login-cookie.js';
 import { createProviderFetch, type ProviderFetch } from './provider-fetch.js';
+import { randomToken } from '../random.js';
 
 export const PROVIDER_NAMES = ['eklase', 'mykoob', 'latvija'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
@@ -123,9 +124,10 @@ export class OidcLogin {
   async start(name: ProviderName, options: { lang?: string; returnTo: string }): Promise<LoginStart> {
     const config = await this.configuration(name);
     const login: LoginInProgress = {
-      state: client.randomState(),
-      nonce: client.randomNonce(),
-      codeVerifier: client.randomPKCECodeVerifier(),
+      // 32 random bytes each, as openid-client's own random*() make them, from one draw (src/random.ts).
+      state: randomToken(),
+      nonce: randomToken(),
+      codeVerifier: randomToken(),
       returnTo: options.returnTo,
       startedAt: this.now(),
     };
