@@ -3,12 +3,13 @@
  * still to come or were released within the last six months. Nothing of a result (points, percentages,
  * certificate number) leaves this module before its release moment.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { isPostgres } from '../../db/dialect.js';
 import { preparedQueryOf } from '../../db/prepared.js';
 import type { Database, ExamPart, Gender } from '../../db/schema.js';
 import { isInStudentWindow, resultsVisibleTo, studentWindowStart } from '../domain/release.js';
 import { scoreExam } from '../domain/scoring.js';
-import { examParts, groupPointsBySitting, scoringDefinition } from './catalogue.js';
+import { examParts, scoringDefinition } from './catalogue.js';
 import { certificatesWithHolder } from './certificate-facts.js';
 import { examReleaseMoment } from './release.js';
 
@@ -108,25 +109,22 @@ const resultRows = preparedQueryOf(
         'certificates.state as certificateState',
         'certificates.annulled_at as certificateAnnulledAt',
         'certificates.annulled_reason as certificateAnnulledReason',
+        (eb) => eb.selectFrom('sitting_points').whereRef('sitting_points.sitting_id', '=', 'sittings.id').select(pointsInPartOrder(db).as('list')).as('points'),
       ])
       .orderBy('exams.school_year', 'desc')
       .orderBy('exams.code'),
   1,
 );
 
-const sittingPoints = preparedQueryOf(
-  (db: Kysely<Database>, personId: number) =>
-    db
-      .selectFrom('sitting_points')
-      .innerJoin('sittings', 'sittings.id', 'sitting_points.sitting_id')
-      .innerJoin('registrations', 'registrations.id', 'sittings.registration_id')
-      .innerJoin('candidates', 'candidates.id', 'registrations.candidate_id')
-      .where('candidates.person_id', '=', personId)
-      .select(['sitting_points.sitting_id', 'sitting_points.points_hundredths'])
-      .orderBy('sitting_points.sitting_id')
-      .orderBy('sitting_points.part_no'),
-  1,
-);
+/**
+ * A sitting's points in hundredths, in part order, as one text ("1200,850"), or null when it has none: read in the
+ * same query as the results, so a results page is one round trip to the database, not two.
+ */
+function pointsInPartOrder(db: Kysely<Database>) {
+  return isPostgres(db)
+    ? sql<string | null>`string_agg(${sql.ref('sitting_points.points_hundredths')}::text, ',' order by ${sql.ref('sitting_points.part_no')})`
+    : sql<string | null>`group_concat(${sql.ref('sitting_points.points_hundredths')}, ',' order by ${sql.ref('sitting_points.part_no')})`;
+}
 
 export async function studentResults(db: Kysely<Database>, personId: number, now: Date): Promise<StudentResults> {
   const rows = await resultRows(db, personId);
@@ -135,10 +133,6 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
   const released = (r: { releaseAt: string }) => resultsVisibleTo('student', new Date(r.releaseAt), now);
   // Still to come, or released within the window.
   const visible = rows.filter((r) => !released(r) || Date.parse(r.releaseAt) >= windowStart);
-  const anyReleased = visible.some(released);
-  // Points are read only when some result is out, and used only for released results below.
-  const points = anyReleased ? await sittingPoints(db, personId) : [];
-  const pointsBySitting = groupPointsBySitting(points);
   const partsByExam = new Map<number, ExamPart[]>();
 
   const results: StudentResult[] = [];
@@ -161,7 +155,8 @@ export async function studentResults(db: Kysely<Database>, personId: number, now
     } else {
       let parts = partsByExam.get(r.examId);
       if (!parts) partsByExam.set(r.examId, (parts = await scoredExamParts(db, r.examId)));
-      const sittingPoints = pointsBySitting.get(r.sittingId) ?? [];
+      // Points are used only for a released result.
+      const sittingPoints = r.points === null ? [] : r.points.split(',').map(Number);
       if (parts.length === 0 || sittingPoints.length !== parts.length) state = { kind: 'not-scored' };
       else {
         const score = scoreExam(scoringDefinition(r, parts), sittingPoints);
