@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { binaryForReading, bytesRead } from '../../db/dialect.js';
 import { preparedQueryOf } from '../../db/prepared.js';
 import type { Database, DocumentVersionReason } from '../../db/schema.js';
 import { KeyedError } from '../errors.js';
@@ -43,13 +44,17 @@ export function documentVersionRow(
 /** The document a certificate's holder, school or the e-service gets: its newest version, if it is sealed. */
 export async function storedDocument(db: Kysely<Database>, certificateId: number) {
   const [document] = await currentDocument(db, certificateId);
-  return document;
+  // The column is never null; the read's type allows it for documents reached through an outer join.
+  return document && document.edoc !== null ? { ...document, edoc: bytesRead(document.edoc) } : undefined;
 }
 
 // Read for every download: prepared once (db/prepared.ts).
 const currentDocument = preparedQueryOf(
   (db: Kysely<Database>, certificateId: number) =>
-    db.selectFrom('current_certificate_documents').select(['edoc', 'sha256', 'version', 'created_at as createdAt']).where('certificate_id', '=', certificateId),
+    db
+      .selectFrom('current_certificate_documents')
+      .select([binaryForReading(db, 'edoc').as('edoc'), 'sha256', 'version', 'created_at as createdAt'])
+      .where('certificate_id', '=', certificateId),
   1,
 );
 

@@ -4,7 +4,7 @@
  * certificate number) leaves this module before its release moment.
  */
 import { sql, type Kysely } from 'kysely';
-import { isPostgres } from '../../db/dialect.js';
+import { binaryForReading, bytesRead, isPostgres } from '../../db/dialect.js';
 import { preparedQueryOf } from '../../db/prepared.js';
 import type { Database, ExamPart, Gender } from '../../db/schema.js';
 import { isInStudentWindow, resultsVisibleTo, studentWindowStart } from '../domain/release.js';
@@ -231,7 +231,7 @@ const issuedCertificateOfHolder = preparedQueryOf(
       .where('certificates.number', '=', number)
       .where('candidates.person_id', '=', personId)
       .where('certificates.state', '=', 'issued')
-      .select(['certificates.id', examReleaseMoment.as('releaseAt'), 'document.edoc', 'document.sha256']),
+      .select(['certificates.id', examReleaseMoment.as('releaseAt'), binaryForReading(db, 'document.edoc').as('edoc'), 'document.sha256']),
   2,
 );
 
@@ -250,6 +250,6 @@ export async function holderCertificate(
   // Released and within the student's window: the rules of src/domain/release.ts, checked here rather than in the
   // SQL so that the prepared statement does not change with the moment.
   if (!row || !resultsVisibleTo('student', new Date(row.releaseAt), now) || !isInStudentWindow(new Date(row.releaseAt), now)) return undefined;
-  return { certificateId: row.id, ...(row.edoc && row.sha256 ? { document: { edoc: row.edoc, sha256: row.sha256 } } : {}) };
+  return { certificateId: row.id, ...(row.edoc && row.sha256 ? { document: { edoc: bytesRead(row.edoc), sha256: row.sha256 } } : {}) };
 }
 
