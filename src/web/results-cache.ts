@@ -13,17 +13,43 @@
  * Memory is bounded: least recently used pages go first once the bytes kept pass the cap.
  */
 import { gunzipSync } from 'node:zlib';
-import { gzipEncoded } from './compression.js';
+import { fillGap, gzipWithGap, type GzipWithGap } from './gzip-gap.js';
+import type { PageContext } from '../../views/layout.js';
 import type { Language } from '../i18n.js';
+
+/**
+ * What a kept page holds in place of the sign-out form's CSRF token, the one part of it that belongs to a sign-in
+ * rather than to the student: each answer puts the session's own token there (./gzip-gap.ts). A page is so kept
+ * for the student, not for one sign-in, and a page rendered before they sign in (./results-ahead.ts) serves them.
+ * As long as a token (43 characters of base64url) and made of the same characters, so it is written as it is.
+ */
+export const SESSION_TOKEN_GAP = 'session-csrf-token-goes-here-in-each-answer';
+
+const encoder = new TextEncoder();
+const GAP_BYTES = encoder.encode(SESSION_TOKEN_GAP);
+
+/**
+ * What a kept page is rendered from besides the student's data (the version) and language (the cache's key), and so
+ * must be the same for it to be served: their name in the header, the path (the language switch links back to it),
+ * the geo data's credit. The static files' addresses and the contact are the same for the whole process.
+ */
+export function keptPageKey(version: string, page: PageContext): string {
+  const geo = page.geoAttribution;
+  return `${version}\n${page.user?.name ?? ''}\n${page.path}\n${geo ? `${geo.before ?? ''} ${geo.href} ${geo.label}` : ''}`;
+}
+
+/** The page's context with the gap in place of the session's token, to render a page to keep. */
+export function withTokenGap(page: PageContext): PageContext {
+  return page.user ? { ...page, user: { ...page.user, csrfToken: SESSION_TOKEN_GAP } } : page;
+}
 
 export interface CachedPage {
   version: string;
   /** The release moments the page depends on, and their state when it was rendered. */
   moments: readonly number[];
   timeState: string;
-  gzip: Uint8Array;
-  /** The uncompressed page, kept only once a client that takes no gzip asked for it. */
-  identity?: Uint8Array;
+  /** Compressed once, with the gap for the token. */
+  gzip: GzipWithGap;
 }
 
 /** Bytes counted for an entry besides its pages: the key, the moments, the map's own share. */
@@ -60,9 +86,21 @@ export class ResultsPageCache {
     return page;
   }
 
-  /** Keeps a freshly rendered page (compressing it once), replacing this person's older one in this language. */
+  /**
+   * Keeps a freshly rendered page (compressing it once), replacing this person's older one in this language. The
+   * page holds SESSION_TOKEN_GAP exactly once, where the sign-out form's token goes.
+   */
   put(personId: number, lang: Language, page: { version: string; moments: readonly number[]; timeState: string; body: Uint8Array }): CachedPage {
-    const entry: CachedPage = { version: page.version, moments: page.moments, timeState: page.timeState, gzip: gzipEncoded(page.body) };
+    const at = Buffer.from(page.body.buffer, page.body.byteOffset, page.body.byteLength).indexOf(GAP_BYTES);
+    if (at < 0 || Buffer.from(page.body.buffer, page.body.byteOffset, page.body.byteLength).indexOf(GAP_BYTES, at + 1) >= 0) {
+      throw new Error('a kept results page must hold the session token gap exactly once');
+    }
+    const entry: CachedPage = {
+      version: page.version,
+      moments: page.moments,
+      timeState: page.timeState,
+      gzip: gzipWithGap(page.body.subarray(0, at), page.body.subarray(at + GAP_BYTES.byteLength), GAP_BYTES.byteLength),
+    };
     const key = keyOf(personId, lang);
     this.remove(key);
     const cost = costOf(entry);
@@ -73,16 +111,19 @@ export class ResultsPageCache {
     return entry;
   }
 
-  /** The page uncompressed, for the rare client that takes no gzip; kept with it when it is in the cache. */
-  identity(personId: number, lang: Language, page: CachedPage): Uint8Array {
-    if (page.identity) return page.identity;
-    const body = new Uint8Array(gunzipSync(page.gzip));
-    if (this.pages.get(keyOf(personId, lang)) === page) {
-      page.identity = body;
-      this.bytes += body.length;
-      this.evict();
-    }
-    return body;
+  /** Whether a session's token can go into a kept page: as long as the gap, as every token the portal makes is. */
+  static fits(csrfToken: string): boolean {
+    return encoder.encode(csrfToken).byteLength === GAP_BYTES.byteLength;
+  }
+
+  /** The page for a session: gzip-compressed, with the session's CSRF token. */
+  static gzipFor(page: CachedPage, csrfToken: string): Uint8Array {
+    return fillGap(page.gzip, encoder.encode(csrfToken));
+  }
+
+  /** The page uncompressed, for the rare client that takes no gzip. */
+  static identityFor(page: CachedPage, csrfToken: string): Uint8Array {
+    return new Uint8Array(gunzipSync(ResultsPageCache.gzipFor(page, csrfToken)));
   }
 
   /** Drops the least recently used pages until the bytes kept are within the cap. */
@@ -106,5 +147,5 @@ function keyOf(personId: number, lang: Language): string {
 }
 
 function costOf(page: CachedPage): number {
-  return page.gzip.length + (page.identity?.length ?? 0) + page.moments.length * 8 + ENTRY_OVERHEAD;
+  return page.gzip.head.byteLength + page.gzip.tail.byteLength + page.moments.length * 8 + ENTRY_OVERHEAD;
 }

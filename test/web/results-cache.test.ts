@@ -4,6 +4,7 @@
  * re-import or a hand-made change in the database, also for a second instance sharing the database; many students
  * in both languages never get another's page; the cache stays within its size.
  */
+import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { MiddlewareHandler } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,16 +18,26 @@ import { createApp } from '../../src/web/app.js';
 import { requireStudent, sessionCookieName } from '../../src/web/session.js';
 import type { AppEnv } from '../../src/web/context.js';
 import { spreadOffsetMs } from '../../src/domain/lobby.js';
-import { ResultsPageCache } from '../../src/web/results-cache.js';
+import { ResultsPageCache, SESSION_TOKEN_GAP } from '../../src/web/results-cache.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { seedSession, type SeededSession } from '../support/register.js';
 import { RESULT_STATES_NOW, seedResultStates, type ResultStatePeople } from '../support/result-states.js';
 
 /** Signs in the person named by the x-test-person header, with a session of their own. */
+/** Each test person's session token, as long as the portal's (43 characters), so kept pages are used. */
+const csrfTokenOf = (person: string | number) => `csrf-${person}`.padEnd(43, '0');
+
 const testSignIn: MiddlewareHandler<AppEnv> = async (c, next) => {
   const person = c.req.header('x-test-person');
   if (!person) return c.redirect('/login', 302);
-  c.set('signedIn', { kind: 'student', personId: Number(person), userId: null, displayName: `Test ${person}`, csrfToken: `csrf-${person}`, provider: 'test' });
+  c.set('signedIn', {
+    kind: 'student',
+    personId: Number(person),
+    userId: null,
+    displayName: `Test ${person}`,
+    csrfToken: csrfTokenOf(person),
+    provider: 'test',
+  });
   await next();
 };
 
@@ -116,7 +127,7 @@ describe.each(DATABASE_KINDS)('results day on %s', (kind) => {
     expect(lands).toBeGreaterThanOrEqual(SECONDARY_RELEASE);
     expect(lands).toBeLessThanOrEqual(SECONDARY_RELEASE + LOBBY.spreadMs);
     // With script: the same opening time in the server's seconds, and the keep-alive's interval, for lobby.js.
-    expect(lobby).toContain(`data-opens-in="${refresh}" data-keep-alive="900" data-keep-alive-url="/results/keep-alive" data-csrf="csrf-${person}"`);
+    expect(lobby).toContain(`data-opens-in="${refresh}" data-keep-alive="900" data-keep-alive-url="/results/keep-alive" data-csrf="${csrfTokenOf(person)}"`);
     // The same place in the spread on every visit.
     expect(await page(person)).toContain(`content="${refresh}"`);
 
@@ -298,6 +309,9 @@ describe.each(DATABASE_KINDS)('results day on %s', (kind) => {
         for (const [otherId, code] of numbers) {
           if (otherId === id) expect(html).toContain(code);
           else expect(html).not.toContain(code);
+          // The sign-out form carries this session's token, whoever's page was kept.
+          if (otherId === id) expect(html).toContain(`value="${csrfTokenOf(id)}"`);
+          else expect(html).not.toContain(csrfTokenOf(otherId));
         }
       }
     }
@@ -306,8 +320,10 @@ describe.each(DATABASE_KINDS)('results day on %s', (kind) => {
 });
 
 describe('the results page cache', () => {
-  const body = (n: number) => new TextEncoder().encode(`<p>${'page '.repeat(200)} ${n}</p>`);
+  const text = (n: number) => `<p>${'page '.repeat(200)} ${n}</p><input name="csrf" value="${SESSION_TOKEN_GAP}"><p>${'after '.repeat(50)}</p>`;
+  const body = (n: number) => new TextEncoder().encode(text(n));
   const always = () => 'r';
+  const tokenA = 'A'.repeat(43);
 
   it('keeps no more bytes than its cap, dropping the least recently used first', () => {
     const cache = new ResultsPageCache(4000);
@@ -324,13 +340,6 @@ describe('the results page cache', () => {
     cache.put(1000, 'lv', { version: '1', moments: [1], timeState: 'r', body: body(1000) });
     expect(cache.get(kept[0]!, 'lv', '1', always)).toBeDefined();
     expect(cache.get(kept[1]!, 'lv', '1', always)).toBeUndefined();
-
-    // The uncompressed copy for a client without gzip counts too.
-    for (const person of kept.slice(2)) {
-      const page = cache.get(person, 'lv', '1', always);
-      if (page) cache.identity(person, 'lv', page);
-    }
-    expect(cache.bytesKept).toBeLessThanOrEqual(4000);
   });
 
   it('serves a page only for the same person, language, version and time state', () => {
@@ -341,8 +350,29 @@ describe('the results page cache', () => {
     expect(cache.get(7, 'en', 'a', always)).toBeUndefined();
     expect(cache.get(7, 'lv', 'b', always)).toBeUndefined();
     expect(cache.get(7, 'lv', 'a', () => 'l')).toBeUndefined();
-    const page = cache.get(7, 'lv', 'a', always)!;
-    expect(new TextDecoder().decode(cache.identity(7, 'lv', page))).toBe(new TextDecoder().decode(body(7)));
+  });
+
+  it('puts each session’s own token into the page, compressed or not', () => {
+    const cache = new ResultsPageCache(1024 * 1024);
+    const page = cache.put(7, 'lv', { version: 'a', moments: [1], timeState: 'r', body: body(7) });
+    const tokens = [tokenA, randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')];
+    for (const token of tokens) {
+      const expected = text(7).replace(SESSION_TOKEN_GAP, token);
+      // gunzip checks the trailer's CRC-32 and length as well.
+      expect(gunzipSync(ResultsPageCache.gzipFor(page, token)).toString()).toBe(expected);
+      expect(new TextDecoder().decode(ResultsPageCache.identityFor(page, token))).toBe(expected);
+    }
+    expect(ResultsPageCache.fits(tokenA)).toBe(true);
+    expect(ResultsPageCache.fits('short')).toBe(false);
+    expect(() => ResultsPageCache.gzipFor(page, 'short')).toThrow(RangeError);
+  });
+
+  it('refuses to keep a page without the gap, or with it twice', () => {
+    const cache = new ResultsPageCache(1024 * 1024);
+    const page = (html: string) => ({ version: 'a', moments: [1], timeState: 'r', body: new TextEncoder().encode(html) });
+    expect(() => cache.put(7, 'lv', page('<p>no form</p>'))).toThrow(/exactly once/);
+    expect(() => cache.put(7, 'lv', page(`${SESSION_TOKEN_GAP}<p></p>${SESSION_TOKEN_GAP}`))).toThrow(/exactly once/);
+    expect(cache.size).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 /** The student pages: results of exams taken, certificate downloads and viewing copies for their holder only. */
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import { edocHelpPage, LOBBY_KEEP_ALIVE_PATH, LOBBY_REFRESH_OFF, resultsPage } from '../../../views/results.js';
@@ -11,7 +11,7 @@ import { buildCertificateNumber, parseCertificateNumber } from '../../domain/cer
 import { pageContext, type AppEnv } from '../context.js';
 import { documentFor, sendEdoc, sendViewingCopy, viewingCopyFileName, viewingCopyOf } from '../edoc.js';
 import { sendGzippedHtml, sendHtml } from '../respond.js';
-import { ResultsPageCache } from '../results-cache.js';
+import { keptPageKey, ResultsPageCache, withTokenGap, type CachedPage } from '../results-cache.js';
 import { csrfProtection, signedInStudent } from '../session.js';
 import { signedInActor } from '../signed-in.js';
 
@@ -32,6 +32,11 @@ export const DEFAULT_LOBBY: LobbySettings = { lobbyMs: 60 * 60_000, spreadMs: 60
 
 const encoder = new TextEncoder();
 
+/** A kept results page, with this session's token in its sign-out form. */
+function sendKeptPage(c: Context<AppEnv>, page: CachedPage, csrfToken: string): Response {
+  return sendGzippedHtml(c, ResultsPageCache.gzipFor(page, csrfToken), () => ResultsPageCache.identityFor(page, csrfToken));
+}
+
 export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const clock = deps.clock ?? (() => new Date());
@@ -43,17 +48,14 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
     const student = signedInStudent(c);
     const now = clock();
     const lang = c.get('lang');
-    // The page also carries what belongs to this sign-in and this address (the name and sign-out form, the
-    // language switch, the geo data's credit): a kept page is served only to a request that would render the same.
-    const geo = c.get('geoAttribution');
-    const context = `${student.csrfToken}\n${student.displayName}\n${c.req.url}\n${geo ? `${geo.href} ${geo.label}` : ''}`;
+    const page = pageContext(c);
     const timeState = (moments: readonly number[]) => resultsTimeState(moments, now, lobby.lobbyMs);
     // The version first (with the session, in the same query, or else on its own): a page rendered from data
     // read after it is never older than what it is kept under.
     const version = student.resultsVersion ?? (await resultsVersion(deps.db, student.personId));
-    const key = version === undefined ? undefined : `${version}\n${context}`;
+    const key = version === undefined || !ResultsPageCache.fits(student.csrfToken) ? undefined : keptPageKey(version, page);
     const kept = key === undefined ? undefined : cache.get(student.personId, lang, key, timeState);
-    if (kept) return sendGzippedHtml(c, kept.gzip, () => cache.identity(student.personId, lang, kept));
+    if (kept) return sendKeptPage(c, kept, student.csrfToken);
 
     const { gender, results, moments } = await studentResults(deps.db, student.personId, now);
     const pending = results.flatMap((r) => (r.state.kind === 'pending' ? [r.state.releaseAt.getTime()] : []));
@@ -69,13 +71,11 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
         // The student may turn opening by itself off (WCAG 2.2.1); the page then says to reload after the moment.
         ...(c.req.query('refresh') === LOBBY_REFRESH_OFF ? {} : { opening: lobbyTiming(now, opensAt, lobby.keepAliveMs) }),
       };
-      return sendHtml(c, resultsPage(pageContext(c), results, gender, view));
+      return sendHtml(c, resultsPage(page, results, gender, view));
     }
-    const text = String(await resultsPage(pageContext(c), results, gender));
-    if (key === undefined) return sendHtml(c, text);
-    const body = encoder.encode(text);
-    const page = cache.put(student.personId, lang, { version: key, moments, timeState: timeState(moments), body });
-    return sendGzippedHtml(c, page.gzip, () => body);
+    if (key === undefined) return sendHtml(c, resultsPage(page, results, gender));
+    const body = encoder.encode(String(await resultsPage(withTokenGap(page), results, gender)));
+    return sendKeptPage(c, cache.put(student.personId, lang, { version: key, moments, timeState: timeState(moments), body }), student.csrfToken);
   });
 
   // The lobby's script asks this while it waits, so its sign-in does not idle out and the page is not reloaded under
