@@ -280,7 +280,7 @@ export const SETTINGS = {
   LOBBY_MINUTES: 'minutes before a release moment from which a waiting student gets the lobby page with the time left, 0–720 (default 60; 0: no lobby)',
   LOBBY_SPREAD_SECONDS:
     'the lobby page opens the results by itself at the release moment plus up to this many seconds, spread over students, 0–600 (default 60)',
-  RESULTS_CACHE_MB: 'megabytes of rendered, compressed results pages kept in memory per instance, 1–4096 (default 64)',
+  RESULTS_CACHE_MB: 'megabytes of rendered, compressed results pages kept in memory per instance, 1–4096 (default 128)',
 } as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -345,7 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resultsDay: {
       lobbyMinutes: integer('LOBBY_MINUTES', 0, 720, 60),
       spreadSeconds: integer('LOBBY_SPREAD_SECONDS', 0, 600, 60),
-      cacheMegabytes: integer('RESULTS_CACHE_MB', 1, 4096, 64),
+      cacheMegabytes: integer('RESULTS_CACHE_MB', 1, 4096, 128),
     },
   };
   config.sealing = loadSealingConfig(env, environment, problems, integer);

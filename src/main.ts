@@ -8,6 +8,8 @@ import { createLogger, maskPersonalCodesIn } from './log.js';
 import { createApp } from './web/app.js';
 import { createAuthDependencies } from './auth/setup.js';
 import { requireStudent } from './web/session.js';
+import { loadAssets } from './web/assets.js';
+import { ResultsAhead } from './web/results-ahead.js';
 import { ResultsPageCache } from './web/results-cache.js';
 import { sealPendingCertificates } from './data/sealing.js';
 import { SealingPool } from './sealing/pool.js';
@@ -187,16 +189,44 @@ async function main(): Promise<void> {
   }
   waitingRoom.start();
 
+  // Results pages rendered ahead of a release moment (src/web/results-ahead.ts), into the cache the results route keeps.
+  const assets = loadAssets();
+  const lobbyMs = config.resultsDay.lobbyMinutes * 60_000;
+  const resultsCache = new ResultsPageCache(config.resultsDay.cacheMegabytes * 1024 * 1024);
+  const resultsAhead = new ResultsAhead({
+    db: handle.db,
+    cache: resultsCache,
+    lobbyMs,
+    assets,
+    contact: config.contact,
+    geoAttribution: () => geo.attribution(),
+    log,
+  });
+  startRecurringJob({
+    name: 'results-ahead',
+    everyMs: 60_000,
+    firstAfterMs: 1000,
+    log,
+    signal: stopBackgroundWork.signal,
+    run: (signal) => resultsAhead.run(signal),
+  });
+
   const app = createApp({
     db: handle.db,
     log,
+    assets,
     geo,
     trustedProxies: config.trustedProxies,
     allowPrivateAddresses: config.environment !== 'production',
     overload: { ...config.overload, waitingRoom },
     metrics: {
       token: config.metricsToken,
-      sources: { sealingQueue: () => pool.piscina.queueSize, reportQueue: () => reportPool?.queueSize ?? 0, databasePool: handle.pool },
+      sources: {
+        sealingQueue: () => pool.piscina.queueSize,
+        reportQueue: () => reportPool?.queueSize ?? 0,
+        databasePool: handle.pool,
+        resultsPages: resultsCache,
+      },
     },
     secureCookies: config.environment === 'production',
     trust: sealing.trust,
@@ -207,12 +237,12 @@ async function main(): Promise<void> {
       requireStudent: requireStudent(),
       seal: (facts) => pool.seal(facts),
       lobby: {
-        lobbyMs: config.resultsDay.lobbyMinutes * 60_000,
+        lobbyMs,
         spreadMs: config.resultsDay.spreadSeconds * 1000,
         // A lobby page asks again before its sign-in would idle out, so it stays signed in while it is open.
         keepAliveMs: (config.auth.sessionIdleMinutes * 60_000) / 2,
       },
-      cache: new ResultsPageCache(config.resultsDay.cacheMegabytes * 1024 * 1024),
+      cache: resultsCache,
     },
     staff: {
       seal: (facts) => pool.seal(facts),

@@ -43,3 +43,9 @@ export async function announcedReleases(db: Kysely<Database>, now: Date): Promis
     .executeTakeFirst();
   return row && { startYear: row.start_year, basic: new Date(row.basic_results_at), secondary: new Date(row.secondary_results_at) };
 }
+
+/** Every release moment the register holds (each school year's for basic and for secondary education), as stored. */
+export async function releaseMoments(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('school_years').select(['basic_results_at', 'secondary_results_at']).execute();
+  return [...new Set(rows.flatMap((row) => [row.basic_results_at, row.secondary_results_at]))];
+}

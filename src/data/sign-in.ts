@@ -9,10 +9,15 @@ export interface SignInPerson {
   displayName: string;
 }
 
+/** How a person is named to themselves once signed in (the page header), from the register's names. */
+export function displayNameOf(person: { first_name: string; last_name: string }): string {
+  return `${person.first_name} ${person.last_name}`;
+}
+
 /** The register's person with this (normalised, 11-digit) personal code. */
 export async function findPersonByCode(db: Kysely<Database>, personalCode: string): Promise<SignInPerson | undefined> {
   const [row] = await personWithCode(db, personalCode);
-  return row && { personId: row.id, personalCode: row.personal_code, displayName: `${row.first_name} ${row.last_name}` };
+  return row && { personId: row.id, personalCode: row.personal_code, displayName: displayNameOf(row) };
 }
 
 // Read on every sign-in: prepared once (db/prepared.ts).
@@ -80,7 +85,7 @@ export async function demoStudents(db: Kysely<Database>, count = 6): Promise<Sig
   const chosen = new Map<number, SignInPerson>();
   const add = (row: { id: number; personal_code: string; first_name: string; last_name: string }) => {
     if (chosen.size < count && !chosen.has(row.id)) {
-      chosen.set(row.id, { personId: row.id, personalCode: row.personal_code, displayName: `${row.first_name} ${row.last_name}` });
+      chosen.set(row.id, { personId: row.id, personalCode: row.personal_code, displayName: displayNameOf(row) });
     }
   };
   const half = Math.ceil(count / 2);
@@ -109,5 +114,5 @@ export async function demoApplicants(db: Kysely<Database>, count = 2): Promise<S
     .orderBy('persons.id')
     .limit(count)
     .execute();
-  return rows.map((row) => ({ personId: row.id, personalCode: row.personal_code, displayName: `${row.first_name} ${row.last_name}` }));
+  return rows.map((row) => ({ personId: row.id, personalCode: row.personal_code, displayName: displayNameOf(row) }));
 }

@@ -12,6 +12,7 @@ import { scoreExam } from '../domain/scoring.js';
 import { examParts, scoringDefinition } from './catalogue.js';
 import { certificatesWithHolder } from './certificate-facts.js';
 import { examReleaseMoment } from './release.js';
+import { displayNameOf } from './sign-in.js';
 
 /** When and why the register annulled something; either may be missing for entries from before it kept them. */
 export interface Annulment {
@@ -253,3 +254,35 @@ export async function holderCertificate(
   return { certificateId: row.id, ...(row.edoc && row.sha256 ? { document: { edoc: bytesRead(row.edoc), sha256: row.sha256 } } : {}) };
 }
 
+
+/**
+ * People with an exam whose results open at `moment` (as stored, see releaseMoments), in the order of their ids
+ * after `afterPersonId`, at most `limit`: the students whose results pages are rendered ahead of that moment.
+ */
+export async function personsWithResultsAt(
+  db: Kysely<Database>,
+  moment: string,
+  afterPersonId: number,
+  limit: number,
+): Promise<{ personId: number; displayName: string }[]> {
+  const rows = await db
+    .selectFrom('persons')
+    .select(['persons.id', 'persons.first_name', 'persons.last_name'])
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('candidates')
+          .innerJoin('registrations', 'registrations.candidate_id', 'candidates.id')
+          .innerJoin('exam_sessions', 'exam_sessions.id', 'registrations.session_id')
+          .innerJoin('exams', 'exams.id', 'exam_sessions.exam_id')
+          .innerJoin('school_years', 'school_years.start_year', 'exams.school_year')
+          .select('registrations.id')
+          .whereRef('candidates.person_id', '=', 'persons.id')
+          .where(examReleaseMoment, '=', moment),
+      ),
+    )
+    .where('persons.id', '>', afterPersonId)
+    .orderBy('persons.id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ personId: row.id, displayName: displayNameOf(row) }));
+}

@@ -105,3 +105,20 @@ function mix(a: number, b: number): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/** Results pages are rendered ahead from this long before a release moment (the hour of the default lobby). */
+export const RENDER_AHEAD_BEFORE_MS = 60 * 60_000;
+/** … and still after it, for an instance that starts late: results day's crowd stays for hours. */
+export const RENDER_AHEAD_AFTER_MS = 3 * 60 * 60_000;
+
+/**
+ * The release moments whose students' results pages are rendered ahead at `now`, and the time to render them as of:
+ * the moment itself while it is still to come. Such a page shows the results, and is served only once time alone
+ * would render it the same (resultsTimeState), which is never before the moment.
+ */
+export function renderAheadMoments(moments: readonly number[], now: Date): { moment: number; asOf: Date }[] {
+  return [...new Set(moments)]
+    .filter((moment) => now.getTime() >= moment - RENDER_AHEAD_BEFORE_MS && now.getTime() <= moment + RENDER_AHEAD_AFTER_MS)
+    .sort((a, b) => a - b)
+    .map((moment) => ({ moment, asOf: new Date(Math.max(moment, now.getTime())) }));
+}

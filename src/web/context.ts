@@ -4,7 +4,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { PageContext } from '../../views/layout.js';
-import { DEFAULT_LANGUAGE, translator } from '../i18n.js';
+import { DEFAULT_LANGUAGE, translator, type Language } from '../i18n.js';
 import type { Assets } from './assets.js';
 import type { GeoAttribution } from '../net/country-database.js';
 import type { LanguageVariables } from './language.js';
@@ -48,19 +48,34 @@ export function provideAssets(assets: Assets, contact: ServiceContact = DEVELOPM
 
 export function pageContext(c: Context<AppEnv>): PageContext {
   const url = new URL(c.req.url);
-  // An error raised before the language middleware ran still gets a page, in Latvian.
-  const lang = c.get('lang') ?? DEFAULT_LANGUAGE;
-  const assets = c.get('assets');
   const signedIn = c.get('signedIn');
-  return {
-    t: translator(lang),
-    lang,
+  return pageContextOf({
+    // An error raised before the language middleware ran still gets a page, in Latvian.
+    lang: c.get('lang') ?? DEFAULT_LANGUAGE,
     path: url.pathname + url.search,
-    assets: { css: assets.url('app.css'), htmx: assets.url('htmx.min.js') },
-    contact: c.get('contact') ?? DEVELOPMENT_CONTACT,
-    ...(c.get('geoAttribution') ? { geoAttribution: c.get('geoAttribution') } : {}),
-    ...(signedIn
-      ? { user: { name: signedIn.displayName, csrfToken: signedIn.csrfToken, kind: signedIn.kind, agency: c.get('staff')?.kind === 'agency' } }
-      : {}),
+    assets: c.get('assets'),
+    contact: c.get('contact'),
+    geoAttribution: c.get('geoAttribution'),
+    user: signedIn && { name: signedIn.displayName, csrfToken: signedIn.csrfToken, kind: signedIn.kind, agency: c.get('staff')?.kind === 'agency' },
+  });
+}
+
+/** The page context of a page rendered without a request (a results page rendered ahead), from its parts. */
+export function pageContextOf(parts: {
+  lang: Language;
+  path: string;
+  assets: Assets;
+  contact: ServiceContact | undefined;
+  geoAttribution: GeoAttribution | undefined;
+  user: PageContext['user'];
+}): PageContext {
+  return {
+    t: translator(parts.lang),
+    lang: parts.lang,
+    path: parts.path,
+    assets: { css: parts.assets.url('app.css'), htmx: parts.assets.url('htmx.min.js') },
+    contact: parts.contact ?? DEVELOPMENT_CONTACT,
+    ...(parts.geoAttribution ? { geoAttribution: parts.geoAttribution } : {}),
+    ...(parts.user ? { user: parts.user } : {}),
   };
 }

@@ -12,6 +12,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ResultsPageCache } from './results-cache.js';
 import type { Database } from '../../db/schema.js';
 import { queuedJobs } from '../data/work-queues.js';
 import type { AppEnv, SignInCounter } from './context.js';
@@ -34,6 +35,8 @@ export interface MetricsSources {
   /** Report tasks waiting for a worker of this instance. */
   reportQueue?: () => number;
   databasePool?: DatabasePoolCounts;
+  /** The kept results pages of this instance (./results-cache.ts). */
+  resultsPages?: ResultsPageCache;
   /** Also Node's own process metrics (CPU, memory, garbage collection, event-loop delay percentiles). */
   processMetrics?: boolean;
   clock?: () => number;
@@ -225,6 +228,32 @@ export class PortalMetrics {
         this.set({ queue: 'issuance-jobs' }, jobs.issuance);
       },
     });
+    const pages = sources.resultsPages;
+    if (pages) {
+      new Gauge({
+        name: 'portal_results_pages_kept',
+        help: 'Results pages this instance keeps (rendered ahead or on a visit), and their compressed bytes.',
+        labelNames: ['measure'],
+        registers,
+        collect() {
+          this.set({ measure: 'pages' }, pages.size);
+          this.set({ measure: 'bytes' }, pages.bytesKept);
+        },
+      });
+      const counted = { hits: 0, misses: 0 };
+      new Counter({
+        name: 'portal_results_page_answers_total',
+        help: 'Results pages answered from a kept page, or rendered for the visit (the lobby included).',
+        labelNames: ['from'],
+        registers,
+        collect() {
+          this.inc({ from: 'kept' }, pages.hits - counted.hits);
+          this.inc({ from: 'rendered' }, pages.misses - counted.misses);
+          counted.hits = pages.hits;
+          counted.misses = pages.misses;
+        },
+      });
+    }
     const pool = sources.databasePool;
     if (pool) {
       new Gauge({

@@ -2,7 +2,9 @@
  * The sign-in wall on results day: `npm run bench:sign-in-wall [-- --students 1500 --browsers 32 --duration 20]`.
  *
  * Fills a fresh register (SQLite, or the PostgreSQL database named by DATABASE_URL) with demo data and seals its
- * certificates beforehand (as issuance does before results day), then starts two processes on 127.0.0.1: a real
+ * certificates beforehand (as issuance does before results day), moves the newest year's release moment to a
+ * minute before the portal starts (so the portal renders its results pages ahead, as it does in the hour before a
+ * moment, and prints how many results pages it answered from kept pages), then starts two processes on 127.0.0.1: a real
  * OpenID provider (oidc-provider, test/support/oidc-provider-process.ts) standing in for E-klase, which signs in the
  * student named by `login_hint` without a form, and the portal. Many browsers at once, each with its own cookies,
  * walk one student after another through the whole way: start the sign-in (`/login/eklase`), the provider
@@ -16,7 +18,7 @@
  * server pays for a sign-in on this machine, and the portal's CPU as a multiple of it (`--no-floor` skips it). Then `--breakdown` sign-ins (default
  * 200) are walked one at a time, and the portal's CPU is read before and after each step (the scheduler's
  * nanosecond counters of every thread, /proc/<pid>/task/<tid>/schedstat), which gives each step's share: the
- * start, the callback, the first results page (rendered and compressed, not yet kept) and the download. One at a
+ * start, the callback, the student's first results page after signing in, and the download. One at a
  * time nothing is written together, so the shares, not their sum, are the figures to read.
  * `--profile <dir>` writes a CPU profile of the portal. Everything stops by itself.
  */
@@ -57,6 +59,7 @@ const warmup = Number(values.warmup);
 const breakdown = Number(values.breakdown);
 
 const STEPS = ['start', 'provider', 'callback', 'results', 'download'] as const;
+const METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
 type Step = (typeof STEPS)[number];
 
 class FlowError extends Error {
@@ -134,6 +137,10 @@ try {
   }
 
   const again = openDatabase({ url: databaseUrl, poolSize: 1 });
+  // Results day: the year's results opened a minute ago, so the portal renders their pages ahead as it does from
+  // the hour before a release moment (src/web/results-ahead.ts); warm-up and measuring come after that.
+  const opened = new Date(Date.now() - 60_000).toISOString();
+  await again.db.updateTable('school_years').set({ basic_results_at: opened, secondary_results_at: opened }).where('start_year', '=', latestYear).execute();
   const people = await again.db
     .selectFrom('persons')
     .innerJoin('candidates', 'candidates.person_id', 'persons.id')
@@ -168,6 +175,7 @@ try {
       EKLASE_ISSUER: provider.issuer,
       EKLASE_CLIENT_ID: 'portal',
       EKLASE_CLIENT_SECRET: OIDC_CLIENT_SECRET,
+      METRICS_TOKEN: METRICS_TOKEN,
     },
     portalPort,
     values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
@@ -308,6 +316,17 @@ try {
     return {};
   }
 
+  /** The portal's count of results pages answered from kept pages and rendered (src/web/metrics.ts). */
+  async function resultsPageAnswers(): Promise<{ kept: number; rendered: number; pages: number }> {
+    const text = await (await fetch(`${portalUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    return {
+      kept: value(/^portal_results_page_answers_total\{from="kept"\} (\d+)$/m),
+      rendered: value(/^portal_results_page_answers_total\{from="rendered"\} (\d+)$/m),
+      pages: value(/^portal_results_pages_kept\{measure="pages"\} (\d+)$/m),
+    };
+  }
+
   const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
   console.log(
@@ -315,7 +334,9 @@ try {
       `${browsers} browsers at once, ${duration} s after ${warmup} warm-up sign-ins`,
   );
   await run({ count: warmup }, 0, signInOnce, portal);
+  const answersBefore = await resultsPageAnswers();
   const measured = await run({ seconds: duration }, warmup, signInOnce, portal);
+  const answersAfter = await resultsPageAnswers();
   const portalCpuMs = (measured.serverCpu * 1000) / measured.completed;
   console.log(`complete sign-ins (start → provider → callback → results → one .edoc): ${measured.completed} in ${measured.seconds.toFixed(1)} s`);
   console.log(`  ${(measured.completed / measured.seconds).toFixed(1)} sign-ins/s`);
@@ -329,6 +350,10 @@ try {
   }
   if (measured.failures.size > 0) console.log(`  failed: ${[...measured.failures].map(([why, n]) => `${why} ×${n}`).join(', ')}`);
   else console.log('  failed: none');
+  console.log(
+    `  results pages answered from a kept page: ${answersAfter.kept - answersBefore.kept}, rendered: ${answersAfter.rendered - answersBefore.rendered} ` +
+      `(${answersAfter.pages} pages kept, rendered ahead or on a visit; a page is ${sent.page} bytes as sent)`,
+  );
 
   if (!values['no-floor']) {
     const discovery = (await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json()) as {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announcedSignIn, lobbyMoment, lobbyTiming, resultsTimeState } from '../../src/domain/lobby.js';
+import { announcedSignIn, lobbyMoment, lobbyTiming, renderAheadMoments, resultsTimeState } from '../../src/domain/lobby.js';
 import { defaultReleaseMoments } from '../../src/domain/release.js';
 import { formatRigaDateTime, rigaToInstant } from '../../src/domain/riga-time.js';
 
@@ -64,5 +64,29 @@ describe('a lobby page’s timing', () => {
     expect(lobbyTiming(at(opensAt - 1), opensAt, 400).keepAliveSeconds).toBe(1);
     // A keep-alive is rounded down: early is harmless, late may find the sign-in ended.
     expect(lobbyTiming(at(moment - HOUR), opensAt, 1_500_999).keepAliveSeconds).toBe(1500);
+  });
+});
+
+describe('results pages rendered ahead', () => {
+  const nine = Date.parse('2026-07-03T06:00:00Z');
+  const other = Date.parse('2026-06-20T06:00:00Z');
+  const at = (offsetMinutes: number) => new Date(nine + offsetMinutes * 60_000);
+
+  it('from an hour before a moment until three hours after it, as of the moment while it is still to come', () => {
+    expect(renderAheadMoments([nine, other], at(-61))).toEqual([]);
+    expect(renderAheadMoments([nine, other], at(-60))).toEqual([{ moment: nine, asOf: new Date(nine) }]);
+    expect(renderAheadMoments([nine, other, nine], at(-1))).toEqual([{ moment: nine, asOf: new Date(nine) }]);
+    // After the moment, as of now: the page is what a visit would render now.
+    expect(renderAheadMoments([nine], at(30))).toEqual([{ moment: nine, asOf: at(30) }]);
+    expect(renderAheadMoments([nine], at(180))).toEqual([{ moment: nine, asOf: at(180) }]);
+    expect(renderAheadMoments([nine], at(181))).toEqual([]);
+  });
+
+  it('as of a time whose pages time alone never serves before the moment', () => {
+    const asOf = renderAheadMoments([nine], at(-30))[0]!.asOf;
+    // A page rendered as of the moment has the state of after it: not the state of any time before it.
+    expect(resultsTimeState([nine], asOf, 60 * 60_000)).not.toBe(resultsTimeState([nine], at(-30), 60 * 60_000));
+    expect(resultsTimeState([nine], asOf, 60 * 60_000)).not.toBe(resultsTimeState([nine], new Date(nine - 1), 60 * 60_000));
+    expect(resultsTimeState([nine], asOf, 60 * 60_000)).toBe(resultsTimeState([nine], at(1), 60 * 60_000));
   });
 });

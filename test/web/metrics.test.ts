@@ -4,6 +4,7 @@
  * people on duty need, labelled by route pattern (never a raw path with a personal code or a token in it). The
  * agency's results-day page shows the same figures, to agency staff only.
  */
+import { ResultsPageCache, SESSION_TOKEN_GAP } from '../../src/web/results-cache.js';
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OidcLogin } from '../../src/auth/oidc.js';
@@ -50,10 +51,18 @@ describe.each(DATABASE_KINDS)('metrics on %s', (kind) => {
         publicUrl: PUBLIC_URL,
       },
       staff: { reports: { settings: DEFAULT_QUEUE_SETTINGS } },
-      metrics: { token: TOKEN, sources: { sealingQueue: () => 3, databasePool: database.handle.pool, clock: () => now } },
+      metrics: { token: TOKEN, sources: { sealingQueue: () => 3, databasePool: database.handle.pool, resultsPages, clock: () => now } },
     });
   });
   afterAll(async () => database?.close());
+
+  // Two kept pages, one answered from three times, and one visit that found none.
+  const resultsPages = new ResultsPageCache(1024 * 1024);
+  const keptPage = { version: '1', moments: [1], timeState: 'r', body: new TextEncoder().encode(`<p>${SESSION_TOKEN_GAP}</p>`) };
+  resultsPages.put(1, 'lv', keptPage);
+  resultsPages.put(2, 'lv', keptPage);
+  for (let i = 0; i < 3; i++) resultsPages.get(1, 'lv', '1', () => 'r');
+  resultsPages.get(3, 'lv', '1', () => 'r');
 
   const scrape = async (authorization?: string) => app.request('/metrics', { headers: authorization ? { authorization } : {} });
 
@@ -103,6 +112,14 @@ describe.each(DATABASE_KINDS)('metrics on %s', (kind) => {
     expect(families.has('portal_event_loop_delay_seconds')).toBe(true);
     expect(families.has('nodejs_eventloop_lag_p99_seconds')).toBe(true);
     expect(families.has('portal_requests_in_flight')).toBe(true);
+    // The kept results pages, and how results pages were answered since the last scrape counted them.
+    const kept = families.get('portal_results_pages_kept')!;
+    expect(kept.metrics.find((m) => m.labels?.measure === 'pages')?.value).toBe('2');
+    expect(Number(kept.metrics.find((m) => m.labels?.measure === 'bytes')?.value)).toBe(resultsPages.bytesKept);
+    const answers = families.get('portal_results_page_answers_total')!;
+    expect(answers.type).toBe('COUNTER');
+    expect(answers.metrics).toContainEqual({ labels: { from: 'kept' }, value: '3' });
+    expect(answers.metrics).toContainEqual({ labels: { from: 'rendered' }, value: '1' });
     if (kind === 'postgres') {
       const pool = families.get('portal_db_pool_connections')!;
       expect(pool.metrics.map((m) => m.labels?.state).sort()).toEqual(['idle', 'total', 'waiting']);
