@@ -1,7 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
-import { insertRows } from '../../db/prepared.js';
 import type { AuditLogTable, Database } from '../../db/schema.js';
-import { GroupCommit } from './group-commit.js';
+import { insertWithOthers } from './group-commit.js';
 
 export interface AuditEntry {
   /** Who acted, as it may be shown to anyone reading the log: never a full personal code. */
@@ -20,28 +19,13 @@ export interface AuditEntry {
 
 /**
  * Writes one audit entry; pass the transaction so the entry commits or rolls back with the change it records.
- * Outside a transaction the entry is written together with the others asked for at the same moment (group commit,
- * ./group-commit.ts): on results day every download writes one, and one insert of many rows costs about what one
- * of a single row does. Either way it is stored before this returns.
+ * Outside a transaction the entry is written together with the other rows asked for at the same moment (group
+ * commit, ./group-commit.ts): on results day every download writes one, and one insert of many rows costs about
+ * what one of a single row does. Either way it is stored before this returns.
  */
 export async function audit(db: Kysely<Database>, entry: AuditEntry, now = new Date()): Promise<void> {
-  const row = auditRow(entry, now);
-  if (db.isTransaction) {
-    await db.insertInto('audit_log').values(row).execute();
-    return;
-  }
-  let writer = writers.get(db);
-  if (!writer) {
-    writer = new GroupCommit(async (rows: Insertable<AuditLogTable>[]) => {
-      await insertRows(db, [{ table: 'audit_log', rows }]);
-      return rows.map(() => undefined);
-    });
-    writers.set(db, writer);
-  }
-  await writer.submit(row);
+  await insertWithOthers(db, [{ table: 'audit_log', rows: [auditRow(entry, now)] }]);
 }
-
-const writers = new WeakMap<Kysely<Database>, GroupCommit<Insertable<AuditLogTable>>>();
 
 /** The row of an audit entry, for writers that insert it together with others. */
 export function auditRow(entry: AuditEntry, now: Date): Insertable<AuditLogTable> {

@@ -1,3 +1,7 @@
+import type { Kysely } from 'kysely';
+import { insertRows, type TableRows } from '../../db/prepared.js';
+import type { Database } from '../../db/schema.js';
+
 /**
  * Group commit: writes asked for while the previous one is being made, or within the same turn of the event
  * loop, go to the database together, as one statement or one transaction. Each caller still waits for its own
@@ -58,4 +62,33 @@ export class GroupCommit<T, R = undefined> {
       }
     }
   }
+}
+
+const rowWriters = new WeakMap<Kysely<Database>, GroupCommit<readonly TableRows[]>>();
+
+/**
+ * Inserts rows, all or nothing, in this database's next group commit: together with the rows that other requests
+ * ask for at the same moment (sign-ins, the audit entries of downloads), as one transaction on SQLite and one
+ * statement on PostgreSQL. It returns once they are stored; rows that cannot be stored fail only their own caller.
+ * In a transaction they are written in it, and commit or roll back with it.
+ */
+export async function insertWithOthers(db: Kysely<Database>, writes: readonly TableRows[]): Promise<void> {
+  if (db.isTransaction) return insertRows(db, writes);
+  let writer = rowWriters.get(db);
+  if (!writer) {
+    writer = new GroupCommit(async (items: (readonly TableRows[])[]) => {
+      const byTable = new Map<string, Record<string, unknown>[]>();
+      for (const item of items) {
+        for (const write of item) {
+          const rows = byTable.get(write.table);
+          if (rows) rows.push(...write.rows);
+          else byTable.set(write.table, [...write.rows]);
+        }
+      }
+      await insertRows(db, [...byTable].map(([table, rows]) => ({ table, rows })));
+      return items.map(() => undefined);
+    });
+    rowWriters.set(db, writer);
+  }
+  await writer.submit(writes);
 }

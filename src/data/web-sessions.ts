@@ -7,16 +7,16 @@
  * moving `last_seen_at` forward, at most once a minute per session. A sign-in writes once: the new session, its
  * audit entry and the state it answered, in one transaction, so there is never a session without its "sign-in" in
  * the audit log, nor the other way round, and a state makes at most one session. Sign-ins at the same moment are
- * written together (group commit, ./group-commit.ts).
+ * written together, with the other rows asked for then (group commit, ./group-commit.ts).
  */
 import { createHash } from 'node:crypto';
-import type { Insertable, Kysely, QueryCreator, Selectable } from 'kysely';
-import { isPostgres, isUniqueViolation } from '../../db/dialect.js';
-import { batchedLookup, insertRows } from '../../db/prepared.js';
-import type { AuditLogTable, Database, LoginAttemptTable, WebSessionTable } from '../../db/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import { isUniqueViolation } from '../../db/dialect.js';
+import { batchedLookup } from '../../db/prepared.js';
+import type { Database, WebSessionTable } from '../../db/schema.js';
 import { randomToken } from '../random.js';
 import { auditRow, type AuditEntry } from './audit.js';
-import { GroupCommit } from './group-commit.js';
+import { insertWithOthers } from './group-commit.js';
 import { formatResultsVersion } from './student-results.js';
 
 /** A session ends this long after sign-in however active it is. */
@@ -88,7 +88,6 @@ export class WebSessionStore {
   private readonly touchDelayMs: number;
   private readonly touches = new Map<string, { lastSeen: string; expires: string; previous: string }>();
   private flushTimer: NodeJS.Timeout | undefined;
-  private readonly newSessions: GroupCommit<{ row: WebSessionRow; audit?: Insertable<AuditLogTable>; answered?: Insertable<LoginAttemptTable> }>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -112,28 +111,6 @@ export class WebSessionStore {
     this.idleMs = options.idleMinutes * 60_000;
     this.touchDelayMs = options.touchDelayMs ?? 2000;
     this.now = options.now ?? (() => new Date());
-    const postgres = isPostgres(db);
-    this.newSessions = new GroupCommit(async (items) => {
-      const sessions = items.map((item) => item.row);
-      const audits = items.flatMap((item) => (item.audit ? [item.audit] : []));
-      const answered = items.flatMap((item) => (item.answered ? [item.answered] : []));
-      if (postgres) {
-        // One statement, so one round trip instead of a transaction's four or five, and as much all or nothing:
-        // PostgreSQL runs a data-modifying WITH even though nothing reads from it.
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each WITH adds its name to the type; none is read
-        let query: QueryCreator<any> = db;
-        if (answered.length > 0) query = query.with('answered_logins', (q) => q.insertInto('login_attempts').values(answered));
-        if (audits.length > 0) query = query.with('audit_entries', (q) => q.insertInto('audit_log').values(audits));
-        await query.insertInto('web_sessions').values(sessions).execute();
-      } else {
-        await insertRows(db, [
-          { table: 'login_attempts', rows: answered },
-          { table: 'web_sessions', rows: sessions },
-          { table: 'audit_log', rows: audits },
-        ]);
-      }
-      return items.map(() => undefined);
-    });
   }
 
   /**
@@ -162,7 +139,11 @@ export class WebSessionStore {
       created_at: options.answers.startedAt.toISOString(),
     };
     try {
-      await this.newSessions.submit({ row, audit: options.audit && auditRow(options.audit, now), answered });
+      await insertWithOthers(this.db, [
+        { table: 'login_attempts', rows: answered ? [answered] : [] },
+        { table: 'web_sessions', rows: [row] },
+        { table: 'audit_log', rows: options.audit ? [auditRow(options.audit, now)] : [] },
+      ]);
     } catch (error) {
       if (answered && isUniqueViolation(error, 'login_attempts')) throw new LoginAlreadyAnswered({ cause: error });
       throw error;

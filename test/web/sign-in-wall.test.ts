@@ -199,6 +199,35 @@ describe.each(DATABASE_KINDS)('sign-in writes together on %s', (kind) => {
     expect(await db.selectFrom('audit_log').select('id').where('subject', '=', `certificate:rolled-back-${kind}`).execute()).toHaveLength(0);
   });
 
+  it('writes a sign-in and the audit entries of downloads asked for at the same moment together', async () => {
+    const inserts: string[] = [];
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => {
+        if (args.node.kind === 'InsertQueryNode') inserts.push(args.node.into?.table.identifier.name ?? '?');
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const db = test.handle.db.withPlugin(counting);
+    const [person] = await db.selectFrom('persons').select('id').orderBy('id').limit(1).execute();
+    const store = new WebSessionStore(db, { idleMinutes: 30 });
+    const subjects = [`certificate:together-${kind}-1`, `certificate:together-${kind}-2`];
+    await Promise.all([
+      store.create(
+        { kind: 'student', personId: person!.id, provider: 'eklase', displayName: 'Z' },
+        {
+          audit: { actor: `person:${person!.id}`, action: 'sign-in', subject: `person:together-${kind}`, channel: 'student' },
+          answers: { state: `together-${kind}`, provider: 'eklase', startedAt: new Date() },
+        },
+      ),
+      ...subjects.map((subject) => audit(db, { actor: 'person:1', action: 'certificate.download', subject, channel: 'student' })),
+    ]);
+    // PostgreSQL: one statement (the last table's insert, the others in its WITH); SQLite: one transaction, a table each.
+    expect(inserts).toEqual(kind === 'postgres' ? ['audit_log'] : ['login_attempts', 'web_sessions', 'audit_log']);
+    const stored = await db.selectFrom('audit_log').select('subject').where('subject', 'like', `%together-${kind}%`).execute();
+    expect(stored.map((row) => row.subject).sort()).toEqual([`person:together-${kind}`, ...subjects].sort());
+  });
+
   it('does not query the register on every visit of the development sign-in page', async () => {
     let queries = 0;
     const counting: KyselyPlugin = {
