@@ -16,9 +16,11 @@ export interface GzipWithGap {
   head: Uint8Array;
   /** The part after the gap, compressed, with the final block. */
   tail: Uint8Array;
-  beforeCrc: number;
+  /** The CRC-32 of the part before, moved on by the gap's length (see crc32Combine): only the gap's own is added. */
+  beforeCrcPastGap: number;
   afterCrc: number;
-  afterLength: number;
+  /** x^(8·length of the part after) modulo the polynomial, which moves a CRC on past that part. */
+  pastAfter: number;
   /** Of the whole page with a gap of `gapLength` bytes. */
   totalLength: number;
   gapLength: number;
@@ -37,9 +39,9 @@ export function gzipWithGap(before: Uint8Array, after: Uint8Array, gapLength: nu
   return {
     head,
     tail: deflateRawSync(after, options),
-    beforeCrc: crc32(before),
+    beforeCrcPastGap: multiplyModP(xToThe2PowerNTimes8(gapLength), crc32(before)),
     afterCrc: crc32(after),
-    afterLength: after.byteLength,
+    pastAfter: xToThe2PowerNTimes8(after.byteLength),
     totalLength: before.byteLength + gapLength + after.byteLength,
     gapLength,
   };
@@ -54,7 +56,8 @@ export function fillGap(page: GzipWithGap, gap: Uint8Array): Uint8Array {
   stored[2] = gap.byteLength >>> 8;
   stored[3] = ~gap.byteLength & 0xff;
   stored[4] = (~gap.byteLength >>> 8) & 0xff;
-  const crc = crc32Combine(crc32Combine(page.beforeCrc, crc32(gap), gap.byteLength), page.afterCrc, page.afterLength);
+  // crc32Combine(crc32Combine(before, gap), after), with what depends only on the page worked out once.
+  const crc = (multiplyModP(page.pastAfter, page.beforeCrcPastGap ^ crc32(gap)) ^ page.afterCrc) >>> 0;
   const trailer = new Uint8Array(8);
   const view = new DataView(trailer.buffer);
   view.setUint32(0, crc, true);
