@@ -193,11 +193,11 @@ function insertStatement(db: Kysely<any>, sqlite: SQLite.Database, table: string
       .insertInto(table)
       .values(Object.fromEntries(columns.map((column, i) => [column, markers[i]])))
       .compile();
-    const order = compiled.parameters.map((parameter) => columns[markers.indexOf(parameter as (typeof markers)[number])]!);
-    if (order.length !== columns.length || order.includes(undefined as unknown as string))
-      throw new Error(`insertRows: the columns of ${table} could not be bound`);
+    const order = compiled.parameters.map((parameter) => columns[markers.indexOf(parameter as (typeof markers)[number])]);
+    const bound = order.filter((column): column is string => column !== undefined);
+    if (bound.length !== columns.length || order.length !== columns.length) throw new Error(`insertRows: the columns of ${table} could not be bound`);
     const prepared = sqlite.prepare(compiled.sql);
-    statement = { run: (values) => void prepared.run(...order.map((column) => values[column])) };
+    statement = { run: (values) => void prepared.run(...bound.map((column) => values[column])) };
     kept.set(key, statement);
   }
   return statement;

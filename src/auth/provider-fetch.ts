@@ -217,10 +217,10 @@ function readAnswer(response: IncomingMessage, limit: number, method: string): P
 
 /**
  * A Response whose body is bytes already in memory. A Response made with a body wraps it in a web stream, and
- * reading it back (\`json()\`, \`text()\`) goes through that stream: for a token answer of a kilobyte that cost
+ * reading it back (`json()`, `text()`) goes through that stream: for a token answer of a kilobyte that cost
  * several times the rest of what openid-client does with it, once per sign-in. This one reads the bytes directly,
- * and still behaves as a Response: its body can be read once, \`bodyUsed\` tells whether it was, a clone has its own.
- * \`body\`, asked for as a stream, is made as a standard Response would make it, and reading that counts too.
+ * and still behaves as a Response: its body can be read once, `bodyUsed` tells whether it was, a clone has its own.
+ * `body`, asked for as a stream, is made as a standard Response would make it, and reading that counts too.
  */
 class BufferedResponse extends (Response as unknown as new (body: null, init: ResponseInit) => object) {
   declare readonly headers: Headers;

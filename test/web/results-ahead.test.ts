@@ -44,6 +44,17 @@ describe.each(DATABASE_KINDS)('results pages rendered ahead on %s', (kind) => {
   let app: ReturnType<typeof createApp>;
   let ahead: ResultsAhead;
 
+  const renderingAheadInto = (into: ResultsPageCache) =>
+    new ResultsAhead({
+      db: test.handle.db,
+      cache: into,
+      lobbyMs: LOBBY.lobbyMs,
+      assets,
+      contact: undefined,
+      geoAttribution: () => countries.attribution(),
+      log: createLogger('silent'),
+      clock: () => now,
+    });
   const nameOf = async (person: number) => {
     const row = await test.handle.db.selectFrom('persons').select(['first_name', 'last_name']).where('id', '=', person).executeTakeFirstOrThrow();
     return `${row.first_name} ${row.last_name}`;
@@ -61,18 +72,13 @@ describe.each(DATABASE_KINDS)('results pages rendered ahead on %s', (kind) => {
   beforeAll(async () => {
     test = await openTestDatabase(kind);
     ({ ids, kumal } = await seedResultStates(test.handle.db));
-    const log = createLogger('silent');
-    app = createApp({ db: test.handle.db, log, assets, student: { requireStudent: testSignIn, clock: () => now, lobby: LOBBY, cache } });
-    ahead = new ResultsAhead({
+    app = createApp({
       db: test.handle.db,
-      cache,
-      lobbyMs: LOBBY.lobbyMs,
+      log: createLogger('silent'),
       assets,
-      contact: undefined,
-      geoAttribution: () => countries.attribution(),
-      log,
-      clock: () => now,
+      student: { requireStudent: testSignIn, clock: () => now, lobby: LOBBY, cache },
     });
+    ahead = renderingAheadInto(cache);
   });
   afterAll(async () => test.close());
 
@@ -124,17 +130,7 @@ describe.each(DATABASE_KINDS)('results pages rendered ahead on %s', (kind) => {
 
   it('stops before the cache is full, keeping what students use', async () => {
     const small = new ResultsPageCache(3 * (cache.bytesKept / cache.size));
-    const log = createLogger('silent');
-    const limited = new ResultsAhead({
-      db: test.handle.db,
-      cache: small,
-      lobbyMs: LOBBY.lobbyMs,
-      assets,
-      contact: undefined,
-      geoAttribution: () => countries.attribution(),
-      log,
-      clock: () => now,
-    });
+    const limited = renderingAheadInto(small);
     const kept = await limited.run();
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(cache.size);

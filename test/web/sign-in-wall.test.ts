@@ -3,7 +3,8 @@
  * nothing lost, each session with its audit entry, and no query over the whole register on the way in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KyselyPlugin } from 'kysely';
+import type { Kysely, KyselyPlugin } from 'kysely';
+import type { Database } from '../../db/schema.js';
 import * as client from 'openid-client';
 import { OidcLogin, pkceChallenge } from '../../src/auth/oidc.js';
 import { generateDemo } from '../../src/data/demo.js';
@@ -58,6 +59,19 @@ it('computes the same S256 PKCE challenge as openid-client', async () => {
     expect(pkceChallenge(verifier)).toBe(await client.calculatePKCECodeChallenge(verifier));
   }
 });
+
+/** The database, through a plugin that notes the table of every insert statement sent (the root one of a WITH). */
+function countingInserts(db: Kysely<Database>): { db: Kysely<Database>; inserts: string[] } {
+  const inserts: string[] = [];
+  const counting: KyselyPlugin = {
+    transformQuery: (args) => {
+      if (args.node.kind === 'InsertQueryNode') inserts.push(args.node.into?.table.identifier.name ?? '?');
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  return { db: db.withPlugin(counting), inserts };
+}
 
 describe.each(DATABASE_KINDS)('sign-in writes together on %s', (kind) => {
   let test: TestDatabase;
@@ -167,15 +181,7 @@ describe.each(DATABASE_KINDS)('sign-in writes together on %s', (kind) => {
   });
 
   it('writes the audit entries of simultaneous downloads as one insert, each stored before it returns', async () => {
-    const inserts: string[] = [];
-    const counting: KyselyPlugin = {
-      transformQuery: (args) => {
-        if (args.node.kind === 'InsertQueryNode') inserts.push(args.node.into?.table.identifier.name ?? '?');
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    };
-    const db = test.handle.db.withPlugin(counting);
+    const { db, inserts } = countingInserts(test.handle.db);
     const subjects = Array.from({ length: 12 }, (_, i) => `certificate:group-${kind}-${i}`);
     await Promise.all(subjects.map((subject) => audit(db, { actor: 'person:1', action: 'certificate.download', subject, channel: 'student' })));
     expect(inserts).toEqual(['audit_log']);
@@ -200,15 +206,7 @@ describe.each(DATABASE_KINDS)('sign-in writes together on %s', (kind) => {
   });
 
   it('writes a sign-in and the audit entries of downloads asked for at the same moment together', async () => {
-    const inserts: string[] = [];
-    const counting: KyselyPlugin = {
-      transformQuery: (args) => {
-        if (args.node.kind === 'InsertQueryNode') inserts.push(args.node.into?.table.identifier.name ?? '?');
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    };
-    const db = test.handle.db.withPlugin(counting);
+    const { db, inserts } = countingInserts(test.handle.db);
     const [person] = await db.selectFrom('persons').select('id').orderBy('id').limit(1).execute();
     const store = new WebSessionStore(db, { idleMinutes: 30 });
     const subjects = [`certificate:together-${kind}-1`, `certificate:together-${kind}-2`];
