@@ -46,13 +46,18 @@ export function provideAssets(assets: Assets, contact: ServiceContact = DEVELOPM
   };
 }
 
-export function pageContext(c: Context<AppEnv>): PageContext {
+/** The path and query asked for, as pages link back to it (the language switch). */
+export function requestPath(c: Context): string {
   const url = new URL(c.req.url);
+  return url.pathname + url.search;
+}
+
+export function pageContext(c: Context<AppEnv>): PageContext {
   const signedIn = c.get('signedIn');
   return pageContextOf({
     // An error raised before the language middleware ran still gets a page, in Latvian.
     lang: c.get('lang') ?? DEFAULT_LANGUAGE,
-    path: url.pathname + url.search,
+    path: requestPath(c),
     assets: c.get('assets'),
     contact: c.get('contact'),
     geoAttribution: c.get('geoAttribution'),

@@ -39,7 +39,8 @@ export function gzipWithGap(before: Uint8Array, after: Uint8Array, gapLength: nu
   return {
     head,
     tail: deflateRawSync(after, options),
-    beforeCrcPastGap: multiplyModP(xToThe2PowerNTimes8(gapLength), crc32(before)),
+    // The gap's own CRC is added in each answer: combined here with a CRC of 0, the part before is moved past it.
+    beforeCrcPastGap: crc32Combine(crc32(before), 0, gapLength),
     afterCrc: crc32(after),
     pastAfter: xToThe2PowerNTimes8(after.byteLength),
     totalLength: before.byteLength + gapLength + after.byteLength,

@@ -115,7 +115,12 @@ export class ResultsAhead {
       user: { name: person.displayName, csrfToken: '', kind: 'student', agency: false },
     });
     const body = encoder.encode(String(await resultsPage(withTokenGap(page), results, gender)));
-    cache.put(person.personId, DEFAULT_LANGUAGE, { version: keptPageKey(version, page), moments, timeState: resultsTimeState(moments, asOf, lobbyMs), body });
+    cache.put(person.personId, DEFAULT_LANGUAGE, {
+      version: keptPageKey(version, { name: person.displayName, path: RESULTS_PATH, geoAttribution: page.geoAttribution }),
+      moments,
+      timeState: resultsTimeState(moments, asOf, lobbyMs),
+      body,
+    });
     return true;
   }
 }

@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { fillGap, gzipWithGap, type GzipWithGap } from './gzip-gap.js';
 import type { PageContext } from '../../views/layout.js';
 import type { Language } from '../i18n.js';
+import type { GeoAttribution } from '../net/country-database.js';
 
 /**
  * What a kept page holds in place of the sign-out form's CSRF token, the one part of it that belongs to a sign-in
@@ -33,9 +34,9 @@ const GAP_BYTES = encoder.encode(SESSION_TOKEN_GAP);
  * must be the same for it to be served: their name in the header, the path (the language switch links back to it),
  * the geo data's credit. The static files' addresses and the contact are the same for the whole process.
  */
-export function keptPageKey(version: string, page: PageContext): string {
+export function keptPageKey(version: string, page: { name: string; path: string; geoAttribution: GeoAttribution | undefined }): string {
   const geo = page.geoAttribution;
-  return `${version}\n${page.user?.name ?? ''}\n${page.path}\n${geo ? `${geo.before ?? ''} ${geo.href} ${geo.label}` : ''}`;
+  return `${version}\n${page.name}\n${page.path}\n${geo ? `${geo.before ?? ''} ${geo.href} ${geo.label}` : ''}`;
 }
 
 /** The page's context with the gap in place of the session's token, to render a page to keep. */
@@ -91,8 +92,9 @@ export class ResultsPageCache {
    * page holds SESSION_TOKEN_GAP exactly once, where the sign-out form's token goes.
    */
   put(personId: number, lang: Language, page: { version: string; moments: readonly number[]; timeState: string; body: Uint8Array }): CachedPage {
-    const at = Buffer.from(page.body.buffer, page.body.byteOffset, page.body.byteLength).indexOf(GAP_BYTES);
-    if (at < 0 || Buffer.from(page.body.buffer, page.body.byteOffset, page.body.byteLength).indexOf(GAP_BYTES, at + 1) >= 0) {
+    const body = Buffer.from(page.body.buffer, page.body.byteOffset, page.body.byteLength);
+    const at = body.indexOf(GAP_BYTES);
+    if (at < 0 || body.indexOf(GAP_BYTES, at + 1) >= 0) {
       throw new Error('a kept results page must hold the session token gap exactly once');
     }
     const entry: CachedPage = {
@@ -113,7 +115,7 @@ export class ResultsPageCache {
 
   /** Whether a session's token can go into a kept page: as long as the gap, as every token the portal makes is. */
   static fits(csrfToken: string): boolean {
-    return encoder.encode(csrfToken).byteLength === GAP_BYTES.byteLength;
+    return Buffer.byteLength(csrfToken) === GAP_BYTES.byteLength;
   }
 
   /** The page for a session: gzip-compressed, with the session's CSRF token. */

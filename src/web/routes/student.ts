@@ -8,7 +8,7 @@ import type { Sealer } from '../../data/sealing.js';
 import { holderCertificate, resultsVersion, studentResults } from '../../data/student-results.js';
 import { lobbyMoment, lobbyTiming, resultsTimeState, spreadOffsetMs, type LobbySettings } from '../../domain/lobby.js';
 import { buildCertificateNumber, parseCertificateNumber } from '../../domain/certificate-number.js';
-import { pageContext, type AppEnv } from '../context.js';
+import { pageContext, requestPath, type AppEnv } from '../context.js';
 import { documentFor, sendEdoc, sendViewingCopy, viewingCopyFileName, viewingCopyOf } from '../edoc.js';
 import { sendGzippedHtml, sendHtml } from '../respond.js';
 import { keptPageKey, ResultsPageCache, withTokenGap, type CachedPage } from '../results-cache.js';
@@ -48,16 +48,20 @@ export function studentRoutes(deps: StudentDependencies): Hono<AppEnv> {
     const student = signedInStudent(c);
     const now = clock();
     const lang = c.get('lang');
-    const page = pageContext(c);
     const timeState = (moments: readonly number[]) => resultsTimeState(moments, now, lobby.lobbyMs);
     // The version first (with the session, in the same query, or else on its own): a page rendered from data
     // read after it is never older than what it is kept under.
     const version = student.resultsVersion ?? (await resultsVersion(deps.db, student.personId));
-    const key = version === undefined || !ResultsPageCache.fits(student.csrfToken) ? undefined : keptPageKey(version, page);
+    // Kept pages are found without building a page's context: on results day nearly every request is one.
+    const key =
+      version === undefined || !ResultsPageCache.fits(student.csrfToken)
+        ? undefined
+        : keptPageKey(version, { name: student.displayName, path: requestPath(c), geoAttribution: c.get('geoAttribution') });
     const kept = key === undefined ? undefined : cache.get(student.personId, lang, key, timeState);
     if (kept) return sendKeptPage(c, kept, student.csrfToken);
 
     const { gender, results, moments } = await studentResults(deps.db, student.personId, now);
+    const page = pageContext(c);
     const pending = results.flatMap((r) => (r.state.kind === 'pending' ? [r.state.releaseAt.getTime()] : []));
     const moment = lobbyMoment(pending, now, lobby.lobbyMs);
     if (moment !== undefined) {
