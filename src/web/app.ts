@@ -34,7 +34,7 @@ import { forbiddenPage } from '../../views/login.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
 import { sendHtml } from './respond.js';
-import { standardHeaders, trackPreparedHeaders } from './response-headers.js';
+import { prepareHeader, standardHeaders } from './response-headers.js';
 import type { EdocVerifier } from '../data/verification.js';
 import { staffRoutes, type StaffDependencies } from './routes/staff.js';
 import { staffAuthRoutes } from './routes/staff-auth.js';
@@ -99,7 +99,6 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const trustedProxies = trustedProxyList(deps.trustedProxies);
 
-  app.use(trackPreparedHeaders());
   // Before anything that may end in a page: every page, an error page too, links the static files.
   app.use(provideAssets(assets, deps.contact));
   // Then, before any real work: on results day, refuse new requests at once with a light 503 rather than let them
@@ -261,7 +260,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     }
     if (error instanceof PoolBusyError) {
       // The sealing queue is full: say so at once, and when to come back, rather than hold the request.
-      c.header('Retry-After', String(error.retryAfterSeconds));
+      prepareHeader(c, 'Retry-After', String(error.retryAfterSeconds));
       return sendHtml(c, errorPage(page, 503), 503);
     }
     deps.log.error('unhandled error', { id: requestId, error });

@@ -30,7 +30,7 @@ export type AppEnv = {
       contact: ServiceContact;
       /** The overload guard answered with its refusal or waiting page (not counted as an error). */
       refused?: boolean;
-      /** A header was prepared with c.header() before the answer was built (src/web/response-headers.ts). */
+      /** A header or cookie was prepared before the answer was built (prepareHeader, src/web/response-headers.ts). */
       preparedHeaders?: boolean;
       /** Where sign-in outcomes are counted (src/web/metrics.ts). */
       signIns?: SignInCounter;

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
+import { prepareCookie } from './response-headers.js';
 import { DEFAULT_LANGUAGE, isLanguage, translator, type Language, type Translate } from '../i18n.js';
 
 export const LANGUAGE_COOKIE = 'lang';
@@ -23,13 +24,7 @@ export function language(options: { secureCookie: boolean }): MiddlewareHandler<
     if (isLanguage(asked)) {
       lang = asked;
       if (asked !== remembered) {
-        setCookie(c, LANGUAGE_COOKIE, asked, {
-          path: '/',
-          maxAge: LANGUAGE_COOKIE_MAX_AGE_SECONDS,
-          sameSite: 'Lax',
-          httpOnly: true,
-          secure: options.secureCookie,
-        });
+        prepareCookie(c, LANGUAGE_COOKIE, asked, { secure: options.secureCookie, maxAgeSeconds: LANGUAGE_COOKIE_MAX_AGE_SECONDS });
       }
     } else if (isLanguage(remembered)) {
       lang = remembered;

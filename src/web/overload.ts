@@ -18,13 +18,14 @@
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Context, MiddlewareHandler } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
 import { overloadPage } from '../../views/overload.js';
 import { waitingPage } from '../../views/waiting.js';
 import type { ServiceContact } from '../config.js';
 import type { Logger } from '../log.js';
 import type { AppEnv } from './context.js';
 import { manualCookieName, refreshSeconds, type Ticket, type WaitingRoom } from './waiting-room.js';
+import { prepareCookie } from './response-headers.js';
 
 export type RefusalReason = 'lag' | 'in-flight';
 
@@ -266,7 +267,7 @@ export function manualRefreshSwitch(secureCookies: boolean): MiddlewareHandler<A
   return async (c) => {
     const back = c.req.query('return_to') ?? '/';
     const safe = back.startsWith('/') && !back.startsWith('//') && !/[\\\u0000-\u001f]/.test(back) && back.length <= 1000 ? back : '/';
-    setCookie(c, manualCookieName(secureCookies), '1', { path: '/', httpOnly: true, sameSite: 'Lax', secure: secureCookies });
+    prepareCookie(c, manualCookieName(secureCookies), '1', { secure: secureCookies });
     return c.redirect(safe, 303);
   };
 }

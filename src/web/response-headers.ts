@@ -1,17 +1,20 @@
 /**
- * The headers the portal puts on its answers, in one place: the security policy, the request's id and a page's
- * caching.
+ * The headers the portal puts on its answers, in one place: the security policy, the request's id, a page's
+ * caching, and the headers and cookies prepared before an answer is built.
  *
  * A page (src/web/respond.ts) is built with all of them at once, as a plain object that @hono/node-server writes
  * as it is. Any later `response.headers` access turns that object into a fetch `Headers`, which validates, sorts
  * and copies every header: on the results page that cost more than finding the page. So the middlewares that
  * complete other answers (`standardHeaders`, compression, the metrics) leave a complete page alone.
  *
- * A header a middleware prepared with `c.header()` before the handler (a language cookie, a `Retry-After`) is
- * merged in by hono only when the answer is built through the context; `trackPreparedHeaders` notes that it
- * happened, so a page is then built that way.
+ * A header prepared before the answer (a language cookie, a `Retry-After`) is merged in by hono only when the
+ * answer is built through the context. So every header and cookie is prepared here (`prepareHeader`,
+ * `prepareCookie`), which notes it, and a page is then built that way; test/web/response-headers.test.ts keeps
+ * `c.header` and hono's cookie setters out of every other module. Noting it by replacing `c.header` on each request
+ * instead cost the results page a sixth of its time: hono's context then changes shape on every request.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
 
 /** What these read from a request (a part of AppEnv in ./context.ts, which imports the static files through here). */
 type HeaderEnv = { Variables: { signedIn?: unknown; requestId?: string; preparedHeaders?: boolean } };
@@ -65,16 +68,27 @@ export function pageResponse(c: Context<HeaderEnv>, body: Uint8Array, status: nu
   return response;
 }
 
-/** Notes a header prepared with `c.header()` (see above). First of all middlewares. */
-export function trackPreparedHeaders(): MiddlewareHandler<HeaderEnv> {
-  return async (c, next) => {
-    const prepare = c.header;
-    c.header = (...args: Parameters<typeof prepare>) => {
-      c.set('preparedHeaders', true);
-      prepare(...args);
-    };
-    await next();
-  };
+/** Prepares a header of the answer still to be built (see above). */
+export function prepareHeader(c: Context, name: string, value: string, options?: { append?: boolean }): void {
+  c.set('preparedHeaders', true);
+  c.header(name, value, options);
+}
+
+/**
+ * Prepares one of the portal's cookies (./cookies.ts lists them all): for the whole site, never readable by
+ * scripts, sent along when a visitor follows a link here (SameSite=Lax). Without `maxAgeSeconds` the browser
+ * forgets it when closed.
+ */
+export function prepareCookie(c: Context, name: string, value: string, options: { secure: boolean; maxAgeSeconds?: number }): void {
+  c.set('preparedHeaders', true);
+  const maxAge = options.maxAgeSeconds === undefined ? {} : { maxAge: options.maxAgeSeconds };
+  setCookie(c, name, value, { path: '/', httpOnly: true, sameSite: 'Lax', secure: options.secure, ...maxAge });
+}
+
+/** Prepares the removal of a cookie `prepareCookie` set. */
+export function prepareCookieRemoval(c: Context, name: string, options: { secure: boolean }): void {
+  c.set('preparedHeaders', true);
+  deleteCookie(c, name, { path: '/', httpOnly: true, sameSite: 'Lax', secure: options.secure });
 }
 
 /** Completes any answer that is not a complete page: the security policy, the request id, a page's caching. */

@@ -10,11 +10,12 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import type { LoadedWebSession, WebSessionStore } from '../data/web-sessions.js';
 import type { AppEnv } from './context.js';
 import type { SignedIn, SignedInStudent } from './signed-in.js';
+import { prepareCookie, prepareCookieRemoval, prepareHeader } from './response-headers.js';
 
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
@@ -45,11 +46,11 @@ export function signedInFrom(row: LoadedWebSession): SignedIn {
 
 export function setSessionCookie(c: Context, token: string, secure: boolean): void {
   // No Max-Age: the browser forgets it when closed; the server ends it after idling or 12 hours in any case.
-  setCookie(c, sessionCookieName(secure), token, { path: '/', httpOnly: true, sameSite: 'Lax', secure });
+  prepareCookie(c, sessionCookieName(secure), token, { secure });
 }
 
 export function clearSessionCookie(c: Context, secure: boolean): void {
-  deleteCookie(c, sessionCookieName(secure), { path: '/', httpOnly: true, sameSite: 'Lax', secure });
+  prepareCookieRemoval(c, sessionCookieName(secure), { secure });
 }
 
 export function sessionToken(c: Context, secure: boolean): string | undefined {
@@ -87,7 +88,7 @@ export function requireStudent(): MiddlewareHandler<AppEnv> {
     const target = SAFE_METHODS.has(c.req.method) ? loginHref(url.pathname + url.search) : loginHref();
     if (c.req.header('HX-Request')) {
       // htmx follows a 302 inside fetch() and would swap the sign-in page into a fragment: ask for a full page.
-      c.header('HX-Redirect', target);
+      prepareHeader(c, 'HX-Redirect', target);
       return c.body(null, 204);
     }
     return c.redirect(target, SAFE_METHODS.has(c.req.method) ? 302 : 303);

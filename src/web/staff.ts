@@ -11,6 +11,7 @@ import { loadStaffScope, type StaffScope } from '../data/staff.js';
 import type { AppEnv } from './context.js';
 import { wholeNumber } from './forms.js';
 import { signedInActor, type SignedInStaff } from './signed-in.js';
+import { prepareHeader } from './response-headers.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -29,7 +30,7 @@ export function requireStaff(db: Kysely<Database>): MiddlewareHandler<AppEnv> {
     const url = new URL(c.req.url);
     const target = SAFE_METHODS.has(c.req.method) ? staffLoginHref(url.pathname + url.search) : staffLoginHref();
     if (c.req.header('HX-Request')) {
-      c.header('HX-Redirect', target);
+      prepareHeader(c, 'HX-Redirect', target);
       return c.body(null, 204);
     }
     return c.redirect(target, SAFE_METHODS.has(c.req.method) ? 302 : 303);

@@ -18,11 +18,12 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { admitWaiting, readWaitingLine, takeWaitingNumber, waitingRoomKey, type WaitingLine } from '../data/waiting-room.js';
 import type { Logger } from '../log.js';
+import { prepareCookie } from './response-headers.js';
 
 /** How long a ticket keeps its place, and lets its holder in once admitted. */
 export const TICKET_LIFETIME_MS = 2 * 60 * 60_000;
@@ -202,10 +203,10 @@ export class WaitingRoom {
     const known = getCookie(c, visitorCookieName(this.secureCookies));
     const visitor = known && VISITOR_ID.test(known) ? known : randomBytes(16).toString('base64url');
     const issuedAtSeconds = Math.floor(at.getTime() / 1000);
-    const cookie = { path: '/', httpOnly: true, sameSite: 'Lax' as const, secure: this.secureCookies, maxAge: TICKET_LIFETIME_MS / 1000 };
-    setCookie(c, visitorCookieName(this.secureCookies), visitor, cookie);
+    const cookie = { secure: this.secureCookies, maxAgeSeconds: TICKET_LIFETIME_MS / 1000 };
+    prepareCookie(c, visitorCookieName(this.secureCookies), visitor, cookie);
     const mac = this.mac(taken.number, issuedAtSeconds, visitor).toString('base64url');
-    setCookie(c, ticketCookieName(this.secureCookies), `${taken.number}.${issuedAtSeconds}.${mac}`, cookie);
+    prepareCookie(c, ticketCookieName(this.secureCookies), `${taken.number}.${issuedAtSeconds}.${mac}`, cookie);
     return { number: taken.number, issuedAtSeconds };
   }
 }

@@ -14,6 +14,7 @@ import { loadAssets } from '../../src/web/assets.js';
 import type { AppEnv } from '../../src/web/context.js';
 import { ResultsAhead } from '../../src/web/results-ahead.js';
 import { ResultsPageCache } from '../../src/web/results-cache.js';
+import { prepareHeader } from '../../src/web/response-headers.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 import type { SeededSession } from '../support/register.js';
 import { seedResultStates, type ResultStatePeople } from '../support/result-states.js';
@@ -28,7 +29,7 @@ const testSignIn: MiddlewareHandler<AppEnv> = async (c, next) => {
   const name = decodeURIComponent(c.req.header('x-test-name') ?? '');
   const csrfToken = randomBytes(32).toString('base64url');
   c.set('signedIn', { kind: 'student', personId: person, userId: null, displayName: name, csrfToken, provider: 'test' });
-  c.header('x-test-csrf', csrfToken);
+  prepareHeader(c, 'x-test-csrf', csrfToken);
   await next();
 };
 

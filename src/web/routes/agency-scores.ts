@@ -22,6 +22,7 @@ import { idParam, wholeNumber } from '../forms.js';
 import { sendHtml } from '../respond.js';
 import { staffActor, staffUser } from '../staff.js';
 import { agencyOnly } from './agency-guard.js';
+import { prepareHeader } from '../response-headers.js';
 
 export interface AgencyScoreDependencies {
   db: Kysely<Database>;
@@ -139,8 +140,8 @@ export function agencyScoreRoutes(deps: AgencyScoreDependencies): Hono<AppEnv> {
     const lines = problemLines(t, upload, sortOf(c.req.query('sort')));
     const header = [t('agencyExams.preview.row'), t('agencyExams.preview.column'), t('agencyExams.preview.reason')];
     const text = [header, ...lines.map((l) => [l.row === null ? '' : String(l.row), l.column, l.reason])].map((r) => r.map(csvField).join(',')).join('\r\n');
-    c.header('Content-Type', 'text/csv; charset=utf-8');
-    c.header('Content-Disposition', `attachment; filename="score-file-problems-${upload.id}.csv"`);
+    prepareHeader(c, 'Content-Type', 'text/csv; charset=utf-8');
+    prepareHeader(c, 'Content-Disposition', `attachment; filename="score-file-problems-${upload.id}.csv"`);
     return c.body(`\uFEFF${text}\r\n`);
   });
 

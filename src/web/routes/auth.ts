@@ -4,7 +4,7 @@
  * sign-in page is in staff-auth.ts; the provider round trip is the same and lives here).
  */
 import { Hono, type Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/schema.js';
 import { loginErrorPage, loginPage, noResultsPage } from '../../../views/login.js';
@@ -25,6 +25,7 @@ import { sendHtml } from '../respond.js';
 import { loginStateCookieName } from '../cookies.js';
 import { signedOutHref } from './info.js';
 import { signedInActor, type SignedInStaff, type SignedInStudent } from '../signed-in.js';
+import { prepareCookie, prepareCookieRemoval } from '../response-headers.js';
 
 export interface AuthRouteDependencies extends AuthDependencies {
   db: Kysely<Database>;
@@ -155,7 +156,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     }
     // The sign-in, sealed, in a cookie of this browser only: a callback without it, or with another state, is
     // refused (login CSRF). Nothing is written until the provider answers.
-    setCookie(c, stateCookie, start.cookie, { path: '/', httpOnly: true, sameSite: 'Lax', secure, maxAge: LOGIN_ATTEMPT_MS / 1000 });
+    prepareCookie(c, stateCookie, start.cookie, { secure, maxAgeSeconds: LOGIN_ATTEMPT_MS / 1000 });
     return c.redirect(start.url.href, 302);
   });
 
@@ -164,7 +165,7 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     if (!deps.oidc.has(name)) return c.notFound();
     const query = new URL(c.req.url).searchParams;
     const resumed = deps.oidc.resume(name, getCookie(c, stateCookie), query.get('state'));
-    deleteCookie(c, stateCookie, { path: '/', httpOnly: true, sameSite: 'Lax', secure });
+    prepareCookieRemoval(c, stateCookie, { secure });
     if ('problem' in resumed) {
       deps.log.warn('sign-in refused', { provider: name, problem: resumed.problem, why: resumed.why });
       return failure(c, resumed.problem, name);

@@ -67,6 +67,7 @@ import { limitBody, textFields } from '../forms.js';
 import { sendHtml } from '../respond.js';
 import { isSameOriginRequest } from '../session.js';
 import { eserviceShareRoutes } from './eservice-share.js';
+import { prepareHeader } from '../response-headers.js';
 
 export interface EserviceRouteDependencies extends EserviceDependencies {
   db: Kysely<Database>;
@@ -159,7 +160,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
   // application's error handler sends it as it is.
   /** The embed page saying why not. */
   const refusal = async (c: Context<AppEnv>, kind: EmbedRefusal, status: 401 | 403 | 404 | 503, sessionId?: string) => {
-    if (status === 401) c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+    if (status === 401) prepareHeader(c, 'WWW-Authenticate', 'Bearer error="invalid_token"');
     return new HTTPException(status, { res: await sendHtml(c, embedRefusedPage(embed(c), kind, sessionId), status) });
   };
   /** The JSON answer's refusal, with no data. */
@@ -170,7 +171,7 @@ export function eserviceRoutes(deps: EserviceRouteDependencies): Hono<AppEnv> {
     deps.log.warn('e-service token refused', { id: c.get('requestId'), reason: error.reason });
     const unavailable = error.reason === 'keys-unavailable';
     if (wantsJson(c)) {
-      if (!unavailable) c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+      if (!unavailable) prepareHeader(c, 'WWW-Authenticate', 'Bearer error="invalid_token"');
       return unavailable ? jsonRefusal(c, 'temporarily_unavailable', 503) : jsonRefusal(c, 'invalid_token', 401);
     }
     return unavailable ? refusal(c, 'unavailable', 503) : refusal(c, 'token', 401);

@@ -56,6 +56,7 @@ import { sendHtml } from '../respond.js';
 import { csrfProtection, signedInStudent } from '../session.js';
 import { signedInActor } from '../signed-in.js';
 import { addressAttempts, addressLimits } from '../verification.js';
+import { prepareHeader } from '../response-headers.js';
 
 export interface ShareDependencies {
   db: Kysely<Database>;
@@ -174,7 +175,7 @@ export function shareRoutes(deps: ShareDependencies): Hono<AppEnv> {
     }
     const made = await createShareLink(deps.db, personId, parsed.value, studentActor(c), now);
     // Shown once: the page after a POST, not a redirect, so the token is in no address the browser keeps.
-    c.header('Cache-Control', 'no-store');
+    prepareHeader(c, 'Cache-Control', 'no-store');
     return sendHtml(
       c,
       shareCreatedPage(page, paths(c), {
@@ -213,7 +214,7 @@ export function shareRoutes(deps: ShareDependencies): Hono<AppEnv> {
   const openLink = async (c: Context<AppEnv>): Promise<{ link: ShareLinkSummary } | { response: Response }> => {
     const admission = await limits.admit(addressAttempts(OPEN_LIMITS, clientAddress(c, deps.trustedProxies)));
     if (!admission.allowed) {
-      c.header('Retry-After', String(admission.retryAfterSeconds));
+      prepareHeader(c, 'Retry-After', String(admission.retryAfterSeconds));
       return { response: await sendHtml(c, shareTooManyPage(pageContext(c), admission.retryAt), 429) };
     }
     const link = await findShareLink(deps.db, c.req.query('t'));

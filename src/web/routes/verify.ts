@@ -20,6 +20,7 @@ import { limitBody } from '../forms.js';
 import type { TrustedProxies } from '../../net/trusted-proxies.js';
 import { sendHtml } from '../respond.js';
 import { isNotAnEdoc, Verification } from '../verification.js';
+import { prepareHeader } from '../response-headers.js';
 
 export interface VerifyDependencies {
   db: Kysely<Database>;
@@ -64,7 +65,7 @@ export function verifyRoutes(deps: VerifyDependencies, checks: Verification = ve
     }
     if (result.outcome === 'refused') {
       const page = formPageContext(c);
-      c.header('Retry-After', String(result.retryAfterSeconds));
+      prepareHeader(c, 'Retry-After', String(result.retryAfterSeconds));
       const message = result.byNumber
         ? page.t(result.kind === 'verification-code' ? 'verify.too-many-number-code' : 'verify.too-many-number', { time: formatRigaDateTime(result.retryAt) })
         : page.t('verify.too-many');
@@ -81,7 +82,7 @@ export function verifyRoutes(deps: VerifyDependencies, checks: Verification = ve
     const code = c.req.query('code');
     if (number === undefined && code === undefined) return sendHtml(c, verifyPage(pageContext(c)));
     // An address that holds a document's code is not for search engines (pages are never in shared caches).
-    c.header('X-Robots-Tag', 'noindex');
+    prepareHeader(c, 'X-Robots-Tag', 'noindex');
     return lookup(c, (number ?? '').trim(), code ?? '', true);
   });
 
@@ -89,7 +90,7 @@ export function verifyRoutes(deps: VerifyDependencies, checks: Verification = ve
     const page = formPageContext(c);
     const admission = await checks.admitUpload(c);
     if (!admission.allowed) {
-      c.header('Retry-After', String(admission.retryAfterSeconds));
+      prepareHeader(c, 'Retry-After', String(admission.retryAfterSeconds));
       return sendHtml(c, verifyPage(page, { errors: [{ text: page.t('verify.too-many') }] }), 429);
     }
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
@@ -102,7 +103,7 @@ export function verifyRoutes(deps: VerifyDependencies, checks: Verification = ve
       check = await checks.checkUpload(new Uint8Array(await file.arrayBuffer()), channel);
     } catch (error) {
       if (error instanceof PoolBusyError) {
-        c.header('Retry-After', String(error.retryAfterSeconds));
+        prepareHeader(c, 'Retry-After', String(error.retryAfterSeconds));
         return sendHtml(c, verifyPage(page, { errors: [{ text: page.t('verify.busy', { seconds: error.retryAfterSeconds }) }] }), 503);
       }
       if (error instanceof VerificationTimeoutError) {
