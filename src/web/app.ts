@@ -11,13 +11,11 @@ import type { AuthDependencies } from '../auth/setup.js';
 import type { EserviceDependencies } from '../eservice/setup.js';
 import type { Logger } from '../log.js';
 import { loadAssets, type Assets } from './assets.js';
-import { compression } from './compression.js';
 import { pageContext, provideAssets, type AppEnv } from './context.js';
 import { language } from './language.js';
 import { verification, verifyRoutes } from './routes/verify.js';
 import { PUBLIC_API_PATHS, publicApiHeaders, verifyApiRoutes } from './routes/verify-api.js';
 import { trustedProxies as trustedProxyList } from '../net/trusted-proxies.js';
-import { pdfViewerPolicy } from './edoc.js';
 import { balticOnly, balticVisitor, isGeoGuardedPath } from './geo.js';
 import { defaultCountryDatabase, type CountryDatabase } from '../net/country-database.js';
 import { manualRefreshSwitch, overloadGuard } from './overload.js';
@@ -34,7 +32,7 @@ import { forbiddenPage } from '../../views/login.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
 import { sendHtml } from './respond.js';
-import { prepareHeader, standardHeaders } from './response-headers.js';
+import { completeAnswers, prepareHeader } from './response-headers.js';
 import type { EdocVerifier } from '../data/verification.js';
 import { staffRoutes, type StaffDependencies } from './routes/staff.js';
 import { staffAuthRoutes } from './routes/staff-auth.js';
@@ -140,9 +138,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     const apiHeaders = publicApiHeaders();
     for (const path of PUBLIC_API_PATHS) app.use(path, apiHeaders);
   }
-  app.use(pdfViewerPolicy());
-  app.use(standardHeaders());
-  app.use(compression());
+  app.use(completeAnswers());
   app.use(language({ secureCookie: deps.secureCookies ?? false }));
   // The student pages only from Latvia, Lithuania and Estonia (see GEO_GUARDED_PREFIXES in geo.ts).
   const countries = deps.geo ?? defaultCountryDatabase();

@@ -4,13 +4,12 @@
  * Not Modified to a browser that already holds this very version (a version never changes, but a later one may
  * be added, so browsers ask again rather than keep a copy unasked).
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { storedDocument } from '../data/certificate-documents.js';
 import { sealOne, type Sealer } from '../data/sealing.js';
 import { openAsice } from '../sealing/asic.js';
-import { isCompletePage } from './response-headers.js';
 
 export interface SealedDocument {
   edoc: Uint8Array;
@@ -80,21 +79,4 @@ export function sendViewingCopy(c: Context, document: SealedDocument, pdf: Uint8
     'Content-Disposition': `inline; filename="${fileName}"`,
     'X-Content-Type-Options': 'nosniff',
   });
-}
-
-/**
- * Browsers show a PDF in a viewer page of their own, which the pages' policy (no plugins, no inline style) would
- * leave blank in Chromium; a PDF response gets a policy that lets the viewer work and allows nothing else.
- * Registered before the security headers, so it runs after them.
- */
-export function pdfViewerPolicy(): MiddlewareHandler {
-  return async (c, next) => {
-    await next();
-    if (!isCompletePage(c.res) && c.res.headers.get('content-type') === 'application/pdf') {
-      c.res.headers.set(
-        'Content-Security-Policy',
-        "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-      );
-    }
-  };
 }

@@ -5,7 +5,7 @@
  * A page (src/web/respond.ts) is built with all of them at once, as a plain object that @hono/node-server writes
  * as it is. Any later `response.headers` access turns that object into a fetch `Headers`, which validates, sorts
  * and copies every header: on the results page that cost more than finding the page. So the middlewares that
- * complete other answers (`standardHeaders`, compression, the metrics) leave a complete page alone.
+ * complete other answers (`completeAnswers`, the metrics) leave a complete page alone.
  *
  * A header prepared before the answer (a language cookie, a `Retry-After`) is merged in by hono only when the
  * answer is built through the context. So every header and cookie is prepared here (`prepareHeader`,
@@ -15,6 +15,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
+import { compressAnswer } from './compression.js';
 
 /** What these read from a request (a part of AppEnv in ./context.ts, which imports the static files through here). */
 type HeaderEnv = { Variables: { signedIn?: unknown; requestId?: string; preparedHeaders?: boolean } };
@@ -91,19 +92,32 @@ export function prepareCookieRemoval(c: Context, name: string, options: { secure
   deleteCookie(c, name, { path: '/', httpOnly: true, sameSite: 'Lax', secure: options.secure });
 }
 
-/** Completes any answer that is not a complete page: the security policy, the request id, a page's caching. */
-export function standardHeaders(): MiddlewareHandler<HeaderEnv> {
+/**
+ * Browsers show a PDF in a viewer page of their own, which the pages' policy (no plugins, no inline style) would
+ * leave blank in Chromium: a PDF gets a policy that lets the viewer work and allows nothing else.
+ */
+const PDF_VIEWER_POLICY = "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * Completes, on its way out, any answer that is not a complete page: compressed where that helps, the security
+ * policy (a PDF's own), the request id, a page's caching. One middleware for all of it, so a complete page passes
+ * with a single check.
+ */
+export function completeAnswers(): MiddlewareHandler<HeaderEnv> {
   return async (c, next) => {
     await next();
     if (completePages.has(c.res)) return;
+    await compressAnswer(c);
     const headers = c.res.headers;
     for (const name in SECURITY_HEADERS) headers.set(name, SECURITY_HEADERS[name]!);
     headers.delete('X-Powered-By');
     const requestId = c.get('requestId');
     if (requestId) headers.set('X-Request-Id', requestId);
-    if (headers.get('content-type')?.startsWith('text/html')) {
+    const type = headers.get('content-type');
+    if (type?.startsWith('text/html')) {
       headers.set('Cache-Control', pageCaching(c));
       headers.append('Vary', 'Cookie');
     }
+    if (type === 'application/pdf') headers.set('Content-Security-Policy', PDF_VIEWER_POLICY);
   };
 }

@@ -94,7 +94,7 @@ export const ESERVICE_PREFIX = '/eservice/';
  * Response headers under /eservice/: nothing personal is kept in a cache, and the pages meant to be framed may
  * be framed by the configured e-service origins only (CSP frame-ancestors; X-Frame-Options cannot name an
  * origin, so it is left out). Every other answer keeps the portal's `frame-ancestors 'none'`. Mount before
- * standardHeaders (response-headers.ts), so it runs after it on the way out.
+ * completeAnswers (response-headers.ts), so it runs after it on the way out.
  */
 export function eserviceFraming(origins: readonly string[]): MiddlewareHandler {
   const ancestors = origins.length > 0 ? origins.join(' ') : "'none'";
