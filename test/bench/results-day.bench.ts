@@ -113,7 +113,11 @@ try {
       `by server CPU per request ${((helloPlain.cpuUs / results.cpuUs) * 100).toFixed(1)} % of the uncompressed hello`,
   );
   const page = await fetch(`http://127.0.0.1:${portalPort}/results`, { headers: { cookie: cookies[0]!, 'accept-encoding': 'gzip' } });
-  console.log(`one results page: ${(await page.arrayBuffer()).byteLength} bytes as sent (${page.headers.get('content-encoding') ?? 'identity'})`);
+  // fetch hands back the body decompressed: the size as sent is the header's.
+  const decoded = (await page.arrayBuffer()).byteLength;
+  console.log(
+    `one results page: ${page.headers.get('content-length')} bytes as sent (${page.headers.get('content-encoding') ?? 'identity'}), ${decoded} bytes unpacked`,
+  );
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await database.drop();
