@@ -83,7 +83,7 @@ export class WebSessionStore {
   readonly idleMs: number;
   private readonly now: () => Date;
 
-  /** Every signed-in request reads its session: compiled once, and on PostgreSQL many in one query (batchedLookup). */
+  /** Every signed-in request reads its session: compiled once, and those of one turn of the event loop in one query (batchedLookup). */
   private readonly byHash: (idHash: string) => Promise<(WebSessionRow & { results_version: number | null; catalogue_version: number | null }) | undefined>;
   private readonly touchDelayMs: number;
   private readonly touches = new Map<string, { lastSeen: string; expires: string; previous: string }>();

@@ -2,10 +2,11 @@
  * The prepared queries of the hot path run beside kysely's driver (db/prepared.ts): they must answer as the driver
  * would, and never show what another request's open transaction has written but not committed.
  */
+import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { openDatabase } from '../../db/connect.js';
-import { batchedLookup, insertRows, preparedQuery } from '../../db/prepared.js';
+import { batchedLookup, insertRows, preparedQuery, registerDirectConnection } from '../../db/prepared.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import { auditRow } from '../../src/data/audit.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -153,6 +154,43 @@ describe.each(DATABASE_KINDS)('rows inserted together, on %s', (kind) => {
       .catch(() => undefined);
     expect(await actions(db)).toEqual(['kept']);
     expect(await states(db)).toEqual([]);
+  });
+});
+
+describe('look-ups many requests make at once, on SQLite', () => {
+  it('reads the keys asked for in one turn with one statement per batch', async () => {
+    const sqlite = new SQLite(':memory:');
+    const db = new Kysely<{ persons: { personal_code: string; first_name: string } }>({ dialect: new SqliteDialect({ database: sqlite }) });
+    registerDirectConnection(db, { kind: 'sqlite', sqlite });
+    try {
+      sqlite.exec('create table persons (personal_code text primary key, first_name text)');
+      // Every statement the look-up runs, with the number of keys it was asked for.
+      const runs: number[] = [];
+      const prepare = sqlite.prepare.bind(sqlite);
+      sqlite.prepare = ((source: string) => {
+        const statement = prepare(source);
+        const all = statement.all.bind(statement);
+        statement.all = ((...parameters: unknown[]) => {
+          runs.push(parameters.length);
+          return all(...parameters);
+        }) as typeof statement.all;
+        return statement;
+      }) as typeof sqlite.prepare;
+      const byCode = batchedLookup(
+        db,
+        (keys: string[]) => db.selectFrom('persons').where('personal_code', 'in', keys).select(['personal_code', 'first_name']),
+        (row) => row.personal_code,
+        4,
+      );
+      sqlite.prepare('insert into persons values (?, ?)').run('01010113000', 'Anna');
+      runs.length = 0;
+      const rows = await Promise.all(Array.from({ length: 9 }, (_, i) => byCode(`0101011${String(3000 + i)}`)));
+      expect(rows.map((row) => row?.first_name)).toEqual(['Anna', ...Array<undefined>(8).fill(undefined)]);
+      // Nine keys in batches of at most four: three statements, not one per request.
+      expect(runs.sort()).toEqual([1, 4, 4]);
+    } finally {
+      await db.destroy();
+    }
   });
 });
 
