@@ -81,7 +81,7 @@ export function preparedQueryOf<DB, A extends unknown[], R>(
  * keys. On PostgreSQL that is one round trip and one statement for many requests instead of one each, which is
  * most of what such a request costs there. On SQLite it is one statement (one read transaction) instead of one per
  * request, and the requests of a turn then go on together, each step of them one after the other: measured under
- * load, a results page cost a quarter less of the portal's CPU than with each key read at once (docs/measured.md).
+ * load, a results page cost half the portal's CPU it cost with each key read at once (docs/measured.md).
  * Under light load a batch holds one key and costs what a single query does.
  */
 export function batchedLookup<R>(
