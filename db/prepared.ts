@@ -82,7 +82,7 @@ export function preparedQueryOf<DB, A extends unknown[], R>(
  * most of what such a request costs there. On SQLite it is one statement (one read transaction) instead of one per
  * request, and the requests of a turn then go on together, each step of them one after the other: measured under
  * load, a results page cost half the portal's CPU it cost with each key read at once (docs/measured.md).
- * Under light load a batch holds one key and costs what a single query does.
+ * Under light load a batch holds one key: a single query, read one step of the event loop later than at once.
  */
 export function batchedLookup<R>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database schema
@@ -104,15 +104,17 @@ export function batchedLookup<R>(
     const keys = [...batch.keys()];
     for (let start = 0; start < keys.length; start += maxBatch) {
       const part = keys.slice(start, start + maxBatch);
-      queryFor(part.length)(...part).then(
-        (rows) => {
+      // Anything that fails (preparing a statement the first time a batch of this size comes, on a database being
+      // closed, say) fails this part's requests, never the process.
+      Promise.resolve()
+        .then(() => queryFor(part.length)(...part))
+        .then((rows) => {
           const byKey = new Map(rows.map((row) => [keyOf(row), row]));
           for (const key of part) for (const waiter of batch.get(key)!) waiter.resolve(byKey.get(key));
-        },
-        (error: unknown) => {
+        })
+        .catch((error: unknown) => {
           for (const key of part) for (const waiter of batch.get(key)!) waiter.reject(error);
-        },
-      );
+        });
     }
   };
   return (key) =>

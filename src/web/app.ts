@@ -130,7 +130,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
-  // The e-service's embed pages replace frame-ancestors 'none' and X-Frame-Options (runs after secureHeaders).
+  // The e-service's embed pages replace frame-ancestors 'none' and X-Frame-Options (runs after completeAnswers).
   if (deps.eservice) app.use(`${ESERVICE_PREFIX}*`, eserviceFraming(deps.eservice.origins));
   // The verification API is open to any web page (CORS), and answers preflights before anything else runs.
   if (deps.trust) {

@@ -9,9 +9,12 @@
  *
  * A header prepared before the answer (a language cookie, a `Retry-After`) is merged in by hono only when the
  * answer is built through the context. So every header and cookie is prepared here (`prepareHeader`,
- * `prepareCookie`), which notes it, and a page is then built that way; test/web/response-headers.test.ts keeps
- * `c.header` and hono's cookie setters out of every other module. Noting it by replacing `c.header` on each request
- * instead cost the results page a sixth of its time: hono's context then changes shape on every request.
+ * `prepareCookie`, `prepareCookieRemoval`), which notes it, and a page is then built that way;
+ * test/web/response-headers.test.ts keeps `.header()` and hono's cookie setters out of every other module of src/
+ * and views/. A hono middleware that prepares headers itself before the handler (its requestId, secureHeaders, etag,
+ * timing) would bypass this: the portal uses none, and one added must mark `preparedHeaders` too. Noting it by
+ * replacing `c.header` on each request instead cost the results page a sixth of its time: hono's context then
+ * changes shape on every request.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';

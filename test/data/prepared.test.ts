@@ -87,6 +87,59 @@ describe.each(DATABASE_KINDS)('look-ups many requests make at once, on %s', (kin
       await database.close();
     }
   });
+
+  it('fails only the requests of a batch whose statement cannot be made, never the process', async () => {
+    const database = await openTestDatabase(kind);
+    const { db } = database.handle;
+    try {
+      const byCode = batchedLookup(
+        db,
+        (keys: string[]) => {
+          // The statement for a batch of a size is made the first time such a batch comes.
+          if (keys.length === 2) throw new Error('no statement for two keys');
+          return db.selectFrom('persons').where('personal_code', 'in', keys).select(['personal_code']);
+        },
+        (row) => row.personal_code,
+      );
+      const both = await Promise.allSettled([byCode('01010112001'), byCode('01010112002')]);
+      expect(both.map((result) => (result.status === 'rejected' ? (result.reason as Error).message : 'answered'))).toEqual([
+        'no statement for two keys',
+        'no statement for two keys',
+      ]);
+      expect(await byCode('01010112001')).toBeUndefined();
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('does not show what an open transaction wrote, read in a batch beside it', async () => {
+    const database = await openTestDatabase(kind);
+    const { db } = database.handle;
+    try {
+      const code = '01010112999';
+      await db.insertInto('persons').values({ personal_code: code, first_name: 'Anna', last_name: 'Kalniņa' }).execute();
+      const byCode = batchedLookup(
+        db,
+        (keys: string[]) => db.selectFrom('persons').where('personal_code', 'in', keys).select(['personal_code', 'first_name']),
+        (row) => row.personal_code,
+      );
+      let during: Promise<{ first_name: string } | undefined> | undefined;
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          await trx.updateTable('persons').set({ first_name: 'Nekad' }).where('personal_code', '=', code).execute();
+          // Asked while the transaction is open; the batch is read a turn later, between two of its statements.
+          during = byCode(code);
+          await new Promise((resolve) => setImmediate(resolve));
+          await trx.selectFrom('persons').select('id').execute();
+          throw new Error('roll back');
+        })
+        .catch(() => undefined);
+      expect((await during)?.first_name).toBe('Anna');
+    } finally {
+      await database.close();
+    }
+  });
 });
 
 describe.each(DATABASE_KINDS)('rows inserted together, on %s', (kind) => {

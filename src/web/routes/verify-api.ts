@@ -41,7 +41,7 @@ export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set([VERIFY_API_PATH, A
  * CORS for the verification API: any web page may call it, without cookies (there is nothing of the visitor's to
  * protect: every answer depends only on what the request carries), and preflights are answered here. Its answers
  * may also be read cross-origin (Cross-Origin-Resource-Policy), which the portal's pages are not. Mount before
- * secureHeaders, so that this runs after it on the way out.
+ * completeAnswers (../response-headers.ts), so that this runs after it on the way out.
  */
 export function publicApiHeaders(): MiddlewareHandler {
   const allowAnyOrigin = cors({
