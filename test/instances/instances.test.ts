@@ -57,21 +57,26 @@ class Instance {
   }
 
   static async start(name: string, env: Record<string, string>): Promise<Instance> {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const instance = new Instance(name, url, child);
-    try {
-      await instance.waitFor((line) => line.msg === 'portal listening', START_TIMEOUT_MS);
-    } catch (error) {
-      child.kill('SIGKILL');
-      throw error;
+    // A port free a moment ago may be taken before the instance listens on it (by any connection the machine opens
+    // meanwhile, whose own port comes from the same range): then it is started again on another one.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const instance = new Instance(name, url, child);
+      try {
+        await instance.waitFor((line) => line.msg === 'portal listening', START_TIMEOUT_MS);
+        return instance;
+      } catch (error) {
+        child.kill('SIGKILL');
+        if (attempt < 5 && String(error).includes('EADDRINUSE')) continue;
+        throw error;
+      }
     }
-    return instance;
   }
 
   /** Resolves with the first log line (past or future) that matches; rejects if the process ends first. */
