@@ -86,13 +86,18 @@ export function prepareHeader(c: Context, name: string, value: string, options?:
 export function prepareCookie(c: Context, name: string, value: string, options: { secure: boolean; maxAgeSeconds?: number }): void {
   c.set('preparedHeaders', true);
   const maxAge = options.maxAgeSeconds === undefined ? {} : { maxAge: options.maxAgeSeconds };
-  setCookie(c, name, value, { path: '/', httpOnly: true, sameSite: 'Lax', secure: options.secure, ...maxAge });
+  setCookie(c, name, value, { ...cookieAttributes(options.secure), ...maxAge });
 }
 
 /** Prepares the removal of a cookie `prepareCookie` set. */
 export function prepareCookieRemoval(c: Context, name: string, options: { secure: boolean }): void {
   c.set('preparedHeaders', true);
-  deleteCookie(c, name, { path: '/', httpOnly: true, sameSite: 'Lax', secure: options.secure });
+  deleteCookie(c, name, cookieAttributes(options.secure));
+}
+
+/** What every cookie of the portal is set and removed with (a removal must name the same path and attributes). */
+function cookieAttributes(secure: boolean) {
+  return { path: '/', httpOnly: true, sameSite: 'Lax', secure } as const;
 }
 
 /**
