@@ -75,45 +75,62 @@ export function preparedQueryOf<DB, A extends unknown[], R>(
   };
 }
 
+/** What a batched look-up finds a row by: one value, or several that name it together (a certificate's number and its holder). */
+export type LookupKey = string | number | readonly (string | number)[];
+
 /**
- * A look-up of one row by a key that many requests make at once (the session of each request on results day).
- * The keys asked for within one turn of the event loop are read with one query, `key in (…)`, of up to `maxBatch`
- * keys. On PostgreSQL that is one round trip and one statement for many requests instead of one each, which is
- * most of what such a request costs there. On SQLite it is one statement (one read transaction) instead of one per
- * request, and the requests of a turn then go on together, each step of them one after the other: measured under
- * load, a results page cost half the portal's CPU it cost with each key read at once (docs/measured.md).
- * Under light load a batch holds one key: a single query, read one step of the event loop later than at once.
+ * A look-up of one row by a key that many requests make at once (the session of each request on results day, the
+ * person signing in, the certificate downloaded). The keys asked for within one turn of the event loop are read
+ * with one query of up to `maxBatch` keys, which `build` writes for a list of keys (`key in (…)`, or one
+ * condition per key for a key of several values). On PostgreSQL that is one round trip and one statement for many
+ * requests instead of one each, which is most of what such a request costs there. On SQLite it is one statement
+ * (one read transaction) instead of one per request, and the requests of a turn then go on together, each step of
+ * them one after the other: measured under load, a results page cost half the portal's CPU it cost with each key
+ * read at once (docs/measured.md). Under light load a batch holds one key: a single query, read one step of the
+ * event loop later than at once. `keyOf` gives the key of a row the query returned; keys compare by their values'
+ * text, so a number read back as a string still matches.
  */
-export function batchedLookup<R>(
+export function batchedLookup<K extends LookupKey, R>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database schema
   db: Kysely<any>,
-  build: (keys: string[]) => Compilable<R>,
-  keyOf: (row: R) => string,
+  build: (keys: K[]) => Compilable<R>,
+  keyOf: (row: R) => K,
   maxBatch = 32,
-): (key: string) => Promise<R | undefined> {
-  const queries = new Map<number, (...keys: string[]) => Promise<R[]>>();
-  const queryFor = (size: number) => {
-    let query = queries.get(size);
-    if (!query) queries.set(size, (query = preparedQuery(db, (...keys: string[]) => build(keys), size)));
+): (key: K) => Promise<R | undefined> {
+  const identity = (key: LookupKey) => (Array.isArray(key) ? key.map(String).join('\u0000') : String(key));
+  // The values of a key, as parameters; a key of one value is not an array.
+  const valuesOf = (key: K): readonly (string | number)[] => (Array.isArray(key) ? key : [key as string | number]);
+  const queries = new Map<string, (...values: (string | number)[]) => Promise<R[]>>();
+  const queryFor = (size: number, width: number | undefined) => {
+    let query = queries.get(`${size}:${width}`);
+    if (!query) {
+      const keysOf = (markers: unknown[]) =>
+        Array.from({ length: size }, (_, i) => (width === undefined ? markers[i] : markers.slice(i * width, (i + 1) * width))) as K[];
+      query = preparedQuery(db, (...markers: unknown[]) => build(keysOf(markers)), size * (width ?? 1));
+      queries.set(`${size}:${width}`, query);
+    }
     return query;
   };
-  let waiting = new Map<string, { resolve: (row: R | undefined) => void; reject: (error: unknown) => void }[]>();
+  type Waiter = { resolve: (row: R | undefined) => void; reject: (error: unknown) => void };
+  let waiting = new Map<string, { key: K; waiters: Waiter[] }>();
   const flush = () => {
     const batch = waiting;
     waiting = new Map();
-    const keys = [...batch.keys()];
-    for (let start = 0; start < keys.length; start += maxBatch) {
-      const part = keys.slice(start, start + maxBatch);
+    const asked = [...batch.values()];
+    for (let start = 0; start < asked.length; start += maxBatch) {
+      const part = asked.slice(start, start + maxBatch);
+      const first = part[0]!.key;
+      const width = Array.isArray(first) ? first.length : undefined;
       // Anything that fails (preparing a statement the first time a batch of this size comes, on a database being
       // closed, say) fails this part's requests, never the process.
       Promise.resolve()
-        .then(() => queryFor(part.length)(...part))
+        .then(() => queryFor(part.length, width)(...part.flatMap((entry) => valuesOf(entry.key))))
         .then((rows) => {
-          const byKey = new Map(rows.map((row) => [keyOf(row), row]));
-          for (const key of part) for (const waiter of batch.get(key)!) waiter.resolve(byKey.get(key));
+          const byKey = new Map(rows.map((row) => [identity(keyOf(row)), row]));
+          for (const entry of part) for (const waiter of entry.waiters) waiter.resolve(byKey.get(identity(entry.key)));
         })
         .catch((error: unknown) => {
-          for (const key of part) for (const waiter of batch.get(key)!) waiter.reject(error);
+          for (const entry of part) for (const waiter of entry.waiters) waiter.reject(error);
         });
     }
   };
@@ -121,10 +138,27 @@ export function batchedLookup<R>(
     new Promise((resolve, reject) => {
       // Gathered until the requests read in this turn of the event loop have asked (setImmediate runs after them).
       if (waiting.size === 0) setImmediate(flush);
-      const waiters = waiting.get(key);
-      if (waiters) waiters.push({ resolve, reject });
-      else waiting.set(key, [{ resolve, reject }]);
+      const id = identity(key);
+      const entry = waiting.get(id);
+      if (entry) entry.waiters.push({ resolve, reject });
+      else waiting.set(id, { key, waiters: [{ resolve, reject }] });
     });
+}
+
+/**
+ * A batched look-up (see batchedLookup) of a data module, made once for each database it is run on: the module's
+ * function takes the database as its first argument like every other query.
+ */
+export function batchedLookupOf<DB, K extends LookupKey, R>(
+  build: (db: Kysely<DB>, keys: K[]) => Compilable<R>,
+  keyOf: (row: R) => K,
+): (db: Kysely<DB>, key: K) => Promise<R | undefined> {
+  const byDatabase = new WeakMap<Kysely<DB>, (key: K) => Promise<R | undefined>>();
+  return (db, key) => {
+    let lookup = byDatabase.get(db);
+    if (!lookup) byDatabase.set(db, (lookup = batchedLookup(db, (keys: K[]) => build(db, keys), keyOf)));
+    return lookup(key);
+  };
 }
 
 /** Rows for one table, for insertRows. */
@@ -164,7 +198,13 @@ export async function insertRows(db: Kysely<any>, writes: readonly TableRows[]):
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each WITH adds its name to the type; none is read
     let query: QueryCreator<any> = db;
     present.slice(0, -1).forEach((write, i) => (query = query.with(`inserted_${i}`, (q) => q.insertInto(write.table).values(write.rows))));
-    await query.insertInto(last.table).values(last.rows).execute();
+    const insert = query.insertInto(last.table).values(last.rows);
+    // Straight on the pool outside a transaction, as a prepared query is: kysely's connection hand-over costs more
+    // than compiling the statement. Its shape changes with the number of rows, so it is not a named statement.
+    if (direct?.kind === 'postgres' && !db.isTransaction) {
+      const { sql, parameters } = insert.compile();
+      await direct.pool.query(sql, [...parameters]);
+    } else await insert.execute();
     return;
   }
   if (present.length === 1 || db.isTransaction) {

@@ -1,6 +1,6 @@
 /** Finding the person who signs in, and the demo students offered by the development sign-in. */
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import { preparedQueryOf } from '../../db/prepared.js';
+import { batchedLookupOf } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 
 export interface SignInPerson {
@@ -16,14 +16,15 @@ export function displayNameOf(person: { first_name: string; last_name: string })
 
 /** The register's person with this (normalised, 11-digit) personal code. */
 export async function findPersonByCode(db: Kysely<Database>, personalCode: string): Promise<SignInPerson | undefined> {
-  const [row] = await personWithCode(db, personalCode);
+  const row = await personWithCode(db, personalCode);
   return row && { personId: row.id, personalCode: row.personal_code, displayName: displayNameOf(row) };
 }
 
-// Read on every sign-in: prepared once (db/prepared.ts).
-const personWithCode = preparedQueryOf(
-  (db: Kysely<Database>, personalCode: string) => db.selectFrom('persons').select(['id', 'personal_code', 'first_name', 'last_name']).where('personal_code', '=', personalCode),
-  1,
+// Read on every sign-in, by the many who sign in at once on results day: read together (db/prepared.ts).
+const personWithCode = batchedLookupOf(
+  (db: Kysely<Database>, personalCodes: string[]) =>
+    db.selectFrom('persons').select(['id', 'personal_code', 'first_name', 'last_name']).where('personal_code', 'in', personalCodes),
+  (row) => row.personal_code,
 );
 
 /**

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { binaryForReading, bytesRead, isPostgres } from '../../db/dialect.js';
-import { preparedQueryOf } from '../../db/prepared.js';
+import { batchedLookupOf, preparedQueryOf } from '../../db/prepared.js';
 import type { Database, ExamPart, Gender } from '../../db/schema.js';
 import { isInStudentWindow, resultsVisibleTo, studentWindowStart } from '../domain/release.js';
 import { scoreExam } from '../domain/scoring.js';
@@ -224,16 +224,24 @@ async function additionalTermOf(db: Kysely<Database>, examId: number) {
     .executeTakeFirst();
 }
 
-// With its newest sealed document, if it has one yet: a download is then one read.
-const issuedCertificateOfHolder = preparedQueryOf(
-  (db: Kysely<Database>, number: string, personId: number) =>
+// With its newest sealed document, if it has one yet: a download is then one read, together with the downloads of
+// other holders at the same moment (db/prepared.ts). Each key names the certificate and its holder, so the query
+// itself finds only a holder's own.
+const issuedCertificateOfHolder = batchedLookupOf(
+  (db: Kysely<Database>, keys: (readonly [number: string, personId: number])[]) =>
     certificatesWithHolder(db)
       .leftJoin('current_certificate_documents as document', 'document.certificate_id', 'certificates.id')
-      .where('certificates.number', '=', number)
-      .where('candidates.person_id', '=', personId)
+      .where((eb) => eb.or(keys.map(([number, personId]) => eb.and([eb('certificates.number', '=', number), eb('candidates.person_id', '=', personId)]))))
       .where('certificates.state', '=', 'issued')
-      .select(['certificates.id', examReleaseMoment.as('releaseAt'), binaryForReading(db, 'document.edoc').as('edoc'), 'document.sha256']),
-  2,
+      .select([
+        'certificates.id',
+        'certificates.number',
+        'candidates.person_id as personId',
+        examReleaseMoment.as('releaseAt'),
+        binaryForReading(db, 'document.edoc').as('edoc'),
+        'document.sha256',
+      ]),
+  (row) => [row.number, row.personId] as const,
 );
 
 /**
@@ -247,7 +255,7 @@ export async function holderCertificate(
   number: string,
   now: Date,
 ): Promise<{ certificateId: number; document?: { edoc: Uint8Array; sha256: string } } | undefined> {
-  const [row] = await issuedCertificateOfHolder(db, number, personId);
+  const row = await issuedCertificateOfHolder(db, [number, personId]);
   // Released and within the student's window: the rules of src/domain/release.ts, checked here rather than in the
   // SQL so that the prepared statement does not change with the moment.
   if (!row || !resultsVisibleTo('student', new Date(row.releaseAt), now) || !isInStudentWindow(new Date(row.releaseAt), now)) return undefined;

@@ -88,6 +88,41 @@ describe.each(DATABASE_KINDS)('look-ups many requests make at once, on %s', (kin
     }
   });
 
+  it('finds rows by keys of several values, each only by all of its values', async () => {
+    const database = await openTestDatabase(kind);
+    const { db } = database.handle;
+    try {
+      await db
+        .insertInto('persons')
+        .values([
+          { personal_code: '01010112001', first_name: 'Anna', last_name: 'Kalniņa' },
+          { personal_code: '01010112002', first_name: 'Marta', last_name: 'Bērziņa' },
+        ])
+        .execute();
+      const byCodeAndName = batchedLookup(
+        db,
+        (keys: (readonly [code: string, firstName: string])[]) =>
+          db
+            .selectFrom('persons')
+            .where((eb) => eb.or(keys.map(([code, firstName]) => eb.and([eb('personal_code', '=', code), eb('first_name', '=', firstName)]))))
+            .select(['personal_code', 'first_name', 'last_name']),
+        (row) => [row.personal_code, row.first_name] as const,
+      );
+      // In one batch: both whole keys, and the two values of each crossed, which name nobody.
+      const asked = [
+        ['01010112001', 'Anna'],
+        ['01010112002', 'Anna'],
+        ['01010112002', 'Marta'],
+        ['01010112001', 'Marta'],
+        ['01010112001', 'Anna'],
+      ] as const;
+      const rows = await Promise.all(asked.map((key) => byCodeAndName(key)));
+      expect(rows.map((row) => row?.last_name)).toEqual(['Kalniņa', undefined, 'Bērziņa', undefined, 'Kalniņa']);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('fails only the requests of a batch whose statement cannot be made, never the process', async () => {
     const database = await openTestDatabase(kind);
     const { db } = database.handle;

@@ -168,6 +168,26 @@ describe.each(DATABASE_KINDS)('student results and downloads on %s', (kind) => {
     await notFound(`/certificates/2026%2F${kumal.candidateCodes[0]}-KUMAL.zip`, await personOf(kumal.personalCodes[0]!));
   });
 
+  it('gives each of several students asking at the same moment only their own certificate', async () => {
+    now = new Date('2026-07-10T10:00:00Z');
+    const [first, second] = [await personOf(lat09.personalCodes[0]!), await personOf(lat09.personalCodes[1]!)];
+    const pathOf = (i: number) => `/certificates/2026%2F${lat09.candidateCodes[i]}-LAT09.edoc`;
+    // Asked together, so the look-ups are read in one batch: each holder's own, and each the other's.
+    const asked: [string, number][] = [
+      [pathOf(0), first],
+      [pathOf(1), second],
+      [pathOf(1), first],
+      [pathOf(0), second],
+      [pathOf(0), first],
+    ];
+    const answers = await Promise.all(asked.map(([path, person]) => get(path, person)));
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 404, 404, 200]);
+    const numbers = await Promise.all(
+      answers.filter((res) => res.ok).map(async (res) => (await verifyEdoc(new Uint8Array(await res.arrayBuffer()), setup.trust)).facts?.number),
+    );
+    expect(numbers).toEqual([`2026/${lat09.candidateCodes[0]}-LAT09`, `2026/${lat09.candidateCodes[1]}-LAT09`, `2026/${lat09.candidateCodes[0]}-LAT09`]);
+  });
+
   it('shows annulled certificates, absence and exemption as what they are', async () => {
     now = new Date('2026-07-10T10:00:00Z');
     expect(await (await get('/results', await personOf(kumal.personalCodes[1]!))).text()).toMatch(/anulēts/);
