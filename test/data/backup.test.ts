@@ -10,11 +10,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDatabaseFileCommand } from '../../src/cli/backup.js';
-import { freePort } from '../support/ports.js';
+import { PortalProcess } from '../support/portal-process.js';
 import { untilNoneRemain } from '../support/progress.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -53,28 +52,6 @@ function integrity(file: string): string {
   } finally {
     db.close();
   }
-}
-
-/** A real portal process on `dataDir`'s database, ready once it says it listens. */
-async function startPortal(dataDir: string): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null> }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: environment(dataDir, { HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off', REPORT_WORKERS: '1' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let errors = '';
-  child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const listening = new Promise<void>((resolve) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('"portal listening"')) resolve();
-    });
-  });
-  const outcome = await Promise.race([listening.then(() => 'listening' as const), exited.then(() => 'exited' as const)]);
-  if (outcome === 'exited') throw new Error(`the portal did not start: ${errors}`);
-  return { url, child, exited };
 }
 
 describe('backup and restore of the embedded database (real processes)', () => {
@@ -179,7 +156,7 @@ describe('backup and restore of the embedded database (real processes)', () => {
 
   it('refuses to restore while a portal runs on the database, and restores once it has stopped', async () => {
     const target = join(restoredDir, 'portal.db');
-    const portal = await startPortal(restoredDir);
+    const portal = await PortalProcess.start('restored', environment(restoredDir, { DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off', REPORT_WORKERS: '1' }), PROCESS_TIMEOUT_MS);
     let stopped = false;
     try {
       const refused = await cli(restoredDir, ['restore', backupFile, '--lang', 'en']).finished;
@@ -189,7 +166,7 @@ describe('backup and restore of the embedded database (real processes)', () => {
       expect(readdirSync(restoredDir).filter((f) => f.startsWith('portal.db') && !/^portal\.db(-wal|-shm)?$/.test(f))).toEqual([]);
       expect((await fetch(`${portal.url}/healthz`)).status).toBe(200);
 
-      portal.child.kill('SIGTERM');
+      portal.kill('SIGTERM');
       expect(await portal.exited).toBe(0);
       stopped = true;
       const restored = await cli(restoredDir, ['restore', backupFile, '--json']).finished;
@@ -202,7 +179,7 @@ describe('backup and restore of the embedded database (real processes)', () => {
       expect(integrity(target)).toBe('ok');
     } finally {
       if (!stopped) {
-        portal.child.kill('SIGKILL');
+        portal.kill('SIGKILL');
         await portal.exited;
       }
     }

@@ -6,116 +6,21 @@
  * make everything slower, never wrong. On PostgreSQL (a database of its own, dropped afterwards) and on one
  * SQLite file shared by two processes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/schema.js';
 import { DATABASE_KINDS, openSharedDatabase, type SharedDatabase } from '../support/databases.js';
-import { freePort } from '../support/ports.js';
+import { PortalProcess } from '../support/portal-process.js';
 import { until, untilNoneRemain } from '../support/progress.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const LEASE_SECONDS = 20;
 /** Enough jobs that both instances claim several at once and one dies holding one; more would prove nothing new. */
 const REPORTS_PER_INSTANCE = 20;
 /** A process start, with demo data and development keys, on a machine that may be very busy. */
 const START_TIMEOUT_MS = 600_000;
-
-type LogLine = Record<string, unknown> & { msg?: string };
-
-class Instance {
-  readonly lines: LogLine[] = [];
-  readonly exited: Promise<number | null>;
-  private listeners: (() => void)[] = [];
-
-  private constructor(
-    readonly name: string,
-    readonly url: string,
-    private readonly child: ChildProcess,
-  ) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        this.lines.push(JSON.parse(line) as LogLine);
-      } catch {
-        this.lines.push({ msg: line });
-      }
-      for (const listener of this.listeners) listener();
-    });
-    let errors = '';
-    child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    this.exited = new Promise((resolve) =>
-      child.on('exit', (code) => {
-        if (code) this.lines.push({ msg: 'exited', code, errors });
-        for (const listener of this.listeners) listener();
-        resolve(code);
-      }),
-    );
-  }
-
-  static async start(name: string, env: Record<string, string>): Promise<Instance> {
-    // A port free a moment ago may be taken before the instance listens on it (by any connection the machine opens
-    // meanwhile, whose own port comes from the same range): then it is started again on another one.
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-        cwd: ROOT,
-        env: { ...process.env, ...env, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const instance = new Instance(name, url, child);
-      try {
-        await instance.waitFor((line) => line.msg === 'portal listening', START_TIMEOUT_MS);
-        return instance;
-      } catch (error) {
-        child.kill('SIGKILL');
-        if (attempt < 5 && String(error).includes('EADDRINUSE')) continue;
-        throw error;
-      }
-    }
-  }
-
-  /** Resolves with the first log line (past or future) that matches; rejects if the process ends first. */
-  waitFor(match: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`${this.name}: no such log line in ${timeoutMs} ms`)), timeoutMs);
-      const check = () => {
-        const line = this.lines.find(match);
-        if (line) return done(undefined, line);
-        const exit = this.lines.find((l) => l.msg === 'exited');
-        if (exit || this.child.exitCode !== null) done(new Error(`${this.name} ended: ${JSON.stringify(exit)}`));
-      };
-      const done = (error?: Error, line?: LogLine) => {
-        clearTimeout(timer);
-        this.listeners = this.listeners.filter((l) => l !== check);
-        if (error) reject(error);
-        else resolve(line!);
-      };
-      this.listeners.push(check);
-      check();
-    });
-  }
-
-  fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.url}${path}`, { redirect: 'manual', ...init });
-  }
-
-  postForm(path: string, form: Record<string, string>, cookie?: string): Promise<Response> {
-    return this.fetch(path, {
-      method: 'POST',
-      body: new URLSearchParams(form),
-      headers: { origin: this.url, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-    });
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
-  }
-}
 
 function sessionCookie(response: Response): string {
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith('sid='));
@@ -123,7 +28,7 @@ function sessionCookie(response: Response): string {
   return cookie.split(';')[0]!;
 }
 
-async function csrfToken(instance: Instance, path: string, cookie: string): Promise<string> {
+async function csrfToken(instance: PortalProcess, path: string, cookie: string): Promise<string> {
   const page = await (await instance.fetch(path, { headers: { cookie } })).text();
   return /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
 }
@@ -132,8 +37,8 @@ describe.each(DATABASE_KINDS)('two portal instances on one %s database', (kind) 
   let dataDir: string;
   let database: SharedDatabase;
   let db: Kysely<Database>;
-  let a: Instance;
-  let b: Instance;
+  let a: PortalProcess;
+  let b: PortalProcess;
 
   beforeAll(
     async () => {
@@ -154,17 +59,15 @@ describe.each(DATABASE_KINDS)('two portal instances on one %s database', (kind) 
         OVERLOAD_MAX_LAG_MS: '5000',
       };
       // One after the other, as a deployment would: the first creates the demo data and development keys.
-      a = await Instance.start('A', env);
-      b = await Instance.start('B', env);
+      a = await PortalProcess.start('A', env, START_TIMEOUT_MS);
+      b = await PortalProcess.start('B', env, START_TIMEOUT_MS);
     },
     2 * START_TIMEOUT_MS + 60_000,
   );
 
   afterAll(async () => {
     for (const instance of [a, b]) {
-      if (!instance) continue;
-      instance.kill('SIGTERM');
-      await instance.exited;
+      await instance?.stop();
     }
     await database?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -194,7 +97,7 @@ describe.each(DATABASE_KINDS)('two portal instances on one %s database', (kind) 
     async () => {
       const staff = [...(await (await a.fetch('/staff/login')).text()).matchAll(/name="user_id" value="(\d+)"/g)].map((m) => m[1]!);
       expect(staff.length).toBeGreaterThanOrEqual(2);
-      const queueThrough = async (instance: Instance, userId: string) => {
+      const queueThrough = async (instance: PortalProcess, userId: string) => {
         const signedIn = await instance.postForm('/staff/login/demo', { user_id: userId, return_to: '/staff/reports' });
         expect(signedIn.status).toBe(303);
         const cookie = sessionCookie(signedIn);

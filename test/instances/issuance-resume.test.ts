@@ -4,11 +4,9 @@
  * job up once its lease lapses and finishes it. Every certificate ends with exactly one sealed document, stored
  * once. The waits follow progress, not the clock. On one SQLite file shared with the test, and on PostgreSQL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/schema.js';
@@ -16,49 +14,21 @@ import { prepareDatabase } from '../../src/data/setup.js';
 import { enqueueIssuance, issuanceProgress } from '../../src/data/issuance-jobs.js';
 import { importScores } from '../../src/data/scores.js';
 import { DATABASE_KINDS, openSharedDatabase, type SharedDatabase } from '../support/databases.js';
-import { freePort } from '../support/ports.js';
+import { PortalProcess } from '../support/portal-process.js';
 import { until, untilNoneRemain } from '../support/progress.js';
 import { seedSession, type SeededSession } from '../support/register.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const LEASE_SECONDS = 10;
 /** Enough certificates that sealing takes many batches, so the kill lands in the middle of it. */
 const CANDIDATES = 600;
 const START_TIMEOUT_MS = 600_000;
-
-/** A portal process; resolves once it listens. */
-async function startPortal(env: Record<string, string>): Promise<{ child: ChildProcess; exited: Promise<unknown>; log: string[] }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log: string[] = [];
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  let errors = '';
-  child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('portal did not start')), START_TIMEOUT_MS);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      log.push(line);
-      if (line.includes('"portal listening"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    void exited.then(() => reject(new Error(`portal ended: ${errors}`)));
-  });
-  return { child, exited, log };
-}
 
 describe.each(DATABASE_KINDS)('issuance killed mid-job on %s', (kind) => {
   let dataDir: string;
   let database: SharedDatabase;
   let db: Kysely<Database>;
   let seeded: SeededSession;
-  const portals: { child: ChildProcess; exited: Promise<unknown> }[] = [];
+  const portals: PortalProcess[] = [];
   const env = () => ({
     DATA_DIR: dataDir,
     DATABASE_URL: database.url,
@@ -87,12 +57,7 @@ describe.each(DATABASE_KINDS)('issuance killed mid-job on %s', (kind) => {
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {
-    for (const portal of portals) {
-      if (portal.child.exitCode === null && portal.child.signalCode === null) {
-        portal.child.kill('SIGTERM');
-        await portal.exited;
-      }
-    }
+    for (const portal of portals) await portal.stop();
     await database?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -110,13 +75,13 @@ describe.each(DATABASE_KINDS)('issuance killed mid-job on %s', (kind) => {
   it(
     'resumes after a restart and ends with every certificate sealed exactly once',
     async () => {
-      const first = await startPortal(env());
+      const first = await PortalProcess.start('first', env(), START_TIMEOUT_MS);
       portals.push(first);
       const jobId = await enqueueIssuance(db, { sessionId: seeded.sessionId, userId: null, actor: 'user:test' });
 
       // Killed once some documents are stored and many are not.
       await until(async () => (await documents()).length > 0, { timeoutMs: START_TIMEOUT_MS, pollMs: 50, what: 'first sealed documents' });
-      first.child.kill('SIGKILL');
+      first.kill('SIGKILL');
       await first.exited;
       const atKill = (await documents()).length;
       const job = () => db.selectFrom('issuance_jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
@@ -124,7 +89,7 @@ describe.each(DATABASE_KINDS)('issuance killed mid-job on %s', (kind) => {
       expect(await job()).toMatchObject({ status: 'running', attempts: 1 });
 
       // A new portal finds the job's lease lapsed and finishes it.
-      const second = await startPortal(env());
+      const second = await PortalProcess.start('second', env(), START_TIMEOUT_MS);
       portals.push(second);
       await untilNoneRemain(async () => CANDIDATES - (await documents()).length, { stallMs: 180_000, what: 'certificates to seal after the restart' });
       await until(async () => (await job()).status === 'done', { timeoutMs: 120_000, what: 'issuance done' });
