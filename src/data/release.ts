@@ -7,6 +7,7 @@
  * in time order as text on SQLite and PostgreSQL alike.
  */
 import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { preparedQueryOf } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 import { schoolYearAt, seesUnreleasedResults, type ResultsViewer, type SchoolYearReleases } from '../domain/release.js';
 
@@ -34,15 +35,22 @@ export function whereReleased(viewer: ResultsViewer, now: Date) {
  * before its year is in the register, of the latest school year before it. Undefined when the register has none.
  */
 export async function announcedReleases(db: Kysely<Database>, now: Date): Promise<(SchoolYearReleases & { startYear: number }) | undefined> {
-  const row = await db
-    .selectFrom('school_years')
-    .selectAll()
-    .where('start_year', '<=', schoolYearAt(now))
-    .orderBy('start_year', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const [row] = await latestSchoolYearUpTo(db, schoolYearAt(now));
   return row && { startYear: row.start_year, basic: new Date(row.basic_results_at), secondary: new Date(row.secondary_results_at) };
 }
+
+// Read for every home page, the first page of many on results day: prepared once (db/prepared.ts).
+const latestSchoolYearUpTo = preparedQueryOf(
+  (db: Kysely<Database>, startYear: number) =>
+    db
+      .selectFrom('school_years')
+      // Named columns, not *: a named statement's result shape must not change under it when a migration adds one.
+      .select(['start_year', 'basic_results_at', 'secondary_results_at'])
+      .where('start_year', '<=', startYear)
+      .orderBy('start_year', 'desc')
+      .limit(1),
+  1,
+);
 
 /** Every release moment the register holds (each school year's for basic and for secondary education), as stored. */
 export async function releaseMoments(db: Kysely<Database>): Promise<string[]> {

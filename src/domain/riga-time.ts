@@ -24,25 +24,55 @@ export interface LocalDateTime {
 }
 
 export function rigaParts(instant: Date): LocalDateTime & { second: number } {
+  const local = new Date(instant.getTime() + offsetMs(instant));
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+  };
+}
+
+/** Riga's clock at an instant, read from Intl (which costs as much as rendering a small page, see offsetMs). */
+function formattedParts(instant: Date): Record<string, number> {
   const values: Record<string, number> = {};
   for (const part of partsFormatter.formatToParts(instant)) {
     if (part.type !== 'literal') values[part.type] = Number(part.value);
   }
-  return {
-    year: values.year!,
-    month: values.month!,
-    day: values.day!,
-    hour: values.hour!,
-    minute: values.minute!,
-    second: values.second!,
-  };
+  return values;
+}
+
+/** Riga's offset from UTC at an instant, in ms, as Intl reads it. */
+function offsetFromIntl(instant: Date): number {
+  const p = formattedParts(instant);
+  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+// Offsets by UTC hour. Every page that shows a moment reads Riga's clock several times, and Intl's formatToParts
+// took a tenth of a home page's time; Riga's clocks change at whole UTC hours (01:00), so an hour whose start and
+// end have the same offset has it throughout. An hour where they differ is read from Intl for each instant.
+const offsetsByHour = new Map<number, number | null>();
+const KEPT_HOURS = 4096;
+
+function offsetMs(instant: Date): number {
+  const hour = Math.floor(instant.getTime() / 3_600_000);
+  let offset = offsetsByHour.get(hour);
+  if (offset === undefined) {
+    const start = offsetFromIntl(new Date(hour * 3_600_000));
+    const end = offsetFromIntl(new Date(hour * 3_600_000 + 3_599_000));
+    offset = start === end ? start : null;
+    if (offsetsByHour.size >= KEPT_HOURS) offsetsByHour.clear();
+    offsetsByHour.set(hour, offset);
+  }
+  return offset ?? offsetFromIntl(instant);
 }
 
 /** Offset of Riga from UTC at an instant, in minutes (120 in winter, 180 in summer). */
 function offsetMinutes(instant: Date): number {
-  const p = rigaParts(instant);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+  return Math.round(offsetMs(instant) / 60000);
 }
 
 /**

@@ -31,7 +31,7 @@ import { ForbiddenError, sessionMiddleware } from './session.js';
 import { forbiddenPage } from '../../views/login.js';
 import { PoolBusyError } from '../sealing/pool.js';
 import type { TrustAnchors } from '../sealing/verify.js';
-import { sendHtml } from './respond.js';
+import { sendHtml, sendSharedHtml } from './respond.js';
 import { completeAnswers, prepareHeader } from './response-headers.js';
 import type { EdocVerifier } from '../data/verification.js';
 import { staffRoutes, type StaffDependencies } from './routes/staff.js';
@@ -198,7 +198,9 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     const releases = await announcedReleases(deps.db, clock());
     // "Sign in from 08:00" only where the student pages, and so the lobby, are offered.
     const lobbyMs = deps.student ? (deps.student.lobby ?? DEFAULT_LOBBY).lobbyMs : 0;
-    return sendHtml(c, homePage(pageContext(c), { releases, now: clock(), abroad: !fromBalticStates(c), lobbyMs }));
+    // The same for everyone not signed in, and for many at once on results day: its compressed bytes are kept.
+    const page = homePage(pageContext(c), { releases, now: clock(), abroad: !fromBalticStates(c), lobbyMs });
+    return c.get('signedIn') ? sendHtml(c, page) : sendSharedHtml(c, page);
   });
   app.route(
     '/',

@@ -25,6 +25,35 @@ export async function sendHtml(
   return pageResponse(c, bytes, status, false);
 }
 
+/**
+ * Pages that are the same for everyone who sees them (the home page, the sign-in choice), compressed, by their text:
+ * on results day they are the first pages of tens of thousands, and compressing one cost as much as rendering it.
+ * The key is the whole text, so a page is only ever answered with its own bytes; the oldest are let go first.
+ */
+const compressedSharedPages = new Map<string, Uint8Array>();
+const KEPT_SHARED_PAGES = 32;
+
+/**
+ * Sends a page as sendHtml does, for a page that many visitors get alike: its compressed bytes are kept and sent
+ * again whenever the same text is rendered. Not for pages with anything personal in them, which would be kept too.
+ */
+export async function sendSharedHtml(c: Context, content: string | HtmlEscapedString | Promise<HtmlEscapedString | string>): Promise<Response> {
+  const text = String(await content);
+  if (!acceptsGzip(c)) return pageResponse(c, encoder.encode(text), 200, false);
+  let gzip = compressedSharedPages.get(text);
+  if (gzip) {
+    // Used again: now the newest.
+    compressedSharedPages.delete(text);
+  } else {
+    const bytes = encoder.encode(text);
+    if (bytes.length < MIN_COMPRESSED_BYTES) return pageResponse(c, bytes, 200, false);
+    gzip = gzipEncoded(bytes);
+    if (compressedSharedPages.size >= KEPT_SHARED_PAGES) compressedSharedPages.delete(compressedSharedPages.keys().next().value!);
+  }
+  compressedSharedPages.set(text, gzip);
+  return pageResponse(c, gzip, 200, true);
+}
+
 /** Sends a page kept gzip-compressed: as it is when the browser accepts gzip, uncompressed otherwise. */
 export function sendGzippedHtml(c: Context, gzip: Uint8Array, identity: () => Uint8Array): Response {
   if (acceptsGzip(c)) return pageResponse(c, gzip, 200, true);

@@ -102,16 +102,21 @@ try {
   pacedLoad(`http://127.0.0.1:${portalPort}/results`, 1000, cookies, 5); // settles the server at this rate
   const paced = pacedLoad(`http://127.0.0.1:${portalPort}/results`, 1000, cookies);
   const results = await measured(portal, `http://127.0.0.1:${portalPort}/results`, { cookies });
+  // The first page of a student who is not signed in yet: the home page, with its release moments.
+  await load(`http://127.0.0.1:${portalPort}/`, {});
+  const home = await measured(portal, `http://127.0.0.1:${portalPort}/`, {});
   const cpu = (f: { cpuUs: number }) => `   server CPU ${f.cpuUs.toFixed(0)} µs/request`;
   console.log(line('bare hono "hello", hono compress', hello) + cpu(hello));
   console.log(line('bare hono "hello", no compression', helloPlain) + cpu(helloPlain));
   console.log(line('results page, as fast as it goes', results) + cpu(results));
   console.log(line('results page at 1,000 requests/s', paced));
+  console.log(line('home page, not signed in', home) + cpu(home));
   console.log(
     `results page / hello route = ${((results.rps / hello.rps) * 100).toFixed(1)} % (compression on), ` +
       `${((results.rps / helloPlain.rps) * 100).toFixed(1)} % of the uncompressed hello; ` +
       `by server CPU per request ${((helloPlain.cpuUs / results.cpuUs) * 100).toFixed(1)} % of the uncompressed hello`,
   );
+  console.log(`home page / uncompressed hello = ${((home.rps / helloPlain.rps) * 100).toFixed(1)} %`);
   const page = await fetch(`http://127.0.0.1:${portalPort}/results`, { headers: { cookie: cookies[0]!, 'accept-encoding': 'gzip' } });
   // fetch hands back the body decompressed: the size as sent is the header's.
   const decoded = (await page.arrayBuffer()).byteLength;

@@ -12,7 +12,7 @@ import {
   studentWindowStart,
   type ResultsViewer,
 } from '../../src/domain/release.js';
-import { formatRigaDateTime, isIsoDate, rigaDate, rigaDay, rigaToInstant } from '../../src/domain/riga-time.js';
+import { formatRigaDateTime, isIsoDate, rigaDate, rigaDay, rigaParts, rigaToInstant } from '../../src/domain/riga-time.js';
 
 describe('release moments', () => {
   it('opens basic results on 26 June 09:00 and secondary on 3 July 09:00 Latvian summer time (UTC+3)', () => {
@@ -81,6 +81,42 @@ describe('Riga time across daylight saving', () => {
     expect(rigaDay('2026-12-31')).toEqual({ start: new Date('2026-12-30T22:00:00Z'), end: new Date('2026-12-31T22:00:00Z') });
     expect(rigaDay('2026-03-29')).toEqual({ start: new Date('2026-03-28T22:00:00Z'), end: new Date('2026-03-29T21:00:00Z') });
     expect(rigaDay('2026-10-25')).toEqual({ start: new Date('2026-10-24T21:00:00Z'), end: new Date('2026-10-25T22:00:00Z') });
+  });
+
+  it('reads Riga’s clock as Intl does, the seconds around each change included', () => {
+    const intl = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Riga',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    const fromIntl = (instant: Date) => {
+      const parts = Object.fromEntries(
+        intl
+          .formatToParts(instant)
+          .filter((p) => p.type !== 'literal')
+          .map((p) => [p.type, Number(p.value)]),
+      );
+      return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
+    };
+    // Each second from a minute before to a minute after the changes of 2026, 1996 and 2040.
+    for (const change of ['2026-03-29T01:00:00Z', '2026-10-25T01:00:00Z', '1996-10-27T01:00:00Z', '2040-03-25T01:00:00Z']) {
+      for (let s = -60; s <= 60; s++) {
+        const instant = new Date(Date.parse(change) + s * 1000 + 999);
+        expect(rigaParts(instant)).toEqual(fromIntl(instant));
+      }
+    }
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1991-01-01T00:00:00Z'), max: new Date('2060-12-31T23:59:59Z'), noInvalidDate: true }), (instant) => {
+        expect(rigaParts(instant)).toEqual(fromIntl(instant));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(() => rigaParts(new Date(Number.NaN))).toThrow(RangeError);
   });
 
   it('gives the Latvian calendar date, which differs from UTC around midnight', () => {

@@ -21,7 +21,7 @@ import type { Logger } from '../../log.js';
 import { countSignIn, pageContext, type AppEnv } from '../context.js';
 import { limitBody } from '../forms.js';
 import { clearSessionCookie, csrfProtection, sameOrigin, sessionToken, setSessionCookie } from '../session.js';
-import { sendHtml } from '../respond.js';
+import { sendHtml, sendSharedHtml } from '../respond.js';
 import { loginStateCookieName } from '../cookies.js';
 import { signedOutHref } from './info.js';
 import { signedInActor, type SignedInStaff, type SignedInStudent } from '../signed-in.js';
@@ -140,7 +140,9 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     const students = demo
       ? (await offeredDemoStudents()).map((s) => ({ personId: s.personId, displayName: s.displayName, maskedCode: maskPersonalCode(s.personalCode) }))
       : undefined;
-    return sendHtml(c, loginPage(pageContext(c), { providers, demo: students ? { students } : undefined, returnTo }));
+    const page = loginPage(pageContext(c), { providers, demo: students ? { students } : undefined, returnTo });
+    // The first step of every sign-in on results day, the same for everyone not signed in: kept compressed.
+    return c.get('signedIn') ? sendHtml(c, page) : sendSharedHtml(c, page);
   });
 
   app.get('/login/:provider', async (c) => {
