@@ -97,7 +97,7 @@ export function batchedLookup<K extends LookupKey, R>(
   keyOf: (row: R) => K,
   maxBatch = 32,
 ): (key: K) => Promise<R | undefined> {
-  const identity = (key: LookupKey) => (Array.isArray(key) ? key.map(String).join('\u0000') : String(key));
+  const identity = (key: LookupKey) => (Array.isArray(key) ? JSON.stringify(key.map(String)) : String(key));
   // The values of a key, as parameters; a key of one value is not an array.
   const valuesOf = (key: K): readonly (string | number)[] => (Array.isArray(key) ? key : [key as string | number]);
   const queries = new Map<string, (...values: (string | number)[]) => Promise<R[]>>();
@@ -121,10 +121,14 @@ export function batchedLookup<K extends LookupKey, R>(
       const part = asked.slice(start, start + maxBatch);
       const first = part[0]!.key;
       const width = Array.isArray(first) ? first.length : undefined;
+      const widthOf = (key: K) => (Array.isArray(key) ? key.length : undefined);
       // Anything that fails (preparing a statement the first time a batch of this size comes, on a database being
       // closed, say) fails this part's requests, never the process.
       Promise.resolve()
-        .then(() => queryFor(part.length, width)(...part.flatMap((entry) => valuesOf(entry.key))))
+        .then(() => {
+          if (part.some((entry) => widthOf(entry.key) !== width)) throw new Error('batchedLookup: keys of different lengths in one look-up');
+          return queryFor(part.length, width)(...part.flatMap((entry) => valuesOf(entry.key)));
+        })
         .then((rows) => {
           const byKey = new Map(rows.map((row) => [identity(keyOf(row)), row]));
           for (const entry of part) for (const waiter of entry.waiters) waiter.resolve(byKey.get(identity(entry.key)));
@@ -147,7 +151,8 @@ export function batchedLookup<K extends LookupKey, R>(
 
 /**
  * A batched look-up (see batchedLookup) of a data module, made once for each database it is run on: the module's
- * function takes the database as its first argument like every other query.
+ * function takes the database as its first argument like every other query. In a transaction it runs through that
+ * transaction, a turn of the event loop later.
  */
 export function batchedLookupOf<DB, K extends LookupKey, R>(
   build: (db: Kysely<DB>, keys: K[]) => Compilable<R>,

@@ -35,7 +35,7 @@ export function rigaParts(instant: Date): LocalDateTime & { second: number } {
   };
 }
 
-/** Riga's clock at an instant, read from Intl (which costs as much as rendering a small page, see offsetMs). */
+/** Riga's clock at an instant, read from Intl (dear when a page does it several times, see offsetMs). */
 function formattedParts(instant: Date): Record<string, number> {
   const values: Record<string, number> = {};
   for (const part of partsFormatter.formatToParts(instant)) {
@@ -47,12 +47,15 @@ function formattedParts(instant: Date): Record<string, number> {
 /** Riga's offset from UTC at an instant, in ms, as Intl reads it. */
 function offsetFromIntl(instant: Date): number {
   const p = formattedParts(instant);
-  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+  // Set field by field: Date.UTC would read the years 0–99 as 1900–1999.
+  const asUtc = new Date(0);
+  asUtc.setUTCFullYear(p.year!, p.month! - 1, p.day!);
+  asUtc.setUTCHours(p.hour!, p.minute!, p.second!, 0);
+  return asUtc.getTime() - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
-// Offsets by UTC hour. Every page that shows a moment reads Riga's clock several times, and Intl's formatToParts
-// took a tenth of a home page's time; Riga's clocks change at whole UTC hours (01:00), so an hour whose start and
+// Offsets by UTC hour. Every page that shows a moment reads Riga's clock several times, and Intl's formatToParts,
+// called that often, took a tenth of a home page's time; Riga's clocks change at whole UTC hours (01:00), so an hour whose start and
 // end have the same offset has it throughout. An hour where they differ is read from Intl for each instant.
 const offsetsByHour = new Map<number, number | null>();
 const KEPT_HOURS = 4096;

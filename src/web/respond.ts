@@ -28,7 +28,9 @@ export async function sendHtml(
 /**
  * Pages that are the same for everyone who sees them (the home page, the sign-in choice), compressed, by their text:
  * on results day they are the first pages of tens of thousands, and compressing one cost as much as rendering it.
- * The key is the whole text, so a page is only ever answered with its own bytes; the oldest are let go first.
+ * The key is the whole text, so a page is only ever answered with its own bytes. The page used longest ago is let
+ * go first: pages asked with many different query strings push out only pages that few ask for, since a page
+ * many ask for is used again before 32 others are.
  */
 const compressedSharedPages = new Map<string, Uint8Array>();
 const KEPT_SHARED_PAGES = 32;

@@ -156,7 +156,7 @@ describe('backup and restore of the embedded database (real processes)', () => {
 
   it('refuses to restore while a portal runs on the database, and restores once it has stopped', async () => {
     const target = join(restoredDir, 'portal.db');
-    const portal = await PortalProcess.start('restored', environment(restoredDir, { DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off', REPORT_WORKERS: '1' }), PROCESS_TIMEOUT_MS);
+    const portal = await PortalProcess.start('restored', environment(restoredDir, { DEMO_STUDENTS: '0', BACKGROUND_SEALING: 'off', REPORT_WORKERS: '1' }), PROCESS_TIMEOUT_MS / 2);
     let stopped = false;
     try {
       const refused = await cli(restoredDir, ['restore', backupFile, '--lang', 'en']).finished;

@@ -35,9 +35,11 @@ export class PortalProcess {
     });
     let errors = '';
     child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    // 'close', not 'exit': it comes once the output is read to its end, so the line holds all of the errors (a
+    // port taken shows there).
     this.exited = new Promise((resolve) =>
-      child.on('exit', (code) => {
-        if (code) this.lines.push({ msg: 'exited', code, errors });
+      child.on('close', (code, signal) => {
+        this.lines.push({ msg: 'exited', code, signal, errors });
         for (const listener of this.listeners) listener();
         resolve(code);
       }),
@@ -81,7 +83,7 @@ export class PortalProcess {
         const line = this.lines.find(match);
         if (line) return done(undefined, line);
         const exit = this.lines.find((l) => l.msg === 'exited');
-        if (exit || this.child.exitCode !== null || this.child.signalCode !== null) done(new Error(`${this.name} ended: ${JSON.stringify(exit)}`));
+        if (exit) done(new Error(`${this.name} ended: ${JSON.stringify(exit)}`));
       };
       const done = (error?: Error, line?: LogLine) => {
         clearTimeout(timer);
