@@ -98,8 +98,9 @@ export function batchedLookup<K extends LookupKey, R>(
   maxBatch = 32,
 ): (key: K) => Promise<R | undefined> {
   const identity = (key: LookupKey) => (Array.isArray(key) ? JSON.stringify(key.map(String)) : String(key));
-  // The values of a key, as parameters; a key of one value is not an array.
+  // The values of a key, as parameters, and how many there are (undefined: one value, not an array).
   const valuesOf = (key: K): readonly (string | number)[] => (Array.isArray(key) ? key : [key as string | number]);
+  const widthOf = (key: K) => (Array.isArray(key) ? key.length : undefined);
   const queries = new Map<string, (...values: (string | number)[]) => Promise<R[]>>();
   const queryFor = (size: number, width: number | undefined) => {
     let query = queries.get(`${size}:${width}`);
@@ -119,9 +120,7 @@ export function batchedLookup<K extends LookupKey, R>(
     const asked = [...batch.values()];
     for (let start = 0; start < asked.length; start += maxBatch) {
       const part = asked.slice(start, start + maxBatch);
-      const first = part[0]!.key;
-      const width = Array.isArray(first) ? first.length : undefined;
-      const widthOf = (key: K) => (Array.isArray(key) ? key.length : undefined);
+      const width = widthOf(part[0]!.key);
       // Anything that fails (preparing a statement the first time a batch of this size comes, on a database being
       // closed, say) fails this part's requests, never the process.
       Promise.resolve()

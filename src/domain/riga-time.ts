@@ -55,8 +55,9 @@ function offsetFromIntl(instant: Date): number {
 }
 
 // Offsets by UTC hour. Every page that shows a moment reads Riga's clock several times, and Intl's formatToParts,
-// called that often, took a tenth of a home page's time; Riga's clocks change at whole UTC hours (01:00), so an hour whose start and
-// end have the same offset has it throughout. An hour where they differ is read from Intl for each instant.
+// called that often, took a tenth of a home page's time. Riga's clocks change at whole UTC hours (01:00), so an
+// hour whose start and end have the same offset has it throughout; an hour where they differ is read from Intl
+// for each instant.
 const offsetsByHour = new Map<number, number | null>();
 const KEPT_HOURS = 4096;
 

@@ -199,8 +199,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     // "Sign in from 08:00" only where the student pages, and so the lobby, are offered.
     const lobbyMs = deps.student ? (deps.student.lobby ?? DEFAULT_LOBBY).lobbyMs : 0;
     // The same for everyone not signed in, and for many at once on results day: its compressed bytes are kept.
-    const page = homePage(pageContext(c), { releases, now: clock(), abroad: !fromBalticStates(c), lobbyMs });
-    return c.get('signedIn') ? sendHtml(c, page) : sendSharedHtml(c, page);
+    return sendSharedHtml(c, homePage(pageContext(c), { releases, now: clock(), abroad: !fromBalticStates(c), lobbyMs }));
   });
   app.route(
     '/',

@@ -37,11 +37,12 @@ const KEPT_SHARED_PAGES = 32;
 
 /**
  * Sends a page as sendHtml does, for a page that many visitors get alike: its compressed bytes are kept and sent
- * again whenever the same text is rendered. Not for pages with anything personal in them, which would be kept too.
+ * again whenever the same text is rendered. Not for pages with anything personal in them, which would be kept too;
+ * a signed-in visitor's page (which names them) is sent by sendHtml.
  */
 export async function sendSharedHtml(c: Context, content: string | HtmlEscapedString | Promise<HtmlEscapedString | string>): Promise<Response> {
   const text = String(await content);
-  if (!acceptsGzip(c)) return pageResponse(c, encoder.encode(text), 200, false);
+  if (c.get('signedIn') !== undefined || !acceptsGzip(c)) return sendHtml(c, text);
   let gzip = compressedSharedPages.get(text);
   if (gzip) {
     // Used again: now the newest.

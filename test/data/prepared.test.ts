@@ -11,6 +11,20 @@ import { isUniqueViolation } from '../../db/dialect.js';
 import { auditRow } from '../../src/data/audit.js';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 
+type PersonNames = { persons: { personal_code: string; first_name: string } };
+
+/** The person's first name by their personal code, read in batches of up to `maxBatch` (batchedLookup's default without). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the register's schema, or this file's own small one
+function firstNameByCode(db: Kysely<any>, maxBatch?: number) {
+  const names = db as Kysely<PersonNames>;
+  return batchedLookup(
+    names,
+    (keys: string[]) => names.selectFrom('persons').where('personal_code', 'in', keys).select(['personal_code', 'first_name']),
+    (row) => row.personal_code,
+    maxBatch,
+  );
+}
+
 describe.each(DATABASE_KINDS)('prepared queries on %s', (kind) => {
   let database: TestDatabase | undefined;
   afterEach(async () => {
@@ -74,12 +88,7 @@ describe.each(DATABASE_KINDS)('look-ups many requests make at once, on %s', (kin
         .insertInto('persons')
         .values(codes.map((code, i) => ({ personal_code: code, first_name: `Vārds${i}`, last_name: 'Kalniņa' })))
         .execute();
-      const byCode = batchedLookup(
-        db,
-        (keys: string[]) => db.selectFrom('persons').where('personal_code', 'in', keys).select(['personal_code', 'first_name']),
-        (row) => row.personal_code,
-        3,
-      );
+      const byCode = firstNameByCode(db, 3);
       const asked = [...codes, codes[0]!, '01010199999', codes[9]!];
       const rows = await Promise.all(asked.map((code) => byCode(code)));
       expect(rows.map((row) => row?.first_name)).toEqual([...codes.map((_, i) => `Vārds${i}`), 'Vārds0', undefined, 'Vārds9']);
@@ -153,11 +162,7 @@ describe.each(DATABASE_KINDS)('look-ups many requests make at once, on %s', (kin
     try {
       const code = '01010112999';
       await db.insertInto('persons').values({ personal_code: code, first_name: 'Anna', last_name: 'Kalniņa' }).execute();
-      const byCode = batchedLookup(
-        db,
-        (keys: string[]) => db.selectFrom('persons').where('personal_code', 'in', keys).select(['personal_code', 'first_name']),
-        (row) => row.personal_code,
-      );
+      const byCode = firstNameByCode(db);
       let during: Promise<{ first_name: string } | undefined> | undefined;
       await db
         .transaction()
@@ -248,7 +253,7 @@ describe.each(DATABASE_KINDS)('rows inserted together, on %s', (kind) => {
 describe('look-ups many requests make at once, on SQLite', () => {
   it('reads the keys asked for in one turn with one statement per batch', async () => {
     const sqlite = new SQLite(':memory:');
-    const db = new Kysely<{ persons: { personal_code: string; first_name: string } }>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<PersonNames>({ dialect: new SqliteDialect({ database: sqlite }) });
     registerDirectConnection(db, { kind: 'sqlite', sqlite });
     try {
       sqlite.exec('create table persons (personal_code text primary key, first_name text)');
@@ -264,12 +269,7 @@ describe('look-ups many requests make at once, on SQLite', () => {
         }) as typeof statement.all;
         return statement;
       }) as typeof sqlite.prepare;
-      const byCode = batchedLookup(
-        db,
-        (keys: string[]) => db.selectFrom('persons').where('personal_code', 'in', keys).select(['personal_code', 'first_name']),
-        (row) => row.personal_code,
-        4,
-      );
+      const byCode = firstNameByCode(db, 4);
       sqlite.prepare('insert into persons values (?, ?)').run('01010113000', 'Anna');
       runs.length = 0;
       const rows = await Promise.all(Array.from({ length: 9 }, (_, i) => byCode(`0101011${String(3000 + i)}`)));
@@ -290,12 +290,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('look-ups many requests make at on
     const one = openDatabase({ url: process.env.TEST_DATABASE_URL!, schema, poolSize: 1 });
     try {
       const { db } = one;
-      const byCode = batchedLookup(
-        db,
-        (keys: string[]) => db.selectFrom('persons').where('personal_code', 'in', keys).select(['personal_code']),
-        (row) => row.personal_code,
-        4,
-      );
+      const byCode = firstNameByCode(db, 4);
       await Promise.all(Array.from({ length: 9 }, (_, i) => byCode(`0101011${String(3000 + i)}`)));
       const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db);
       // Nine keys in batches of at most four: statements for four keys and for one, no single-key statement per request.

@@ -140,9 +140,8 @@ export function authRoutes(deps: AuthRouteDependencies): Hono<AppEnv> {
     const students = demo
       ? (await offeredDemoStudents()).map((s) => ({ personId: s.personId, displayName: s.displayName, maskedCode: maskPersonalCode(s.personalCode) }))
       : undefined;
-    const page = loginPage(pageContext(c), { providers, demo: students ? { students } : undefined, returnTo });
     // The first step of every sign-in on results day, the same for everyone not signed in: kept compressed.
-    return c.get('signedIn') ? sendHtml(c, page) : sendSharedHtml(c, page);
+    return sendSharedHtml(c, loginPage(pageContext(c), { providers, demo: students ? { students } : undefined, returnTo }));
   });
 
   app.get('/login/:provider', async (c) => {
